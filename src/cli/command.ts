@@ -1,0 +1,45 @@
+/**
+ * The shape of a CLI command: parsed arguments in, one JSON-serialisable result out. Commands
+ * hold no logic of their own; they call the same domain functions as the server.
+ */
+import type { Core } from '../deps.js';
+
+export class CliError extends Error {
+  override readonly name = 'CliError';
+}
+
+export interface CommandInput {
+  readonly positionals: readonly string[];
+  readonly options: Readonly<Record<string, string | boolean | undefined>>;
+  /** Reads standard input to its end (secrets come this way, never through argv). */
+  readonly readStdin: () => Promise<string>;
+}
+
+export interface Command {
+  /** parseArgs option definitions; every option takes a value unless listed in `flags`. */
+  readonly options: readonly string[];
+  readonly flags?: readonly string[];
+  run(core: Core, input: CommandInput): Promise<unknown>;
+}
+
+export function requiredOption(input: CommandInput, name: string): string {
+  const value = input.options[name];
+  if (typeof value !== 'string' || value === '') throw new CliError(`--${name} is required`);
+  return value;
+}
+
+export function optionalOption(input: CommandInput, name: string): string | undefined {
+  const value = input.options[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function listOption(input: CommandInput, name: string): string[] | undefined {
+  const value = optionalOption(input, name);
+  return value === undefined ? undefined : value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+export function onePositional(input: CommandInput, what: string): string {
+  const [value, ...rest] = input.positionals;
+  if (value === undefined || rest.length > 0) throw new CliError(`expected exactly one ${what}`);
+  return value;
+}

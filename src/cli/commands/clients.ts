@@ -1,0 +1,51 @@
+import fs from 'node:fs';
+import { ClientRegistrationError, createClient, describeClient } from '../../clients/registry.js';
+import { CliError, type Command, listOption, onePositional, optionalOption, requiredOption } from '../command.js';
+
+function readJwksFile(file: string | undefined): unknown {
+  if (file === undefined) return undefined;
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+  } catch (error) {
+    throw new CliError(`cannot read --jwks-file ${file}: ${(error as Error).message}`);
+  }
+}
+
+export const clientsCreate: Command = {
+  options: ['name', 'grant-types', 'redirect-uris', 'post-logout-redirect-uris', 'scope', 'resources', 'auth-method', 'jwks-file', 'alg'],
+  async run(core, input) {
+    try {
+      const { client, secret } = await createClient({ clients: core.stores.clients, clock: core.clock }, {
+        name: requiredOption(input, 'name'),
+        grantTypes: listOption(input, 'grant-types'),
+        redirectUris: listOption(input, 'redirect-uris'),
+        postLogoutRedirectUris: listOption(input, 'post-logout-redirect-uris'),
+        scope: optionalOption(input, 'scope'),
+        resources: listOption(input, 'resources'),
+        authMethod: optionalOption(input, 'auth-method'),
+        jwks: readJwksFile(optionalOption(input, 'jwks-file')),
+        alg: optionalOption(input, 'alg'),
+      });
+      return secret === undefined ? { client_id: client.clientId } : { client_id: client.clientId, client_secret: secret };
+    } catch (error) {
+      if (error instanceof ClientRegistrationError) throw new CliError(error.message);
+      throw error;
+    }
+  },
+};
+
+export const clientsList: Command = {
+  options: [],
+  async run(core) {
+    return (await core.stores.clients.list()).map(describeClient);
+  },
+};
+
+export const clientsDelete: Command = {
+  options: [],
+  async run(core, input) {
+    const clientId = onePositional(input, 'client_id');
+    if (!(await core.stores.clients.delete(clientId))) throw new CliError(`no client with client_id ${clientId}`);
+    return { deleted: clientId };
+  },
+};

@@ -1,0 +1,67 @@
+/**
+ * `npm run --silent cli -- <command> [options]`: argv → command → domain call → exactly one JSON
+ * document on stdout and exit 0; or one line on stderr and a non-zero exit. Secrets come from
+ * stdin, never from argv.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config.js';
+import { openCore } from '../deps.js';
+import { KeyEncryptionError } from '../keys/encryption.js';
+import { CliError, type Command } from './command.js';
+import { clientsCreate, clientsDelete, clientsList } from './commands/clients.js';
+import { keysList, keysRevoke, keysRotate } from './commands/keys.js';
+import { migrate } from './commands/migrate.js';
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  migrate,
+  'clients create': clientsCreate,
+  'clients list': clientsList,
+  'clients delete': clientsDelete,
+  'keys list': keysList,
+  'keys rotate': keysRotate,
+  'keys revoke': keysRevoke,
+};
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function findCommand(argv: readonly string[]): { name: string; command: Command; rest: string[] } {
+  for (const words of [2, 1]) {
+    const name = argv.slice(0, words).join(' ');
+    const command = COMMANDS[name];
+    if (command !== undefined) return { name, command, rest: argv.slice(words) };
+  }
+  throw new CliError(`unknown command ${JSON.stringify(argv.slice(0, 2).join(' '))}; commands: ${Object.keys(COMMANDS).join(', ')}`);
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const { command, rest } = findCommand(argv);
+  const flags = new Set(command.flags ?? []);
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: Object.fromEntries([...command.options, ...flags].map((name) => [name, { type: flags.has(name) ? 'boolean' : 'string' }])),
+    });
+  } catch (error) {
+    throw new CliError((error as Error).message.split('\n')[0] ?? 'bad arguments');
+  }
+  const core = await openCore(loadConfig());
+  try {
+    const result = await command.run(core, { positionals: parsed.positionals, options: parsed.values as Record<string, string | boolean>, readStdin });
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    await core.stores.close();
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const known = error instanceof CliError || error instanceof ConfigError || error instanceof KeyEncryptionError;
+  process.stderr.write(`inkan: ${known ? (error as Error).message : `unexpected error: ${(error as Error).message}`}\n`);
+  process.exitCode = 1;
+});

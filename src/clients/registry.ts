@@ -1,0 +1,135 @@
+/**
+ * Client registration: validates what an operator registers and stores the client with its secret
+ * hashed. The CLI (and later the admin API) call these functions; they hold no logic of their own.
+ */
+import crypto from 'node:crypto';
+import type { JWK } from 'jose';
+import type { Clock } from '../clock.js';
+import { parseScope } from '../oauth/scopes.js';
+import { isResourceUri } from '../oauth/resources.js';
+import { hashSecret, randomSecret } from '../tokens/secrets.js';
+import type { ClientAuthMethod, ClientRecord, ClientStore, SigningAlg } from '../storage/stores.js';
+import { SIGNING_ALGS } from '../storage/stores.js';
+
+export const SUPPORTED_GRANT_TYPES = ['client_credentials', 'authorization_code', 'refresh_token'] as const;
+export const SECRET_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
+const AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
+
+export class ClientRegistrationError extends Error {
+  override readonly name = 'ClientRegistrationError';
+}
+
+export interface NewClient {
+  readonly name: string;
+  readonly grantTypes?: readonly string[];
+  readonly redirectUris?: readonly string[];
+  readonly postLogoutRedirectUris?: readonly string[];
+  readonly scope?: string;
+  readonly resources?: readonly string[];
+  readonly authMethod?: string;
+  readonly jwks?: unknown;
+  readonly alg?: string;
+}
+
+export interface CreatedClient {
+  readonly client: ClientRecord;
+  /** Present only for secret-based methods; shown once, never stored. */
+  readonly secret: string | undefined;
+}
+
+function redirectUri(value: string, what: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ClientRegistrationError(`${what} ${JSON.stringify(value)} is not an absolute URI`);
+  }
+  if (url.hash !== '' || value.includes('#')) throw new ClientRegistrationError(`${what} ${JSON.stringify(value)} must not have a fragment`);
+  return value;
+}
+
+function jwkSet(value: unknown): { keys: JWK[] } {
+  const keys = (value as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || keys.length === 0) throw new ClientRegistrationError('the JWKS must be {"keys": [...]} with at least one key');
+  for (const key of keys as JWK[]) {
+    if (typeof key !== 'object' || key === null || typeof key.kty !== 'string') throw new ClientRegistrationError('every JWKS entry must be a JWK');
+    if ('d' in key || 'p' in key || 'k' in key) throw new ClientRegistrationError('the JWKS must hold public keys only');
+  }
+  return { keys: keys as JWK[] };
+}
+
+export function validateNewClient(input: NewClient): Omit<ClientRecord, 'clientId' | 'secretHash' | 'createdAt'> {
+  const name = input.name.trim();
+  if (name === '' || name.length > 200) throw new ClientRegistrationError('--name must be 1 to 200 characters');
+  const grantTypes = [...new Set(input.grantTypes ?? ['client_credentials'])];
+  for (const grant of grantTypes) {
+    if (!(SUPPORTED_GRANT_TYPES as readonly string[]).includes(grant)) {
+      throw new ClientRegistrationError(`unsupported grant type ${JSON.stringify(grant)}; supported: ${SUPPORTED_GRANT_TYPES.join(', ')}`);
+    }
+  }
+  const authMethod = (input.authMethod ?? 'client_secret_basic') as ClientAuthMethod;
+  if (!AUTH_METHODS.includes(authMethod)) {
+    throw new ClientRegistrationError(`unsupported auth method ${JSON.stringify(input.authMethod)}; supported: ${AUTH_METHODS.join(', ')}`);
+  }
+  if (authMethod === 'none' && grantTypes.includes('client_credentials')) {
+    throw new ClientRegistrationError('a public client (auth method none) cannot use client_credentials');
+  }
+  const redirectUris = (input.redirectUris ?? []).map((uri) => redirectUri(uri, 'redirect URI'));
+  if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
+    throw new ClientRegistrationError('the authorization_code grant needs at least one --redirect-uris');
+  }
+  const alg = (input.alg ?? 'RS256') as SigningAlg;
+  if (!SIGNING_ALGS.includes(alg)) throw new ClientRegistrationError(`--alg must be one of ${SIGNING_ALGS.join(', ')}`);
+  const resources = [...new Set(input.resources ?? [])];
+  for (const resource of resources) {
+    if (!isResourceUri(resource)) throw new ClientRegistrationError(`resource ${JSON.stringify(resource)} must be an absolute URI without a fragment`);
+  }
+  let scopes: string[];
+  try {
+    scopes = parseScope(input.scope ?? '');
+  } catch {
+    throw new ClientRegistrationError('--scope holds a character that is not allowed in a scope');
+  }
+  const jwks = input.jwks === undefined ? null : jwkSet(input.jwks);
+  if (authMethod === 'private_key_jwt' && jwks === null) throw new ClientRegistrationError('private_key_jwt needs --jwks-file');
+  return {
+    name,
+    authMethod,
+    grantTypes,
+    redirectUris,
+    postLogoutRedirectUris: (input.postLogoutRedirectUris ?? []).map((uri) => redirectUri(uri, 'post-logout redirect URI')),
+    scopes,
+    resources,
+    alg,
+    jwks,
+  };
+}
+
+export async function createClient(deps: { clients: ClientStore; clock: Clock }, input: NewClient): Promise<CreatedClient> {
+  const fields = validateNewClient(input);
+  const secret = SECRET_AUTH_METHODS.includes(fields.authMethod) ? randomSecret() : undefined;
+  const client: ClientRecord = {
+    ...fields,
+    clientId: crypto.randomUUID(),
+    secretHash: secret === undefined ? null : hashSecret(secret),
+    createdAt: deps.clock.nowSeconds(),
+  };
+  await deps.clients.insert(client);
+  return { client, secret };
+}
+
+/** What `clients list` shows: everything but the secret hash. */
+export function describeClient(client: ClientRecord): Record<string, unknown> {
+  return {
+    client_id: client.clientId,
+    name: client.name,
+    auth_method: client.authMethod,
+    grant_types: client.grantTypes,
+    redirect_uris: client.redirectUris,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
+    scope: client.scopes.join(' '),
+    resources: client.resources,
+    alg: client.alg,
+    created_at: new Date(client.createdAt * 1000).toISOString(),
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * The shape every grant has. The token endpoint owns the shared steps (parse, authenticate the
+ * client, check that the client may use the grant) so that no grant can forget one; a grant only
+ * turns an authenticated `TokenRequest` into a `TokenResponse`.
+ */
+import type { ClientRecord } from '../storage/stores.js';
+
+export interface TokenRequest {
+  readonly grantType: string;
+  readonly client: ClientRecord;
+  /** Single-valued form parameters (duplicates were already refused). */
+  readonly params: ReadonlyMap<string, string>;
+  /** `resource` may repeat (RFC 8707). */
+  readonly resources: readonly string[];
+}
+
+export interface TokenResponse {
+  readonly access_token: string;
+  readonly token_type: 'Bearer' | 'DPoP';
+  readonly expires_in: number;
+  readonly scope?: string;
+  readonly refresh_token?: string;
+  readonly id_token?: string;
+}
+
+export interface Grant {
+  readonly grantType: string;
+  handle(request: TokenRequest): Promise<TokenResponse>;
+}

@@ -1,0 +1,45 @@
+/**
+ * What a client presented to authenticate: HTTP Basic (client_secret_basic, RFC 6749 §2.3.1, with
+ * its form-urlencoding of id and secret), form fields (client_secret_post), or a bare client_id
+ * (a public client). Authentication itself is decided in oauth/client-authentication.ts.
+ */
+import type { Context } from 'koa';
+import { invalidClient } from '../oauth/errors.js';
+import { oneMethodOnly, type PresentedCredentials } from '../oauth/client-authentication.js';
+import type { ParsedForm } from './form.js';
+
+function formDecode(value: string): string {
+  return decodeURIComponent(value.replace(/\+/g, ' '));
+}
+
+function basicCredentials(header: string | undefined): PresentedCredentials | undefined {
+  if (header === undefined || !/^basic /i.test(header)) return undefined;
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 1) throw invalidClient('malformed Basic credentials');
+  try {
+    return {
+      method: 'client_secret_basic',
+      clientId: formDecode(decoded.slice(0, colon)),
+      secret: formDecode(decoded.slice(colon + 1)),
+    };
+  } catch (error) {
+    throw invalidClient('malformed Basic credentials', error);
+  }
+}
+
+export function presentedCredentials(ctx: Context, form: ParsedForm): PresentedCredentials | undefined {
+  const basic = basicCredentials(ctx.get('authorization') || undefined);
+  const clientId = form.params.get('client_id');
+  const secret = form.params.get('client_secret');
+  const post: PresentedCredentials | undefined =
+    clientId !== undefined && secret !== undefined ? { method: 'client_secret_post', clientId, secret } : undefined;
+  oneMethodOnly([basic, post].filter((method) => method !== undefined).length);
+  if (basic !== undefined) {
+    if (clientId !== undefined && clientId !== basic.clientId) throw invalidClient('client_id does not match the authenticated client');
+    return basic;
+  }
+  if (post !== undefined) return post;
+  if (secret !== undefined) throw invalidClient('client_secret without client_id');
+  return clientId === undefined ? undefined : { method: 'none', clientId };
+}

@@ -1,0 +1,25 @@
+/**
+ * A request id for every request (echoed in `X-Request-Id`) and one log line when it ends, with
+ * method, path (never the query string, which can carry codes and tokens), status and duration.
+ */
+import crypto from 'node:crypto';
+import type { Middleware } from 'koa';
+import type { Logger } from 'pino';
+
+const ACCEPTABLE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function requestLog(log: Logger): Middleware {
+  return async (ctx, next) => {
+    const started = process.hrtime.bigint();
+    const offered = ctx.get('x-request-id');
+    const requestId = ACCEPTABLE_ID.test(offered) ? offered : crypto.randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.set('X-Request-Id', requestId);
+    try {
+      await next();
+    } finally {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      log.info({ reqId: requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 100) / 100 }, 'request');
+    }
+  };
+}

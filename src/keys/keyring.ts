@@ -1,0 +1,85 @@
+/**
+ * The keys a running process signs with and publishes, held in memory.
+ *
+ * Loading unseals every published key (so a key that cannot be decrypted stops start-up, named)
+ * and prepares everything the hot paths need: one signer per alg with its KeyObject imported, and
+ * the JWKS body serialised once with its ETag. `refresh()` costs one tiny query and reloads only
+ * when another process (the CLI, the scheduler, another instance) changed the keys.
+ */
+import crypto from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { KeySet, KeyStore, SigningAlg } from '../storage/stores.js';
+import { jwtSigner, type JwtSigner } from '../tokens/jwt-signer.js';
+import type { KeySealer } from './encryption.js';
+import { publishedKeys } from './lifecycle.js';
+import { importPkcs8 } from './material.js';
+
+export interface PublishedJwks {
+  readonly body: string;
+  readonly etag: string;
+}
+
+interface Loaded {
+  readonly version: number;
+  readonly signers: ReadonlyMap<SigningAlg, JwtSigner>;
+  readonly jwks: PublishedJwks;
+}
+
+export class NoActiveKeyError extends Error {
+  override readonly name = 'NoActiveKeyError';
+}
+
+export class Keyring {
+  private loaded: Loaded | undefined;
+
+  constructor(
+    private readonly keyStore: KeyStore,
+    private readonly sealer: KeySealer,
+    private readonly clock: Clock,
+  ) {}
+
+  /** (Re)loads from a snapshot; throws KeyEncryptionError naming the first key it cannot unseal. */
+  async load(snapshot?: KeySet): Promise<void> {
+    const { version, keys } = snapshot ?? (await this.keyStore.snapshot());
+    const published = publishedKeys(keys, this.clock.nowSeconds());
+    const signers = new Map<SigningAlg, JwtSigner>();
+    for (const key of published) {
+      const privateKey = importPkcs8(this.sealer.unseal(key.kid, key.sealedPrivateKey));
+      if (key.status === 'active') signers.set(key.alg, jwtSigner(key.kid, key.alg, privateKey));
+    }
+    const body = JSON.stringify({ keys: published.map((key) => key.publicJwk) });
+    const etag = `"${crypto.createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+    this.loaded = { version, signers, jwks: { body, etag } };
+  }
+
+  /** Reloads when the stored key-state version moved; returns true when it did. */
+  async refresh(): Promise<boolean> {
+    const version = await this.keyStore.version();
+    if (this.loaded !== undefined && version === this.loaded.version) return false;
+    await this.load();
+    return true;
+  }
+
+  get version(): number {
+    return this.state().version;
+  }
+
+  signer(alg: SigningAlg): JwtSigner {
+    const signer = this.state().signers.get(alg);
+    if (signer === undefined) throw new NoActiveKeyError(`no active ${alg} signing key`);
+    return signer;
+  }
+
+  hasActiveKey(alg: SigningAlg): boolean {
+    return this.loaded?.signers.has(alg) ?? false;
+  }
+
+  jwks(): PublishedJwks {
+    return this.state().jwks;
+  }
+
+  private state(): Loaded {
+    if (this.loaded === undefined) throw new Error('keyring used before load()');
+    return this.loaded;
+  }
+}

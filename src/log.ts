@@ -1,0 +1,38 @@
+/**
+ * The pino logger. `redact` is the safety net: code never logs secrets on purpose, and anything
+ * that slips through under one of these names is censored.
+ */
+import { pino, type DestinationStream, type Logger } from 'pino';
+import type { LogLevel } from './config.js';
+
+const SECRET_FIELDS = [
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'client_secret',
+  'clientSecret',
+  'password',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'token',
+  'code',
+  'code_verifier',
+  'client_assertion',
+  'dpop',
+  'secret',
+  'keyEncryptionKey',
+];
+
+export const REDACT_PATHS = [
+  ...SECRET_FIELDS,
+  ...SECRET_FIELDS.map((field) => `*.${field}`),
+  ...SECRET_FIELDS.map((field) => `*.*.${field}`),
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+];
+
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  return pino({ level, base: { service: 'inkan' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination);
+}

@@ -1,0 +1,44 @@
+/**
+ * `npm start`: loadConfig → startServer → serve until SIGTERM/SIGINT. A configuration or start-up
+ * problem is printed as one line, without a stack trace, and the process exits non-zero.
+ */
+import { ConfigError, loadConfig } from './config.js';
+import { KeyEncryptionError } from './keys/encryption.js';
+import { createLogger } from './log.js';
+import { startServer } from './server.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`inkan: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const log = createLogger(config.logLevel);
+  try {
+    const server = await startServer(config, log);
+    const shutdown = (signal: string) => {
+      log.info({ event: 'server.stopping', signal }, 'stopping');
+      server.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: error }, 'unclean stop');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  } catch (error) {
+    const message = error instanceof KeyEncryptionError || error instanceof ConfigError ? error.message : `cannot start: ${(error as Error).message}`;
+    log.fatal({ err: error }, message);
+    process.stderr.write(`inkan: ${message}\n`);
+    process.exit(1);
+  }
+}
+
+void main();

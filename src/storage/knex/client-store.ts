@@ -1,0 +1,70 @@
+import type { Knex } from 'knex';
+import type { ClientAuthMethod, ClientRecord, ClientStore, SigningAlg } from '../stores.js';
+
+interface ClientRow {
+  client_id: string;
+  name: string;
+  secret_hash: string | null;
+  auth_method: string;
+  grant_types: string;
+  redirect_uris: string;
+  post_logout_redirect_uris: string;
+  scopes: string;
+  resources: string;
+  alg: string;
+  jwks: string | null;
+  created_at: number;
+}
+
+function toRow(client: ClientRecord): ClientRow {
+  return {
+    client_id: client.clientId,
+    name: client.name,
+    secret_hash: client.secretHash,
+    auth_method: client.authMethod,
+    grant_types: JSON.stringify(client.grantTypes),
+    redirect_uris: JSON.stringify(client.redirectUris),
+    post_logout_redirect_uris: JSON.stringify(client.postLogoutRedirectUris),
+    scopes: JSON.stringify(client.scopes),
+    resources: JSON.stringify(client.resources),
+    alg: client.alg,
+    jwks: client.jwks === null ? null : JSON.stringify(client.jwks),
+    created_at: client.createdAt,
+  };
+}
+
+function fromRow(row: ClientRow): ClientRecord {
+  return {
+    clientId: row.client_id,
+    name: row.name,
+    secretHash: row.secret_hash,
+    authMethod: row.auth_method as ClientAuthMethod,
+    grantTypes: JSON.parse(row.grant_types) as string[],
+    redirectUris: JSON.parse(row.redirect_uris) as string[],
+    postLogoutRedirectUris: JSON.parse(row.post_logout_redirect_uris) as string[],
+    scopes: JSON.parse(row.scopes) as string[],
+    resources: JSON.parse(row.resources) as string[],
+    alg: row.alg as SigningAlg,
+    jwks: row.jwks === null ? null : (JSON.parse(row.jwks) as ClientRecord['jwks']),
+    createdAt: Number(row.created_at),
+  };
+}
+
+export function knexClientStore(db: Knex): ClientStore {
+  return {
+    async insert(client) {
+      await db<ClientRow>('clients').insert(toRow(client));
+    },
+    async find(clientId) {
+      const row = await db<ClientRow>('clients').where({ client_id: clientId }).first();
+      return row === undefined ? undefined : fromRow(row);
+    },
+    async list() {
+      const rows = await db<ClientRow>('clients').orderBy('created_at').orderBy('client_id');
+      return rows.map(fromRow);
+    },
+    async delete(clientId) {
+      return (await db<ClientRow>('clients').where({ client_id: clientId }).delete()) > 0;
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * JWT access tokens per RFC 9068: header `typ: at+jwt` with the kid of the client's alg's active
+ * key; claims iss, sub, aud, exp, iat, jti, client_id, scope, plus what a grant adds (sid, cnf…).
+ */
+import crypto from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { Keyring } from '../keys/keyring.js';
+import type { ClientRecord } from '../storage/stores.js';
+
+export interface AccessTokenRequest {
+  readonly subject: string;
+  readonly client: ClientRecord;
+  readonly scopes: readonly string[];
+  readonly audience: string | readonly string[];
+  /** Claims a grant adds (e.g. `sid`, `auth_time`, `cnf`); never overrides the registered ones. */
+  readonly extraClaims?: Readonly<Record<string, unknown>>;
+}
+
+export interface IssuedAccessToken {
+  readonly token: string;
+  readonly jti: string;
+  readonly expiresIn: number;
+  readonly expiresAt: number;
+  readonly scope: string;
+}
+
+export interface AccessTokenDeps {
+  readonly keyring: Keyring;
+  readonly clock: Clock;
+  readonly issuer: string;
+  readonly accessTokenTtlSeconds: number;
+}
+
+export function newJti(): string {
+  return crypto.randomBytes(16).toString('base64url');
+}
+
+export function issueAccessToken(deps: AccessTokenDeps, request: AccessTokenRequest): IssuedAccessToken {
+  const iat = deps.clock.nowSeconds();
+  const exp = iat + deps.accessTokenTtlSeconds;
+  const jti = newJti();
+  const scope = request.scopes.join(' ');
+  const token = deps.keyring.signer(request.client.alg).sign('at+jwt', {
+    ...request.extraClaims,
+    iss: deps.issuer,
+    sub: request.subject,
+    aud: request.audience,
+    exp,
+    iat,
+    jti,
+    client_id: request.client.clientId,
+    scope,
+  });
+  return { token, jti, expiresIn: deps.accessTokenTtlSeconds, expiresAt: exp, scope };
+}
