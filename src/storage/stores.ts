@@ -89,3 +89,40 @@ export interface Stores {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+// ---------------------------------------------------------------------------------------------
+// People (login) — implemented in knex/user-store.ts and knex/session-store.ts (migration 0002).
+
+export interface UserRecord {
+  /** Stable random id: the `sub` of the user's tokens (never the email). */
+  readonly id: string;
+  /** As the user typed it; lookups use the lower-cased form. */
+  readonly email: string;
+  readonly name: string | null;
+  /** argon2id PHC string. */
+  readonly passwordHash: string;
+  readonly disabledAt: number | null;
+  readonly createdAt: number;
+}
+
+export interface UserStore {
+  insert(user: UserRecord): Promise<void>;
+  find(id: string): Promise<UserRecord | undefined>;
+  /** Case-insensitive. */
+  findByEmail(email: string): Promise<UserRecord | undefined>;
+  updatePasswordHash(id: string, passwordHash: string): Promise<void>;
+  /** Returns false when the user did not exist. */
+  disable(id: string, at: number): Promise<boolean>;
+}
+
+/** A person's login at Inkan (one browser, one device). Its `id` is the `sid` claim. */
+export interface SessionRecord {
+  readonly id: string;
+  /** SHA-256 of the cookie's random secret. */
+  readonly secretHash: string;
+  readonly userId: string;
+  readonly authTime: number;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly endedAt: number | null;
+}

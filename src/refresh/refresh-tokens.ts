@@ -1,0 +1,19 @@
+/**
+ * The contract between the authorization-code grant (which starts a refresh-token family at login)
+ * and the refresh-token domain (rotation, reuse detection, revocation). Implemented in this folder.
+ */
+import type { ClientRecord } from '../storage/stores.js';
+
+export interface NewRefreshFamily {
+  readonly client: ClientRecord;
+  readonly userId: string;
+  /** The login session (`sid`): logging out of it ends the family. */
+  readonly sessionId: string;
+  readonly scopes: readonly string[];
+  readonly authTime: number;
+}
+
+export interface RefreshTokenIssuer {
+  /** Starts a family and returns its first (opaque) refresh token. */
+  startFamily(family: NewRefreshFamily): Promise<string>;
+}

@@ -1,0 +1,53 @@
+/**
+ * ID tokens per OpenID Connect Core §2 and §3.1.3.6: iss, sub, aud (the client), exp, iat,
+ * auth_time, nonce, sid, at_hash, signed with the client's alg (header `typ: JWT`).
+ */
+import crypto from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { Keyring } from '../keys/keyring.js';
+import type { ClientRecord, SigningAlg } from '../storage/stores.js';
+
+export interface IdTokenDeps {
+  readonly keyring: Keyring;
+  readonly clock: Clock;
+  readonly issuer: string;
+  readonly idTokenTtlSeconds: number;
+}
+
+export interface IdTokenRequest {
+  readonly client: ClientRecord;
+  readonly subject: string;
+  readonly authTime: number;
+  readonly nonce?: string | undefined;
+  readonly sid?: string | undefined;
+  /** When given, `at_hash` is computed over it. */
+  readonly accessToken?: string | undefined;
+  /** Scope-dependent claims (profile, email), already selected. */
+  readonly claims?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * §3.1.3.6: the left half of the hash of the access token, with the hash of the JWS alg: SHA-256
+ * for RS256, SHA-512 for EdDSA over Ed25519 (as the certified client libraries compute it).
+ */
+export function tokenHash(alg: SigningAlg, token: string): string {
+  const digest = crypto.createHash(alg === 'RS256' ? 'sha256' : 'sha512').update(token, 'ascii').digest();
+  return digest.subarray(0, digest.length / 2).toString('base64url');
+}
+
+export function issueIdToken(deps: IdTokenDeps, request: IdTokenRequest): string {
+  const iat = deps.clock.nowSeconds();
+  const signer = deps.keyring.signer(request.client.alg);
+  return signer.sign('JWT', {
+    ...request.claims,
+    iss: deps.issuer,
+    sub: request.subject,
+    aud: request.client.clientId,
+    exp: iat + deps.idTokenTtlSeconds,
+    iat,
+    auth_time: request.authTime,
+    ...(request.nonce !== undefined ? { nonce: request.nonce } : {}),
+    ...(request.sid !== undefined ? { sid: request.sid } : {}),
+    ...(request.accessToken !== undefined ? { at_hash: tokenHash(request.client.alg, request.accessToken) } : {}),
+  });
+}
