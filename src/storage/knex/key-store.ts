@@ -53,6 +53,12 @@ export function knexKeyStore(db: Knex): KeyStore {
     return Number(row?.version ?? 0);
   };
 
+  // The version and the keys are read by two statements, which must see the same commit. SQLite
+  // transactions are serialisable already; PostgreSQL's default (read committed) lets an apply
+  // commit between the two, pairing an old version with new keys, so ask for one snapshot.
+  const snapshotOptions: Knex.TransactionConfig =
+    (db.client as { dialect?: string }).dialect === 'postgresql' ? { isolationLevel: 'repeatable read', readOnly: true } : {};
+
   return {
     version: () => readVersion(db),
 
@@ -61,7 +67,7 @@ export function knexKeyStore(db: Knex): KeyStore {
         const version = await readVersion(trx);
         const rows = await trx<KeyRow>('signing_keys').orderBy('created_at').orderBy('kid');
         return { version, keys: rows.map(fromRow) };
-      });
+      }, snapshotOptions);
     },
 
     async apply(expectedVersion, changes) {

@@ -1,0 +1,19 @@
+/** The storage contract against SQLite (better-sqlite3): a fresh database file for every test. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll } from 'vitest';
+import { createKnexStores } from '../../src/storage/knex/index.js';
+import { runStorageContract } from './contract.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inkan-contract-sqlite-'));
+let counter = 0;
+
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+runStorageContract('sqlite', () => {
+  counter += 1;
+  return createKnexStores({ engine: 'sqlite', filename: path.join(dir, `contract-${counter}.sqlite`) }, { migrate: true });
+});

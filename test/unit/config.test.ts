@@ -1,0 +1,147 @@
+/**
+ * Configuration per the operator contract: every variable's default, and for each bad value one
+ * line that names the variable (main prints it and exits, no stack trace).
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const CWD = '/srv/inkan';
+
+function configError(env: Record<string, string>): string {
+  let caught: unknown;
+  try {
+    loadConfig(env, CWD);
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(ConfigError);
+  const message = (caught as ConfigError).message;
+  expect(message).not.toContain('\n');
+  return message;
+}
+
+describe('defaults', () => {
+  it('gives every contract variable its documented default', () => {
+    expect(loadConfig({}, CWD)).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      issuer: 'http://localhost:3000',
+      database: { engine: 'sqlite', filename: path.join(CWD, 'data/inkan.sqlite') },
+      keysDir: path.join(CWD, 'keys'),
+      keyEncryptionKey: undefined,
+      accessTokenTtlSeconds: 900,
+      idTokenTtlSeconds: 3600,
+      refreshTokenTtlSeconds: 2592000,
+      keyRotationIntervalSeconds: 2592000,
+      jwksMaxAgeSeconds: 300,
+      logLevel: 'info',
+    });
+  });
+
+  it('treats empty values as unset', () => {
+    const empty = Object.fromEntries(
+      ['PORT', 'HOST', 'ISSUER', 'DATABASE_URL', 'KEYS_DIR', 'ACCESS_TOKEN_TTL', 'ID_TOKEN_TTL', 'REFRESH_TOKEN_TTL', 'KEY_ROTATION_INTERVAL', 'JWKS_MAX_AGE', 'LOG_LEVEL', 'KEY_ENCRYPTION_KEY'].map((name) => [name, '']),
+    );
+    expect(loadConfig(empty, CWD)).toEqual(loadConfig({}, CWD));
+  });
+
+  it('derives the default ISSUER from PORT', () => {
+    expect(loadConfig({ PORT: '8443' }, CWD).issuer).toBe('http://localhost:8443');
+  });
+
+  it('is frozen', () => {
+    const config = loadConfig({}, CWD);
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.database)).toBe(true);
+  });
+});
+
+describe('values', () => {
+  it('reads every contract variable', () => {
+    const kek = Buffer.alloc(32, 7).toString('base64');
+    expect(
+      loadConfig(
+        {
+          PORT: '8080',
+          HOST: '0.0.0.0',
+          ISSUER: 'https://id.example.com/tenant/',
+          DATABASE_URL: 'postgres://inkan:pw@db.example.com:5432/inkan',
+          KEYS_DIR: 'secrets/keys',
+          KEY_ENCRYPTION_KEY: kek,
+          ACCESS_TOKEN_TTL: '60',
+          ID_TOKEN_TTL: '120',
+          REFRESH_TOKEN_TTL: '86400',
+          KEY_ROTATION_INTERVAL: '3600',
+          JWKS_MAX_AGE: '30',
+          LOG_LEVEL: 'warn',
+        },
+        CWD,
+      ),
+    ).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      // A trailing slash would make every endpoint URL contain "//".
+      issuer: 'https://id.example.com/tenant',
+      database: { engine: 'postgres', url: 'postgres://inkan:pw@db.example.com:5432/inkan' },
+      keysDir: path.join(CWD, 'secrets/keys'),
+      keyEncryptionKey: kek,
+      accessTokenTtlSeconds: 60,
+      idTokenTtlSeconds: 120,
+      refreshTokenTtlSeconds: 86400,
+      keyRotationIntervalSeconds: 3600,
+      jwksMaxAgeSeconds: 30,
+      logLevel: 'warn',
+    });
+  });
+
+  it('resolves a relative sqlite path against the working folder and keeps an absolute one', () => {
+    expect(loadConfig({ DATABASE_URL: 'sqlite:db/x.sqlite' }, CWD).database).toEqual({ engine: 'sqlite', filename: path.join(CWD, 'db/x.sqlite') });
+    expect(loadConfig({ DATABASE_URL: 'sqlite:/var/lib/inkan.sqlite' }, CWD).database).toEqual({ engine: 'sqlite', filename: '/var/lib/inkan.sqlite' });
+    expect(loadConfig({ DATABASE_URL: 'postgresql://u@h/db' }, CWD).database).toEqual({ engine: 'postgres', url: 'postgresql://u@h/db' });
+  });
+});
+
+describe('bad values stop start-up with one line naming the variable', () => {
+  it.each(['ACCESS_TOKEN_TTL', 'ID_TOKEN_TTL', 'REFRESH_TOKEN_TTL', 'KEY_ROTATION_INTERVAL', 'JWKS_MAX_AGE'])('%s', (name) => {
+    for (const bad of ['abc', '0', '-5', '1.5', '10s', ' 60', '1e3', '99999999999999999999']) {
+      expect(configError({ [name]: bad })).toBe(`${name} must be a positive integer of seconds, got ${JSON.stringify(bad)}`);
+    }
+  });
+
+  it('ACCESS_TOKEN_TTL=abc, word for word', () => {
+    expect(configError({ ACCESS_TOKEN_TTL: 'abc' })).toBe('ACCESS_TOKEN_TTL must be a positive integer of seconds, got "abc"');
+  });
+
+  it('PORT', () => {
+    for (const bad of ['abc', '70000', '-1', '80.5']) {
+      expect(configError({ PORT: bad })).toBe(`PORT must be an integer from 0 to 65535, got ${JSON.stringify(bad)}`);
+    }
+  });
+
+  it('ISSUER', () => {
+    expect(configError({ ISSUER: 'id.example.com' })).toBe('ISSUER must be an absolute http(s) URL, got "id.example.com"');
+    for (const bad of ['ftp://id.example.com', 'https://id.example.com/?tenant=a', 'https://id.example.com/#x']) {
+      expect(configError({ ISSUER: bad })).toBe(`ISSUER must be an http(s) URL without query or fragment, got ${JSON.stringify(bad)}`);
+    }
+  });
+
+  it('DATABASE_URL, never echoing a password', () => {
+    expect(configError({ DATABASE_URL: 'mysql://root:hunter2@db/inkan' })).toBe('DATABASE_URL must start with "sqlite:" or "postgres://"');
+    expect(configError({ DATABASE_URL: 'sqlite:' })).toBe('DATABASE_URL must name a file after "sqlite:", got "sqlite:"');
+    const bad = configError({ DATABASE_URL: 'postgres://u:hunter2@[not-a-host/db' });
+    expect(bad).toMatch(/^DATABASE_URL /);
+    expect(bad).not.toContain('hunter2');
+  });
+
+  it('LOG_LEVEL', () => {
+    expect(configError({ LOG_LEVEL: 'loud' })).toBe('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"');
+  });
+
+  it('KEY_ENCRYPTION_KEY, never echoing it', () => {
+    const short = Buffer.alloc(16, 1).toString('base64');
+    const message = configError({ KEY_ENCRYPTION_KEY: short });
+    expect(message).toBe('KEY_ENCRYPTION_KEY must be the base64 encoding of exactly 32 bytes');
+    expect(message).not.toContain(short);
+  });
+});
