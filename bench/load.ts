@@ -1,0 +1,74 @@
+/**
+ * One fixed-time load measurement: Debian's `wrk` when present (C, light on the core it shares
+ * nothing with), else autocannon. Both run pinned to the load core, 32 keep-alive connections.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface LoadRequest {
+  readonly url: string;
+  readonly method: 'GET' | 'POST';
+  readonly body?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface LoadResult {
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Responses that were not 2xx/3xx, plus socket errors. */
+  readonly errors: number;
+}
+
+const CONNECTIONS = 32;
+const hasWrk = spawnSync('wrk', ['--version']).error === undefined;
+
+function luaString(value: string): string {
+  return JSON.stringify(value);
+}
+
+function wrkMs(text: string): number {
+  const match = /([\d.]+)(us|ms|s)/.exec(text);
+  if (match === null) return NaN;
+  const value = Number(match[1]);
+  return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
+}
+
+function withWrk(request: LoadRequest, seconds: number, core: string, pin: boolean): LoadResult {
+  const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'inkan-wrk-')), 'request.lua');
+  const lines = [`wrk.method = ${luaString(request.method)}`];
+  if (request.body !== undefined) lines.push(`wrk.body = ${luaString(request.body)}`);
+  for (const [name, value] of Object.entries(request.headers ?? {})) lines.push(`wrk.headers[${luaString(name)}] = ${luaString(value)}`);
+  fs.writeFileSync(script, `${lines.join('\n')}\n`);
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, request.url];
+  const result = pin ? spawnSync('taskset', ['-c', core, 'wrk', ...args], { encoding: 'utf8' }) : spawnSync('wrk', args, { encoding: 'utf8' });
+  fs.rmSync(path.dirname(script), { recursive: true, force: true });
+  const out = result.stdout;
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = non2xx + (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0);
+  return {
+    requestsPerSecond: rps,
+    p50Ms: wrkMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ''),
+    p99Ms: wrkMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ''),
+    errors,
+  };
+}
+
+function withAutocannon(request: LoadRequest, seconds: number, core: string, pin: boolean): LoadResult {
+  const bin = path.resolve(import.meta.dirname, '../../node_modules/autocannon/autocannon.js');
+  const args = [bin, '-c', String(CONNECTIONS), '-d', String(seconds), '-m', request.method, '-j'];
+  for (const [name, value] of Object.entries(request.headers ?? {})) args.push('-H', `${name}=${value}`);
+  if (request.body !== undefined) args.push('-b', request.body);
+  args.push(request.url);
+  const result = pin ? spawnSync('taskset', ['-c', core, process.execPath, ...args], { encoding: 'utf8' }) : spawnSync(process.execPath, args, { encoding: 'utf8' });
+  const json = JSON.parse(result.stdout) as { requests: { average: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number };
+  return { requestsPerSecond: json.requests.average, p50Ms: json.latency.p50, p99Ms: json.latency.p99, errors: json.non2xx + json.errors };
+}
+
+export async function measureLoad(request: LoadRequest, seconds: number, core: string, pin: boolean): Promise<LoadResult> {
+  return hasWrk ? withWrk(request, seconds, core, pin) : withAutocannon(request, seconds, core, pin);
+}

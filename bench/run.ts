@@ -1,0 +1,250 @@
+/**
+ * `npm run bench`: Inkan against the limit of the crypto, the framework ceiling and a peer
+ * (panva's oidc-provider), all measured in one run on this machine so every comparison is a ratio.
+ *
+ * Servers run pinned to core 0 (`taskset -c 0`), one at a time under load; the load generator
+ * (Debian's `wrk` when present, else autocannon) runs pinned to core 1. Each scenario warms up, then
+ * measures for a fixed time. The table goes to stdout and everything to bench-output/bench.json.
+ *
+ *   npm run bench                       full run
+ *   BENCH_SECONDS=5 npm run bench       shorter measurements
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { measureLoad, type LoadRequest, type LoadResult } from './load.js';
+import { scenariosAfterFoundation, type ExtraScenarioContext } from './scenarios.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARM_SECONDS = Math.min(3, SECONDS);
+const SERVER_CORE = '0';
+const CLIENT_CORE = os.cpus().length > 1 ? '1' : '0';
+const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
+
+export interface Row {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly p50Ms?: number;
+  readonly p99Ms?: number;
+  readonly errors?: number;
+  readonly note?: string;
+}
+
+const pinned = (core: string, command: string, args: string[]): [string, string[]] =>
+  hasTaskset ? ['taskset', ['-c', core, command, ...args]] : [command, args];
+
+async function waitForLine(child: ChildProcess, line: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    let seen = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(line)) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`process exited (${code}) before "${line}"`)));
+  });
+}
+
+async function waitForUrl(url: string, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not yet listening
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} did not become ready`);
+}
+
+/** `stdout: 'pipe'` only for processes that announce readiness and then stay quiet. */
+function startProcess(script: string, args: string[], options: { env?: Record<string, string>; cwd?: string; stdout: 'pipe' | 'ignore' }): ChildProcess {
+  const [command, argv] = pinned(SERVER_CORE, process.execPath, [path.join(ROOT, script), ...args]);
+  return spawn(command, argv, { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', options.stdout, 'inherit'] });
+}
+
+function rssMb(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  // taskset execs node in place, so the pid is node's.
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+  return kb / 1024;
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function cli(env: Record<string, string>, cwd: string, args: string[]): any {
+  const result = spawnSync(process.execPath, [path.join(ROOT, 'dist/src/cli/main.js'), ...args], { cwd, env: { ...process.env, ...env } });
+  if (result.status !== 0) throw new Error(`cli ${args.join(' ')}: ${result.stderr.toString()}`);
+  return JSON.parse(result.stdout.toString());
+}
+
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+
+function loadRow(name: string, result: LoadResult): Row {
+  return { name, value: result.requestsPerSecond, unit: 'req/s', p50Ms: result.p50Ms, p99Ms: result.p99Ms, errors: result.errors };
+}
+
+async function measure(request: LoadRequest): Promise<LoadResult> {
+  process.stderr.write(`  ${request.method} ${request.url}\n`);
+  await measureLoad(request, WARM_SECONDS, CLIENT_CORE, hasTaskset);
+  return measureLoad(request, SECONDS, CLIENT_CORE, hasTaskset);
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  const started = new Date();
+  process.stderr.write(`bench: ${SECONDS}s per scenario, servers on core ${SERVER_CORE}, load on core ${CLIENT_CORE}${hasTaskset ? '' : ' (taskset missing: not pinned)'}\n`);
+
+  // 1. The limit: jose on one core.
+  {
+    const [command, argv] = pinned(SERVER_CORE, process.execPath, [path.join(ROOT, 'dist/bench/crypto-limits.js'), String(Math.min(SECONDS, 5))]);
+    const out = spawnSync(command, argv, { encoding: 'utf8' });
+    const limits = JSON.parse(out.stdout) as Record<string, number>;
+    for (const [name, value] of Object.entries(limits)) rows.push({ name, value, unit: 'op/s' });
+  }
+
+  // 2. The framework ceiling.
+  {
+    const port = 3200 + Math.floor(Math.random() * 500);
+    const koa = startProcess('dist/bench/bare-koa.js', [String(port)], { stdout: 'pipe' });
+    await waitForLine(koa, 'ready');
+    rows.push(loadRow('bare_koa_get', await measure({ url: `http://127.0.0.1:${port}/`, method: 'GET' })));
+    rows.push(
+      loadRow(
+        'bare_koa_post',
+        await measure({ url: `http://127.0.0.1:${port}/token`, method: 'POST', body: 'grant_type=client_credentials&scope=api', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('a', 'b') } }),
+      ),
+    );
+    await stopProcess(koa);
+  }
+
+  // 3. Inkan.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inkan-bench-'));
+  const port = 3700 + Math.floor(Math.random() * 500);
+  const env = {
+    PORT: String(port),
+    DATABASE_URL: `sqlite:${path.join(dir, 'inkan.sqlite')}`,
+    KEYS_DIR: path.join(dir, 'keys'),
+    LOG_LEVEL: 'info',
+  };
+  const issuer = `http://localhost:${port}`;
+  const clients = {
+    EdDSA: cli(env, dir, ['clients', 'create', '--name', 'bench-eddsa', '--alg', 'EdDSA', '--scope', 'api']),
+    RS256: cli(env, dir, ['clients', 'create', '--name', 'bench-rs256', '--alg', 'RS256', '--scope', 'api']),
+  };
+  // Inkan logs a line per request, as in production; the log goes to /dev/null here (a pipe
+  // nobody reads would fill up and stall the server).
+  const inkan = startProcess('dist/src/main.js', [], { env, cwd: dir, stdout: 'ignore' });
+  await waitForUrl(`http://127.0.0.1:${port}/readyz`);
+  const tokenUrl = `http://127.0.0.1:${port}/token`;
+  for (const alg of ['EdDSA', 'RS256'] as const) {
+    const client = clients[alg];
+    rows.push(
+      loadRow(
+        `inkan_client_credentials_${alg}`,
+        await measure({ url: tokenUrl, method: 'POST', body: 'grant_type=client_credentials&scope=api', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(client.client_id, client.client_secret) } }),
+      ),
+    );
+  }
+  const jwksUrl = `http://127.0.0.1:${port}/jwks`;
+  const etag = (await fetch(jwksUrl)).headers.get('etag') ?? '';
+  rows.push(loadRow('inkan_jwks', await measure({ url: jwksUrl, method: 'GET' })));
+  rows.push(loadRow('inkan_jwks_304', await measure({ url: jwksUrl, method: 'GET', headers: { 'if-none-match': etag } })));
+
+  const context: ExtraScenarioContext = { issuer, baseUrl: `http://127.0.0.1:${port}`, env, dir, clients, measure, cli: (args) => cli(env, dir, args), seconds: SECONDS };
+  for (const scenario of scenariosAfterFoundation) {
+    try {
+      rows.push(...(await scenario(context)));
+    } catch (error) {
+      rows.push({ name: 'scenario_failed', value: NaN, unit: '', note: (error as Error).message });
+    }
+  }
+  rows.push({ name: 'inkan_rss_after_run', value: rssMb(inkan.pid), unit: 'MB' });
+  await stopProcess(inkan);
+  fs.rmSync(dir, { recursive: true, force: true });
+
+  // 4. The peer.
+  {
+    const peerPort = 4300 + Math.floor(Math.random() * 500);
+    const peer = startProcess('dist/bench/peer.js', [String(peerPort)], { env: { NODE_ENV: 'production' }, stdout: 'pipe' });
+    await waitForLine(peer, 'ready');
+    const { PEER_CLIENT, PEER_RESOURCES } = await import('./peer-config.js');
+    for (const alg of ['EdDSA', 'RS256'] as const) {
+      rows.push(
+        loadRow(
+          `peer_client_credentials_${alg}`,
+          await measure({
+            url: `http://127.0.0.1:${peerPort}/token`,
+            method: 'POST',
+            body: `grant_type=client_credentials&scope=api&resource=${encodeURIComponent(PEER_RESOURCES[alg])}`,
+            headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(PEER_CLIENT.client_id, PEER_CLIENT.client_secret) },
+          }),
+        ),
+      );
+    }
+    rows.push(loadRow('peer_jwks', await measure({ url: `http://127.0.0.1:${peerPort}/jwks`, method: 'GET' })));
+    rows.push({ name: 'peer_rss_after_run', value: rssMb(peer.pid), unit: 'MB' });
+    await stopProcess(peer);
+  }
+
+  const report = { started: started.toISOString(), seconds: SECONDS, node: process.version, cpus: os.cpus()[0]?.model, rows, ratios: ratios(rows) };
+  fs.mkdirSync(path.join(ROOT, 'bench-output'), { recursive: true });
+  fs.writeFileSync(path.join(ROOT, 'bench-output', 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(formatTable(rows, report.ratios));
+}
+
+interface Ratio {
+  readonly name: string;
+  readonly value: number;
+  readonly target: string;
+  readonly met: boolean | undefined;
+}
+
+function ratios(rows: readonly Row[]): Ratio[] {
+  const get = (name: string) => rows.find((row) => row.name === name)?.value ?? NaN;
+  const ratio = (name: string, numerator: string, denominator: string, min: number): Ratio => {
+    const value = get(numerator) / get(denominator);
+    return { name, value, target: `≥ ${min}`, met: Number.isFinite(value) ? value >= min : undefined };
+  };
+  const list = [
+    ratio('client_credentials EdDSA: inkan / peer', 'inkan_client_credentials_EdDSA', 'peer_client_credentials_EdDSA', 2.5),
+    ratio('client_credentials RS256: inkan / peer', 'inkan_client_credentials_RS256', 'peer_client_credentials_RS256', 1.2),
+    ratio('client_credentials RS256: inkan / jose sign', 'inkan_client_credentials_RS256', 'jose_sign_RS256', 0.85),
+    ratio('JWKS: inkan / peer', 'inkan_jwks', 'peer_jwks', 2.5),
+    ratio('refresh EdDSA: inkan / peer in-memory (FIELD-NOTES 1450/s)', 'inkan_refresh_EdDSA', 'peer_refresh_reference', 1.5),
+    ratio('verifier SDK / jose verify (EdDSA)', 'verifier_sdk_verify_EdDSA', 'jose_verify_EdDSA', 0.9),
+  ];
+  const rss = get('inkan_rss_after_run');
+  list.push({ name: 'inkan RSS after run (MB)', value: rss, target: '< 150', met: Number.isFinite(rss) ? rss < 150 : undefined });
+  return list;
+}
+
+function formatTable(rows: readonly Row[], ratioList: readonly Ratio[]): string {
+  const fmt = (value: number | undefined, digits = 0) => (value === undefined || !Number.isFinite(value) ? '' : value.toFixed(digits));
+  const lines = [
+    `${'measurement'.padEnd(42)}${'value'.padStart(12)} ${'unit'.padEnd(6)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'errors'.padStart(8)}`,
+    ...rows.map(
+      (row) =>
+        `${row.name.padEnd(42)}${fmt(row.value, row.unit === 'MB' || row.unit === 'ms' ? 1 : 0).padStart(12)} ${row.unit.padEnd(6)}${fmt(row.p50Ms, 2).padStart(9)}${fmt(row.p99Ms, 2).padStart(9)}${fmt(row.errors).padStart(8)}${row.note ? `  ${row.note}` : ''}`,
+    ),
+    '',
+    `${'ratio'.padEnd(62)}${'value'.padStart(8)}  target   met`,
+    ...ratioList.map((r) => `${r.name.padEnd(62)}${fmt(r.value, 2).padStart(8)}  ${r.target.padEnd(8)} ${r.met === undefined ? 'n/a' : r.met ? 'yes' : 'NO'}`),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack}\n`);
+  process.exitCode = 1;
+});
