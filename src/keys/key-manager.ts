@@ -1,27 +1,55 @@
 /**
  * Key management as the server's scheduler and the CLI both use it: reads the keys, plans with
- * lifecycle.ts, and applies the plan with a compare-and-set on the key-state version. When another
- * process changed the keys in between, the plan is made again from fresh state, so concurrent
- * rotations from several processes leave exactly one active key per alg.
+ * lifecycle.ts, checks the outcome, and applies the plan with a compare-and-set on the key-state
+ * version. When another process changed the keys in between, the plan is made again from fresh
+ * state, so concurrent rotations from several processes leave exactly one active key per alg and
+ * lose no key.
  */
+import crypto from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../clock.js';
 import type { KeyChanges, KeySet, KeyStore, SigningAlg, SigningKeyRecord } from '../storage/stores.js';
 import { type KeySealer } from './encryption.js';
-import { CLOCK_SKEW_SECONDS, type LifecyclePolicy, type Mint, planRevoke, planRotate, planScheduled } from './lifecycle.js';
+import {
+  applyChanges,
+  invariantViolations,
+  KeyLifecycleError,
+  type LifecyclePolicy,
+  type Mint,
+  planImport,
+  planRevoke,
+  planRotate,
+  planScheduled,
+} from './lifecycle.js';
 import { exportPkcs8, generateKeyPair, type KeyPair } from './material.js';
+
+/**
+ * How long a key change may take to reach every process: whole-second timestamps (1 s), the 1 s
+ * scheduler tick that reloads every server's keyring, and a second of slack for a busy event loop
+ * or a slow database. Added to the pre-publication time and to the retirement window.
+ */
+export const KEY_PROPAGATION_SECONDS = 3;
 
 export interface KeyTimings {
   readonly keyRotationIntervalSeconds: number;
   readonly jwksMaxAgeSeconds: number;
   readonly accessTokenTtlSeconds: number;
   readonly idTokenTtlSeconds: number;
+  readonly clockSkewSeconds: number;
 }
 
+/**
+ * The lifecycle's timings, from the operator's settings:
+ * - a `next` key is published for JWKS_MAX_AGE (+ propagation) before it signs, so every verifier's
+ *   cached JWKS already holds it;
+ * - a retired key stays published for the longest token lifetime + clock skew (+ propagation,
+ *   since a server may sign with it until it reloads), so every token it signed expires first.
+ */
 export function lifecyclePolicy(timings: KeyTimings): LifecyclePolicy {
   return {
     rotationIntervalSeconds: timings.keyRotationIntervalSeconds,
-    prePublishSeconds: timings.jwksMaxAgeSeconds,
-    retainSeconds: Math.max(timings.accessTokenTtlSeconds, timings.idTokenTtlSeconds) + CLOCK_SKEW_SECONDS,
+    prePublishSeconds: timings.jwksMaxAgeSeconds + KEY_PROPAGATION_SECONDS,
+    retainSeconds: Math.max(timings.accessTokenTtlSeconds, timings.idTokenTtlSeconds) + timings.clockSkewSeconds + KEY_PROPAGATION_SECONDS,
   };
 }
 
@@ -46,11 +74,14 @@ export interface KeyManagerDeps {
   readonly sealer: KeySealer;
   readonly clock: Clock;
   readonly policy: LifecyclePolicy;
-  /** Test hook: runs after a plan is made and before it is written (fault injection). */
-  readonly beforeApply?: (changes: KeyChanges) => void;
+  /**
+   * Test hook (fault injection, see fault-injection.ts): runs after a plan is made and checked,
+   * before it is written; what it returns is written instead.
+   */
+  readonly beforeApply?: (changes: KeyChanges) => KeyChanges | void;
 }
 
-const MAX_ATTEMPTS = 5;
+const MAX_ATTEMPTS = 8;
 
 export class KeyManager {
   private readonly mint: Mint;
@@ -65,28 +96,54 @@ export class KeyManager {
 
   /** One scheduler step; returns true when it changed the keys. */
   async runSchedule(): Promise<boolean> {
-    return this.applyPlan((keys, now) => planScheduled(keys, now, this.deps.policy, this.mint));
+    return (await this.applyPlan((keys, now) => planScheduled(keys, now, this.deps.policy, this.mint))) !== undefined;
   }
 
+  /** Makes a new key active for each alg; returns the keys that became active. */
   async rotate(algs: readonly SigningAlg[]): Promise<SigningKeyRecord[]> {
-    await this.applyPlan((keys, now) => planRotate(keys, algs, now, this.deps.policy, this.mint));
-    const { keys } = await this.list();
-    return keys.filter((key) => key.status === 'active' && algs.includes(key.alg));
+    const applied = await this.applyPlan((keys, now) => planRotate(keys, algs, now, this.deps.policy, this.mint));
+    return (applied?.upsert ?? []).filter((key) => key.status === 'active');
   }
 
+  /** Throws KeyLifecycleError for an unknown kid. */
   async revoke(kid: string): Promise<void> {
     await this.applyPlan((keys, now) => planRevoke(keys, kid, now, this.deps.policy, this.mint));
   }
 
-  /** Applies whatever `plan` returns, planning again from fresh state if another process won. */
-  async applyPlan(plan: (keys: readonly SigningKeyRecord[], now: number) => KeyChanges | undefined): Promise<boolean> {
+  /** Adds an operator's key as `next`; throws KeyLifecycleError when its kid is already known. */
+  async import(pair: KeyPair): Promise<SigningKeyRecord> {
+    const applied = await this.applyPlan((keys, now) => planImport(keys, keyRecord(pair, this.deps.sealer, 'next', now)));
+    const imported = applied?.upsert.find((key) => key.kid === pair.kid);
+    if (imported === undefined) throw new KeyLifecycleError(`key ${pair.kid} was not imported`);
+    return imported;
+  }
+
+  /**
+   * Applies whatever `plan` returns, planning again from fresh state if another process won.
+   * Returns the changes written, or undefined when there was nothing to do.
+   */
+  async applyPlan(plan: (keys: readonly SigningKeyRecord[], now: number) => KeyChanges | undefined): Promise<KeyChanges | undefined> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
       const { version, keys } = await this.deps.keyStore.snapshot();
       const changes = plan(keys, this.deps.clock.nowSeconds());
-      if (changes === undefined || (changes.upsert.length === 0 && changes.remove.length === 0)) return false;
-      this.deps.beforeApply?.(changes);
-      if (await this.deps.keyStore.apply(version, changes)) return true;
+      if (changes === undefined || (changes.upsert.length === 0 && changes.remove.length === 0)) return undefined;
+      // A process with the wrong KEK (a CLI run from another folder, a mistyped KEY_ENCRYPTION_KEY)
+      // must not write keys that the servers cannot decrypt: prove the KEK on the stored keys first.
+      this.checkKek(keys);
+      // Defence in depth: a plan must never make the key set worse than it found it.
+      const before = new Set(invariantViolations(keys));
+      const introduced = invariantViolations(applyChanges(keys, changes)).filter((problem) => !before.has(problem));
+      if (introduced.length > 0) throw new KeyLifecycleError(`refusing a key change that would leave ${introduced.join(', ')}`);
+      const toWrite = this.deps.beforeApply?.(changes) ?? changes;
+      if (await this.deps.keyStore.apply(version, toWrite)) return changes;
+      // Lost the race: back off a little, at random, so that racing processes spread out.
+      await sleep(crypto.randomInt(10, 50 * (attempt + 1)));
     }
     throw new Error(`signing keys kept changing under ${MAX_ATTEMPTS} attempts to update them`);
+  }
+
+  /** Throws KeyEncryptionError naming the first stored key this process's KEK cannot decrypt. */
+  private checkKek(keys: readonly SigningKeyRecord[]): void {
+    for (const key of keys) if (key.sealedPrivateKey !== '') this.deps.sealer.unseal(key.kid, key.sealedPrivateKey);
   }
 }

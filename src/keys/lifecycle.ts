@@ -1,29 +1,32 @@
 /**
  * The key lifecycle as pure functions of the current keys and a clock.
  *
- *   next ──(pre-published ≥ JWKS max-age, rotation due)──▶ active ──(successor active)──▶ retiring
- *     │                                                       │                              │
- *     └──────────────────────── revoke ───────────────────────┴──────────────▶ revoked        ▼
- *                                                                         gone once every token it
- *                                                                         signed has expired
+ *   (minted or imported)
+ *          │
+ *          ▼
+ *        next ──(published ≥ pre-publication time, rotation due)──▶ active ──(successor active)──▶ retiring
+ *          │                                                          │                              │
+ *          └─────────────────────── revoke ───────────────────────────┴───────▶ revoked             ▼
+ *                               (out of the JWKS at once)                           gone once every token it
+ *                                                                                    signed has expired
  *
  * Each function returns the changes to apply (or none); callers apply them with a compare-and-set
  * on the key-state version, so two processes that plan at once never both win. New keys come from
- * `mint`, so the plan itself stays deterministic for a given clock.
+ * `mint`, so the plan itself stays deterministic for a given clock. `applyChanges` and
+ * `invariantViolations` let the key manager (and the tests) check a plan's outcome before it is
+ * written: exactly one active key per alg, never two next keys, nothing published without a
+ * private half.
  */
 import type { KeyChanges, SigningAlg, SigningKeyRecord } from '../storage/stores.js';
 import { SIGNING_ALGS } from '../storage/stores.js';
 
 export interface LifecyclePolicy {
   readonly rotationIntervalSeconds: number;
-  /** How long a key is published as `next` before it signs: the JWKS max-age. */
+  /** How long a key is published as `next` before it signs: at least the JWKS max-age. */
   readonly prePublishSeconds: number;
   /** How long a retired key stays published: the longest token lifetime plus clock skew. */
   readonly retainSeconds: number;
 }
-
-/** Allowance for verifiers whose clocks run behind Inkan's. */
-export const CLOCK_SKEW_SECONDS = 60;
 
 export type Mint = (alg: SigningAlg, status: 'next' | 'active', now: number) => SigningKeyRecord;
 
@@ -59,16 +62,16 @@ function promote(keys: readonly SigningKeyRecord[], alg: SigningAlg, now: number
 
 /**
  * What the scheduler does at `now`: make sure every alg has an active key, pre-publish a successor
- * one max-age before rotation is due, promote it when due, and drop retiring keys whose tokens have
- * all expired.
+ * `prePublishSeconds` before rotation is due, promote it once due and published long enough, and
+ * drop retiring keys whose tokens have all expired.
  */
 export function planScheduled(keys: readonly SigningKeyRecord[], now: number, policy: LifecyclePolicy, mint: Mint): KeyChanges | undefined {
   const upsert: SigningKeyRecord[] = [];
   for (const alg of SIGNING_ALGS) {
     const { active, next } = byAlg(keys, alg);
     if (active === undefined) {
-      // Empty database, or a crash left no active key: nothing can have cached a next key for
-      // long, so signing must not wait.
+      // Empty database, or an operator revoked around the scheduler: nothing can have signed
+      // yet, so signing must not wait for pre-publication.
       upsert.push(...promote(keys, alg, now, policy, mint));
       continue;
     }
@@ -86,30 +89,42 @@ export function planScheduled(keys: readonly SigningKeyRecord[], now: number, po
   return isEmpty(changes) ? undefined : changes;
 }
 
-/** `keys rotate`: the operator asked for it now, so a pre-published key is used if there is one. */
+/**
+ * `keys rotate`: the operator asked for it now, so the pre-published `next` key is used if there
+ * is one, else a fresh key signs at once (verifiers with a cached JWKS refetch on the unknown kid).
+ * The old key keeps its retirement window: a rotation never removes a key with live tokens.
+ */
 export function planRotate(keys: readonly SigningKeyRecord[], algs: readonly SigningAlg[], now: number, policy: LifecyclePolicy, mint: Mint): KeyChanges {
   return { upsert: algs.flatMap((alg) => promote(keys, alg, now, policy, mint)), remove: [] };
 }
 
 /**
  * `keys revoke`: the key leaves the JWKS and signs nothing more. Revoking the active key makes a
- * successor active first, so no alg is ever left without one. The sealed private half is erased.
+ * successor active first (the pre-published `next` key, which has never signed, or a fresh one),
+ * so no alg is ever left without one. The sealed private half is erased; the row stays, so
+ * `keys list` shows the revocation and the kid can never be imported again.
  */
 export function planRevoke(keys: readonly SigningKeyRecord[], kid: string, now: number, policy: LifecyclePolicy, mint: Mint): KeyChanges {
   const key = keys.find((candidate) => candidate.kid === kid);
   if (key === undefined) throw new KeyLifecycleError(`no signing key with kid ${kid}`);
   if (key.status === 'revoked') return NO_CHANGES;
-  const revoked: SigningKeyRecord = { ...key, status: 'revoked', revokedAt: now, sealedPrivateKey: '' };
+  const revoked: SigningKeyRecord = { ...key, status: 'revoked', revokedAt: now, removeAfter: null, sealedPrivateKey: '' };
   if (key.status !== 'active') return { upsert: [revoked], remove: [] };
   const [successor] = promote(keys, key.alg, now, policy, mint);
   return { upsert: [successor!, revoked], remove: [] };
 }
 
-/** Adds an operator-supplied key as `next`, replacing any generated `next` key of that alg. */
+/**
+ * Adds an operator-supplied key as `next`, replacing the `next` key of its alg (which has never
+ * signed, so nothing depends on it). It is promoted by the schedule once pre-published long enough,
+ * or at once by `keys rotate`.
+ */
 export function planImport(keys: readonly SigningKeyRecord[], imported: SigningKeyRecord): KeyChanges {
-  if (keys.some((key) => key.kid === imported.kid)) {
-    throw new KeyLifecycleError(`a key with kid ${imported.kid} is already known`);
+  const known = keys.find((key) => key.kid === imported.kid);
+  if (known !== undefined) {
+    throw new KeyLifecycleError(`a key with kid ${imported.kid} is already known (status ${known.status})`);
   }
+  if (imported.status !== 'next') throw new KeyLifecycleError('an imported key starts as next');
   const { next } = byAlg(keys, imported.alg);
   return { upsert: [imported], remove: next === undefined ? [] : [next.kid] };
 }
@@ -119,4 +134,27 @@ export function publishedKeys(keys: readonly SigningKeyRecord[], now: number): S
   return keys.filter(
     (key) => key.status === 'next' || key.status === 'active' || (key.status === 'retiring' && (key.removeAfter ?? 0) > now),
   );
+}
+
+/** The keys after `changes` (what the store will hold once they are applied). */
+export function applyChanges(keys: readonly SigningKeyRecord[], changes: KeyChanges): SigningKeyRecord[] {
+  const byKid = new Map(keys.map((key) => [key.kid, key]));
+  for (const key of changes.upsert) byKid.set(key.kid, key);
+  for (const kid of changes.remove) byKid.delete(kid);
+  return [...byKid.values()];
+}
+
+/** What is wrong with a key set (empty when it is a valid state to be in). */
+export function invariantViolations(keys: readonly SigningKeyRecord[]): string[] {
+  const problems: string[] = [];
+  for (const alg of SIGNING_ALGS) {
+    const own = keys.filter((key) => key.alg === alg);
+    const active = own.filter((key) => key.status === 'active').length;
+    if (active !== 1) problems.push(`${active} active ${alg} keys`);
+    if (own.filter((key) => key.status === 'next').length > 1) problems.push(`several next ${alg} keys`);
+  }
+  for (const key of keys) {
+    if (key.status !== 'revoked' && key.sealedPrivateKey === '') problems.push(`key ${key.kid} is ${key.status} without a private half`);
+  }
+  return problems;
 }

@@ -10,7 +10,8 @@ import type { Keyring } from './keyring.js';
 export interface KeyScheduler {
   /** One tick, for tests and start-up. */
   tick(): Promise<void>;
-  stop(): void;
+  /** Stops ticking and waits for a tick in progress, so the database can be closed after it. */
+  stop(): Promise<void>;
 }
 
 export function startKeyScheduler(deps: { keyManager: KeyManager; keyring: Keyring; log: Logger }, intervalMs = 1000): KeyScheduler {
@@ -30,6 +31,9 @@ export function startKeyScheduler(deps: { keyManager: KeyManager; keyring: Keyri
   timer.unref();
   return {
     tick,
-    stop: () => clearInterval(timer),
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
   };
 }

@@ -1,7 +1,14 @@
+/**
+ * `keys list | rotate | revoke | import`: the operator's handle on the key lifecycle. Each command
+ * is one KeyManager call (the same code the server's scheduler runs, compare-and-set included);
+ * a running server picks the change up on its next key-version check (within seconds).
+ */
+import fs from 'node:fs';
 import type { SigningKeyRecord } from '../../storage/stores.js';
 import { SIGNING_ALGS, type SigningAlg } from '../../storage/stores.js';
+import { KeyImportError, parseImportedKey } from '../../keys/import.js';
 import { KeyLifecycleError } from '../../keys/lifecycle.js';
-import { CliError, type Command, onePositional, optionalOption } from '../command.js';
+import { CliError, type Command, type CommandInput, onePositional, optionalOption, requiredOption } from '../command.js';
 
 const iso = (seconds: number | null) => (seconds === null ? null : new Date(seconds * 1000).toISOString());
 
@@ -18,9 +25,20 @@ export function describeKey(key: SigningKeyRecord): Record<string, unknown> {
   };
 }
 
+/** Lifecycle refusals (unknown kid, known kid) are the operator's mistake: one line, exit 1. */
+async function asCliError<T>(action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if (error instanceof KeyLifecycleError || error instanceof KeyImportError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
 export const keysList: Command = {
   options: [],
-  async run(core) {
+  async run(core, input) {
+    if (input.positionals.length > 0) throw new CliError('keys list takes no arguments');
     return (await core.keyManager.list()).keys.map(describeKey);
   },
 };
@@ -28,11 +46,12 @@ export const keysList: Command = {
 export const keysRotate: Command = {
   options: ['alg'],
   async run(core, input) {
+    if (input.positionals.length > 0) throw new CliError('keys rotate takes no positional arguments (did you mean --alg?)');
     const alg = optionalOption(input, 'alg');
     if (alg !== undefined && !(SIGNING_ALGS as readonly string[]).includes(alg)) {
       throw new CliError(`--alg must be one of ${SIGNING_ALGS.join(', ')}`);
     }
-    const active = await core.keyManager.rotate(alg === undefined ? SIGNING_ALGS : [alg as SigningAlg]);
+    const active = await asCliError(() => core.keyManager.rotate(alg === undefined ? SIGNING_ALGS : [alg as SigningAlg]));
     return { active: active.map((key) => ({ kid: key.kid, alg: key.alg })) };
   },
 };
@@ -41,12 +60,27 @@ export const keysRevoke: Command = {
   options: [],
   async run(core, input) {
     const kid = onePositional(input, 'kid');
-    try {
-      await core.keyManager.revoke(kid);
-    } catch (error) {
-      if (error instanceof KeyLifecycleError) throw new CliError(error.message);
-      throw error;
-    }
+    await asCliError(() => core.keyManager.revoke(kid));
     return { revoked: kid };
+  },
+};
+
+async function readKeyFile(input: CommandInput, file: string): Promise<string> {
+  if (file === '-') return input.readStdin();
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read --file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+/** `keys import --file F` (`-` for stdin): PEM or private JWK; RSA ≥ 2048 bits or Ed25519. */
+export const keysImport: Command = {
+  options: ['file'],
+  async run(core, input) {
+    if (input.positionals.length > 0) throw new CliError('keys import takes the key with --file F (or --file - for stdin)');
+    const text = await readKeyFile(input, requiredOption(input, 'file'));
+    const imported = await asCliError(async () => core.keyManager.import(parseImportedKey(text)));
+    return { imported: { kid: imported.kid, alg: imported.alg, status: imported.status } };
   },
 };
