@@ -1,0 +1,258 @@
+/**
+ * The Token Status List (draft-ietf-oauth-status-list): every access token carries
+ * `status.status_list {idx, uri}`, and the uri serves a signed list of one bit per index
+ * (1 = revoked) for verifiers that poll rather than subscribe to the feed.
+ *
+ * Allocation. A process leases a whole list (65 536 entries) with one database write and hands
+ * out its indices itself: at random (so an index says nothing about issuance order or volume),
+ * each index once per lease, and only up to half the list (so a random pick needs ~2 tries at
+ * most). The lease is for LEASE_SECONDS; the list is free again only after every token issued
+ * from it has expired (lease end + ACCESS_TOKEN_TTL + skew), so an index is never reused while
+ * a token carrying it is alive. A spare lease is taken in the background before the current one
+ * runs out, so issuing a token never waits for the database. If no lease is ready (the database
+ * was down for the whole lease), tokens are issued without a status claim and a warning is
+ * logged: the feed still covers them.
+ *
+ * Which bits flip. Each process keeps an in-memory index of the tokens it issued and that have
+ * not expired (jti, sub, sid, client_id, iat, exp → list, idx). Every revocation record the
+ * revocation service learns of (its own and other processes', via its one-second sync) is matched
+ * against that index with the same `isCoveredBy` rule as everywhere else, and the covered
+ * entries are written as set bits: jti records flip that token's bit; subject, session and client
+ * records flip the bits of every covered token. The index lives in memory only (about 400 bytes
+ * per live token, bounded by issuance rate × ACCESS_TOKEN_TTL): tokens issued before a process
+ * restarted keep a clear bit and are covered by the feed and introspection alone.
+ *
+ * Serving. Any process serves any list from the database's set bits (cached one second), signed
+ * with the active EdDSA key: header `typ: statuslist+jwt`; claims `iss`, `sub` (the list's uri),
+ * `iat`, `exp`, `ttl`, `status_list {bits: 1, lst}`.
+ */
+import crypto from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { Keyring } from '../keys/keyring.js';
+import { encodeStatusList, setBit } from '../verifier/status-list-bits.js';
+import { isCoveredBy, type RevocationRecord } from './revocations.js';
+import type { RevocationService } from './service.js';
+import type { RevokedStatusEntry, StatusListLease, StatusListStore } from './status-list-store.js';
+
+export const STATUS_LIST_CAPACITY = 65_536;
+export const LEASE_SECONDS = 300;
+/** How long a verifier may cache a list (`ttl`), and how long the signed list is valid (`exp`). */
+export const STATUS_LIST_TTL_SECONDS = 10;
+export const STATUS_LIST_VALIDITY_SECONDS = 120;
+const FILL_LIMIT = STATUS_LIST_CAPACITY / 2;
+const SERVE_CACHE_MS = 1000;
+const SKEW_SECONDS = 60;
+
+/** What the access-token issuer tells the status list about a token it is about to sign. */
+export interface StatusListTokenFacts {
+  readonly jti: string;
+  readonly sub: string;
+  readonly clientId: string;
+  readonly sid: string | undefined;
+  readonly iat: number;
+  readonly exp: number;
+}
+
+/** The optional dependency of tokens/access-token.ts. */
+export interface StatusListReferences {
+  /** The token's `status.status_list` claim, or undefined when no index is available. */
+  reference(token: StatusListTokenFacts): { idx: number; uri: string } | undefined;
+}
+
+interface ActiveLease extends StatusListLease {
+  readonly uri: string;
+  readonly used: Uint8Array;
+  count: number;
+}
+
+interface IssuedEntry extends StatusListTokenFacts {
+  readonly listId: string;
+  readonly idx: number;
+}
+
+export interface StatusListsDeps {
+  readonly store: StatusListStore;
+  readonly revocations: Pick<RevocationService, 'onRevoked'>;
+  readonly keyring: Pick<Keyring, 'signer'>;
+  readonly clock: Clock;
+  readonly issuer: string;
+  readonly listPath: string;
+  readonly accessTokenTtlSeconds: number;
+  readonly log: Logger;
+}
+
+export class StatusLists implements StatusListReferences {
+  private current: ActiveLease | undefined;
+  private spare: ActiveLease | undefined;
+  private leasing: Promise<void> | undefined;
+  private readonly byJti = new Map<string, IssuedEntry>();
+  private readonly bySub = new Map<string, Set<IssuedEntry>>();
+  private readonly bySid = new Map<string, Set<IssuedEntry>>();
+  private readonly byClient = new Map<string, Set<IssuedEntry>>();
+  private readonly served = new Map<string, { jwt: string; builtAtMs: number }>();
+  private unsubscribe: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private warnedNoLease = false;
+
+  constructor(private readonly deps: StatusListsDeps) {}
+
+  uriOf(listId: string): string {
+    return `${this.deps.issuer}${this.deps.listPath}/${listId}`;
+  }
+
+  /** Takes the first lease and starts following revocations; call before issuing tokens. */
+  async start(): Promise<void> {
+    await this.ensureSpare();
+    this.unsubscribe = this.deps.revocations.onRevoked((record) => {
+      this.flip(record).catch((error: unknown) => this.deps.log.error({ err: error, recordId: record.id }, 'status list bits could not be written'));
+    });
+    this.timer = setInterval(() => this.housekeeping(), 10_000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    clearInterval(this.timer);
+  }
+
+  /** Number of live tokens this process can still flip bits for (for tests and metrics). */
+  get indexedTokens(): number {
+    return this.byJti.size;
+  }
+
+  reference(token: StatusListTokenFacts): { idx: number; uri: string } | undefined {
+    const now = this.deps.clock.nowSeconds();
+    let lease = this.current;
+    if (lease === undefined || lease.count >= FILL_LIMIT || now >= lease.leaseUntil) {
+      lease = this.spare !== undefined && now < this.spare.leaseUntil ? this.spare : undefined;
+      this.current = lease;
+      this.spare = undefined;
+    }
+    if (lease === undefined || lease.count >= FILL_LIMIT * 0.8 || now >= lease.leaseUntil - 60) void this.ensureSpare();
+    if (lease === undefined) {
+      if (!this.warnedNoLease) this.deps.log.warn({ event: 'status_list.no_lease' }, 'no status list lease: issuing tokens without a status claim');
+      this.warnedNoLease = true;
+      return undefined;
+    }
+    this.warnedNoLease = false;
+    let idx: number;
+    do idx = crypto.randomInt(lease.capacity);
+    while (((lease.used[idx >> 3] ?? 0) >> (idx & 7)) & 1);
+    setBit(lease.used, idx);
+    lease.count += 1;
+    this.index({ ...token, listId: lease.listId, idx });
+    return { idx, uri: lease.uri };
+  }
+
+  /** The signed status list token of a list, or undefined when there is no such list. */
+  async statusListToken(listId: string): Promise<string | undefined> {
+    const cached = this.served.get(listId);
+    if (cached !== undefined && performance.now() - cached.builtAtMs < SERVE_CACHE_MS) return cached.jwt;
+    const capacity = await this.deps.store.capacity(listId);
+    if (capacity === undefined) return undefined;
+    const now = this.deps.clock.nowSeconds();
+    const bits = new Uint8Array(capacity / 8);
+    for (const idx of await this.deps.store.revokedIndexes(listId, now)) if (idx < capacity) setBit(bits, idx);
+    const jwt = this.deps.keyring.signer('EdDSA').sign('statuslist+jwt', {
+      iss: this.deps.issuer,
+      sub: this.uriOf(listId),
+      iat: now,
+      exp: now + STATUS_LIST_VALIDITY_SECONDS,
+      ttl: STATUS_LIST_TTL_SECONDS,
+      status_list: { bits: 1, lst: encodeStatusList(bits) },
+    });
+    this.served.set(listId, { jwt, builtAtMs: performance.now() });
+    return jwt;
+  }
+
+  /** Sets the bits of this process's tokens that the record covers. */
+  async flip(record: RevocationRecord): Promise<number> {
+    const target = record.target;
+    let candidates: Iterable<IssuedEntry>;
+    switch (target.kind) {
+      case 'jti': {
+        const entry = this.byJti.get(target.jti);
+        candidates = entry === undefined ? [] : [entry];
+        break;
+      }
+      case 'subject':
+        candidates = this.bySub.get(target.sub) ?? [];
+        break;
+      case 'session':
+        candidates = this.bySid.get(target.sid) ?? [];
+        break;
+      case 'client':
+        candidates = this.byClient.get(target.clientId) ?? [];
+        break;
+    }
+    const entries: RevokedStatusEntry[] = [];
+    for (const entry of candidates) {
+      if (isCoveredBy(target, { jti: entry.jti, sub: entry.sub, client_id: entry.clientId, iat: entry.iat, sid: entry.sid })) {
+        entries.push({ listId: entry.listId, idx: entry.idx, expiresAt: entry.exp });
+      }
+    }
+    if (entries.length === 0) return 0;
+    await this.deps.store.markRevoked(entries);
+    for (const entry of entries) this.served.delete(entry.listId);
+    return entries.length;
+  }
+
+  private async ensureSpare(): Promise<void> {
+    if (this.spare !== undefined) return;
+    this.leasing ??= (async () => {
+      const now = this.deps.clock.nowSeconds();
+      const leaseUntil = now + LEASE_SECONDS;
+      const lease = await this.deps.store.lease({
+        now,
+        leaseUntil,
+        freeAfter: leaseUntil + this.deps.accessTokenTtlSeconds + SKEW_SECONDS,
+        newListId: crypto.randomBytes(12).toString('base64url'),
+        capacity: STATUS_LIST_CAPACITY,
+      });
+      const active: ActiveLease = { ...lease, uri: this.uriOf(lease.listId), used: new Uint8Array(lease.capacity / 8), count: 0 };
+      if (this.current === undefined) this.current = active;
+      else this.spare = active;
+    })()
+      .catch((error: unknown) => this.deps.log.error({ err: error }, 'status list lease failed'))
+      .finally(() => (this.leasing = undefined));
+    await this.leasing;
+  }
+
+  private index(entry: IssuedEntry): void {
+    this.byJti.set(entry.jti, entry);
+    add(this.bySub, entry.sub, entry);
+    add(this.byClient, entry.clientId, entry);
+    if (entry.sid !== undefined) add(this.bySid, entry.sid, entry);
+  }
+
+  /** Forgets expired tokens (insertion order is issuance order), purges expired bits and cached lists. */
+  housekeeping(): void {
+    const now = this.deps.clock.nowSeconds();
+    for (const entry of this.byJti.values()) {
+      if (entry.exp > now) break; // every token has the same lifetime: the rest expire later
+      this.byJti.delete(entry.jti);
+      remove(this.bySub, entry.sub, entry);
+      remove(this.byClient, entry.clientId, entry);
+      if (entry.sid !== undefined) remove(this.bySid, entry.sid, entry);
+    }
+    for (const [listId, served] of this.served) if (performance.now() - served.builtAtMs > SERVE_CACHE_MS) this.served.delete(listId);
+    this.deps.store.purgeExpired(now).catch((error: unknown) => this.deps.log.warn({ err: error }, 'status list purge failed'));
+  }
+}
+
+function add(map: Map<string, Set<IssuedEntry>>, key: string, entry: IssuedEntry): void {
+  let set = map.get(key);
+  if (set === undefined) {
+    set = new Set();
+    map.set(key, set);
+  }
+  set.add(entry);
+}
+
+function remove(map: Map<string, Set<IssuedEntry>>, key: string, entry: IssuedEntry): void {
+  const set = map.get(key);
+  set?.delete(entry);
+  if (set?.size === 0) map.delete(key);
+}
