@@ -1,0 +1,64 @@
+/**
+ * RFC 6749 §6, the refresh_token grant. The token endpoint already authenticated the client and
+ * checked it is registered for this grant; the refresh-token policy (rotation, reuse detection,
+ * grace window, expiry, scope narrowing) is refresh/service.ts. This grant turns its answer into
+ * tokens: a new RFC 9068 access token with `sid` and `auth_time` of the original login, the
+ * successor refresh token, and — when `openid` is in the (narrowed) scope — a new ID token (OpenID
+ * Connect Core §12.2: same sub and auth_time, no nonce).
+ */
+import { userClaims } from '../accounts/claims.js';
+import { OAuthError } from '../oauth/errors.js';
+import { audienceFor } from '../oauth/resources.js';
+import type { RefreshTokenService } from '../refresh/service.js';
+import { issueAccessToken, type AccessTokenDeps } from '../tokens/access-token.js';
+import { issueIdToken, type IdTokenDeps } from '../tokens/id-token.js';
+import type { Grant, TokenResponse } from './grant.js';
+
+export interface RefreshTokenGrantDeps {
+  readonly tokens: AccessTokenDeps;
+  readonly idTokens: IdTokenDeps;
+  readonly refreshTokens: Pick<RefreshTokenService, 'rotate'>;
+}
+
+/** Longer than any token Inkan issues; anything longer is refused before hashing. */
+const MAX_REFRESH_TOKEN_LENGTH = 200;
+
+export function refreshTokenGrant(deps: RefreshTokenGrantDeps): Grant {
+  return {
+    grantType: 'refresh_token',
+    async handle({ client, params, resources }): Promise<TokenResponse> {
+      const presented = params.get('refresh_token');
+      if (presented === undefined) throw new OAuthError('invalid_request', 'refresh_token is required');
+      if (presented.length > MAX_REFRESH_TOKEN_LENGTH) throw new OAuthError('invalid_grant', 'the refresh token is invalid');
+      // Checked before the rotation, so a bad resource does not cost the client its token.
+      const audience = audienceFor(resources, client.resources, deps.tokens.issuer);
+      const refreshed = await deps.refreshTokens.rotate(presented, client, params.get('scope'));
+      const { family, user, scopes } = refreshed;
+      const access = issueAccessToken(deps.tokens, {
+        subject: user.id,
+        client,
+        scopes,
+        audience,
+        extraClaims: { sid: family.sessionId, auth_time: family.authTime },
+      });
+      const idToken = scopes.includes('openid')
+        ? issueIdToken(deps.idTokens, {
+            client,
+            subject: user.id,
+            authTime: family.authTime,
+            sid: family.sessionId,
+            accessToken: access.token,
+            claims: userClaims(user, scopes),
+          })
+        : undefined;
+      return {
+        access_token: access.token,
+        token_type: 'Bearer',
+        expires_in: access.expiresIn,
+        scope: access.scope,
+        refresh_token: refreshed.refreshToken,
+        ...(idToken === undefined ? {} : { id_token: idToken }),
+      };
+    },
+  };
+}

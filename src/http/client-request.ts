@@ -1,0 +1,27 @@
+/**
+ * The steps every client-authenticated OAuth endpoint shares (token, revocation, introspection):
+ * POST only, a strict form body, the client authenticated from what it presented (Basic, form
+ * fields or a bare client_id; oauth/client-authentication.ts decides), and no caching of the
+ * answer (RFC 6749 §5.1, RFC 7009 §2.2, RFC 7662 §2.2).
+ */
+import type { Context } from 'koa';
+import type { ClientAuthenticator } from '../oauth/client-authentication.js';
+import { OAuthError } from '../oauth/errors.js';
+import type { ClientRecord } from '../storage/stores.js';
+import { presentedCredentials } from './client-credentials.js';
+import type { ParsedForm } from './form.js';
+
+export function requirePost(ctx: Context, endpoint: string): void {
+  if (ctx.method !== 'POST') {
+    throw new OAuthError('invalid_request', `the ${endpoint} endpoint accepts only POST`, { status: 405, headers: { Allow: 'POST' } });
+  }
+}
+
+export function authenticateClient(ctx: Context, form: ParsedForm, authenticator: ClientAuthenticator): Promise<ClientRecord> {
+  return authenticator.authenticate(presentedCredentials(ctx, form));
+}
+
+export function noStore(ctx: Context): void {
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('Pragma', 'no-cache');
+}

@@ -1,0 +1,28 @@
+/**
+ * POST /introspect (RFC 7662): a confidential client authenticates as at the token endpoint and
+ * learns whether `token` is active, with its claims (the rules are in oauth/introspection.ts).
+ */
+import type { Router } from '@koa/router';
+import type { ClientAuthenticator } from '../../oauth/client-authentication.js';
+import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
+import { OAuthError } from '../../oauth/errors.js';
+import { introspect, type IntrospectionDeps } from '../../oauth/introspection.js';
+import { authenticateClient, noStore, requirePost } from '../client-request.js';
+import { readForm } from '../form.js';
+
+export interface IntrospectionEndpointDeps extends IntrospectionDeps {
+  readonly clientAuthenticator: ClientAuthenticator;
+}
+
+export function mountIntrospection(router: Router, deps: IntrospectionEndpointDeps): void {
+  router.all(ENDPOINT_PATHS.introspection, async (ctx) => {
+    requirePost(ctx, 'introspection');
+    const form = await readForm(ctx);
+    const client = await authenticateClient(ctx, form, deps.clientAuthenticator);
+    const token = form.params.get('token');
+    if (token === undefined) throw new OAuthError('invalid_request', 'token is required');
+    const answer = await introspect(deps, client, token);
+    noStore(ctx);
+    ctx.body = answer;
+  });
+}

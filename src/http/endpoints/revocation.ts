@@ -1,0 +1,30 @@
+/**
+ * POST /revoke (RFC 7009): the client authenticates as at the token endpoint; `token` is
+ * required; the answer is 200 with an empty body whether or not anything was revoked (§2.2).
+ * The rules are in oauth/token-revocation.ts.
+ */
+import type { Router } from '@koa/router';
+import type { ClientAuthenticator } from '../../oauth/client-authentication.js';
+import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
+import { OAuthError } from '../../oauth/errors.js';
+import { revokeToken, type TokenRevocationDeps } from '../../oauth/token-revocation.js';
+import { authenticateClient, noStore, requirePost } from '../client-request.js';
+import { readForm } from '../form.js';
+
+export interface RevocationEndpointDeps extends TokenRevocationDeps {
+  readonly clientAuthenticator: ClientAuthenticator;
+}
+
+export function mountRevocation(router: Router, deps: RevocationEndpointDeps): void {
+  router.all(ENDPOINT_PATHS.revocation, async (ctx) => {
+    requirePost(ctx, 'revocation');
+    const form = await readForm(ctx);
+    const client = await authenticateClient(ctx, form, deps.clientAuthenticator);
+    const token = form.params.get('token');
+    if (token === undefined) throw new OAuthError('invalid_request', 'token is required');
+    await revokeToken(deps, client, token);
+    noStore(ctx);
+    ctx.status = 200;
+    ctx.body = '';
+  });
+}

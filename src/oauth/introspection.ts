@@ -1,0 +1,98 @@
+/**
+ * Token introspection (RFC 7662) without HTTP: what Inkan says about a token to an authenticated
+ * client.
+ *
+ * Policy:
+ * - Only confidential clients may introspect (RFC 7662 §2.1 requires the caller be authorized; a
+ *   public client proves nothing but a client_id): a public client gets invalid_client.
+ * - Access tokens: any confidential client may introspect any access token Inkan issued, whoever
+ *   it was issued to, because resource servers are usually registered as clients of their own.
+ *   Active means: signed by a published Inkan key with an Inkan alg, `typ: at+jwt`, Inkan as `iss`,
+ *   not expired, and covered by no revocation record (checked against a cache synced for this very
+ *   call, so a revocation committed anywhere before the request is seen) nor by the people
+ *   domain's revoked-jti list (authorization-code replay).
+ * - Refresh tokens: only the client they were issued to learns anything; for any other client a
+ *   refresh token is `active: false`, exactly like an unknown one. Active means unused (the
+ *   family's current head), unexpired (idle and absolute), family not revoked, user not disabled.
+ *   `token_type` is `refresh_token`, `exp` the idle expiry.
+ * - Everything else — expired, revoked, malformed, wrongly signed, `alg: none`, HS256 keyed with a
+ *   public key, an ID token, a consumed refresh token — is `{"active": false}` and nothing more.
+ * - `token_type_hint` is accepted and ignored (RFC 7662 §2.1 lets the server search all types): a
+ *   JWS has dots and an Inkan refresh token never has, so the token's shape decides.
+ */
+import type { RefreshTokenService } from '../refresh/service.js';
+import type { RevocationService } from '../revocation/service.js';
+import type { ClientRecord, RevokedAccessTokenStore } from '../storage/stores.js';
+import type { IssuedAccessTokenClaims, IssuedAccessTokenVerifier } from '../tokens/issued-access-token.js';
+import { invalidClient } from './errors.js';
+
+export interface IntrospectionDeps {
+  readonly issuer: string;
+  readonly verifyAccessToken: IssuedAccessTokenVerifier;
+  readonly revocations: Pick<RevocationService, 'isRevoked'>;
+  readonly revokedAccessTokens: Pick<RevokedAccessTokenStore, 'isRevoked'>;
+  readonly refreshTokens: Pick<RefreshTokenService, 'findLive'>;
+}
+
+export type IntrospectionResponse = { readonly active: false } | ({ readonly active: true } & Readonly<Record<string, unknown>>);
+
+/** Far longer than any token Inkan issues; longer input is answered inactive without parsing. */
+export const MAX_INTROSPECTED_TOKEN_LENGTH = 16 * 1024;
+const INACTIVE: IntrospectionResponse = Object.freeze({ active: false });
+
+/** A JWS compact serialisation has exactly two dots; an Inkan refresh token has none. */
+export function looksLikeJwt(token: string): boolean {
+  return token.split('.').length === 3;
+}
+
+export async function introspect(deps: IntrospectionDeps, client: ClientRecord, token: string): Promise<IntrospectionResponse> {
+  if (client.authMethod === 'none') throw invalidClient('introspection requires an authenticated (confidential) client');
+  if (token.length > MAX_INTROSPECTED_TOKEN_LENGTH) return INACTIVE;
+  return looksLikeJwt(token) ? introspectAccessToken(deps, token) : introspectRefreshToken(deps, client, token);
+}
+
+async function introspectAccessToken(deps: IntrospectionDeps, token: string): Promise<IntrospectionResponse> {
+  const claims = await deps.verifyAccessToken(token);
+  if (claims === undefined) return INACTIVE;
+  if (await deps.revocations.isRevoked(claims, { fresh: true })) return INACTIVE;
+  if (await deps.revokedAccessTokens.isRevoked(claims.jti)) return INACTIVE;
+  return accessTokenResponse(claims);
+}
+
+function accessTokenResponse(claims: IssuedAccessTokenClaims): IntrospectionResponse {
+  const cnf = claims.cnf as { jkt?: unknown } | undefined;
+  return {
+    active: true,
+    scope: claims.scope ?? '',
+    client_id: claims.client_id,
+    sub: claims.sub,
+    exp: claims.exp,
+    iat: claims.iat,
+    iss: claims.iss,
+    aud: claims.aud,
+    jti: claims.jti,
+    // RFC 9449 §8: a DPoP-bound token says so, and carries its key binding.
+    token_type: typeof cnf?.jkt === 'string' ? 'DPoP' : 'Bearer',
+    ...(claims.nbf === undefined ? {} : { nbf: claims.nbf }),
+    ...(claims.sid === undefined ? {} : { sid: claims.sid }),
+    ...(claims.auth_time === undefined ? {} : { auth_time: claims.auth_time }),
+    ...(cnf === undefined ? {} : { cnf }),
+  };
+}
+
+async function introspectRefreshToken(deps: IntrospectionDeps, client: ClientRecord, token: string): Promise<IntrospectionResponse> {
+  const live = await deps.refreshTokens.findLive(token);
+  if (live === undefined || live.family.clientId !== client.clientId) return INACTIVE;
+  return {
+    active: true,
+    scope: live.family.scopes.join(' '),
+    client_id: live.family.clientId,
+    sub: live.family.userId,
+    exp: live.token.expiresAt,
+    iat: live.token.createdAt,
+    iss: deps.issuer,
+    token_type: 'refresh_token',
+    sid: live.family.sessionId,
+    auth_time: live.family.authTime,
+  };
+}

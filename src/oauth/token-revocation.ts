@@ -1,0 +1,37 @@
+/**
+ * Token revocation (RFC 7009) without HTTP. The caller (a client, authenticated like at the token
+ * endpoint; public clients included, §2.1) revokes a token issued to it:
+ * - a refresh token ends its whole family (every token descended from the same login);
+ * - an access token (Inkan's own JWT, verified against the published keys) gets a `jti`
+ *   revocation record until its `exp`, which introspection, userinfo, the push feed and the
+ *   status list honour.
+ * A token issued to another client is left alone, and an unknown, expired or malformed token is
+ * not an error: the endpoint answers 200 whatever happened (§2.2), so it cannot be used to probe
+ * for valid tokens. `token_type_hint` is ignored: the token's shape tells the types apart.
+ *
+ * Revoking a refresh token does not reach the access tokens already issued from its family (Inkan
+ * does not keep their ids); they end at their `exp`, at most ACCESS_TOKEN_TTL later. Logout, which
+ * knows the session, revokes those too.
+ */
+import type { RefreshTokenService } from '../refresh/service.js';
+import type { RevocationService } from '../revocation/service.js';
+import type { ClientRecord } from '../storage/stores.js';
+import type { IssuedAccessTokenVerifier } from '../tokens/issued-access-token.js';
+import { looksLikeJwt, MAX_INTROSPECTED_TOKEN_LENGTH } from './introspection.js';
+
+export interface TokenRevocationDeps {
+  readonly verifyAccessToken: IssuedAccessTokenVerifier;
+  readonly revocations: Pick<RevocationService, 'revoke' | 'covers'>;
+  readonly refreshTokens: Pick<RefreshTokenService, 'revokeFamilyOf'>;
+}
+
+export type RevocationResult = 'revoked' | 'ignored';
+
+export async function revokeToken(deps: TokenRevocationDeps, client: ClientRecord, token: string): Promise<RevocationResult> {
+  if (token.length > MAX_INTROSPECTED_TOKEN_LENGTH) return 'ignored';
+  if (!looksLikeJwt(token)) return (await deps.refreshTokens.revokeFamilyOf(token, client.clientId)) ? 'revoked' : 'ignored';
+  const claims = await deps.verifyAccessToken(token);
+  if (claims === undefined || claims.client_id !== client.clientId) return 'ignored';
+  if (!deps.revocations.covers(claims)) await deps.revocations.revoke({ kind: 'jti', jti: claims.jti, expiresAt: claims.exp });
+  return 'revoked';
+}

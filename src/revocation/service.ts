@@ -1,0 +1,219 @@
+/**
+ * The revocation service: the one way Inkan writes revocation records, and a cheap in-memory
+ * answer to "is this access token revoked?".
+ *
+ * Writing (`revoke`): the record's lifetime is computed here. A `jti` record lives until that
+ * token's `exp`. `subject`, `session` and `client` records cover tokens issued up to now, so they
+ * live until the latest `exp` such a token can have: now + 1 + ACCESS_TOKEN_TTL. `subject` and
+ * `client` records get `notBefore = now + 1`, so a token issued in the same second as the
+ * revocation (iat = now) is covered too; a token issued afterwards is not, which is why the
+ * families and sessions behind them are ended in the same breath (see logout.ts).
+ *
+ * Reading (`isRevoked`): every unexpired record is held in memory, indexed by jti, sub, sid and
+ * client_id, so a check is a few map lookups. The cache follows the store with
+ * `listSince(lastSeenId)`: at most once per second on the read path, after every local write,
+ * every second while `startSync` runs (the server starts it), and — for callers that must not
+ * answer from a cache that may be a second old, like introspection, whose answer is the
+ * authority a resource server acts on — on demand with `{ fresh: true }`. Fresh syncs coalesce:
+ * however many requests arrive, at most one query runs and one more waits behind it, and a
+ * caller is only answered by a sync that started after it asked, so a revocation committed by
+ * another process (the CLI) before the call is always seen.
+ *
+ * Events (for the push feed and the status list): `onRevoked(listener)` calls the listener with
+ * every record this process learns of after subscribing — its own writes and other processes'
+ * alike, each exactly once, in id order (the store makes ids visible in order). `snapshot()` gives
+ * the live records at that moment, and `latestId` the highest id seen, so a subscriber can start
+ * from a snapshot and then follow events without a gap. Records whose `expiresAt` passed are
+ * dropped from memory; the purge deletes them from the store.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Clock } from '../clock.js';
+import { isCoveredBy, type RevocableClaims, type RevocationRecord, type RevocationStore } from './revocations.js';
+
+export type RevocationRequest =
+  /** One access token, until its own `exp`. */
+  | { readonly kind: 'jti'; readonly jti: string; readonly expiresAt: number }
+  /** Every token of the user issued so far (log out everywhere, user disabled). */
+  | { readonly kind: 'subject'; readonly sub: string }
+  /** Every token of one login session (logout of one device). */
+  | { readonly kind: 'session'; readonly sid: string }
+  /** Every token issued to the client so far (client deleted). */
+  | { readonly kind: 'client'; readonly clientId: string };
+
+export interface RevocationServiceDeps {
+  readonly store: RevocationStore;
+  readonly clock: Clock;
+  readonly accessTokenTtlSeconds: number;
+  /** Milliseconds from a monotonic source, for cache staleness only (never a domain time). */
+  readonly monotonicMs?: () => number;
+}
+
+export type RevocationListener = (record: RevocationRecord) => void;
+
+export interface RevocationSync {
+  stop(): void;
+}
+
+/** How old the cache may be before a (non-fresh) read refreshes it. */
+export const REVOCATION_CACHE_MAX_AGE_MS = 1000;
+const PAGE_SIZE = 1000;
+
+export class RevocationService {
+  private readonly records = new Map<number, RevocationRecord>();
+  private readonly byKey = new Map<string, Set<RevocationRecord>>();
+  private readonly listeners = new Set<RevocationListener>();
+  private lastId = 0;
+  private lastSyncStartedMs: number | undefined;
+  private running: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+  private readonly monotonicMs: () => number;
+
+  constructor(private readonly deps: RevocationServiceDeps) {
+    this.monotonicMs = deps.monotonicMs ?? (() => performance.now());
+  }
+
+  /** Writes a record and brings the cache (and listeners) up to date before returning it. */
+  async revoke(request: RevocationRequest): Promise<RevocationRecord> {
+    const now = this.deps.clock.nowSeconds();
+    const coveredUntil = now + 1 + this.deps.accessTokenTtlSeconds;
+    let record: RevocationRecord;
+    switch (request.kind) {
+      case 'jti':
+        record = await this.deps.store.add({ kind: 'jti', jti: request.jti }, now, request.expiresAt);
+        break;
+      case 'subject':
+        record = await this.deps.store.add({ kind: 'subject', sub: request.sub, notBefore: now + 1 }, now, coveredUntil);
+        break;
+      case 'session':
+        record = await this.deps.store.add({ kind: 'session', sid: request.sid }, now, coveredUntil);
+        break;
+      case 'client':
+        record = await this.deps.store.add({ kind: 'client', clientId: request.clientId, notBefore: now + 1 }, now, coveredUntil);
+        break;
+    }
+    await this.sync();
+    return record;
+  }
+
+  /** True when a live record covers the token. `fresh` first waits for a sync that starts now. */
+  async isRevoked(claims: RevocableClaims, options: { fresh?: boolean } = {}): Promise<boolean> {
+    const stale = this.lastSyncStartedMs === undefined || this.monotonicMs() - this.lastSyncStartedMs >= REVOCATION_CACHE_MAX_AGE_MS;
+    if (options.fresh === true || stale) await this.sync();
+    return this.covers(claims);
+  }
+
+  /** The cached answer, without touching the store (for synchronous hot paths; up to ~1 s old). */
+  covers(claims: RevocableClaims): boolean {
+    const now = this.deps.clock.nowSeconds();
+    const keys = [`jti:${claims.jti}`, `sub:${claims.sub}`, `client:${claims.client_id}`];
+    if (claims.sid !== undefined) keys.push(`sid:${claims.sid}`);
+    for (const key of keys) {
+      for (const record of this.byKey.get(key) ?? []) {
+        if (record.expiresAt > now && isCoveredBy(record.target, claims)) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Subscribes to every record learned from now on; returns the unsubscribe function. */
+  onRevoked(listener: RevocationListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The live records held now, in id order. */
+  snapshot(): RevocationRecord[] {
+    const now = this.deps.clock.nowSeconds();
+    return [...this.records.values()].filter((record) => record.expiresAt > now).sort((a, b) => a.id - b.id);
+  }
+
+  /** The highest record id this process has seen. */
+  get latestId(): number {
+    return this.lastId;
+  }
+
+  /**
+   * Brings the cache up to date with a read that starts after this call. Concurrent callers share
+   * queries: one runs, at most one more waits behind it for everyone who arrived meanwhile.
+   */
+  sync(): Promise<void> {
+    if (this.running === undefined) {
+      this.running = this.load().finally(() => {
+        this.running = undefined;
+      });
+      return this.running;
+    }
+    this.queued ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.sync();
+      });
+    return this.queued;
+  }
+
+  /** Syncs every `intervalMs` (the server runs this so the push feed learns of CLI revocations). */
+  startSync(intervalMs = REVOCATION_CACHE_MAX_AGE_MS, onError: (error: unknown) => void = () => {}): RevocationSync {
+    const timer = setInterval(() => {
+      this.sync().catch(onError);
+    }, intervalMs);
+    timer.unref();
+    return { stop: () => clearInterval(timer) };
+  }
+
+  private async load(): Promise<void> {
+    this.lastSyncStartedMs = this.monotonicMs();
+    const now = this.deps.clock.nowSeconds();
+    for (;;) {
+      const page = await this.deps.store.listSince(this.lastId, now, PAGE_SIZE);
+      for (const record of page) this.remember(record);
+      if (page.length < PAGE_SIZE) break;
+    }
+    this.forgetExpired(now);
+  }
+
+  private remember(record: RevocationRecord): void {
+    if (record.id <= this.lastId && this.records.has(record.id)) return;
+    this.lastId = Math.max(this.lastId, record.id);
+    this.records.set(record.id, record);
+    const key = keyOf(record);
+    let set = this.byKey.get(key);
+    if (set === undefined) {
+      set = new Set();
+      this.byKey.set(key, set);
+    }
+    set.add(record);
+    for (const listener of this.listeners) {
+      try {
+        listener(record);
+      } catch {
+        // A failing subscriber must not stop the cache from following the store.
+      }
+    }
+  }
+
+  private forgetExpired(now: number): void {
+    for (const [id, record] of this.records) {
+      if (record.expiresAt > now) continue;
+      this.records.delete(id);
+      const key = keyOf(record);
+      const set = this.byKey.get(key);
+      set?.delete(record);
+      if (set?.size === 0) this.byKey.delete(key);
+    }
+  }
+}
+
+function keyOf(record: RevocationRecord): string {
+  const target = record.target;
+  switch (target.kind) {
+    case 'jti':
+      return `jti:${target.jti}`;
+    case 'subject':
+      return `sub:${target.sub}`;
+    case 'session':
+      return `sid:${target.sid}`;
+    case 'client':
+      return `client:${target.clientId}`;
+  }
+}
