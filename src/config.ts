@@ -11,21 +11,44 @@ export type DatabaseConfig =
   | { readonly engine: 'sqlite'; readonly filename: string }
   | { readonly engine: 'postgres'; readonly url: string };
 
+/** How Inkan uses PostgreSQL (SQLite ignores these: it has one connection and no server to wait for). */
+export interface DatabaseTuning {
+  /** DATABASE_POOL_MAX (default 10): most connections one process opens (plus one for LISTEN). */
+  readonly poolMax: number;
+  /** DATABASE_STATEMENT_TIMEOUT (default 5000 ms, 0 = none): PostgreSQL cancels a statement running longer. */
+  readonly statementTimeoutMs: number;
+  /** DATABASE_CONNECT_TIMEOUT (default 30 s): how long start-up waits, retrying, for the database to answer. */
+  readonly connectTimeoutSeconds: number;
+}
+
+export const DEFAULT_DATABASE_TUNING: DatabaseTuning = Object.freeze({ poolMax: 10, statementTimeoutMs: 5000, connectTimeoutSeconds: 30 });
+
 export interface Config {
   readonly port: number;
   readonly host: string;
   readonly issuer: string;
   readonly database: DatabaseConfig;
+  readonly databaseTuning: DatabaseTuning;
   readonly keysDir: string;
   /** base64 of 32 bytes; when set it replaces the `kek` file in `keysDir`. Never logged. */
   readonly keyEncryptionKey: string | undefined;
   readonly accessTokenTtlSeconds: number;
   readonly idTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
+  /** REFRESH_TOKEN_IDLE_TTL (default 14 days): a refresh token unused this long expires (never after REFRESH_TOKEN_TTL). */
+  readonly refreshTokenIdleTtlSeconds: number;
   readonly keyRotationIntervalSeconds: number;
   readonly jwksMaxAgeSeconds: number;
+  /** CLOCK_SKEW (default 60): how far a verifier's clock may run behind; retired keys stay published this much longer. */
+  readonly clockSkewSeconds: number;
   readonly logLevel: LogLevel;
+  /** TEST-ONLY (INKAN_FAULT_INJECTION): makes the process SIGKILL itself during a key change; see keys/fault-injection.ts. */
+  readonly faultInjection: FaultInjection | undefined;
 }
+
+/** Crash points the key crash tests use; never set these in production. */
+export type FaultInjection = 'kill-before-key-commit' | 'kill-during-key-commit';
+const FAULT_INJECTIONS: readonly FaultInjection[] = ['kill-before-key-commit', 'kill-during-key-commit'];
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -93,6 +116,24 @@ function database(env: Env, cwd: string): DatabaseConfig {
   throw new ConfigError('DATABASE_URL must start with "sqlite:" or "postgres://"');
 }
 
+function wholeNumber(env: Env, name: string, unit: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^[0-9]+$/.test(raw) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (${unit}), got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function databaseTuning(env: Env): DatabaseTuning {
+  return Object.freeze({
+    poolMax: wholeNumber(env, 'DATABASE_POOL_MAX', 'connections', DEFAULT_DATABASE_TUNING.poolMax, 1, 1000),
+    statementTimeoutMs: wholeNumber(env, 'DATABASE_STATEMENT_TIMEOUT', 'milliseconds, 0 for none', DEFAULT_DATABASE_TUNING.statementTimeoutMs, 0, 3_600_000),
+    connectTimeoutSeconds: wholeNumber(env, 'DATABASE_CONNECT_TIMEOUT', 'seconds', DEFAULT_DATABASE_TUNING.connectTimeoutSeconds, 0, 3600),
+  });
+}
+
 function logLevel(env: Env): LogLevel {
   const raw = env.LOG_LEVEL;
   if (raw === undefined || raw === '') return 'info';
@@ -111,6 +152,15 @@ function keyEncryptionKey(env: Env): string | undefined {
   return raw;
 }
 
+function faultInjection(env: Env): FaultInjection | undefined {
+  const raw = env.INKAN_FAULT_INJECTION;
+  if (raw === undefined || raw === '') return undefined;
+  if (!(FAULT_INJECTIONS as readonly string[]).includes(raw)) {
+    throw new ConfigError(`INKAN_FAULT_INJECTION (test-only) must be one of ${FAULT_INJECTIONS.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  return raw as FaultInjection;
+}
+
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const listenPort = port(env);
   const host = env.HOST === undefined || env.HOST === '' ? '127.0.0.1' : env.HOST;
@@ -119,13 +169,17 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     host,
     issuer: issuer(env, listenPort),
     database: Object.freeze(database(env, cwd)),
+    databaseTuning: databaseTuning(env),
     keysDir: path.resolve(cwd, env.KEYS_DIR === undefined || env.KEYS_DIR === '' ? './keys' : env.KEYS_DIR),
     keyEncryptionKey: keyEncryptionKey(env),
     accessTokenTtlSeconds: positiveSeconds(env, 'ACCESS_TOKEN_TTL', 900),
     idTokenTtlSeconds: positiveSeconds(env, 'ID_TOKEN_TTL', 3600),
     refreshTokenTtlSeconds: positiveSeconds(env, 'REFRESH_TOKEN_TTL', 2592000),
+    refreshTokenIdleTtlSeconds: positiveSeconds(env, 'REFRESH_TOKEN_IDLE_TTL', 1209600),
     keyRotationIntervalSeconds: positiveSeconds(env, 'KEY_ROTATION_INTERVAL', 2592000),
     jwksMaxAgeSeconds: positiveSeconds(env, 'JWKS_MAX_AGE', 300),
+    clockSkewSeconds: positiveSeconds(env, 'CLOCK_SKEW', 60),
     logLevel: logLevel(env),
+    faultInjection: faultInjection(env),
   });
 }

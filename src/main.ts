@@ -19,15 +19,17 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger(config.logLevel);
+  // The log is buffered (log.ts): write what is pending before the process ends.
+  const exit = (code: number) => log.flush(() => process.exit(code));
   try {
     const server = await startServer(config, log);
     const shutdown = (signal: string) => {
       log.info({ event: 'server.stopping', signal }, 'stopping');
       server.stop().then(
-        () => process.exit(0),
+        () => exit(0),
         (error: unknown) => {
           log.error({ err: error }, 'unclean stop');
-          process.exit(1);
+          exit(1);
         },
       );
     };
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
     const message = error instanceof KeyEncryptionError || error instanceof ConfigError ? error.message : `cannot start: ${(error as Error).message}`;
     log.fatal({ err: error }, message);
     process.stderr.write(`inkan: ${message}\n`);
-    process.exit(1);
+    exit(1);
   }
 }
 

@@ -10,6 +10,9 @@ import type { Config } from './config.js';
 import { buildApp } from './app.js';
 import { createDeps, type CoreOptions, type Deps } from './deps.js';
 import { startKeyScheduler } from './keys/scheduler.js';
+import { startHousekeeping } from './housekeeping/purge.js';
+import { keyFaultHook } from './keys/fault-injection.js';
+import { reloadKeysOnChange } from './keys/reload-on-change.js';
 
 export interface RunningServer {
   readonly deps: Deps;
@@ -18,8 +21,20 @@ export interface RunningServer {
   stop(graceMs?: number): Promise<void>;
 }
 
-export async function startServer(config: Config, log: Logger, options: CoreOptions = {}): Promise<RunningServer> {
-  const deps = await createDeps(config, log, options);
+export interface ServerOptions extends CoreOptions {
+  /**
+   * The safety-net polls of the key state and of the revocation records (default 1000 ms each).
+   * Change notifications (LISTEN/NOTIFY on PostgreSQL) deliver changes sooner; tests lengthen
+   * these to prove that the notifications alone do.
+   */
+  readonly keyPollIntervalMs?: number;
+  readonly revocationPollIntervalMs?: number;
+}
+
+export async function startServer(config: Config, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
+  // INKAN_FAULT_INJECTION (test-only) arms the key crash hook unless the caller passed its own.
+  const beforeKeyApply = options.beforeKeyApply ?? keyFaultHook(config.faultInjection);
+  const deps = await createDeps(config, log, beforeKeyApply === undefined ? options : { ...options, beforeKeyApply });
   const app = buildApp(deps);
   const server = http.createServer(app.callback());
   server.keepAliveTimeout = 5000;
@@ -30,7 +45,15 @@ export async function startServer(config: Config, log: Logger, options: CoreOpti
       resolve();
     });
   });
-  const scheduler = startKeyScheduler(deps);
+  const scheduler = startKeyScheduler(deps, options.keyPollIntervalMs);
+  // Change fan-out: another instance's key change or revocation reaches this one at once.
+  const keyReloader = reloadKeysOnChange({ changes: deps.stores.changes, keyring: deps.keyring, log });
+  const revocationPush = deps.stores.changes.subscribe('revocations', () => {
+    deps.revocations.sync().catch((error: unknown) => log.warn({ err: error, event: 'revocations.sync_failed' }, 'revocation sync after a notification failed'));
+  });
+  const housekeeping = startHousekeeping(deps);
+  // Follows revocations written by other processes (the CLI) every second, for the push feed.
+  const revocationSync = deps.revocations.startSync(options.revocationPollIntervalMs, (error) => log.error({ err: error, event: 'revocations.sync_failed' }, 'revocation sync failed'));
   const port = (server.address() as AddressInfo).port;
   log.info({ event: 'server.started', issuer: config.issuer, host: config.host, port }, 'Inkan is listening');
 
@@ -38,13 +61,22 @@ export async function startServer(config: Config, log: Logger, options: CoreOpti
   const stop = (graceMs = 10_000): Promise<void> => {
     stopping ??= (async () => {
       deps.readiness.accepting = false;
-      scheduler.stop();
+      const schedulerStopped = scheduler.stop();
+      revocationSync.stop();
+      revocationPush();
+      const keyReloaderStopped = keyReloader.stop();
+      // Open revocation-feed streams would hold close() for the whole grace period.
+      deps.revocationFeed.close();
+      deps.statusLists.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Idle keep-alive connections would hold close() open; in-flight requests finish first.
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(timer);
+      await schedulerStopped;
+      await keyReloaderStopped;
+      await housekeeping.stop();
       await deps.stores.close();
       log.info({ event: 'server.stopped' }, 'Inkan stopped');
     })();

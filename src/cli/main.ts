@@ -9,8 +9,11 @@ import { openCore } from '../deps.js';
 import { KeyEncryptionError } from '../keys/encryption.js';
 import { CliError, type Command } from './command.js';
 import { clientsCreate, clientsDelete, clientsList } from './commands/clients.js';
-import { keysList, keysRevoke, keysRotate } from './commands/keys.js';
+import { keysImport, keysList, keysRevoke, keysRotate } from './commands/keys.js';
+import { keyFaultHook } from '../keys/fault-injection.js';
 import { migrate } from './commands/migrate.js';
+import { usersCreate, usersDisable } from './commands/users.js';
+import { tokensRevoke } from './commands/tokens.js';
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   migrate,
@@ -20,6 +23,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   'keys list': keysList,
   'keys rotate': keysRotate,
   'keys revoke': keysRevoke,
+  'users create': usersCreate,
+  'users disable': usersDisable,
+  'tokens revoke': tokensRevoke,
+  'keys import': keysImport,
 };
 
 async function readStdin(): Promise<string> {
@@ -51,7 +58,10 @@ async function main(argv: readonly string[]): Promise<void> {
   } catch (error) {
     throw new CliError((error as Error).message.split('\n')[0] ?? 'bad arguments');
   }
-  const core = await openCore(loadConfig());
+  const config = loadConfig();
+  // INKAN_FAULT_INJECTION (test-only): the key crash tests kill the CLI in the middle of a rotation.
+  const beforeKeyApply = keyFaultHook(config.faultInjection);
+  const core = await openCore(config, beforeKeyApply === undefined ? {} : { beforeKeyApply });
   try {
     const result = await command.run(core, { positionals: parsed.positionals, options: parsed.values as Record<string, string | boolean>, readStdin });
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

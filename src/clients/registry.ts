@@ -29,6 +29,8 @@ export interface NewClient {
   readonly authMethod?: string;
   readonly jwks?: unknown;
   readonly alg?: string;
+  /** First-party: the consent page is never shown for this client. */
+  readonly skipConsent?: boolean;
 }
 
 export interface CreatedClient {
@@ -102,6 +104,7 @@ export function validateNewClient(input: NewClient): Omit<ClientRecord, 'clientI
     resources,
     alg,
     jwks,
+    skipConsent: input.skipConsent === true,
   };
 }
 
@@ -130,6 +133,7 @@ export function describeClient(client: ClientRecord): Record<string, unknown> {
     scope: client.scopes.join(' '),
     resources: client.resources,
     alg: client.alg,
+    skip_consent: client.skipConsent === true,
     created_at: new Date(client.createdAt * 1000).toISOString(),
   };
 }

@@ -3,7 +3,10 @@
  * lifecycle.ts, checks the outcome, and applies the plan with a compare-and-set on the key-state
  * version. When another process changed the keys in between, the plan is made again from fresh
  * state, so concurrent rotations from several processes leave exactly one active key per alg and
- * lose no key.
+ * lose no key. Around that, the store's key-change lock (a PostgreSQL advisory lock) makes the
+ * processes of a cluster take turns instead of racing: an explicit change waits for its turn; a
+ * scheduler tick whose change another process is already making skips (the next tick finds
+ * nothing left to do).
  */
 import crypto from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -83,6 +86,12 @@ export interface KeyManagerDeps {
 
 const MAX_ATTEMPTS = 8;
 
+interface Planned {
+  readonly version: number;
+  readonly keys: readonly SigningKeyRecord[];
+  readonly changes: KeyChanges;
+}
+
 export class KeyManager {
   private readonly mint: Mint;
 
@@ -94,9 +103,12 @@ export class KeyManager {
     return this.deps.keyStore.snapshot();
   }
 
-  /** One scheduler step; returns true when it changed the keys. */
-  async runSchedule(): Promise<boolean> {
-    return (await this.applyPlan((keys, now) => planScheduled(keys, now, this.deps.policy, this.mint))) !== undefined;
+  /**
+   * One scheduler step; returns true when it changed the keys. `ifLocked: 'skip'` (the periodic
+   * tick) leaves the change to the process already holding the key-change lock.
+   */
+  async runSchedule(ifLocked: 'wait' | 'skip' = 'wait'): Promise<boolean> {
+    return (await this.applyPlan((keys, now) => planScheduled(keys, now, this.deps.policy, this.mint), ifLocked)) !== undefined;
   }
 
   /** Makes a new key active for each alg; returns the keys that became active. */
@@ -122,11 +134,34 @@ export class KeyManager {
    * Applies whatever `plan` returns, planning again from fresh state if another process won.
    * Returns the changes written, or undefined when there was nothing to do.
    */
-  async applyPlan(plan: (keys: readonly SigningKeyRecord[], now: number) => KeyChanges | undefined): Promise<KeyChanges | undefined> {
+  async applyPlan(
+    plan: (keys: readonly SigningKeyRecord[], now: number) => KeyChanges | undefined,
+    ifLocked: 'wait' | 'skip' = 'wait',
+  ): Promise<KeyChanges | undefined> {
+    let first: Planned | undefined;
+    if (ifLocked === 'skip') {
+      // Most ticks have nothing to do: find that out without touching the lock.
+      first = await this.planFresh(plan);
+      if (first === undefined) return undefined;
+    }
+    return this.deps.keyStore.withChangeLock(ifLocked === 'wait', () => this.applyUnderLock(plan, first));
+  }
+
+  private async planFresh(plan: (keys: readonly SigningKeyRecord[], now: number) => KeyChanges | undefined): Promise<Planned | undefined> {
+    const { version, keys } = await this.deps.keyStore.snapshot();
+    const changes = plan(keys, this.deps.clock.nowSeconds());
+    if (changes === undefined || (changes.upsert.length === 0 && changes.remove.length === 0)) return undefined;
+    return { version, keys, changes };
+  }
+
+  private async applyUnderLock(
+    plan: (keys: readonly SigningKeyRecord[], now: number) => KeyChanges | undefined,
+    first: Planned | undefined,
+  ): Promise<KeyChanges | undefined> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-      const { version, keys } = await this.deps.keyStore.snapshot();
-      const changes = plan(keys, this.deps.clock.nowSeconds());
-      if (changes === undefined || (changes.upsert.length === 0 && changes.remove.length === 0)) return undefined;
+      const planned = attempt === 0 && first !== undefined ? first : await this.planFresh(plan);
+      if (planned === undefined) return undefined;
+      const { version, keys, changes } = planned;
       // A process with the wrong KEK (a CLI run from another folder, a mistyped KEY_ENCRYPTION_KEY)
       // must not write keys that the servers cannot decrypt: prove the KEK on the stored keys first.
       this.checkKek(keys);

@@ -41,6 +41,8 @@ export class Keyring {
   /** (Re)loads from a snapshot; throws KeyEncryptionError naming the first key it cannot unseal. */
   async load(snapshot?: KeySet): Promise<void> {
     const { version, keys } = snapshot ?? (await this.keyStore.snapshot());
+    // Two reloads may overlap (the poll and a change notification): never go back to older keys.
+    if (this.loaded !== undefined && version < this.loaded.version) return;
     const published = publishedKeys(keys, this.clock.nowSeconds());
     const signers = new Map<SigningAlg, JwtSigner>();
     for (const key of published) {

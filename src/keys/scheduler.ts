@@ -2,6 +2,8 @@
  * Runs in every server process: each tick it applies the key lifecycle (pre-publish, promote,
  * drop expired keys: a compare-and-set, so only one process of a cluster wins each change) and
  * reloads the keyring when any process (this one, another server, the CLI) changed the keys.
+ * On PostgreSQL the `keys` notification (keys/reload-on-change.ts) reloads the keyring at once;
+ * this poll is the safety net for a lost notification and the only path on SQLite.
  */
 import type { Logger } from 'pino';
 import type { KeyManager } from './key-manager.js';
@@ -18,7 +20,7 @@ export function startKeyScheduler(deps: { keyManager: KeyManager; keyring: Keyri
   let running: Promise<void> | undefined;
   const tick = async (): Promise<void> => {
     try {
-      if (await deps.keyManager.runSchedule()) deps.log.info({ event: 'keys.scheduled_change' }, 'signing keys changed by the schedule');
+      if (await deps.keyManager.runSchedule('skip')) deps.log.info({ event: 'keys.scheduled_change' }, 'signing keys changed by the schedule');
       if (await deps.keyring.refresh()) deps.log.info({ event: 'keys.reloaded', version: deps.keyring.version }, 'signing keys reloaded');
     } catch (error) {
       deps.log.error({ err: error }, 'key scheduler tick failed');

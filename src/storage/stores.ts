@@ -7,6 +7,9 @@
  * domain decides what a miss means; secrets are only ever stored as hashes.
  */
 import type { JWK } from 'jose';
+import type { RefreshTokenStore } from '../refresh/refresh-store.js';
+import type { RevocationStore } from '../revocation/revocations.js';
+import type { StatusListStore } from '../revocation/status-list-store.js';
 
 export type SigningAlg = 'RS256' | 'EdDSA';
 export const SIGNING_ALGS: readonly SigningAlg[] = ['RS256', 'EdDSA'];
@@ -29,6 +32,8 @@ export interface ClientRecord {
   /** Public keys of a private_key_jwt client. */
   readonly jwks: { keys: JWK[] } | null;
   readonly createdAt: number;
+  /** A first-party client whose users are not asked for consent (`clients create --skip-consent`). */
+  readonly skipConsent?: boolean;
 }
 
 export interface ClientStore {
@@ -80,11 +85,53 @@ export interface KeyStore {
    * version is still `expectedVersion`. Returns false (nothing written) when another process won.
    */
   apply(expectedVersion: number, changes: KeyChanges): Promise<boolean>;
+  /**
+   * Runs `work` holding the cluster-wide key-change lock (a PostgreSQL advisory lock; SQLite's
+   * single writer needs none), so that the processes of a cluster do not even compete for a key
+   * change. With `wait` false it returns undefined at once when another process holds the lock.
+   * The lock only spares work: the compare-and-set of `apply` remains the guarantee.
+   */
+  withChangeLock<T>(wait: boolean, work: () => Promise<T>): Promise<T | undefined>;
+}
+
+/** What processes sharing the database tell each other about (see knex/change-feed.ts). */
+export type ChangeChannel = 'keys' | 'revocations';
+export const CHANGE_CHANNELS: readonly ChangeChannel[] = ['keys', 'revocations'];
+
+/** Receives the publisher's payload, or undefined when changes may have been missed (a reconnect). */
+export type ChangeListener = (payload: string | undefined) => void;
+
+/**
+ * Change fan-out: a write on one process reaches every process's caches at once (PostgreSQL
+ * LISTEN/NOTIFY; in-process only on SQLite, where the one-second polls cover other processes).
+ * A hint, never the data: listeners re-read the store, and the polls stay as the safety net.
+ */
+export interface ChangeNotifier {
+  publish(channel: ChangeChannel, payload?: string): Promise<void>;
+  /** Returns the unsubscribe function. */
+  subscribe(channel: ChangeChannel, listener: ChangeListener): () => void;
+  /** True while changes made by other processes are pushed to this one (PostgreSQL, listening). */
+  readonly pushing: boolean;
 }
 
 export interface Stores {
   readonly clients: ClientStore;
   readonly keys: KeyStore;
+  readonly users: UserStore;
+  readonly sessions: SessionStore;
+  readonly consents: ConsentStore;
+  readonly authorizationRequests: AuthorizationRequestStore;
+  readonly authorizationCodes: AuthorizationCodeStore;
+  readonly revokedAccessTokens: RevokedAccessTokenStore;
+  readonly loginThrottle: LoginThrottleStore;
+  /** Refresh-token families and tokens (interface in refresh/refresh-store.ts). */
+  readonly refreshTokens: RefreshTokenStore;
+  /** Revocation records (interface in revocation/revocations.ts). */
+  readonly revocations: RevocationStore;
+  /** Token Status Lists (interface in revocation/status-list-store.ts). */
+  readonly statusLists: StatusListStore;
+  /** Change fan-out between processes (keys, revocations). */
+  readonly changes: ChangeNotifier;
   /** Answers when the database is reachable (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -125,4 +172,125 @@ export interface SessionRecord {
   readonly createdAt: number;
   readonly expiresAt: number;
   readonly endedAt: number | null;
+}
+
+export interface SessionStore {
+  insert(session: SessionRecord): Promise<void>;
+  find(id: string): Promise<SessionRecord | undefined>;
+  findBySecretHash(secretHash: string): Promise<SessionRecord | undefined>;
+  /** A re-authentication in the same session (prompt=login, max_age): new secret, new auth_time. */
+  reauthenticate(id: string, secretHash: string, authTime: number): Promise<void>;
+  /** Returns false when the session did not exist or had already ended. */
+  end(id: string, at: number): Promise<boolean>;
+  /** Ends every live session of the user; returns the ids it ended. */
+  endAllForUser(userId: string, at: number): Promise<string[]>;
+}
+
+/** The scopes a user allowed a client, remembered so the consent page is shown once. */
+export interface ConsentStore {
+  find(userId: string, clientId: string): Promise<readonly string[] | undefined>;
+  /** Adds the scopes to what the user already allowed the client. */
+  grant(userId: string, clientId: string, scopes: readonly string[], at: number): Promise<void>;
+}
+
+/** A validated authorization request waiting for the person to sign in and/or consent. */
+export interface AuthorizationRequestRecord {
+  /** Random, in the login/consent page URLs. */
+  readonly id: string;
+  /** SHA-256 of the browser-binding cookie: only the browser that started the request can finish it. */
+  readonly browserHash: string;
+  /** SHA-256 of the CSRF token of the page last rendered for it. */
+  readonly csrfHash: string | null;
+  readonly request: PendingAuthorization;
+  /** Set once the person signed in during this request. */
+  readonly userId: string | null;
+  readonly sessionId: string | null;
+  readonly authTime: number | null;
+  readonly consented: boolean;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+/** The parameters of an authorization request after validation (never re-read from a form). */
+export interface PendingAuthorization {
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly scopes: readonly string[];
+  readonly state: string | null;
+  readonly nonce: string | null;
+  readonly codeChallenge: string | null;
+  readonly prompt: readonly string[];
+  readonly maxAgeSeconds: number | null;
+  readonly loginHint: string | null;
+}
+
+export interface AuthorizationRequestStore {
+  insert(record: AuthorizationRequestRecord): Promise<void>;
+  find(id: string): Promise<AuthorizationRequestRecord | undefined>;
+  update(id: string, changes: Partial<Pick<AuthorizationRequestRecord, 'csrfHash' | 'userId' | 'sessionId' | 'authTime' | 'consented'>>): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+export interface AuthorizationCodeRecord {
+  /** SHA-256 of the code. */
+  readonly codeHash: string;
+  readonly clientId: string;
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly redirectUri: string;
+  readonly scopes: readonly string[];
+  readonly nonce: string | null;
+  /** S256 challenge; null when the (confidential) client sent none. */
+  readonly codeChallenge: string | null;
+  readonly authTime: number;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly consumedAt: number | null;
+  /** Access tokens issued for this code, revoked if the code is presented again. */
+  readonly issuedAccessTokens: readonly { readonly jti: string; readonly exp: number }[];
+}
+
+export interface AuthorizationCodeStore {
+  insert(code: AuthorizationCodeRecord): Promise<void>;
+  find(codeHash: string): Promise<AuthorizationCodeRecord | undefined>;
+  /**
+   * Marks the code used and records the access tokens issued for it, in one conditional update:
+   * exactly one caller gets true, and a later replay always finds the tokens to revoke.
+   */
+  consume(codeHash: string, at: number, issuedAccessTokens: readonly { jti: string; exp: number }[]): Promise<boolean>;
+}
+
+/** Access tokens revoked before their expiry, by `jti` (rows can go once `expiresAt` passed). */
+export interface RevokedAccessTokenStore {
+  revoke(jti: string, expiresAt: number, at: number): Promise<void>;
+  isRevoked(jti: string): Promise<boolean>;
+}
+
+export interface LoginThrottleRecord {
+  readonly key: string;
+  /** Attempts counted since the last success (or since the counter was forgotten). */
+  readonly failures: number;
+  readonly lastFailureAt: number;
+  /** No attempt is evaluated before this time. */
+  readonly blockedUntil: number;
+}
+
+export interface ThrottleRule {
+  /** How long to block after the n-th counted attempt (0: the next attempt may come at once). */
+  blockSeconds(failures: number): number;
+  /** A counter untouched this long starts again from zero. */
+  readonly forgetAfterSeconds: number;
+}
+
+export interface LoginThrottleStore {
+  /**
+   * Atomically: when the key is blocked at `at`, returns `{admitted: false}` and changes nothing;
+   * otherwise counts the attempt (as a failure until `reset`/`forgive`), blocks the key for what
+   * the rule says, and returns `{admitted: true}`.
+   */
+  admit(key: string, at: number, rule: ThrottleRule): Promise<{ admitted: boolean; record: LoginThrottleRecord }>;
+  /** Forgets the key (a successful login to the account). */
+  reset(key: string): Promise<void>;
+  /** Uncounts one attempt (a successful login from the address). */
+  forgive(key: string): Promise<void>;
 }

@@ -1,11 +1,13 @@
 /**
  * JWT access tokens per RFC 9068: header `typ: at+jwt` with the kid of the client's alg's active
- * key; claims iss, sub, aud, exp, iat, jti, client_id, scope, plus what a grant adds (sid, cnf…).
+ * key; claims iss, sub, aud, exp, iat, jti, client_id, scope, plus what a grant adds (sid, cnf…),
+ * and `status.status_list {idx, uri}` (Token Status List) when deps carry a status list.
  */
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Keyring } from '../keys/keyring.js';
 import type { ClientRecord } from '../storage/stores.js';
+import type { StatusListReferences } from '../revocation/status-lists.js';
 
 export interface AccessTokenRequest {
   readonly subject: string;
@@ -29,6 +31,8 @@ export interface AccessTokenDeps {
   readonly clock: Clock;
   readonly issuer: string;
   readonly accessTokenTtlSeconds: number;
+  /** Token Status List indices (revocation/status-lists.ts); without it tokens carry no `status`. */
+  readonly statusList?: StatusListReferences;
 }
 
 export function newJti(): string {
@@ -40,8 +44,18 @@ export function issueAccessToken(deps: AccessTokenDeps, request: AccessTokenRequ
   const exp = iat + deps.accessTokenTtlSeconds;
   const jti = newJti();
   const scope = request.scopes.join(' ');
+  const sid = request.extraClaims?.sid;
+  const statusList = deps.statusList?.reference({
+    jti,
+    sub: request.subject,
+    clientId: request.client.clientId,
+    sid: typeof sid === 'string' ? sid : undefined,
+    iat,
+    exp,
+  });
   const token = deps.keyring.signer(request.client.alg).sign('at+jwt', {
     ...request.extraClaims,
+    ...(statusList === undefined ? {} : { status: { status_list: statusList } }),
     iss: deps.issuer,
     sub: request.subject,
     aud: request.audience,

@@ -9,8 +9,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import { startServer, type RunningServer } from '../../src/server.js';
-import type { CoreOptions } from '../../src/deps.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/server.js';
 import { freePort } from './postgres-server.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -53,7 +52,7 @@ export interface TestServer extends RunningServer {
   cli(args: readonly string[], stdin?: string): Promise<CliResult>;
 }
 
-export async function startInkan(options: { env?: Record<string, string>; testEnv?: TestEnv; core?: CoreOptions } = {}): Promise<TestServer> {
+export async function startInkan(options: { env?: Record<string, string>; testEnv?: TestEnv; core?: ServerOptions } = {}): Promise<TestServer> {
   const base = options.testEnv ?? testEnv();
   const port = await freePort();
   const env = { ...base.env, PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`, ...options.env };

@@ -10,6 +10,7 @@
 import crypto from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClientRecord, KeyChanges, SigningKeyRecord, Stores } from '../../src/storage/stores.js';
+import { refreshTokenStoreContract, revocationStoreContract } from './refresh-contract.js';
 
 export type StoresFactory = () => Promise<Stores>;
 /** The `Stores` of the running test: fresh, migrated and empty. */
@@ -36,6 +37,8 @@ export function runStorageContract(name: string, makeStores: StoresFactory): voi
     const stores = freshStores(makeStores);
     describe('ClientStore', () => clientStoreContract(stores));
     describe('KeyStore', () => keyStoreContract(stores));
+    describe('RefreshTokenStore', () => refreshTokenStoreContract(stores));
+    describe('RevocationStore', () => revocationStoreContract(stores));
   });
 }
 

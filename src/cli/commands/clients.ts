@@ -13,6 +13,7 @@ function readJwksFile(file: string | undefined): unknown {
 
 export const clientsCreate: Command = {
   options: ['name', 'grant-types', 'redirect-uris', 'post-logout-redirect-uris', 'scope', 'resources', 'auth-method', 'jwks-file', 'alg'],
+  flags: ['skip-consent'],
   async run(core, input) {
     try {
       const { client, secret } = await createClient({ clients: core.stores.clients, clock: core.clock }, {
@@ -25,6 +26,7 @@ export const clientsCreate: Command = {
         authMethod: optionalOption(input, 'auth-method'),
         jwks: readJwksFile(optionalOption(input, 'jwks-file')),
         alg: optionalOption(input, 'alg'),
+        skipConsent: input.options['skip-consent'] === true,
       });
       return secret === undefined ? { client_id: client.clientId } : { client_id: client.clientId, client_secret: secret };
     } catch (error) {
@@ -45,6 +47,9 @@ export const clientsDelete: Command = {
   options: [],
   async run(core, input) {
     const clientId = onePositional(input, 'client_id');
+    if ((await core.stores.clients.find(clientId)) === undefined) throw new CliError(`no client with client_id ${clientId}`);
+    // Its refresh families end and its access tokens are revoked before the client goes.
+    await core.logout.revokeClient(clientId);
     if (!(await core.stores.clients.delete(clientId))) throw new CliError(`no client with client_id ${clientId}`);
     return { deleted: clientId };
   },

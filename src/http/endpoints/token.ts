@@ -8,7 +8,7 @@ import type { Grant } from '../../grants/grant.js';
 import type { ClientAuthenticator } from '../../oauth/client-authentication.js';
 import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import { OAuthError } from '../../oauth/errors.js';
-import { presentedCredentials } from '../client-credentials.js';
+import { authenticateClient, noStore, requirePost } from '../client-request.js';
 import { readForm } from '../form.js';
 
 export interface TokenEndpointDeps {
@@ -18,21 +18,18 @@ export interface TokenEndpointDeps {
 
 export function mountToken(router: Router, deps: TokenEndpointDeps): void {
   router.all(ENDPOINT_PATHS.token, async (ctx) => {
-    if (ctx.method !== 'POST') {
-      throw new OAuthError('invalid_request', 'the token endpoint accepts only POST', { status: 405, headers: { Allow: 'POST' } });
-    }
+    requirePost(ctx, 'token');
     const form = await readForm(ctx);
     const grantType = form.params.get('grant_type');
     if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required');
     const grant = deps.grants.get(grantType);
     if (grant === undefined) throw new OAuthError('unsupported_grant_type', `grant_type ${JSON.stringify(grantType)} is not supported`);
-    const client = await deps.clientAuthenticator.authenticate(presentedCredentials(ctx, form));
+    const client = await authenticateClient(ctx, form, deps.clientAuthenticator);
     if (!client.grantTypes.includes(grantType)) {
       throw new OAuthError('unauthorized_client', `the client is not registered for the ${grantType} grant`);
     }
     const response = await grant.handle({ grantType, client, params: form.params, resources: form.resources });
-    ctx.set('Cache-Control', 'no-store');
-    ctx.set('Pragma', 'no-cache');
+    noStore(ctx);
     ctx.body = response;
   });
 }

@@ -14,6 +14,7 @@ interface ClientRow {
   alg: string;
   jwks: string | null;
   created_at: number;
+  skip_consent: boolean | number;
 }
 
 function toRow(client: ClientRecord): ClientRow {
@@ -30,6 +31,7 @@ function toRow(client: ClientRecord): ClientRow {
     alg: client.alg,
     jwks: client.jwks === null ? null : JSON.stringify(client.jwks),
     created_at: client.createdAt,
+    skip_consent: client.skipConsent ?? false,
   };
 }
 
@@ -47,6 +49,7 @@ function fromRow(row: ClientRow): ClientRecord {
     alg: row.alg as SigningAlg,
     jwks: row.jwks === null ? null : (JSON.parse(row.jwks) as ClientRecord['jwks']),
     createdAt: Number(row.created_at),
+    skipConsent: Boolean(row.skip_consent),
   };
 }
 

@@ -1,28 +1,74 @@
-import type { DatabaseConfig } from '../../config.js';
+import { DEFAULT_DATABASE_TUNING, type DatabaseConfig, type DatabaseTuning } from '../../config.js';
 import type { Stores } from '../stores.js';
 import { knexClientStore } from './client-store.js';
 import { knexKeyStore } from './key-store.js';
-import { migrateToLatest, openDatabase } from './connection.js';
+import { knexUserStore } from './user-store.js';
+import { knexSessionStore } from './session-store.js';
+import {
+  knexAuthorizationCodeStore,
+  knexAuthorizationRequestStore,
+  knexConsentStore,
+  knexRevokedAccessTokenStore,
+} from './authorization-store.js';
+import { knexLoginThrottleStore } from './login-throttle-store.js';
+import { knexRefreshTokenStore } from './refresh-store.js';
+import { knexRevocationStore } from './revocation-store.js';
+import { knexStatusListStore } from './status-list-store.js';
+import { migrateToLatest, openDatabase, waitForDatabase } from './connection.js';
+import { postgresChangeNotifier, sqliteChangeNotifier, type ChangeFeedLog } from './change-feed.js';
+
+/** Readiness must answer quickly even when PostgreSQL hangs rather than refuses. */
+const PING_TIMEOUT_MS = 2000;
 
 export interface KnexStoresOptions {
   /** Apply pending migrations before returning (the server and CLI do; a migration-only run does too). */
   readonly migrate: boolean;
+  /** Pool size, statement timeout, start-up wait (PostgreSQL); defaults when absent. */
+  readonly tuning?: DatabaseTuning;
+  /** Where the change feed reports a lost LISTEN connection. */
+  readonly log?: ChangeFeedLog;
 }
 
 export async function createKnexStores(database: DatabaseConfig, options: KnexStoresOptions): Promise<Stores> {
-  const db = openDatabase(database);
+  const db = openDatabase(database, options.tuning);
   try {
-    if (options.migrate) await migrateToLatest(db);
+    await waitForDatabase(db, database, options.tuning);
+    if (options.migrate) await migrateToLatest(db, database, options.tuning);
   } catch (error) {
     await db.destroy();
     throw error;
   }
+  const changes = database.engine === 'postgres' ? postgresChangeNotifier(db, database.url, options.log) : sqliteChangeNotifier();
+  // Two-step key changes may hold one pooled connection for the lock while they work on another.
+  const keyChangeLock = database.engine === 'postgres' && (options.tuning ?? DEFAULT_DATABASE_TUNING).poolMax >= 2;
   return {
     clients: knexClientStore(db),
-    keys: knexKeyStore(db),
+    keys: knexKeyStore(db, changes, { advisoryLock: keyChangeLock }),
+    users: knexUserStore(db),
+    sessions: knexSessionStore(db),
+    consents: knexConsentStore(db),
+    authorizationRequests: knexAuthorizationRequestStore(db),
+    authorizationCodes: knexAuthorizationCodeStore(db),
+    revokedAccessTokens: knexRevokedAccessTokenStore(db),
+    loginThrottle: knexLoginThrottleStore(db),
+    refreshTokens: knexRefreshTokenStore(db),
+    revocations: knexRevocationStore(db, changes),
+    statusLists: knexStatusListStore(db),
+    changes,
     async ping() {
-      await db.raw('select 1');
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the database did not answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
+      });
+      try {
+        await Promise.race([db.raw('select 1'), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
-    close: () => db.destroy(),
+    async close() {
+      await changes.close();
+      await db.destroy();
+    },
   };
 }

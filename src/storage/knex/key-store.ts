@@ -1,6 +1,15 @@
+/**
+ * Signing keys in `signing_keys` and the key-state version in `key_state` (migration 0001). Every
+ * change is a compare-and-set on the version that also announces itself on the `keys` change
+ * channel when it commits, so every instance reloads its keyring at once (see change-feed.ts).
+ */
 import type { Knex } from 'knex';
 import type { JWK } from 'jose';
 import type { KeyStatus, KeyStore, SigningAlg, SigningKeyRecord } from '../stores.js';
+import type { KnexChangeNotifier } from './change-feed.js';
+
+/** An arbitrary constant naming Inkan's key-change lock among PostgreSQL advisory locks ("inkk"). */
+const KEY_CHANGE_LOCK_KEY = 0x696e6b6b;
 
 interface KeyRow {
   kid: string;
@@ -47,7 +56,12 @@ function toRow(key: SigningKeyRecord): KeyRow {
   };
 }
 
-export function knexKeyStore(db: Knex): KeyStore {
+export interface KnexKeyStoreOptions {
+  /** PostgreSQL with a pool of two connections or more: `withChangeLock` takes an advisory lock. */
+  readonly advisoryLock: boolean;
+}
+
+export function knexKeyStore(db: Knex, changes: KnexChangeNotifier, options: KnexKeyStoreOptions = { advisoryLock: false }): KeyStore {
   const readVersion = async (q: Knex | Knex.Transaction): Promise<number> => {
     const row = await q('key_state').where({ id: 1 }).first<{ version: number }>('version');
     return Number(row?.version ?? 0);
@@ -70,7 +84,7 @@ export function knexKeyStore(db: Knex): KeyStore {
       }, snapshotOptions);
     },
 
-    async apply(expectedVersion, changes) {
+    async apply(expectedVersion, keyChanges) {
       return db.transaction(async (trx) => {
         // The conditional update comes first: it takes the write lock (SQLite) or the row lock
         // (PostgreSQL) before anything is read, and its row count decides who won.
@@ -78,12 +92,28 @@ export function knexKeyStore(db: Knex): KeyStore {
           .where({ id: 1, version: expectedVersion })
           .update({ version: expectedVersion + 1 });
         if (updated !== 1) return false;
-        for (const key of changes.upsert) {
+        for (const key of keyChanges.upsert) {
           const row = toRow(key);
           await trx('signing_keys').insert(row).onConflict('kid').merge();
         }
-        if (changes.remove.length > 0) await trx('signing_keys').whereIn('kid', changes.remove).delete();
+        if (keyChanges.remove.length > 0) await trx('signing_keys').whereIn('kid', keyChanges.remove).delete();
+        await changes.publishOnCommit(trx, 'keys', String(expectedVersion + 1));
         return true;
+      });
+    },
+
+    async withChangeLock(wait, work) {
+      if (!options.advisoryLock) return work();
+      // A transaction-scoped lock on a connection of its own: released at COMMIT, or by the
+      // server if this process dies. `work` runs its statements on other pooled connections.
+      return db.transaction(async (trx) => {
+        if (wait) {
+          await trx.raw('select pg_advisory_xact_lock(?)', [KEY_CHANGE_LOCK_KEY]);
+        } else {
+          const result = await trx.raw<{ rows: { locked: boolean }[] }>('select pg_try_advisory_xact_lock(?) as locked', [KEY_CHANGE_LOCK_KEY]);
+          if (result.rows[0]?.locked !== true) return undefined;
+        }
+        return work();
       });
     },
   };

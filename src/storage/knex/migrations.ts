@@ -5,6 +5,10 @@
  */
 import type { Knex } from 'knex';
 import * as foundation from '../../../migrations/0001_foundation.js';
+import * as people from '../../../migrations/0002_people.js';
+import * as refresh from '../../../migrations/0003_refresh.js';
+import * as statusLists from '../../../migrations/0007_status_lists.js';
+import * as scale from '../../../migrations/0008_scale.js';
 
 interface Migration {
   readonly name: string;
@@ -12,7 +16,13 @@ interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-const migrations: readonly Migration[] = [{ name: '0001_foundation', ...foundation }];
+const migrations: readonly Migration[] = [
+  { name: '0001_foundation', ...foundation },
+  { name: '0002_people', ...people },
+  { name: '0003_refresh', ...refresh },
+  { name: '0007_status_lists', ...statusLists },
+  { name: '0008_scale', ...scale },
+];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
   getMigrations: async () => [...migrations],

@@ -8,6 +8,7 @@
  */
 import type { Knex } from 'knex';
 import type { RevocationRecord, RevocationStore, RevocationTarget } from '../../revocation/revocations.js';
+import type { KnexChangeNotifier } from './change-feed.js';
 
 interface RevocationRow {
   id: number;
@@ -53,7 +54,8 @@ function fromRow(row: RevocationRow): RevocationRecord {
   return { id: Number(row.id), target: targetFromRow(row), createdAt: Number(row.created_at), expiresAt: Number(row.expires_at) };
 }
 
-export function knexRevocationStore(db: Knex): RevocationStore {
+/** `changes`: every committed record is announced on the `revocations` channel (payload: its id). */
+export function knexRevocationStore(db: Knex, changes: KnexChangeNotifier): RevocationStore {
   const isPostgres = (db.client as { config: Knex.Config }).config.client === 'pg';
   return {
     async add(target, createdAt, expiresAt) {
@@ -64,6 +66,7 @@ export function knexRevocationStore(db: Knex): RevocationStore {
           ['id'],
         );
         const id = Number(typeof inserted === 'object' ? inserted.id : inserted);
+        await changes.publishOnCommit(trx, 'revocations', String(id));
         return { id, target, createdAt, expiresAt };
       });
     },

@@ -1,0 +1,57 @@
+/**
+ * People's passwords: the only import of argon2 in Inkan.
+ *
+ * argon2id with m = 19456 KiB (19 MiB), t = 2 iterations, p = 1 lane: OWASP's Password Storage
+ * Cheat Sheet minimum for argon2id. Hashing runs on the libuv thread pool (the argon2 addon is
+ * asynchronous), so a login never blocks the event loop. A stored hash made with other parameters
+ * is re-hashed at the next successful login (`needsRehash`).
+ *
+ * An unknown email is verified against a dummy hash made with the same parameters, so it costs
+ * the same time as a wrong password and a response never tells whether the account exists.
+ */
+import argon2 from 'argon2';
+import crypto from 'node:crypto';
+
+export const ARGON2_PARAMETERS = Object.freeze({
+  type: argon2.argon2id,
+  memoryCost: 19456,
+  timeCost: 2,
+  parallelism: 1,
+});
+
+/** Passwords longer than this are refused before hashing (argon2 cost should not be a DoS lever). */
+export const PASSWORD_MAX_BYTES = 1024;
+
+export function hashPassword(password: string): Promise<string> {
+  return argon2.hash(password, ARGON2_PARAMETERS);
+}
+
+let dummyHash: Promise<string> | undefined;
+
+function dummy(): Promise<string> {
+  dummyHash ??= hashPassword(crypto.randomBytes(32).toString('base64url'));
+  return dummyHash;
+}
+
+export interface PasswordCheck {
+  readonly matches: boolean;
+  /** A new hash to store when the stored one used other parameters. */
+  readonly rehashed?: string;
+}
+
+/**
+ * Verifies a password against a stored hash, or against the dummy hash when there is none (an
+ * unknown email): the answer is then always false, after the same amount of work.
+ */
+export async function checkPassword(password: string, storedHash: string | undefined): Promise<PasswordCheck> {
+  const hash = storedHash ?? (await dummy());
+  let matches: boolean;
+  try {
+    matches = Buffer.byteLength(password, 'utf8') <= PASSWORD_MAX_BYTES && (await argon2.verify(hash, password));
+  } catch {
+    matches = false;
+  }
+  if (!matches || storedHash === undefined) return { matches: false };
+  if (argon2.needsRehash(storedHash, ARGON2_PARAMETERS)) return { matches: true, rehashed: await hashPassword(password) };
+  return { matches: true };
+}

@@ -1,0 +1,79 @@
+/**
+ * Brute-force throttling of the login form, per account and per client address, kept in the
+ * database so it holds across processes and restarts.
+ *
+ * Every evaluated attempt is counted *before* the password is checked (and uncounted when it
+ * succeeds), so parallel guesses cannot slip through between a check and a write. A key that is
+ * blocked is refused without checking the password: the right password too (429 + Retry-After).
+ *
+ * Per account (the lower-cased email, whether or not such an account exists):
+ *   attempts 1–4 free; after the 5th–9th consecutive failure a block of 1, 2, 4, 8, 16 s; after the
+ *   10th a block of 15 min, doubling with each further failure up to 1 h. Never permanent: a
+ *   block always ends, and a counter untouched for 24 h starts again from zero. A success resets it.
+ * Per address (the client IP; IPv6 by its /64 prefix):
+ *   20 free, then 1, 2, 4 … s doubling up to 5 min; forgotten after 1 h; a success uncounts itself.
+ */
+import type { Clock } from '../clock.js';
+import type { LoginThrottleStore, ThrottleRule } from '../storage/stores.js';
+import { normalizeEmail } from './email.js';
+
+export const ACCOUNT_RULE: ThrottleRule = {
+  blockSeconds(failures) {
+    if (failures < 5) return 0;
+    if (failures < 10) return 2 ** (failures - 5);
+    return Math.min(900 * 2 ** (failures - 10), 3600);
+  },
+  forgetAfterSeconds: 24 * 3600,
+};
+
+export const ADDRESS_RULE: ThrottleRule = {
+  blockSeconds(failures) {
+    if (failures < 20) return 0;
+    return Math.min(2 ** (failures - 20), 300);
+  },
+  forgetAfterSeconds: 3600,
+};
+
+/** An IPv6 client controls at least a /64, so that is what one address means. */
+export function addressKey(ip: string): string {
+  const address = ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+  if (!address.includes(':')) return `address:${address}`;
+  const [head = '', tail = ''] = address.split('::');
+  const headParts = head === '' ? [] : head.split(':');
+  const tailParts = tail === '' ? [] : tail.split(':');
+  const parts = address.includes('::')
+    ? [...headParts, ...Array<string>(Math.max(0, 8 - headParts.length - tailParts.length)).fill('0'), ...tailParts]
+    : headParts;
+  return `address:${parts.slice(0, 4).map((part) => part.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
+export function accountKey(email: string): string {
+  return `account:${normalizeEmail(email).slice(0, 320)}`;
+}
+
+export type Admission = { readonly admitted: true } | { readonly admitted: false; readonly retryAfterSeconds: number };
+
+export class LoginThrottle {
+  constructor(
+    private readonly store: LoginThrottleStore,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Counts an attempt for both keys, or says how long to wait when either is blocked. */
+  async admit(email: string, ip: string): Promise<Admission> {
+    const now = this.clock.nowSeconds();
+    for (const [key, rule] of [
+      [addressKey(ip), ADDRESS_RULE],
+      [accountKey(email), ACCOUNT_RULE],
+    ] as const) {
+      const result = await this.store.admit(key, now, rule);
+      if (!result.admitted) return { admitted: false, retryAfterSeconds: Math.max(1, result.record.blockedUntil - now) };
+    }
+    return { admitted: true };
+  }
+
+  async succeeded(email: string, ip: string): Promise<void> {
+    await this.store.reset(accountKey(email));
+    await this.store.forgive(addressKey(ip));
+  }
+}

@@ -1,0 +1,39 @@
+import { createUser, disableUser, UserError } from '../../accounts/users.js';
+import { CliError, type Command, requiredOption } from '../command.js';
+
+function cliErrors<T>(run: () => Promise<T>): Promise<T> {
+  return run().catch((error: unknown) => {
+    if (error instanceof UserError) throw new CliError(error.message);
+    throw error;
+  });
+}
+
+/** `users create --email E [--name N] --password-stdin`: the password comes from stdin, never argv. */
+export const usersCreate: Command = {
+  options: ['email', 'name'],
+  flags: ['password-stdin'],
+  async run(core, input) {
+    if (input.options['password-stdin'] !== true) throw new CliError('--password-stdin is required: the password is read from standard input');
+    const email = requiredOption(input, 'email');
+    const raw = await input.readStdin();
+    // One trailing newline (from `echo` or a heredoc) is not part of the password.
+    const password = raw.endsWith('\r\n') ? raw.slice(0, -2) : raw.endsWith('\n') ? raw.slice(0, -1) : raw;
+    const name = input.options.name;
+    const user = await cliErrors(() =>
+      createUser({ users: core.stores.users, clock: core.clock }, { email, name: typeof name === 'string' ? name : undefined, password }),
+    );
+    return { id: user.id, email: user.email };
+  },
+};
+
+/** `users disable --email E`: disables the account and logs the person out everywhere. */
+export const usersDisable: Command = {
+  options: ['email'],
+  async run(core, input) {
+    const email = requiredOption(input, 'email');
+    await cliErrors(() =>
+      disableUser({ users: core.stores.users, sessions: core.stores.sessions, clock: core.clock, hooks: core.peopleHooks }, email),
+    );
+    return { disabled: email };
+  },
+};

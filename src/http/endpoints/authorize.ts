@@ -1,0 +1,59 @@
+/**
+ * GET and POST /authorize (RFC 6749 §4.1.1, OpenID Connect Core §3.1.2.1). The rules live in
+ * login/authorizer.ts; this endpoint reads the parameters (query or form), keeps the
+ * browser-binding cookie, and renders the outcome: a redirect, or an error page when the client
+ * or its redirect_uri could not be validated (never an open redirect).
+ */
+import type { Router } from '@koa/router';
+import type { Context } from 'koa';
+import type { Authorizer } from '../../login/authorizer.js';
+import { INTERACTION_TTL_SECONDS } from '../../login/authorizer.js';
+import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
+import { randomSecret } from '../../tokens/secrets.js';
+import type { CookieJar } from '../cookies.js';
+import { readPageForm } from '../page-form.js';
+import { sendPage, sendRedirect } from '../page.js';
+import { errorPage } from '../html/pages.js';
+import type { OAuthError } from '../../oauth/errors.js';
+
+export interface AuthorizeEndpointDeps {
+  readonly authorizer: Authorizer;
+  readonly cookies: CookieJar;
+}
+
+/** The browser-binding cookie, created on first sight; it outlives one pending request. */
+export function browserSecret(ctx: Context, cookies: CookieJar): string {
+  const existing = cookies.get(ctx, 'browser');
+  if (existing !== undefined) return existing;
+  const created = randomSecret();
+  cookies.set(ctx, 'browser', created, 2 * INTERACTION_TTL_SECONDS);
+  return created;
+}
+
+export function sendErrorPage(ctx: Context, status: number, error: OAuthError | { description: string }, title = 'This request cannot continue'): void {
+  sendPage(ctx, { status, title: 'Error', content: errorPage(title, error.description) });
+}
+
+export function mountAuthorize(router: Router, deps: AuthorizeEndpointDeps): void {
+  const handle = async (ctx: Context) => {
+    let params: URLSearchParams;
+    if (ctx.method === 'POST') {
+      try {
+        params = await readPageForm(ctx);
+      } catch (error) {
+        sendErrorPage(ctx, (error as OAuthError).status ?? 400, error as OAuthError);
+        return;
+      }
+    } else {
+      params = new URLSearchParams(ctx.querystring);
+    }
+    const step = await deps.authorizer.start(params, {
+      sessionSecret: deps.cookies.get(ctx, 'session'),
+      browserSecret: browserSecret(ctx, deps.cookies),
+    });
+    if (step.kind === 'error-page') sendErrorPage(ctx, step.status, step.error);
+    else sendRedirect(ctx, step.location);
+  };
+  router.get(ENDPOINT_PATHS.authorization, handle);
+  router.post(ENDPOINT_PATHS.authorization, handle);
+}

@@ -1,0 +1,57 @@
+/** GET and POST /consent?ix=…: the consent page (buttons Allow and Deny) of a pending authorization request. */
+import type { Router } from '@koa/router';
+import type { Authorizer } from '../../login/authorizer.js';
+import { describeScope } from '../../login/scopes-text.js';
+import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
+import type { CookieJar } from '../cookies.js';
+import { consentPage } from '../html/pages.js';
+import { field, readPageForm } from '../page-form.js';
+import { sendPage, sendRedirect } from '../page.js';
+import { sendErrorPage } from './authorize.js';
+import { pageErrors } from './login.js';
+
+export interface ConsentEndpointDeps {
+  readonly authorizer: Authorizer;
+  readonly cookies: CookieJar;
+}
+
+export function mountConsent(router: Router, deps: ConsentEndpointDeps): void {
+  const ix = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  router.get(ENDPOINT_PATHS.consent, (ctx) =>
+    pageErrors(ctx, async () => {
+      const result = await deps.authorizer.consentPage(ix(ctx.query.ix), {
+        browserSecret: deps.cookies.get(ctx, 'browser'),
+        sessionSecret: deps.cookies.get(ctx, 'session'),
+      });
+      if ('kind' in result) {
+        if (result.kind === 'redirect') sendRedirect(ctx, result.location);
+        else sendErrorPage(ctx, result.status, result.error);
+        return;
+      }
+      sendPage(ctx, {
+        status: 200,
+        title: 'Allow access',
+        content: consentPage({
+          action: `${ENDPOINT_PATHS.consent}?ix=${encodeURIComponent(result.id)}`,
+          csrfToken: result.csrfToken,
+          clientName: result.client.name,
+          scopeDescriptions: result.request.scopes.map(describeScope),
+          userEmail: result.userEmail,
+        }),
+        formTargets: [result.request.redirectUri],
+      });
+    }),
+  );
+  router.post(ENDPOINT_PATHS.consent, (ctx) =>
+    pageErrors(ctx, async () => {
+      const form = await readPageForm(ctx);
+      const step = await deps.authorizer.submitConsent(
+        ix(ctx.query.ix),
+        { browserSecret: deps.cookies.get(ctx, 'browser'), sessionSecret: deps.cookies.get(ctx, 'session') },
+        { csrf: field(form, 'csrf'), decision: field(form, 'decision') },
+      );
+      if (step.kind === 'redirect') sendRedirect(ctx, step.location);
+      else sendErrorPage(ctx, step.status, step.error);
+    }),
+  );
+}

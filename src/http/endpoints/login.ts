@@ -1,0 +1,77 @@
+/**
+ * GET and POST /login?ix=…: the sign-in page of a pending authorization request. The POST needs
+ * the browser that started the request (binding cookie) and the CSRF token of the page it was
+ * shown (403 otherwise); a wrong password re-renders the page with an error (401), a throttled
+ * attempt with a wait (429 + Retry-After); success sets the session cookie and moves on.
+ */
+import type { Router } from '@koa/router';
+import type { Context } from 'koa';
+import { InteractionError, type Authorizer, type InteractionView } from '../../login/authorizer.js';
+import { SESSION_TTL_SECONDS } from '../../login/sessions.js';
+import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
+import { OAuthError } from '../../oauth/errors.js';
+import type { CookieJar } from '../cookies.js';
+import { loginPage } from '../html/pages.js';
+import { field, readPageForm } from '../page-form.js';
+import { sendPage, sendRedirect } from '../page.js';
+import { sendErrorPage } from './authorize.js';
+
+export interface LoginEndpointDeps {
+  readonly authorizer: Authorizer;
+  readonly cookies: CookieJar;
+}
+
+function showLogin(ctx: Context, view: InteractionView, status: number, email: string, error?: string): void {
+  sendPage(ctx, {
+    status,
+    title: 'Sign in',
+    content: loginPage({
+      action: `${ENDPOINT_PATHS.login}?ix=${encodeURIComponent(view.id)}`,
+      csrfToken: view.csrfToken,
+      clientName: view.client.name,
+      email,
+      ...(error === undefined ? {} : { error }),
+    }),
+    formTargets: [view.request.redirectUri],
+  });
+}
+
+/** Interaction and form problems become error pages with their status, never JSON. */
+export async function pageErrors(ctx: Context, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    if (error instanceof InteractionError) sendErrorPage(ctx, 400, { description: error.message }, 'This sign-in request cannot continue');
+    else if (error instanceof OAuthError && error.status < 500) sendErrorPage(ctx, error.status, error);
+    else throw error;
+  }
+}
+
+export function mountLogin(router: Router, deps: LoginEndpointDeps): void {
+  router.get(ENDPOINT_PATHS.login, (ctx) =>
+    pageErrors(ctx, async () => {
+      const view = await deps.authorizer.loginPage(typeof ctx.query.ix === 'string' ? ctx.query.ix : undefined, { browserSecret: deps.cookies.get(ctx, 'browser') });
+      showLogin(ctx, view, 200, view.request.loginHint ?? '');
+    }),
+  );
+  router.post(ENDPOINT_PATHS.login, (ctx) =>
+    pageErrors(ctx, async () => {
+      const form = await readPageForm(ctx);
+      const outcome = await deps.authorizer.submitLogin(
+        typeof ctx.query.ix === 'string' ? ctx.query.ix : undefined,
+        { browserSecret: deps.cookies.get(ctx, 'browser'), sessionSecret: deps.cookies.get(ctx, 'session') },
+        { csrf: field(form, 'csrf'), email: field(form, 'email'), password: form.getAll('password').length === 1 ? form.get('password')! : undefined },
+        ctx.ip,
+      );
+      if (outcome.kind === 'form') {
+        if (outcome.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(outcome.retryAfterSeconds));
+        showLogin(ctx, outcome.view, outcome.status, outcome.email, outcome.message);
+      } else if (outcome.kind === 'error-page') {
+        sendErrorPage(ctx, outcome.status, outcome.error);
+      } else {
+        if (outcome.newSessionSecret !== undefined) deps.cookies.set(ctx, 'session', outcome.newSessionSecret, SESSION_TTL_SECONDS);
+        sendRedirect(ctx, outcome.location);
+      }
+    }),
+  );
+}

@@ -1,0 +1,113 @@
+/**
+ * Inkan's server-rendered pages: sign-in, consent, sign-out and errors. Plain HTML forms that work
+ * without JavaScript, real `<label for>`s, autocomplete hints for password managers, and one
+ * inline stylesheet allowed by the page's CSP nonce.
+ */
+import { html, Markup } from './markup.js';
+import { STYLESHEET } from './style.js';
+
+// A seal (印鑑, inkan): a red rounded square with a carved border.
+const LOGO = html`<svg viewBox="0 0 32 32" aria-hidden="true" focusable="false"><rect x="1" y="1" width="30" height="30" rx="7" fill="#b3261e"/><rect x="5" y="5" width="22" height="22" rx="4" fill="none" stroke="#fff" stroke-width="2"/><path d="M16 9v14M11 12h10M11 20h10" stroke="#fff" stroke-width="2.4" stroke-linecap="round"/></svg>`;
+
+export function layout(title: string, nonce: string, content: Markup): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<meta name="robots" content="noindex">
+<title>${title} · Inkan</title>
+<style nonce="${nonce}">${new Markup(STYLESHEET)}</style>
+</head>
+<body>
+<main>
+<div class="brand">${LOGO}<span>Inkan</span></div>
+${content}
+</main>
+<p class="footer">Secured by Inkan</p>
+</body>
+</html>
+`.html;
+}
+
+const alert = (message: string | undefined) => (message === undefined ? '' : html`<p class="alert" role="alert" id="form-error">${message}</p>`);
+
+export interface LoginPageModel {
+  readonly action: string;
+  readonly csrfToken: string;
+  readonly clientName: string;
+  readonly email: string;
+  readonly error?: string;
+}
+
+export function loginPage(model: LoginPageModel): Markup {
+  const described = model.error === undefined ? '' : 'form-error';
+  return html`<h1>Sign in</h1>
+<p class="lead">to continue to <strong>${model.clientName}</strong></p>
+${alert(model.error)}
+<form method="post" action="${model.action}" novalidate>
+<input type="hidden" name="csrf" value="${model.csrfToken}">
+<div class="field">
+<label for="email">Email</label>
+<input id="email" name="email" type="email" autocomplete="username" inputmode="email" autocapitalize="none" spellcheck="false" maxlength="320" required value="${model.email}" ${model.email === '' ? html`autofocus` : ''} aria-describedby="${described}">
+</div>
+<div class="field">
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" maxlength="1024" required ${model.email !== '' ? html`autofocus` : ''} aria-describedby="${described}">
+</div>
+<button type="submit">Sign in</button>
+</form>`;
+}
+
+export interface ConsentPageModel {
+  readonly action: string;
+  readonly csrfToken: string;
+  readonly clientName: string;
+  readonly scopeDescriptions: readonly string[];
+  readonly userEmail: string | null;
+}
+
+export function consentPage(model: ConsentPageModel): Markup {
+  return html`<h1>Allow access?</h1>
+<p class="lead"><strong>${model.clientName}</strong> would like to:</p>
+<ul class="scopes">${model.scopeDescriptions.map((text) => html`<li>${text}</li>`)}</ul>
+${model.userEmail === null ? '' : html`<p class="account">Signed in as <strong>${model.userEmail}</strong></p>`}
+<form method="post" action="${model.action}">
+<input type="hidden" name="csrf" value="${model.csrfToken}">
+<div class="actions">
+<button type="submit" name="decision" value="allow">Allow</button>
+<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+</div>
+</form>`;
+}
+
+export interface LogoutPageModel {
+  readonly action: string;
+  readonly csrfToken: string;
+  readonly hidden: Readonly<Record<string, string | undefined>>;
+  readonly clientName: string | undefined;
+}
+
+export function logoutConfirmPage(model: LogoutPageModel): Markup {
+  return html`<h1>Sign out?</h1>
+<p class="lead">${model.clientName === undefined ? 'You will be signed out of Inkan on this device.' : html`<strong>${model.clientName}</strong> asks to sign you out of Inkan on this device.`}</p>
+<form method="post" action="${model.action}">
+<input type="hidden" name="csrf" value="${model.csrfToken}">
+${Object.entries(model.hidden).map(([name, value]) => (value === undefined ? '' : html`<input type="hidden" name="${name}" value="${value}">`))}
+<div class="actions">
+<button type="submit" name="confirm" value="yes">Sign out</button>
+</div>
+</form>`;
+}
+
+export function signedOutPage(): Markup {
+  return html`<h1>You are signed out</h1>
+<p class="lead">You can close this window.</p>`;
+}
+
+export function errorPage(title: string, message: string): Markup {
+  return html`<h1>${title}</h1>
+<p class="alert" role="alert">${message}</p>
+<p class="lead">Go back to the application you came from and try again.</p>`;
+}

@@ -1,0 +1,281 @@
+/**
+ * The authorization-code flow between the authorization request and the redirect back to the
+ * client, without Koa: start (validate, decide whether the person must sign in or consent),
+ * the login step, the consent step, and completion (a single-use code in the redirect).
+ *
+ * A pending request lives server-side (`authorization_requests`) under a random id that appears in
+ * the login/consent URLs. It is bound to the browser that started it by the SHA-256 of a
+ * browser-binding cookie, and each rendered form carries a fresh CSRF token whose SHA-256 is
+ * stored with it. Nothing that decides where the code goes (client, redirect_uri, scope, PKCE)
+ * is ever read back from a form.
+ */
+import crypto from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { AuthorizationRequestRecord, ClientRecord, PendingAuthorization, Stores } from '../storage/stores.js';
+import { OAuthError } from '../oauth/errors.js';
+import { redirectWith } from '../oauth/redirect-uri.js';
+import { hashSecret, randomSecret } from '../tokens/secrets.js';
+import { authenticate } from '../accounts/users.js';
+import type { LoginThrottle } from '../accounts/throttle.js';
+import { AuthorizationError, validateAuthorizationRequest, type RawParameters } from './authorization-request.js';
+import { findLiveSession, startSession, type LiveSession } from './sessions.js';
+import type { PeopleRevocationHooks } from './revocation-hooks.js';
+
+/** How long a person has to sign in and consent. */
+export const INTERACTION_TTL_SECONDS = 15 * 60;
+/** RFC 6749 §4.1.2 recommends at most 10 minutes; Inkan's codes live 60 seconds. */
+export const AUTHORIZATION_CODE_TTL_SECONDS = 60;
+
+export interface AuthorizerDeps {
+  readonly stores: Pick<Stores, 'clients' | 'users' | 'sessions' | 'consents' | 'authorizationRequests' | 'authorizationCodes'>;
+  readonly clock: Clock;
+  readonly issuer: string;
+  readonly throttle: LoginThrottle;
+  readonly hooks: PeopleRevocationHooks;
+  /** Where the login and consent pages are, to build the URLs of the interaction steps. */
+  readonly paths: { readonly login: string; readonly consent: string };
+}
+
+/** What the browser holds: the session cookie's secret and the browser-binding cookie's value. */
+export interface BrowserCookies {
+  readonly sessionSecret: string | undefined;
+  readonly browserSecret: string;
+}
+
+export type Step =
+  /** Send the browser to `location` (the client's redirect_uri or the next interaction page). */
+  | { readonly kind: 'redirect'; readonly location: string; readonly newSessionSecret?: string }
+  /** Show an error page; never a redirect. */
+  | { readonly kind: 'error-page'; readonly status: number; readonly error: OAuthError };
+
+/** What a login or consent page shows. */
+export interface InteractionView {
+  readonly id: string;
+  readonly client: ClientRecord;
+  readonly request: PendingAuthorization;
+  readonly csrfToken: string;
+  readonly userEmail: string | null;
+}
+
+export type LoginOutcome =
+  | Step
+  | { readonly kind: 'form'; readonly status: number; readonly view: InteractionView; readonly message: string; readonly retryAfterSeconds?: number; readonly email: string };
+
+export class InteractionError extends Error {
+  override readonly name = 'InteractionError';
+}
+
+export class Authorizer {
+  constructor(private readonly deps: AuthorizerDeps) {}
+
+  private now(): number {
+    return this.deps.clock.nowSeconds();
+  }
+
+  private errorRedirect(redirectUri: string, state: string | null, error: OAuthError): Step {
+    return {
+      kind: 'redirect',
+      location: redirectWith(redirectUri, { error: error.code, error_description: error.description, state, iss: this.deps.issuer }),
+    };
+  }
+
+  private live(cookies: BrowserCookies): Promise<LiveSession | undefined> {
+    return findLiveSession({ sessions: this.deps.stores.sessions, users: this.deps.stores.users, clock: this.deps.clock }, cookies.sessionSecret);
+  }
+
+  private loginSatisfied(request: PendingAuthorization, live: LiveSession | undefined): boolean {
+    if (live === undefined || request.prompt.includes('login')) return false;
+    return request.maxAgeSeconds === null || this.now() - live.session.authTime <= request.maxAgeSeconds;
+  }
+
+  private async consentSatisfied(request: PendingAuthorization, client: ClientRecord, userId: string): Promise<boolean> {
+    if (request.prompt.includes('consent')) return false;
+    if (client.skipConsent === true) return true;
+    const granted = await this.deps.stores.consents.find(userId, client.clientId);
+    return granted !== undefined && request.scopes.every((scope) => granted.includes(scope));
+  }
+
+  /** GET/POST /authorize. */
+  async start(raw: RawParameters, cookies: BrowserCookies): Promise<Step> {
+    let validated;
+    try {
+      validated = await validateAuthorizationRequest(raw, this.deps.stores.clients);
+    } catch (error) {
+      if (!(error instanceof AuthorizationError)) throw error;
+      if (error.redirect === undefined) return { kind: 'error-page', status: 400, error: error.error };
+      return this.errorRedirect(error.redirect.redirectUri, error.redirect.state, error.error);
+    }
+    const { client, request } = validated;
+    const live = await this.live(cookies);
+    const loggedIn = this.loginSatisfied(request, live);
+    const consented = loggedIn && (await this.consentSatisfied(request, client, live!.user.id));
+
+    if (request.prompt.includes('none')) {
+      if (!loggedIn) return this.errorRedirect(request.redirectUri, request.state, new OAuthError('login_required', 'the user is not signed in'));
+      if (!consented) return this.errorRedirect(request.redirectUri, request.state, new OAuthError('consent_required', 'the user has not consented'));
+    }
+    if (loggedIn && consented) return this.complete(request, live!.session.id, live!.user.id, live!.session.authTime);
+
+    const id = randomSecret(24);
+    const now = this.now();
+    await this.deps.stores.authorizationRequests.insert({
+      id,
+      browserHash: hashSecret(cookies.browserSecret),
+      csrfHash: null,
+      request,
+      userId: loggedIn ? live!.user.id : null,
+      sessionId: loggedIn ? live!.session.id : null,
+      authTime: loggedIn ? live!.session.authTime : null,
+      consented: false,
+      createdAt: now,
+      expiresAt: now + INTERACTION_TTL_SECONDS,
+    });
+    return { kind: 'redirect', location: `${loggedIn ? this.deps.paths.consent : this.deps.paths.login}?ix=${id}` };
+  }
+
+  /** The pending request this browser may continue, or an InteractionError for the error page. */
+  private async pending(id: string | undefined, browserSecret: string | undefined): Promise<{ record: AuthorizationRequestRecord; client: ClientRecord }> {
+    const record = id === undefined || id.length > 100 ? undefined : await this.deps.stores.authorizationRequests.find(id);
+    if (record === undefined || record.expiresAt <= this.now()) {
+      throw new InteractionError('This sign-in request has expired. Go back to the application and start again.');
+    }
+    const sameBrowser =
+      browserSecret !== undefined &&
+      crypto.timingSafeEqual(Buffer.from(hashSecret(browserSecret), 'hex'), Buffer.from(record.browserHash, 'hex'));
+    if (!sameBrowser) throw new InteractionError('This sign-in request was started in another browser. Go back to the application and start again.');
+    const client = await this.deps.stores.clients.find(record.request.clientId);
+    if (client === undefined) throw new InteractionError('The application that sent you here is no longer registered.');
+    return { record, client };
+  }
+
+  private async view(record: AuthorizationRequestRecord, client: ClientRecord): Promise<InteractionView> {
+    const csrfToken = randomSecret();
+    await this.deps.stores.authorizationRequests.update(record.id, { csrfHash: hashSecret(csrfToken) });
+    const user = record.userId === null ? undefined : await this.deps.stores.users.find(record.userId);
+    return { id: record.id, client, request: record.request, csrfToken, userEmail: user?.email ?? null };
+  }
+
+  private csrfMatches(record: AuthorizationRequestRecord, token: string | undefined): boolean {
+    if (token === undefined || record.csrfHash === null) return false;
+    return crypto.timingSafeEqual(Buffer.from(hashSecret(token), 'hex'), Buffer.from(record.csrfHash, 'hex'));
+  }
+
+  /** GET /login?ix=… */
+  async loginPage(id: string | undefined, cookies: Partial<BrowserCookies>): Promise<InteractionView> {
+    const { record, client } = await this.pending(id, cookies.browserSecret);
+    return this.view(record, client);
+  }
+
+  /** POST /login. A wrong CSRF token throws an OAuthError (403); everything else is an outcome. */
+  async submitLogin(
+    id: string | undefined,
+    cookies: Partial<BrowserCookies>,
+    form: { csrf: string | undefined; email: string | undefined; password: string | undefined },
+    clientAddress: string,
+  ): Promise<LoginOutcome> {
+    const { record, client } = await this.pending(id, cookies.browserSecret);
+    if (!this.csrfMatches(record, form.csrf)) throw new OAuthError('invalid_request', 'the form has expired or did not come from this site (CSRF token mismatch)', { status: 403 });
+    const email = (form.email ?? '').trim();
+    const retry = async (status: number, message: string, retryAfterSeconds?: number): Promise<LoginOutcome> => ({
+      kind: 'form',
+      status,
+      view: await this.view(record, client),
+      message,
+      email,
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+    });
+    if (email === '' || form.password === undefined) return retry(400, 'Enter your email and password.');
+
+    const admission = await this.deps.throttle.admit(email, clientAddress);
+    if (!admission.admitted) {
+      const wait = admission.retryAfterSeconds;
+      const when = wait < 60 ? `${wait} second${wait === 1 ? '' : 's'}` : `${Math.ceil(wait / 60)} minutes`;
+      return retry(429, `Too many sign-in attempts. Wait ${when} and try again.`, wait);
+    }
+    const user = await authenticate({ users: this.deps.stores.users }, email, form.password);
+    if (user === undefined) return retry(401, 'The email or password is not correct.');
+    await this.deps.throttle.succeeded(email, clientAddress);
+
+    const previous = await this.live({ sessionSecret: cookies.sessionSecret, browserSecret: cookies.browserSecret ?? '' });
+    const started = await startSession(
+      { sessions: this.deps.stores.sessions, users: this.deps.stores.users, clock: this.deps.clock, hooks: this.deps.hooks },
+      user.id,
+      previous?.session,
+    );
+    await this.deps.stores.authorizationRequests.update(record.id, {
+      userId: user.id,
+      sessionId: started.session.id,
+      authTime: started.session.authTime,
+      csrfHash: null,
+    });
+    const updated = { ...record, userId: user.id, sessionId: started.session.id, authTime: started.session.authTime };
+    const next = await this.proceed(updated, client);
+    return { ...next, newSessionSecret: started.secret } as Step;
+  }
+
+  /** After a step: consent if needed, else the code. */
+  private async proceed(record: AuthorizationRequestRecord, client: ClientRecord): Promise<Step> {
+    if (record.userId === null || record.sessionId === null || record.authTime === null) {
+      return { kind: 'redirect', location: `${this.deps.paths.login}?ix=${record.id}` };
+    }
+    if (!record.consented && !(await this.consentSatisfied(record.request, client, record.userId))) {
+      return { kind: 'redirect', location: `${this.deps.paths.consent}?ix=${record.id}` };
+    }
+    await this.deps.stores.authorizationRequests.delete(record.id);
+    return this.complete(record.request, record.sessionId, record.userId, record.authTime);
+  }
+
+  /** The session must still be the one the request was signed in with; else back to the login step. */
+  private async signedIn(record: AuthorizationRequestRecord, cookies: Partial<BrowserCookies>): Promise<boolean> {
+    if (record.sessionId === null) return false;
+    const live = await this.live({ sessionSecret: cookies.sessionSecret, browserSecret: '' });
+    return live !== undefined && live.session.id === record.sessionId;
+  }
+
+  /** GET /consent?ix=… : a view, or a redirect to the login step when the session is gone. */
+  async consentPage(id: string | undefined, cookies: Partial<BrowserCookies>): Promise<InteractionView | Step> {
+    const { record, client } = await this.pending(id, cookies.browserSecret);
+    if (!(await this.signedIn(record, cookies))) return { kind: 'redirect', location: `${this.deps.paths.login}?ix=${record.id}` };
+    return this.view(record, client);
+  }
+
+  /** POST /consent with decision allow or deny. */
+  async submitConsent(
+    id: string | undefined,
+    cookies: Partial<BrowserCookies>,
+    form: { csrf: string | undefined; decision: string | undefined },
+  ): Promise<Step> {
+    const { record, client } = await this.pending(id, cookies.browserSecret);
+    if (!this.csrfMatches(record, form.csrf)) throw new OAuthError('invalid_request', 'the form has expired or did not come from this site (CSRF token mismatch)', { status: 403 });
+    if (!(await this.signedIn(record, cookies))) return { kind: 'redirect', location: `${this.deps.paths.login}?ix=${record.id}` };
+    if (form.decision === 'deny') {
+      await this.deps.stores.authorizationRequests.delete(record.id);
+      return this.errorRedirect(record.request.redirectUri, record.request.state, new OAuthError('access_denied', 'the user denied the request'));
+    }
+    if (form.decision !== 'allow') throw new OAuthError('invalid_request', 'decision must be allow or deny');
+    await this.deps.stores.consents.grant(record.userId!, client.clientId, record.request.scopes, this.now());
+    return this.proceed({ ...record, consented: true }, client);
+  }
+
+  /** Issues the single-use code and redirects to the client with code, state and iss (RFC 9207). */
+  private async complete(request: PendingAuthorization, sessionId: string, userId: string, authTime: number): Promise<Step> {
+    const code = randomSecret();
+    const now = this.now();
+    await this.deps.stores.authorizationCodes.insert({
+      codeHash: hashSecret(code),
+      clientId: request.clientId,
+      userId,
+      sessionId,
+      redirectUri: request.redirectUri,
+      scopes: request.scopes,
+      nonce: request.nonce,
+      codeChallenge: request.codeChallenge,
+      authTime,
+      createdAt: now,
+      expiresAt: now + AUTHORIZATION_CODE_TTL_SECONDS,
+      consumedAt: null,
+      issuedAccessTokens: [],
+    });
+    return { kind: 'redirect', location: redirectWith(request.redirectUri, { code, state: request.state, iss: this.deps.issuer }) };
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Login sessions: one per browser. The cookie holds a 256-bit random secret; the database holds
+ * only its SHA-256, so a database leak yields no usable session. The session's public id is the
+ * `sid` claim. A re-authentication in the same browser rotates the secret (no session fixation).
+ */
+import crypto from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { SessionRecord, SessionStore, UserRecord, UserStore } from '../storage/stores.js';
+import { hashSecret, randomSecret } from '../tokens/secrets.js';
+import type { PeopleRevocationHooks } from './revocation-hooks.js';
+
+/** Absolute lifetime of a login session. */
+export const SESSION_TTL_SECONDS = 12 * 3600;
+
+export interface SessionDeps {
+  readonly sessions: SessionStore;
+  readonly users: Pick<UserStore, 'find'>;
+  readonly clock: Clock;
+}
+
+export interface LiveSession {
+  readonly session: SessionRecord;
+  readonly user: UserRecord;
+}
+
+/** The live session a cookie secret names: not ended, not expired, its user not disabled. */
+export async function findLiveSession(deps: SessionDeps, secret: string | undefined): Promise<LiveSession | undefined> {
+  if (secret === undefined || secret.length > 200) return undefined;
+  const session = await deps.sessions.findBySecretHash(hashSecret(secret));
+  if (session === undefined || session.endedAt !== null || session.expiresAt <= deps.clock.nowSeconds()) return undefined;
+  const user = await deps.users.find(session.userId);
+  if (user === undefined || user.disabledAt !== null) return undefined;
+  return { session, user };
+}
+
+export interface StartedSession {
+  readonly session: SessionRecord;
+  /** Goes into the cookie; never stored. */
+  readonly secret: string;
+}
+
+/**
+ * After a successful sign-in. The same person signing in again in this browser keeps their `sid`
+ * (refresh families and other RPs stay attached) with a fresh secret and auth_time; a different
+ * person ends the previous session.
+ */
+export async function startSession(
+  deps: SessionDeps & { hooks: PeopleRevocationHooks },
+  userId: string,
+  previous: SessionRecord | undefined,
+): Promise<StartedSession> {
+  const now = deps.clock.nowSeconds();
+  const secret = randomSecret();
+  if (previous !== undefined && previous.userId === userId) {
+    await deps.sessions.reauthenticate(previous.id, hashSecret(secret), now);
+    return { session: { ...previous, secretHash: hashSecret(secret), authTime: now }, secret };
+  }
+  if (previous !== undefined) await endSession(deps, previous.id);
+  const session: SessionRecord = {
+    id: crypto.randomBytes(16).toString('base64url'),
+    secretHash: hashSecret(secret),
+    userId,
+    authTime: now,
+    createdAt: now,
+    expiresAt: now + SESSION_TTL_SECONDS,
+    endedAt: null,
+  };
+  await deps.sessions.insert(session);
+  return { session, secret };
+}
+
+/** Ends a session here and, through the hook, the refresh families started in it. */
+export async function endSession(deps: { sessions: SessionStore; clock: Clock; hooks: PeopleRevocationHooks }, sessionId: string): Promise<void> {
+  await deps.sessions.end(sessionId, deps.clock.nowSeconds());
+  await deps.hooks.endRefreshFamiliesOfSession?.(sessionId);
+}
