@@ -33,6 +33,16 @@ export const REDACT_PATHS = [
 ];
 
 /**
+ * A logger for lines whose fields are fixed and never hold a secret (the one access-log line per
+ * request): it writes to the same destination as `log` but skips redaction, which the profile
+ * showed at about 6% of a token request.
+ */
+export function unredactedLoggerFor(log: Logger): Logger {
+  const stream = (log as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym];
+  return pino({ level: log.level, base: { service: 'inkan' } }, stream);
+}
+
+/**
  * Without a destination, lines go to stdout through a 4 KiB buffer: one write(2) per few lines
  * instead of one per request (the profile showed synchronous writes at a tenth of the token
  * endpoint's CPU). main.ts flushes it on exit.

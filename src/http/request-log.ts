@@ -5,10 +5,13 @@
 import crypto from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
+import { unredactedLoggerFor } from '../log.js';
 
 const ACCEPTABLE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export function requestLog(log: Logger): Middleware {
+  // Only the fixed fields below are logged here: no redaction needed (see log.ts).
+  const access = unredactedLoggerFor(log);
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
     const offered = ctx.get('x-request-id');
@@ -19,7 +22,7 @@ export function requestLog(log: Logger): Middleware {
       await next();
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      log.info({ reqId: requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 100) / 100 }, 'request');
+      access.info({ reqId: requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 100) / 100 }, 'request');
     }
   };
 }
