@@ -81,8 +81,8 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-function cli(env: Record<string, string>, cwd: string, args: string[]): any {
-  const result = spawnSync(process.execPath, [path.join(ROOT, 'dist/src/cli/main.js'), ...args], { cwd, env: { ...process.env, ...env } });
+function cli(env: Record<string, string>, cwd: string, args: string[], stdin?: string): any {
+  const result = spawnSync(process.execPath, [path.join(ROOT, 'dist/src/cli/main.js'), ...args], { cwd, env: { ...process.env, ...env }, input: stdin ?? '' });
   if (result.status !== 0) throw new Error(`cli ${args.join(' ')}: ${result.stderr.toString()}`);
   return JSON.parse(result.stdout.toString());
 }
@@ -91,6 +91,26 @@ const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIC
 
 function loadRow(name: string, result: LoadResult): Row {
   return { name, value: result.requestsPerSecond, unit: 'req/s', p50Ms: result.p50Ms, p99Ms: result.p99Ms, errors: result.errors };
+}
+
+/** Runs a bench script as its own process on the load core and parses its one JSON line. */
+function runPinned(script: string, args: string[]): any {
+  const [command, argv] = pinned(CLIENT_CORE, process.execPath, ['--expose-gc', path.join(ROOT, script), ...args]);
+  const result = spawnSync(command, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (result.status !== 0) throw new Error(`${script} ${args[0]} failed (exit ${result.status})`);
+  return JSON.parse(result.stdout);
+}
+
+/** A load measurement while a pinned background process (e.g. a login storm) runs. */
+async function measureDuring(request: LoadRequest, background: { script: string; args: string[] }): Promise<LoadResult> {
+  const [command, argv] = pinned(CLIENT_CORE, process.execPath, [path.join(ROOT, background.script), ...background.args]);
+  const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await new Promise((resolve) => setTimeout(resolve, WARM_SECONDS * 1000));
+  process.stderr.write(`  ${request.method} ${request.url} (during ${background.args[0]})\n`);
+  const result = await measureLoad(request, SECONDS, CLIENT_CORE, hasTaskset);
+  await exited;
+  return result;
 }
 
 async function measure(request: LoadRequest): Promise<LoadResult> {
@@ -135,8 +155,9 @@ async function main(): Promise<void> {
     DATABASE_URL: `sqlite:${path.join(dir, 'inkan.sqlite')}`,
     KEYS_DIR: path.join(dir, 'keys'),
     LOG_LEVEL: 'info',
+    ISSUER: `http://127.0.0.1:${port}`,
   };
-  const issuer = `http://localhost:${port}`;
+  const issuer = `http://127.0.0.1:${port}`;
   const clients = {
     EdDSA: cli(env, dir, ['clients', 'create', '--name', 'bench-eddsa', '--alg', 'EdDSA', '--scope', 'api']),
     RS256: cli(env, dir, ['clients', 'create', '--name', 'bench-rs256', '--alg', 'RS256', '--scope', 'api']),
@@ -160,12 +181,15 @@ async function main(): Promise<void> {
   rows.push(loadRow('inkan_jwks', await measure({ url: jwksUrl, method: 'GET' })));
   rows.push(loadRow('inkan_jwks_304', await measure({ url: jwksUrl, method: 'GET', headers: { 'if-none-match': etag } })));
 
-  const context: ExtraScenarioContext = { issuer, baseUrl: `http://127.0.0.1:${port}`, env, dir, clients, measure, cli: (args) => cli(env, dir, args), seconds: SECONDS };
+  const context: ExtraScenarioContext = {
+    issuer, baseUrl: `http://127.0.0.1:${port}`, clients, measure, measureDuring, runPinned, seconds: SECONDS,
+    cli: (args, stdin) => cli(env, dir, args, stdin),
+  };
   for (const scenario of scenariosAfterFoundation) {
     try {
       rows.push(...(await scenario(context)));
     } catch (error) {
-      rows.push({ name: 'scenario_failed', value: NaN, unit: '', note: (error as Error).message });
+      rows.push({ name: `scenario_failed_${scenario.name}`, value: NaN, unit: '', note: (error as Error).message });
     }
   }
   rows.push({ name: 'inkan_rss_after_run', value: rssMb(inkan.pid), unit: 'MB' });
@@ -195,6 +219,10 @@ async function main(): Promise<void> {
     rows.push({ name: 'peer_rss_after_run', value: rssMb(peer.pid), unit: 'MB' });
     await stopProcess(peer);
   }
+
+  // The peer's refresh needs its interactive login; its figure is the one measured on this kind of
+  // machine before Inkan existed (FIELD-NOTES), not a measurement of this run.
+  rows.push({ name: 'peer_refresh_reference', value: 1450, unit: 'req/s', note: 'FIELD-NOTES figure (in-memory store), not measured in this run' });
 
   const report = { started: started.toISOString(), seconds: SECONDS, node: process.version, cpus: os.cpus()[0]?.model, rows, ratios: ratios(rows) };
   fs.mkdirSync(path.join(ROOT, 'bench-output'), { recursive: true });

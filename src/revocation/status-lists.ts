@@ -13,14 +13,15 @@
  * was down for the whole lease), tokens are issued without a status claim and a warning is
  * logged: the feed still covers them.
  *
- * Which bits flip. Each process keeps an in-memory index of the tokens it issued and that have
- * not expired (jti, sub, sid, client_id, iat, exp → list, idx). Every revocation record the
- * revocation service learns of (its own and other processes', via its one-second sync) is matched
- * against that index with the same `isCoveredBy` rule as everywhere else, and the covered
- * entries are written as set bits: jti records flip that token's bit; subject, session and client
- * records flip the bits of every covered token. The index lives in memory only (about 400 bytes
- * per live token, bounded by issuance rate × ACCESS_TOKEN_TTL): tokens issued before a process
- * restarted keep a clear bit and are covered by the feed and introspection alone.
+ * Which bits flip. Each process remembers, per list it leased, the tokens it issued from it
+ * (status-index.ts: iat, exp, jti prefix and interned subject/client/session ids in typed arrays,
+ * about 28 bytes a token). Every revocation record the revocation service learns of (its own and
+ * other processes', via its one-second sync) is matched against those lists with the same rule as
+ * everywhere else (`isCoveredBy`), and the covered entries are written as set bits: jti records
+ * flip that token's bit; subject, session and client records flip the bits of every covered
+ * token. A list's index is dropped once every token in it has expired. The index lives in memory
+ * only: tokens issued before a process restarted keep a clear bit and are covered by the feed and
+ * introspection alone.
  *
  * Serving. Any process serves any list from the database's set bits (cached one second), signed
  * with the active EdDSA key: header `typ: statuslist+jwt`; claims `iss`, `sub` (the list's uri),
@@ -32,7 +33,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Keyring } from '../keys/keyring.js';
 import { encodeStatusList, setBit } from '../verifier/status-list-bits.js';
-import { isCoveredBy, type RevocationRecord } from './revocations.js';
+import type { RevocationRecord } from './revocations.js';
+import { type IndexedTokenFacts, LeaseIndex } from './status-index.js';
 import type { RevocationService } from './service.js';
 import type { RevokedStatusEntry, StatusListLease, StatusListStore } from './status-list-store.js';
 
@@ -46,14 +48,7 @@ const SERVE_CACHE_MS = 1000;
 const SKEW_SECONDS = 60;
 
 /** What the access-token issuer tells the status list about a token it is about to sign. */
-export interface StatusListTokenFacts {
-  readonly jti: string;
-  readonly sub: string;
-  readonly clientId: string;
-  readonly sid: string | undefined;
-  readonly iat: number;
-  readonly exp: number;
-}
+export type StatusListTokenFacts = IndexedTokenFacts;
 
 /** The optional dependency of tokens/access-token.ts. */
 export interface StatusListReferences {
@@ -65,11 +60,7 @@ interface ActiveLease extends StatusListLease {
   readonly uri: string;
   readonly used: Uint8Array;
   count: number;
-}
-
-interface IssuedEntry extends StatusListTokenFacts {
-  readonly listId: string;
-  readonly idx: number;
+  readonly index: LeaseIndex;
 }
 
 export interface StatusListsDeps {
@@ -87,10 +78,8 @@ export class StatusLists implements StatusListReferences {
   private current: ActiveLease | undefined;
   private spare: ActiveLease | undefined;
   private leasing: Promise<void> | undefined;
-  private readonly byJti = new Map<string, IssuedEntry>();
-  private readonly bySub = new Map<string, Set<IssuedEntry>>();
-  private readonly bySid = new Map<string, Set<IssuedEntry>>();
-  private readonly byClient = new Map<string, Set<IssuedEntry>>();
+  /** Every lease that still has live tokens (or is current), by list id. */
+  private readonly indexed = new Map<string, ActiveLease>();
   private readonly served = new Map<string, { jwt: string; builtAtMs: number }>();
   private unsubscribe: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -119,7 +108,9 @@ export class StatusLists implements StatusListReferences {
 
   /** Number of live tokens this process can still flip bits for (for tests and metrics). */
   get indexedTokens(): number {
-    return this.byJti.size;
+    let tokens = 0;
+    for (const lease of this.indexed.values()) tokens += lease.index.size;
+    return tokens;
   }
 
   reference(token: StatusListTokenFacts): { idx: number; uri: string } | undefined {
@@ -142,7 +133,8 @@ export class StatusLists implements StatusListReferences {
     while (((lease.used[idx >> 3] ?? 0) >> (idx & 7)) & 1);
     setBit(lease.used, idx);
     lease.count += 1;
-    this.index({ ...token, listId: lease.listId, idx });
+    if (lease.index.size === 0) this.indexed.set(lease.listId, lease);
+    lease.index.add(idx, token);
     return { idx, uri: lease.uri };
   }
 
@@ -169,29 +161,10 @@ export class StatusLists implements StatusListReferences {
 
   /** Sets the bits of this process's tokens that the record covers. */
   async flip(record: RevocationRecord): Promise<number> {
-    const target = record.target;
-    let candidates: Iterable<IssuedEntry>;
-    switch (target.kind) {
-      case 'jti': {
-        const entry = this.byJti.get(target.jti);
-        candidates = entry === undefined ? [] : [entry];
-        break;
-      }
-      case 'subject':
-        candidates = this.bySub.get(target.sub) ?? [];
-        break;
-      case 'session':
-        candidates = this.bySid.get(target.sid) ?? [];
-        break;
-      case 'client':
-        candidates = this.byClient.get(target.clientId) ?? [];
-        break;
-    }
+    const now = this.deps.clock.nowSeconds();
     const entries: RevokedStatusEntry[] = [];
-    for (const entry of candidates) {
-      if (isCoveredBy(target, { jti: entry.jti, sub: entry.sub, client_id: entry.clientId, iat: entry.iat, sid: entry.sid })) {
-        entries.push({ listId: entry.listId, idx: entry.idx, expiresAt: entry.exp });
-      }
+    for (const lease of this.indexed.values()) {
+      for (const { idx, exp } of lease.index.covered(record.target, now)) entries.push({ listId: lease.listId, idx, expiresAt: exp });
     }
     if (entries.length === 0) return 0;
     await this.deps.store.markRevoked(entries);
@@ -211,7 +184,13 @@ export class StatusLists implements StatusListReferences {
         newListId: crypto.randomBytes(12).toString('base64url'),
         capacity: STATUS_LIST_CAPACITY,
       });
-      const active: ActiveLease = { ...lease, uri: this.uriOf(lease.listId), used: new Uint8Array(lease.capacity / 8), count: 0 };
+      const active: ActiveLease = {
+        ...lease,
+        uri: this.uriOf(lease.listId),
+        used: new Uint8Array(lease.capacity / 8),
+        count: 0,
+        index: new LeaseIndex(lease.capacity),
+      };
       if (this.current === undefined) this.current = active;
       else this.spare = active;
     })()
@@ -220,39 +199,13 @@ export class StatusLists implements StatusListReferences {
     await this.leasing;
   }
 
-  private index(entry: IssuedEntry): void {
-    this.byJti.set(entry.jti, entry);
-    add(this.bySub, entry.sub, entry);
-    add(this.byClient, entry.clientId, entry);
-    if (entry.sid !== undefined) add(this.bySid, entry.sid, entry);
-  }
-
-  /** Forgets expired tokens (insertion order is issuance order), purges expired bits and cached lists. */
+  /** Forgets lists whose tokens have all expired, purges expired bits and cached lists. */
   housekeeping(): void {
     const now = this.deps.clock.nowSeconds();
-    for (const entry of this.byJti.values()) {
-      if (entry.exp > now) break; // every token has the same lifetime: the rest expire later
-      this.byJti.delete(entry.jti);
-      remove(this.bySub, entry.sub, entry);
-      remove(this.byClient, entry.clientId, entry);
-      if (entry.sid !== undefined) remove(this.bySid, entry.sid, entry);
+    for (const [listId, lease] of this.indexed) {
+      if (lease !== this.current && lease.index.latestExp <= now) this.indexed.delete(listId);
     }
     for (const [listId, served] of this.served) if (performance.now() - served.builtAtMs > SERVE_CACHE_MS) this.served.delete(listId);
     this.deps.store.purgeExpired(now).catch((error: unknown) => this.deps.log.warn({ err: error }, 'status list purge failed'));
   }
-}
-
-function add(map: Map<string, Set<IssuedEntry>>, key: string, entry: IssuedEntry): void {
-  let set = map.get(key);
-  if (set === undefined) {
-    set = new Set();
-    map.set(key, set);
-  }
-  set.add(entry);
-}
-
-function remove(map: Map<string, Set<IssuedEntry>>, key: string, entry: IssuedEntry): void {
-  const set = map.get(key);
-  set?.delete(entry);
-  if (set?.size === 0) map.delete(key);
 }

@@ -1,0 +1,223 @@
+/**
+ * Load drivers for the flows `wrk` cannot replay: every authorization code and refresh token is
+ * single-use, so each iteration must use what the previous answer returned. run.ts starts this as
+ * its own process pinned to the load core and reads one JSON line from it.
+ *
+ *   node dist/bench/driver.js <code-exchange|refresh|login-storm> '<json options>'
+ */
+import crypto from 'node:crypto';
+import { Agent, request } from 'undici';
+
+export interface DriverOptions {
+  readonly baseUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly redirectUri: string;
+  /** One person per concurrent loop: the login throttle counts one account's attempts in flight. */
+  readonly users: ReadonlyArray<{ readonly email: string; readonly password: string }>;
+  readonly seconds: number;
+  readonly warmSeconds: number;
+  readonly concurrency: number;
+}
+
+export interface DriverResult {
+  readonly iterationsPerSecond: number;
+  /** Latency of the measured request (the token request, or the login POST). */
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly errors: number;
+}
+
+const dispatcher = new Agent({ connections: 256, pipelining: 1, keepAliveTimeout: 30_000 });
+
+interface Answer {
+  readonly status: number;
+  readonly location: string | undefined;
+  readonly setCookie: string[];
+  readonly body: string;
+}
+
+async function http(url: string, init: { method?: 'GET' | 'POST'; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Answer> {
+  const headers: Record<string, string> = { ...init.headers };
+  let body: string | undefined;
+  if (init.form !== undefined) {
+    body = new URLSearchParams(init.form).toString();
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+  }
+  const response = await request(url, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, body, dispatcher });
+  const setCookie = response.headers['set-cookie'];
+  const location = response.headers.location;
+  return {
+    status: response.statusCode,
+    location: typeof location === 'string' ? location : undefined,
+    setCookie: setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie],
+    body: await response.body.text(),
+  };
+}
+
+/** A cookie jar and the sign-in steps of the login page, as a browser would take them. */
+class Session {
+  private readonly cookies = new Map<string, string>();
+
+  constructor(
+    private readonly options: DriverOptions,
+    private readonly user: { readonly email: string; readonly password: string },
+  ) {}
+
+  private cookieHeader(): Record<string, string> {
+    return this.cookies.size === 0 ? {} : { cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ') };
+  }
+
+  async get(url: string): Promise<Answer> {
+    return this.remember(await http(new URL(url, this.options.baseUrl).href, { headers: this.cookieHeader() }));
+  }
+
+  async post(url: string, form: Record<string, string>): Promise<Answer> {
+    return this.remember(await http(new URL(url, this.options.baseUrl).href, { form, headers: this.cookieHeader() }));
+  }
+
+  private remember(answer: Answer): Answer {
+    for (const cookie of answer.setCookie) {
+      const [pair] = cookie.split(';');
+      const eq = pair!.indexOf('=');
+      this.cookies.set(pair!.slice(0, eq), pair!.slice(eq + 1));
+    }
+    return answer;
+  }
+
+  authorizeUrl(verifier: string, scope: string, prompt?: string): string {
+    const url = new URL('/authorize', this.options.baseUrl);
+    const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
+    const params: Record<string, string> = {
+      response_type: 'code', client_id: this.options.clientId, redirect_uri: this.options.redirectUri, scope,
+      state: crypto.randomUUID(), nonce: crypto.randomUUID(), code_challenge: challenge, code_challenge_method: 'S256',
+    };
+    if (prompt !== undefined) params.prompt = prompt;
+    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+    return url.href;
+  }
+
+  /** authorize → login page → POST credentials; returns the login POST's latency and the redirect. */
+  async signIn(scope: string): Promise<{ loginMs: number; location: string; verifier: string }> {
+    const verifier = crypto.randomBytes(32).toString('base64url');
+    const start = await this.get(this.authorizeUrl(verifier, scope));
+    const loginUrl = start.location;
+    if (loginUrl === undefined) throw new Error(`authorize answered ${start.status}`);
+    const page = await this.get(loginUrl);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)?.[1];
+    if (csrf === undefined) throw new Error('no CSRF token on the login page');
+    const started = performance.now();
+    const posted = await this.post(loginUrl, { csrf, email: this.user.email, password: this.user.password });
+    const loginMs = performance.now() - started;
+    if (posted.status !== 303 || posted.location === undefined) throw new Error(`login answered ${posted.status}`);
+    return { loginMs, location: posted.location, verifier };
+  }
+
+  /** With a signed-in session: authorize with prompt=none straight to a code. */
+  async code(scope: string): Promise<{ code: string; verifier: string }> {
+    const verifier = crypto.randomBytes(32).toString('base64url');
+    const answer = await this.get(this.authorizeUrl(verifier, scope, 'none'));
+    const code = answer.location === undefined ? null : new URL(answer.location).searchParams.get('code');
+    if (code === null) throw new Error(`authorize with a session answered ${answer.status} ${answer.location ?? ''}`);
+    return { code, verifier };
+  }
+}
+
+function userOf(options: DriverOptions, loop: number): { email: string; password: string } {
+  return options.users[loop % options.users.length]!;
+}
+
+function basic(options: DriverOptions): Record<string, string> {
+  return { authorization: `Basic ${Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret)}`).toString('base64')}` };
+}
+
+async function tokenRequest(options: DriverOptions, form: Record<string, string>): Promise<{ ms: number; status: number; json: Record<string, string> }> {
+  const started = performance.now();
+  const answer = await http(`${options.baseUrl}/token`, { form, headers: basic(options) });
+  return { ms: performance.now() - started, status: answer.status, json: answer.status === 200 ? (JSON.parse(answer.body) as Record<string, string>) : {} };
+}
+
+/** Runs `concurrency` loops of `iteration` for warm-up then measurement; each returns its measured latency. */
+async function loops(options: DriverOptions, iteration: (loop: number) => Promise<number>): Promise<DriverResult> {
+  let measuring = false;
+  let stop = false;
+  const latencies: number[] = [];
+  let errors = 0;
+  const workers = Array.from({ length: options.concurrency }, async (_, loop) => {
+    while (!stop) {
+      try {
+        const ms = await iteration(loop);
+        if (measuring) latencies.push(ms);
+      } catch {
+        if (measuring) errors += 1;
+      }
+    }
+  });
+  await new Promise((resolve) => setTimeout(resolve, options.warmSeconds * 1000));
+  measuring = true;
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
+  measuring = false;
+  const elapsedSeconds = (performance.now() - started) / 1000;
+  stop = true;
+  await Promise.all(workers);
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  return { iterationsPerSecond: latencies.length / elapsedSeconds, p50Ms: at(0.5), p99Ms: at(0.99), errors };
+}
+
+async function codeExchange(options: DriverOptions): Promise<DriverResult> {
+  const sessions = await Promise.all(Array.from({ length: options.concurrency }, async (_, loop) => {
+    const session = new Session(options, userOf(options, loop));
+    await session.signIn('openid');
+    return session;
+  }));
+  return loops(options, async (loop) => {
+    const { code, verifier } = await sessions[loop]!.code('openid');
+    const answer = await tokenRequest(options, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: options.redirectUri });
+    if (answer.status !== 200) throw new Error(`code exchange answered ${answer.status}`);
+    return answer.ms;
+  });
+}
+
+async function refresh(options: DriverOptions): Promise<DriverResult> {
+  const session = new Session(options, userOf(options, 0));
+  await session.signIn('openid offline_access');
+  const chains: string[] = [];
+  for (let i = 0; i < options.concurrency; i += 1) {
+    const { code, verifier } = await session.code('openid offline_access');
+    const answer = await tokenRequest(options, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: options.redirectUri });
+    if (answer.json.refresh_token === undefined) throw new Error('no refresh token from the code exchange');
+    chains.push(answer.json.refresh_token);
+  }
+  return loops(options, async (loop) => {
+    // No scope: like a real client, so the answer carries a new ID token too (two signatures).
+    const answer = await tokenRequest(options, { grant_type: 'refresh_token', refresh_token: chains[loop]! });
+    if (answer.status !== 200 || answer.json.refresh_token === undefined) throw new Error(`refresh answered ${answer.status}`);
+    chains[loop] = answer.json.refresh_token;
+    return answer.ms;
+  });
+}
+
+async function loginStorm(options: DriverOptions): Promise<DriverResult> {
+  return loops(options, async (loop) => (await new Session(options, userOf(options, loop)).signIn('openid')).loginMs);
+}
+
+const scenarios = { 'code-exchange': codeExchange, refresh, 'login-storm': loginStorm } as const;
+
+const [name, json] = process.argv.slice(2);
+const scenario = scenarios[name as keyof typeof scenarios];
+if (scenario === undefined || json === undefined) {
+  process.stderr.write(`usage: driver.js <${Object.keys(scenarios).join('|')}> '<json options>'\n`);
+  process.exit(2);
+}
+scenario(JSON.parse(json) as DriverOptions).then(
+  (result) => {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.exit(0);
+  },
+  (error: unknown) => {
+    process.stderr.write(`driver ${name} failed: ${(error as Error).message}\n`);
+    process.exit(1);
+  },
+);

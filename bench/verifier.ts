@@ -1,0 +1,144 @@
+/**
+ * Resource-server measurements for `npm run bench`, run as its own process (pinned by run.ts):
+ *
+ *   throughput  the SDK's verifies/s with revocation checks on (subscribed to the feed) against bare
+ *               jose jwtVerify with a cached key, same token, same process; the SDK's requests to
+ *               Inkan during the loop; the heap of a revocation list holding 100 000 records.
+ *   latency     from the moment RFC 7009 revocation returns to the moment a subscribed verifier
+ *               rejects the token, over many trials.
+ *
+ *   node dist/bench/verifier.js <throughput|latency> '<json options>'   → one JSON line
+ */
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import { createVerifier, VerifierError } from '../src/verifier/index.js';
+import { RevocationList } from '../src/verifier/revocation-list.js';
+
+interface Options {
+  readonly issuer: string;
+  readonly baseUrl: string;
+  /** A client registered with `revocations:read` (the verifier's feed subscription). */
+  readonly feedClient: { client_id: string; client_secret: string };
+  /** An EdDSA client whose tokens are verified and revoked. */
+  readonly tokenClient: { client_id: string; client_secret: string };
+  readonly seconds: number;
+  readonly trials: number;
+}
+
+const basic = (client: { client_id: string; client_secret: string }) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.client_secret)}`).toString('base64')}`;
+
+async function accessToken(options: Options): Promise<string> {
+  const response = await fetch(`${options.baseUrl}/token`, {
+    method: 'POST',
+    headers: { authorization: basic(options.tokenClient), 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+  });
+  if (!response.ok) throw new Error(`token request answered ${response.status}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+async function rate(seconds: number, run: () => Promise<unknown>): Promise<number> {
+  const warmUntil = performance.now() + 500;
+  while (performance.now() < warmUntil) await run();
+  let count = 0;
+  const started = performance.now();
+  while (performance.now() - started < seconds * 1000) {
+    await run();
+    count += 1;
+  }
+  return count / ((performance.now() - started) / 1000);
+}
+
+function subscribedVerifier(options: Options) {
+  return createVerifier({
+    issuer: options.issuer,
+    audience: options.issuer,
+    clientId: options.feedClient.client_id,
+    clientSecret: options.feedClient.client_secret,
+    logger: { warn: () => {} },
+  });
+}
+
+function heapOf100kRecords(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const before = process.memoryUsage().heapUsed;
+  const list = new RevocationList();
+  const now = Math.floor(Date.now() / 1000);
+  for (let id = 1; id <= 100_000; id += 1) {
+    list.add({ id, target: { kind: 'jti', jti: `${id.toString(36)}-${'x'.repeat(16)}` }, createdAt: now, expiresAt: now + 900 });
+  }
+  gc?.();
+  const bytes = process.memoryUsage().heapUsed - before;
+  if (list.size !== 100_000) throw new Error('revocation list lost records');
+  return bytes / 1024 / 1024;
+}
+
+async function throughput(options: Options) {
+  const verifier = subscribedVerifier(options);
+  await verifier.ready();
+  const token = await accessToken(options);
+  await verifier.verify(token);
+  const jwks = (await (await fetch(`${options.baseUrl}/jwks`)).json()) as JSONWebKeySet;
+  const keys = createLocalJWKSet(jwks);
+  const alg = decodeProtectedHeader(token).alg!;
+  const requestsBefore = verifier.stats().issuerRequests;
+  const sdk = await rate(options.seconds, () => verifier.verify(token));
+  const requestsDuring = verifier.stats().issuerRequests - requestsBefore;
+  const verified = verifier.stats().verified;
+  const jose = await rate(options.seconds, () => jwtVerify(token, keys, { algorithms: [alg], issuer: options.issuer, audience: options.issuer, typ: 'at+jwt' }));
+  await verifier.close();
+  return { sdkVerifiesPerSecond: sdk, joseVerifiesPerSecond: jose, alg, requestsToInkanDuringLoop: requestsDuring, verified, revocationListHeapMbFor100k: heapOf100kRecords() };
+}
+
+async function latency(options: Options) {
+  const verifier = subscribedVerifier(options);
+  await verifier.ready();
+  const samples: number[] = [];
+  let requestsDuringVerifies = 0;
+  for (let trial = 0; trial < options.trials; trial += 1) {
+    const token = await accessToken(options);
+    await verifier.verify(token);
+    const revoked = await fetch(`${options.baseUrl}/revoke`, {
+      method: 'POST',
+      headers: { authorization: basic(options.tokenClient), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
+    });
+    if (revoked.status !== 200) throw new Error(`revoke answered ${revoked.status}`);
+    const started = performance.now();
+    const before = verifier.stats().issuerRequests;
+    for (;;) {
+      try {
+        await verifier.verify(token);
+      } catch (error) {
+        if (error instanceof VerifierError && error.code === 'ERR_TOKEN_REVOKED') break;
+        throw error;
+      }
+      if (performance.now() - started > 10_000) throw new Error('a revocation did not arrive within 10 s');
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    samples.push(performance.now() - started);
+    requestsDuringVerifies += verifier.stats().issuerRequests - before;
+  }
+  await verifier.close();
+  samples.sort((a, b) => a - b);
+  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
+  return { trials: samples.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: samples[samples.length - 1], requestsToInkanWhileVerifying: requestsDuringVerifies };
+}
+
+const [mode, json] = process.argv.slice(2);
+const run = mode === 'throughput' ? throughput : mode === 'latency' ? latency : undefined;
+if (run === undefined || json === undefined) {
+  process.stderr.write("usage: verifier.js <throughput|latency> '<json options>'\n");
+  process.exit(2);
+}
+run(JSON.parse(json) as Options).then(
+  (result) => {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.exit(0);
+  },
+  (error: unknown) => {
+    process.stderr.write(`verifier bench ${mode} failed: ${(error as Error).message}\n`);
+    process.exit(1);
+  },
+);
