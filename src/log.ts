@@ -45,11 +45,23 @@ export function unredactedLoggerFor(log: Logger): Logger {
 /**
  * Without a destination, lines go to stdout through a 4 KiB buffer: one write(2) per few lines
  * instead of one per request (the profile showed synchronous writes at a tenth of the token
- * endpoint's CPU). main.ts flushes it on exit.
+ * endpoint's CPU). The buffer is flushed every second, so a quiet server's lines are never held
+ * longer than that, and main.ts flushes it on exit.
  */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
-  return pino(
-    { level, base: { service: 'inkan' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
-    destination ?? pino.destination({ dest: 1, minLength: 4096, sync: false }),
-  );
+  const stream = destination ?? bufferedStdout();
+  return pino({ level, base: { service: 'inkan' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, stream);
+}
+
+function bufferedStdout(): DestinationStream {
+  const stream = pino.destination({ dest: 1, minLength: 4096, sync: false });
+  setInterval(() => {
+    // flush() throws while the file descriptor is still opening; the next tick will do.
+    try {
+      stream.flush();
+    } catch {
+      /* not ready yet */
+    }
+  }, 1000).unref();
+  return stream;
 }
