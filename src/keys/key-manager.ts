@@ -25,6 +25,7 @@ import {
   planScheduled,
 } from './lifecycle.js';
 import { exportPkcs8, generateKeyPair, type KeyPair } from './material.js';
+import { type Actor, type AuditLog, CLI_ACTOR, SYSTEM_ACTOR } from '../audit/audit-log.js';
 
 /**
  * How long a key change may take to reach every process: whole-second timestamps (1 s), the 1 s
@@ -82,6 +83,8 @@ export interface KeyManagerDeps {
    * before it is written; what it returns is written instead.
    */
   readonly beforeApply?: (changes: KeyChanges) => KeyChanges | void;
+  /** Rotations, revocations and imports are audit events (audit/audit-log.ts). */
+  readonly audit?: AuditLog;
 }
 
 const MAX_ATTEMPTS = 8;
@@ -108,26 +111,44 @@ export class KeyManager {
    * tick) leaves the change to the process already holding the key-change lock.
    */
   async runSchedule(ifLocked: 'wait' | 'skip' = 'wait'): Promise<boolean> {
-    return (await this.applyPlan((keys, now) => planScheduled(keys, now, this.deps.policy, this.mint), ifLocked)) !== undefined;
+    const applied = await this.applyPlan((keys, now) => planScheduled(keys, now, this.deps.policy, this.mint), ifLocked);
+    this.audit(applied, SYSTEM_ACTOR);
+    return applied !== undefined;
   }
 
   /** Makes a new key active for each alg; returns the keys that became active. */
-  async rotate(algs: readonly SigningAlg[]): Promise<SigningKeyRecord[]> {
+  async rotate(algs: readonly SigningAlg[], actor: Actor = CLI_ACTOR): Promise<SigningKeyRecord[]> {
     const applied = await this.applyPlan((keys, now) => planRotate(keys, algs, now, this.deps.policy, this.mint));
+    this.audit(applied, actor);
     return (applied?.upsert ?? []).filter((key) => key.status === 'active');
   }
 
   /** Throws KeyLifecycleError for an unknown kid. */
-  async revoke(kid: string): Promise<void> {
-    await this.applyPlan((keys, now) => planRevoke(keys, kid, now, this.deps.policy, this.mint));
+  async revoke(kid: string, actor: Actor = CLI_ACTOR): Promise<void> {
+    this.audit(await this.applyPlan((keys, now) => planRevoke(keys, kid, now, this.deps.policy, this.mint)), actor);
   }
 
   /** Adds an operator's key as `next`; throws KeyLifecycleError when its kid is already known. */
-  async import(pair: KeyPair): Promise<SigningKeyRecord> {
+  async import(pair: KeyPair, actor: Actor = CLI_ACTOR): Promise<SigningKeyRecord> {
     const applied = await this.applyPlan((keys, now) => planImport(keys, keyRecord(pair, this.deps.sealer, 'next', now)));
     const imported = applied?.upsert.find((key) => key.kid === pair.kid);
     if (imported === undefined) throw new KeyLifecycleError(`key ${pair.kid} was not imported`);
+    this.deps.audit?.record({ event: 'key.imported', alg: imported.alg, kid: imported.kid }, actor);
     return imported;
+  }
+
+  /** Audit events of written changes: a key that became active (a rotation), a key revoked. */
+  private audit(applied: KeyChanges | undefined, actor: Actor): void {
+    const audit = this.deps.audit;
+    if (audit === undefined || applied === undefined) return;
+    for (const key of applied.upsert) {
+      if (key.status === 'active') {
+        const previous = applied.upsert.find((other) => other.alg === key.alg && other.kid !== key.kid && (other.status === 'retiring' || other.status === 'revoked'));
+        audit.record({ event: 'key.rotated', alg: key.alg, kid: key.kid, previous_kid: previous?.kid ?? null }, actor);
+      } else if (key.status === 'revoked') {
+        audit.record({ event: 'key.revoked', alg: key.alg, kid: key.kid }, actor);
+      }
+    }
   }
 
   /**

@@ -2,11 +2,13 @@
  * The keys a running process signs with and publishes, held in memory.
  *
  * Loading unseals every published key (so a key that cannot be decrypted stops start-up, named)
- * and prepares everything the hot paths need: one signer per alg with its KeyObject imported, and
- * the JWKS body serialised once with its ETag. `refresh()` costs one tiny query and reloads only
+ * and prepares everything the hot paths need: one signer per alg with its KeyObject imported,
+ * the JWKS body serialised once with its ETag, and the jose key lookup that Inkan's own checks of
+ * its tokens use. `refresh()` costs one tiny query and reloads only
  * when another process (the CLI, the scheduler, another instance) changed the keys.
  */
 import crypto from 'node:crypto';
+import { createLocalJWKSet } from 'jose';
 import type { Clock } from '../clock.js';
 import type { KeySet, KeyStore, SigningAlg } from '../storage/stores.js';
 import { jwtSigner, type JwtSigner } from '../tokens/jwt-signer.js';
@@ -23,7 +25,11 @@ interface Loaded {
   readonly version: number;
   readonly signers: ReadonlyMap<SigningAlg, JwtSigner>;
   readonly jwks: PublishedJwks;
+  readonly verificationKeys: VerificationKeys;
 }
+
+/** jose's key lookup over the published keys: what Inkan verifies its own tokens with. */
+export type VerificationKeys = ReturnType<typeof createLocalJWKSet>;
 
 export class NoActiveKeyError extends Error {
   override readonly name = 'NoActiveKeyError';
@@ -51,7 +57,8 @@ export class Keyring {
     }
     const body = JSON.stringify({ keys: published.map((key) => key.publicJwk) });
     const etag = `"${crypto.createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-    this.loaded = { version, signers, jwks: { body, etag } };
+    const verificationKeys = createLocalJWKSet({ keys: published.map((key) => key.publicJwk) });
+    this.loaded = { version, signers, jwks: { body, etag }, verificationKeys };
   }
 
   /** Reloads when the stored key-state version moved; returns true when it did. */
@@ -78,6 +85,11 @@ export class Keyring {
 
   jwks(): PublishedJwks {
     return this.state().jwks;
+  }
+
+  /** The published keys as a jose key lookup, built once per load (ID-token hints, own access tokens). */
+  verificationKeys(): VerificationKeys {
+    return this.state().verificationKeys;
   }
 
   private state(): Loaded {

@@ -40,11 +40,28 @@ export function describeDatabase(database: DatabaseConfig): string {
   }
 }
 
+/**
+ * knex prints warnings with console.log, stacks included: a failed connection attempt would put a
+ * multi-line stack on stdout for every request during a database outage. The caller of the query
+ * gets that error anyway (readiness, the error middleware, start-up), so it is dropped here; other
+ * warnings go to stderr as one line.
+ */
+const knexLog = {
+  warn(message: unknown): void {
+    const text = String(message);
+    if (!text.startsWith('Acquire connection error')) process.stderr.write(`inkan: knex: ${text.split('\n')[0]}\n`);
+  },
+  deprecate(method: unknown, alternative: unknown): void {
+    process.stderr.write(`inkan: knex: ${String(method)} is deprecated, use ${String(alternative)}\n`);
+  },
+};
+
 export function knexConfig(database: DatabaseConfig, tuning: DatabaseTuning = DEFAULT_DATABASE_TUNING): Knex.Config {
   const migrations = { migrationSource, tableName: 'knex_migrations' };
   if (database.engine === 'postgres') {
     return {
       client: 'pg',
+      log: knexLog,
       connection: { connectionString: database.url, application_name: 'inkan', keepAlive: true, connectionTimeoutMillis: PG_CONNECT_ATTEMPT_MS },
       acquireConnectionTimeout: PG_ACQUIRE_TIMEOUT_MS,
       pool: {
@@ -65,6 +82,7 @@ export function knexConfig(database: DatabaseConfig, tuning: DatabaseTuning = DE
   }
   return {
     client: 'better-sqlite3',
+    log: knexLog,
     connection: { filename: database.filename },
     useNullAsDefault: true,
     // One connection: SQLite has a single writer, and one connection keeps transactions simple.
