@@ -24,16 +24,20 @@ import { mountLogin } from './http/endpoints/login.js';
 import { mountConsent } from './http/endpoints/consent.js';
 import { mountUserinfo } from './http/endpoints/userinfo.js';
 import { mountEndSession } from './http/endpoints/end-session.js';
+import { mountMetrics } from './http/endpoints/metrics.js';
+import { mountAdmin } from './http/endpoints/admin.js';
 
 export function buildApp(deps: Deps): Koa {
-  const app = new Koa();
+  // TRUST_PROXY: ctx.ip (login throttling, logs) from X-Forwarded-For, counting only the entries
+  // appended by the operator's own proxies (the rightmost ones), which a client cannot forge.
+  const app = new Koa({ proxy: deps.config.trustedProxyHops > 0, maxIpsCount: deps.config.trustedProxyHops });
   const router = new Router();
 
   mountDiscovery(
     router,
     discoveryDocument(deps.config.issuer, {
       grantTypes: [...deps.grants.keys()],
-      tokenEndpointAuthMethods: SECRET_AUTH_METHODS,
+      tokenEndpointAuthMethods: [...SECRET_AUTH_METHODS, 'private_key_jwt'],
     }),
   );
   mountJwks(router, { keyring: deps.keyring, jwksMaxAgeSeconds: deps.config.jwksMaxAgeSeconds });
@@ -43,7 +47,6 @@ export function buildApp(deps: Deps): Koa {
     clientAuthenticator: deps.clientAuthenticator,
     verifyAccessToken: deps.verifyAccessToken,
     revocations: deps.revocations,
-    revokedAccessTokens: deps.stores.revokedAccessTokens,
     refreshTokens: deps.refreshTokens,
   };
   mountRevocation(router, tokenStatus);
@@ -52,13 +55,15 @@ export function buildApp(deps: Deps): Koa {
   mountAuthorize(router, { authorizer: deps.authorizer, cookies });
   mountLogin(router, { authorizer: deps.authorizer, cookies });
   mountConsent(router, { authorizer: deps.authorizer, cookies });
-  mountUserinfo(router, { verifyAccessToken: deps.verifyUserinfoToken, users: deps.stores.users });
+  mountUserinfo(router, { verifyAccessToken: deps.verifyAccessToken, issuer: deps.config.issuer, users: deps.stores.users, dpop: deps.dpop });
   mountEndSession(router, { stores: deps.stores, keyring: deps.keyring, clock: deps.clock, issuer: deps.config.issuer, hooks: deps.peopleHooks, cookies });
-  mountRevocationFeed(router, { feed: deps.revocationFeed, verifyAccessToken: deps.verifyUserinfoToken, revocations: deps.revocations, log: deps.log });
+  mountRevocationFeed(router, { feed: deps.revocationFeed, verifyAccessToken: deps.verifyAccessToken, issuer: deps.config.issuer, log: deps.log });
   mountStatusList(router, { statusLists: deps.statusLists });
   mountHealth(router, deps);
+  mountMetrics(router, { metrics: deps.metrics, metricsToken: deps.config.operations.metricsToken });
+  if (deps.config.operations.adminApi) mountAdmin(router, { ...deps, issuer: deps.config.issuer });
 
-  app.use(requestLog(deps.log));
+  app.use(requestLog(deps.log, (route, method, status, seconds) => deps.metrics.httpRequest(route, method, status, seconds)));
   app.use(errorHandler(deps.log));
   app.use(
     corsFor([

@@ -42,8 +42,27 @@ export interface Config {
   /** CLOCK_SKEW (default 60): how far a verifier's clock may run behind; retired keys stay published this much longer. */
   readonly clockSkewSeconds: number;
   readonly logLevel: LogLevel;
+  /**
+   * TRUST_PROXY (`off` default, `on` = 1, or a number of proxy hops): how many reverse proxies in
+   * front of Inkan append to X-Forwarded-For. With any, the client address (login throttling, logs)
+   * is the entry that many places from the right of that header; off, it is the TCP peer.
+   */
+  readonly trustedProxyHops: number;
+  /** Operability (issue 10, see src/metrics, src/audit, src/http/endpoints/admin.ts). */
+  readonly operations: OperationsConfig;
   /** TEST-ONLY (INKAN_FAULT_INJECTION): makes the process SIGKILL itself during a key change; see keys/fault-injection.ts. */
   readonly faultInjection: FaultInjection | undefined;
+}
+
+export interface OperationsConfig {
+  /** METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <it>`. Never logged. */
+  readonly metricsToken: string | undefined;
+  /** SHUTDOWN_GRACE_SECONDS (default 10): how long SIGTERM waits for accepted requests before cutting connections. */
+  readonly shutdownGraceSeconds: number;
+  /** ADMIN_API (`on`/`off`, default off): serves the admin API under /admin/v1 on the same listener. */
+  readonly adminApi: boolean;
+  /** CLI_AUDIT_LOG (default ./data/cli-audit.log): where the CLI appends its audit lines; `stderr` for standard error. */
+  readonly cliAuditLog: string;
 }
 
 /** Crash points the key crash tests use; never set these in production. */
@@ -134,6 +153,14 @@ function databaseTuning(env: Env): DatabaseTuning {
   });
 }
 
+function trustedProxyHops(env: Env): number {
+  const raw = env.TRUST_PROXY;
+  if (raw === undefined || raw === '' || raw === 'off') return 0;
+  if (raw === 'on') return 1;
+  if (!/^[0-9]{1,2}$/.test(raw)) throw new ConfigError(`TRUST_PROXY must be off, on or a number of proxy hops, got ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
 function logLevel(env: Env): LogLevel {
   const raw = env.LOG_LEVEL;
   if (raw === undefined || raw === '') return 'info';
@@ -150,6 +177,22 @@ function keyEncryptionKey(env: Env): string | undefined {
     throw new ConfigError('KEY_ENCRYPTION_KEY must be the base64 encoding of exactly 32 bytes');
   }
   return raw;
+}
+
+function operations(env: Env, cwd: string): OperationsConfig {
+  const metricsToken = env.METRICS_TOKEN === undefined || env.METRICS_TOKEN === '' ? undefined : env.METRICS_TOKEN;
+  if (metricsToken !== undefined && (metricsToken.length < 16 || !/^[\x21-\x7E]+$/.test(metricsToken))) {
+    throw new ConfigError('METRICS_TOKEN must be at least 16 printable characters without spaces');
+  }
+  const admin = env.ADMIN_API === undefined || env.ADMIN_API === '' ? 'off' : env.ADMIN_API;
+  if (admin !== 'on' && admin !== 'off') throw new ConfigError(`ADMIN_API must be on or off, got ${JSON.stringify(admin)}`);
+  const audit = env.CLI_AUDIT_LOG === undefined || env.CLI_AUDIT_LOG === '' ? './data/cli-audit.log' : env.CLI_AUDIT_LOG;
+  return Object.freeze({
+    metricsToken,
+    shutdownGraceSeconds: wholeNumber(env, 'SHUTDOWN_GRACE_SECONDS', 'seconds', 10, 0, 3600),
+    adminApi: admin === 'on',
+    cliAuditLog: audit === 'stderr' ? audit : path.resolve(cwd, audit),
+  });
 }
 
 function faultInjection(env: Env): FaultInjection | undefined {
@@ -180,6 +223,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     jwksMaxAgeSeconds: positiveSeconds(env, 'JWKS_MAX_AGE', 300),
     clockSkewSeconds: positiveSeconds(env, 'CLOCK_SKEW', 60),
     logLevel: logLevel(env),
+    trustedProxyHops: trustedProxyHops(env),
+    operations: operations(env, cwd),
     faultInjection: faultInjection(env),
   });
 }

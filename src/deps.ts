@@ -28,9 +28,14 @@ import { authorizationCodeGrant } from './grants/authorization-code.js';
 import { Authorizer } from './login/authorizer.js';
 import { LoginThrottle } from './accounts/throttle.js';
 import { ENDPOINT_PATHS } from './oauth/discovery.js';
-import { AccessTokenRejected, ownAccessTokenVerifier, type AccessTokenClaims } from './tokens/own-access-token.js';
 import { issuedAccessTokenVerifier, type IssuedAccessTokenVerifier } from './tokens/issued-access-token.js';
 import type { Readiness } from './http/endpoints/health.js';
+import { type AuditLog, NO_AUDIT, pinoAuditLog } from './audit/audit-log.js';
+import { Metrics } from './metrics/metrics.js';
+import type { IssuanceObserver } from './grants/grant.js';
+import { clientAssertionVerifier } from './oauth/client-assertion.js';
+import { clientKeySource } from './clients/client-keys.js';
+import { deriveNonceKey, dpop, type Dpop } from './oauth/dpop.js';
 
 export interface CoreOptions {
   readonly clock?: Clock;
@@ -38,6 +43,10 @@ export interface CoreOptions {
   readonly beforeKeyApply?: (changes: KeyChanges) => KeyChanges | void;
   /** Where the database layer reports trouble that does not fail a call (a lost LISTEN connection). */
   readonly log?: Logger;
+  /** Where security events go (audit/audit-log.ts); default: audit lines on `log`, or none without one. The CLI passes its own. */
+  readonly audit?: AuditLog;
+  /** The server's metrics (createDeps makes them; tests may pass their own). */
+  readonly metrics?: Metrics;
 }
 
 export interface Core {
@@ -54,10 +63,13 @@ export interface Core {
   readonly logout: Logout;
   /** Derived from the KEK: refresh-token successors are computed with it (refresh/service.ts). */
   readonly refreshSuccessorKey: Buffer;
+  /** Security events: every domain change above is recorded here (audit/audit-log.ts). */
+  readonly audit: AuditLog;
 }
 
 export async function openCore(config: Config, options: CoreOptions = {}): Promise<Core> {
   const clock = options.clock ?? systemClock;
+  const audit = options.audit ?? (options.log !== undefined ? pinoAuditLog(options.log) : NO_AUDIT);
   const stores = await createKnexStores(config.database, {
     migrate: true,
     tuning: config.databaseTuning,
@@ -74,17 +86,22 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
       clock,
       policy: lifecyclePolicy(config),
       ...(options.beforeKeyApply ? { beforeApply: options.beforeKeyApply } : {}),
+      audit,
     });
-    const revocations = new RevocationService({ store: stores.revocations, clock, accessTokenTtlSeconds: config.accessTokenTtlSeconds });
+    const revocations = new RevocationService({
+      store: stores.revocations,
+      clock,
+      accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+      ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
+    });
     const logout = createLogout({ stores, revocations, clock });
     const peopleHooks: PeopleRevocationHooks = {
       endRefreshFamiliesOfSession: async (sessionId) => void (await logout.endSession(sessionId)),
       endRefreshFamiliesOfUser: async (userId) => void (await logout.revokeEverythingOfUser(userId)),
-      endRefreshFamiliesOfReplayedCode: async ({ clientId, sessionId }) =>
-        void (await stores.refreshTokens.revokeFamilies({ clientId, sessionId }, clock.nowSeconds())),
+      endRefreshFamilyOfReplayedCode: async (familyId) => void (await stores.refreshTokens.revokeFamily(familyId, clock.nowSeconds())),
     };
     const refreshSuccessorKey = deriveSuccessorKey(kek);
-    return { config, clock, stores, sealer, keyManager, peopleHooks, revocations, logout, refreshSuccessorKey };
+    return { config, clock, stores, sealer, keyManager, peopleHooks, revocations, logout, refreshSuccessorKey, audit };
   } catch (error) {
     await stores.close();
     throw error;
@@ -96,23 +113,26 @@ export interface Deps extends Core {
   readonly keyring: Keyring;
   readonly readiness: Readiness;
   readonly clientAuthenticator: ClientAuthenticator;
+  /** DPoP proofs at the token endpoint and userinfo: checks, replay, nonces (oauth/dpop.ts). */
+  readonly dpop: Dpop;
   readonly grants: ReadonlyMap<string, Grant>;
   /** Refresh-token families: started by the code grant, rotated by the refresh grant (refresh/service.ts). */
   readonly refreshTokens: RefreshTokenService;
-  /** Recognises Inkan's own access tokens for any audience (introspection, revocation). */
+  /** Inkan's one check of its own access tokens, revocations included (userinfo, feed, introspection, RFC 7009). */
   readonly verifyAccessToken: IssuedAccessTokenVerifier;
   /** The authorization-code flow between /authorize and the redirect back (login/authorizer.ts). */
   readonly authorizer: Authorizer;
-  /** Userinfo's check of Inkan's own access tokens (audience: the issuer). */
-  readonly verifyUserinfoToken: (token: string) => Promise<AccessTokenClaims>;
   /** The push feed of revocations for resource servers (revocation/feed.ts). */
   readonly revocationFeed: RevocationFeed;
   /** Token Status Lists: indices for new access tokens, bits for revoked ones (revocation/status-lists.ts). */
   readonly statusLists: StatusLists;
+  /** Prometheus metrics, served at /metrics (metrics/metrics.ts). */
+  readonly metrics: Metrics;
 }
 
 export async function createDeps(config: Config, log: Logger, options: CoreOptions = {}): Promise<Deps> {
-  const core = await openCore(config, { ...options, log });
+  const metrics = options.metrics ?? new Metrics({ clock: options.clock ?? systemClock });
+  const core = await openCore(config, { ...options, log, metrics });
   try {
     // Creates the first keys on an empty database, and repairs an alg left without an active key.
     await core.keyManager.runSchedule();
@@ -143,25 +163,37 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
       absoluteTtlSeconds: config.refreshTokenTtlSeconds,
       idleTtlSeconds: config.refreshTokenIdleTtlSeconds,
       successorKey: core.refreshSuccessorKey,
-      onReuseDetected: (family) =>
-        log.warn(
-          { event: 'refresh.reuse_detected', familyId: family.id, clientId: family.clientId, sub: family.userId },
-          'a used refresh token was presented again: its family is revoked',
-        ),
+      // Reuse detection is an audit event (refresh.reuse_detected) and a metric.
+      audit: core.audit,
+      metrics,
     });
+    const observer: IssuanceObserver = {
+      tokenIssued: ({ grantType, client, sub, jti, requestId, clientAddress }) => {
+        metrics.tokenIssued(grantType, client.alg, client.clientId);
+        core.audit.record(
+          { event: 'token.issued', grant_type: grantType, client_id: client.clientId, sub, alg: client.alg, jti },
+          { type: 'client', id: client.clientId, requestId, address: clientAddress },
+        );
+      },
+    };
+    const revocationFeed = new RevocationFeed({ revocations: core.revocations, keyring, issuer: config.issuer, log, metrics });
+    metrics.watchFeed(() => revocationFeed.subscribers);
+    metrics.watchKeys({ keys: () => core.keyManager.list(), rotationIntervalSeconds: config.keyRotationIntervalSeconds });
     const idTokenDeps: IdTokenDeps = { keyring, clock: core.clock, issuer: config.issuer, idTokenTtlSeconds: config.idTokenTtlSeconds };
     const grants = new Map<string, Grant>(
       [
-        clientCredentialsGrant(tokenDeps),
+        clientCredentialsGrant(tokenDeps, observer),
         authorizationCodeGrant({
           tokens: tokenDeps,
           idTokens: idTokenDeps,
           clock: core.clock,
           stores: core.stores,
           hooks: core.peopleHooks,
+          revocations: core.revocations,
           refreshTokens,
+          observer,
         }),
-        refreshTokenGrant({ tokens: tokenDeps, idTokens: idTokenDeps, refreshTokens }),
+        refreshTokenGrant({ tokens: tokenDeps, idTokens: idTokenDeps, refreshTokens, observer }),
       ].map((grant) => [grant.grantType, grant]),
     );
     return {
@@ -169,10 +201,21 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
       log,
       keyring,
       readiness: { accepting: true },
-      clientAuthenticator: clientAuthenticator(cachedClientLookup(core.stores.clients)),
+      clientAuthenticator: clientAuthenticator(
+        cachedClientLookup(core.stores.clients),
+        clientAssertionVerifier({
+          issuer: config.issuer,
+          tokenEndpoint: `${config.issuer}${ENDPOINT_PATHS.token}`,
+          clock: core.clock,
+          keys: clientKeySource({ clock: core.clock }),
+          usedJtis: core.stores.usedJtis,
+        }),
+      ),
+      // The nonce key comes from the KEK (through the successor key), so every instance shares it.
+      dpop: dpop({ clock: core.clock, usedJtis: core.stores.usedJtis, nonceKey: deriveNonceKey(core.refreshSuccessorKey) }),
       grants,
       refreshTokens,
-      verifyAccessToken: issuedAccessTokenVerifier({ keyring, issuer: config.issuer, clock: core.clock }),
+      verifyAccessToken: issuedAccessTokenVerifier({ keyring, issuer: config.issuer, clock: core.clock, revocations: core.revocations }),
       authorizer: new Authorizer({
         stores: core.stores,
         clock: core.clock,
@@ -180,41 +223,15 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
         throttle: new LoginThrottle(core.stores.loginThrottle, core.clock),
         hooks: core.peopleHooks,
         paths: { login: ENDPOINT_PATHS.login, consent: ENDPOINT_PATHS.consent },
+        audit: core.audit,
+        metrics,
       }),
-      verifyUserinfoToken: honouringRevocations(
-        ownAccessTokenVerifier({
-          keyring,
-          issuer: config.issuer,
-          clock: core.clock,
-          revokedAccessTokens: core.stores.revokedAccessTokens,
-        }),
-        core.revocations,
-      ),
-      revocationFeed: new RevocationFeed({ revocations: core.revocations, keyring, issuer: config.issuer, log }),
+      revocationFeed,
       statusLists,
+      metrics,
     };
   } catch (error) {
     await core.stores.close();
     throw error;
   }
-}
-
-/**
- * Userinfo (and the feed's subscriber check) must also refuse access tokens covered by a
- * revocation record — logout of the session (`sid`), log out everywhere (`sub`), a deleted client,
- * RFC 7009 on the token — not only the people domain's revoked-jti list. `fresh` sees revocations
- * committed by any process (the CLI) before the call; concurrent checks share one query.
- */
-function honouringRevocations(
-  verify: (token: string) => Promise<AccessTokenClaims>,
-  revocations: RevocationService,
-): (token: string) => Promise<AccessTokenClaims> {
-  return async (token) => {
-    const claims = await verify(token);
-    const sid = typeof claims.sid === 'string' ? claims.sid : undefined;
-    if (await revocations.isRevoked({ jti: claims.jti, sub: claims.sub, client_id: claims.client_id, iat: claims.iat ?? 0, sid }, { fresh: true })) {
-      throw new AccessTokenRejected('the access token was revoked');
-    }
-    return claims;
-  };
 }

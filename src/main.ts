@@ -23,8 +23,18 @@ async function main(): Promise<void> {
   const exit = (code: number) => log.flush(() => process.exit(code));
   try {
     const server = await startServer(config, log);
+    let shuttingDown = false;
     const shutdown = (signal: string) => {
-      log.info({ event: 'server.stopping', signal }, 'stopping');
+      if (shuttingDown) return;
+      shuttingDown = true;
+      log.info({ event: 'server.stopping', signal, graceSeconds: config.operations.shutdownGraceSeconds }, 'stopping');
+      // A second signal means "now": skip what is left of the grace period.
+      for (const again of ['SIGTERM', 'SIGINT'] as const) {
+        process.once(again, () => {
+          log.warn({ event: 'server.forced_stop', signal: again }, 'second signal: exiting without waiting');
+          exit(1);
+        });
+      }
       server.stop().then(
         () => exit(0),
         (error: unknown) => {

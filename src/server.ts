@@ -36,7 +36,14 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   const beforeKeyApply = options.beforeKeyApply ?? keyFaultHook(config.faultInjection);
   const deps = await createDeps(config, log, beforeKeyApply === undefined ? options : { ...options, beforeKeyApply });
   const app = buildApp(deps);
-  const server = http.createServer(app.callback());
+  const handle = app.callback();
+  // While draining, every answer says `Connection: close`, so keep-alive clients stop reusing
+  // their connections (a reused one could meet the close mid-request) and open new ones elsewhere.
+  let draining = false;
+  const server = http.createServer((req, res) => {
+    if (draining) res.setHeader('Connection', 'close');
+    void handle(req, res);
+  });
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -58,22 +65,37 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   log.info({ event: 'server.started', issuer: config.issuer, host: config.host, port }, 'Inkan is listening');
 
   let stopping: Promise<void> | undefined;
-  const stop = (graceMs = 10_000): Promise<void> => {
+  /**
+   * The graceful stop (SIGTERM, see main.ts), in order: /readyz answers 503; the listener closes
+   * (new connections are refused); open revocation-feed streams end with a `retry:` hint; idle
+   * keep-alive connections close at once and busy ones after their answer (`Connection: close`);
+   * accepted requests finish within `graceMs` (SHUTDOWN_GRACE_SECONDS), after which whatever is
+   * left is cut; then the schedulers, syncs and purges stop, and the database closes last.
+   */
+  const stop = (graceMs = config.operations.shutdownGraceSeconds * 1000): Promise<void> => {
     stopping ??= (async () => {
       deps.readiness.accepting = false;
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Open revocation-feed streams would hold close() for the whole grace period.
+      deps.revocationFeed.close();
+      // Connections become idle as their last answer goes out (feed streams included): close them as they do.
+      server.closeIdleConnections();
+      const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+      let cut = false;
+      const timer = setTimeout(() => {
+        cut = true;
+        server.closeAllConnections();
+      }, graceMs);
+      await closed;
+      clearInterval(sweeper);
+      clearTimeout(timer);
+      if (cut) log.warn({ event: 'server.grace_exceeded', graceMs }, 'requests still running after the shutdown grace period were cut');
       const schedulerStopped = scheduler.stop();
       revocationSync.stop();
       revocationPush();
       const keyReloaderStopped = keyReloader.stop();
-      // Open revocation-feed streams would hold close() for the whole grace period.
-      deps.revocationFeed.close();
       deps.statusLists.stop();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Idle keep-alive connections would hold close() open; in-flight requests finish first.
-      server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-      await closed;
-      clearTimeout(timer);
       await schedulerStopped;
       await keyReloaderStopped;
       await housekeeping.stop();

@@ -7,9 +7,18 @@ import type { Clock } from '../clock.js';
 import type { SessionStore, UserRecord, UserStore } from '../storage/stores.js';
 import type { PeopleRevocationHooks } from '../login/revocation-hooks.js';
 import { checkPassword, hashPassword, PASSWORD_MAX_BYTES } from './passwords.js';
+import { type Actor, type AuditLog, CLI_ACTOR, emailDigest } from '../audit/audit-log.js';
 
 export class UserError extends Error {
   override readonly name = 'UserError';
+
+  /** What went wrong, for callers that answer differently (the admin API: 400, 409, 404). */
+  constructor(
+    message: string,
+    readonly kind: 'invalid' | 'exists' | 'unknown' = 'invalid',
+  ) {
+    super(message);
+  }
 }
 
 export const EMAIL_MAX_LENGTH = 320;
@@ -27,14 +36,14 @@ export interface NewUser {
   readonly password: string;
 }
 
-export async function createUser(deps: { users: UserStore; clock: Clock }, input: NewUser): Promise<UserRecord> {
+export async function createUser(deps: { users: UserStore; clock: Clock; audit?: AuditLog }, input: NewUser, actor: Actor = CLI_ACTOR): Promise<UserRecord> {
   const email = input.email.trim();
   if (!isEmailShaped(email)) throw new UserError('--email must be an email address');
   const name = input.name?.trim();
   if (name !== undefined && (name === '' || name.length > 200)) throw new UserError('--name must be 1 to 200 characters');
   if ([...input.password].length < PASSWORD_MIN_LENGTH) throw new UserError(`the password must have at least ${PASSWORD_MIN_LENGTH} characters`);
   if (Buffer.byteLength(input.password, 'utf8') > PASSWORD_MAX_BYTES) throw new UserError(`the password must be at most ${PASSWORD_MAX_BYTES} bytes`);
-  if ((await deps.users.findByEmail(email)) !== undefined) throw new UserError(`a user with the email ${email} already exists`);
+  if ((await deps.users.findByEmail(email)) !== undefined) throw new UserError(`a user with the email ${email} already exists`, 'exists');
   const user: UserRecord = {
     id: crypto.randomUUID(),
     email,
@@ -47,9 +56,10 @@ export async function createUser(deps: { users: UserStore; clock: Clock }, input
     await deps.users.insert(user);
   } catch (error) {
     // Two concurrent creations: the unique index decides.
-    if ((error as Error).name === 'DuplicateEmailError') throw new UserError(`a user with the email ${email} already exists`);
+    if ((error as Error).name === 'DuplicateEmailError') throw new UserError(`a user with the email ${email} already exists`, 'exists');
     throw error;
   }
+  deps.audit?.record({ event: 'user.created', sub: user.id, email_sha256: emailDigest(email) }, actor);
   return user;
 }
 
@@ -58,16 +68,18 @@ export interface DisableDeps {
   readonly sessions: SessionStore;
   readonly clock: Clock;
   readonly hooks: PeopleRevocationHooks;
+  readonly audit?: AuditLog;
 }
 
 /** Disables the user now and logs them out everywhere: sessions here, refresh families via the hook. */
-export async function disableUser(deps: DisableDeps, emailOrId: string): Promise<UserRecord> {
+export async function disableUser(deps: DisableDeps, emailOrId: string, actor: Actor = CLI_ACTOR): Promise<UserRecord> {
   const user = (await deps.users.findByEmail(emailOrId)) ?? (await deps.users.find(emailOrId));
-  if (user === undefined) throw new UserError(`no user with the email ${emailOrId}`);
+  if (user === undefined) throw new UserError(`no user with the email ${emailOrId}`, 'unknown');
   const now = deps.clock.nowSeconds();
   await deps.users.disable(user.id, now);
   await deps.sessions.endAllForUser(user.id, now);
   await deps.hooks.endRefreshFamiliesOfUser?.(user.id);
+  deps.audit?.record({ event: 'user.disabled', sub: user.id, email_sha256: emailDigest(user.email) }, actor);
   return user;
 }
 

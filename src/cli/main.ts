@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { openCore } from '../deps.js';
 import { KeyEncryptionError } from '../keys/encryption.js';
 import { CliError, type Command } from './command.js';
+import { cliAuditLog } from './audit-destination.js';
 import { clientsCreate, clientsDelete, clientsList } from './commands/clients.js';
 import { keysImport, keysList, keysRevoke, keysRotate } from './commands/keys.js';
 import { keyFaultHook } from '../keys/fault-injection.js';
@@ -61,7 +62,9 @@ async function main(argv: readonly string[]): Promise<void> {
   const config = loadConfig();
   // INKAN_FAULT_INJECTION (test-only): the key crash tests kill the CLI in the middle of a rotation.
   const beforeKeyApply = keyFaultHook(config.faultInjection);
-  const core = await openCore(config, beforeKeyApply === undefined ? {} : { beforeKeyApply });
+  // Operator commands are audit events; the lines go to CLI_AUDIT_LOG, never to stdout (cli/audit-destination.ts).
+  const audit = cliAuditLog(config.operations.cliAuditLog);
+  const core = await openCore(config, beforeKeyApply === undefined ? { audit } : { beforeKeyApply, audit });
   try {
     const result = await command.run(core, { positionals: parsed.positionals, options: parsed.values as Record<string, string | boolean>, readStdin });
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

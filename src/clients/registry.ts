@@ -1,6 +1,7 @@
 /**
  * Client registration: validates what an operator registers and stores the client with its secret
- * hashed. The CLI (and later the admin API) call these functions; they hold no logic of their own.
+ * hashed, and deletes clients. The CLI and the admin API call these functions; they hold no logic
+ * of their own. Each change is an audit event.
  */
 import crypto from 'node:crypto';
 import type { JWK } from 'jose';
@@ -10,6 +11,8 @@ import { isResourceUri } from '../oauth/resources.js';
 import { hashSecret, randomSecret } from '../tokens/secrets.js';
 import type { ClientAuthMethod, ClientRecord, ClientStore, SigningAlg } from '../storage/stores.js';
 import { SIGNING_ALGS } from '../storage/stores.js';
+import { type Actor, type AuditLog, CLI_ACTOR } from '../audit/audit-log.js';
+import type { Logout } from '../revocation/logout.js';
 
 export const SUPPORTED_GRANT_TYPES = ['client_credentials', 'authorization_code', 'refresh_token'] as const;
 export const SECRET_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
@@ -28,6 +31,12 @@ export interface NewClient {
   readonly resources?: readonly string[];
   readonly authMethod?: string;
   readonly jwks?: unknown;
+  /** Where a private_key_jwt client publishes its JWK Set (https, or http on a loopback host). */
+  readonly jwksUri?: string;
+  /** Refuse token requests without a DPoP proof (RFC 9449 §5.2). */
+  readonly requireDpop?: boolean;
+  /** Require a server-issued nonce in this client's DPoP proofs at the token endpoint (RFC 9449 §8). */
+  readonly requireDpopNonce?: boolean;
   readonly alg?: string;
   /** First-party: the consent page is never shown for this client. */
   readonly skipConsent?: boolean;
@@ -58,6 +67,23 @@ function jwkSet(value: unknown): { keys: JWK[] } {
     if ('d' in key || 'p' in key || 'k' in key) throw new ClientRegistrationError('the JWKS must hold public keys only');
   }
   return { keys: keys as JWK[] };
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** An https URL (http only on a loopback host, for development), without credentials or fragment. */
+function jwksUri(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ClientRegistrationError(`--jwks-uri ${JSON.stringify(value)} is not an absolute URL`);
+  }
+  const secure = url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
+  if (!secure) throw new ClientRegistrationError('--jwks-uri must be https (http only on localhost)');
+  if (url.username !== '' || url.password !== '' || value.includes('#')) throw new ClientRegistrationError('--jwks-uri must have no credentials and no fragment');
+  if (value.length > 2048) throw new ClientRegistrationError('--jwks-uri is longer than 2048 characters');
+  return value;
 }
 
 export function validateNewClient(input: NewClient): Omit<ClientRecord, 'clientId' | 'secretHash' | 'createdAt'> {
@@ -93,7 +119,11 @@ export function validateNewClient(input: NewClient): Omit<ClientRecord, 'clientI
     throw new ClientRegistrationError('--scope holds a character that is not allowed in a scope');
   }
   const jwks = input.jwks === undefined ? null : jwkSet(input.jwks);
-  if (authMethod === 'private_key_jwt' && jwks === null) throw new ClientRegistrationError('private_key_jwt needs --jwks-file');
+  const registeredJwksUri = input.jwksUri === undefined ? null : jwksUri(input.jwksUri);
+  if (jwks !== null && registeredJwksUri !== null) throw new ClientRegistrationError('give either --jwks-file or --jwks-uri, not both');
+  if (authMethod === 'private_key_jwt' && jwks === null && registeredJwksUri === null) {
+    throw new ClientRegistrationError('private_key_jwt needs --jwks-file or --jwks-uri');
+  }
   return {
     name,
     authMethod,
@@ -105,10 +135,19 @@ export function validateNewClient(input: NewClient): Omit<ClientRecord, 'clientI
     alg,
     jwks,
     skipConsent: input.skipConsent === true,
+    jwksUri: registeredJwksUri,
+    requireDpop: input.requireDpop === true,
+    requireDpopNonce: input.requireDpopNonce === true,
   };
 }
 
-export async function createClient(deps: { clients: ClientStore; clock: Clock }, input: NewClient): Promise<CreatedClient> {
+export interface RegistryDeps {
+  readonly clients: ClientStore;
+  readonly clock: Clock;
+  readonly audit?: AuditLog;
+}
+
+export async function createClient(deps: RegistryDeps, input: NewClient, actor: Actor = CLI_ACTOR): Promise<CreatedClient> {
   const fields = validateNewClient(input);
   const secret = SECRET_AUTH_METHODS.includes(fields.authMethod) ? randomSecret() : undefined;
   const client: ClientRecord = {
@@ -118,7 +157,27 @@ export async function createClient(deps: { clients: ClientStore; clock: Clock },
     createdAt: deps.clock.nowSeconds(),
   };
   await deps.clients.insert(client);
+  deps.audit?.record(
+    { event: 'client.created', client_id: client.clientId, name: client.name, auth_method: client.authMethod, grant_types: client.grantTypes },
+    actor,
+  );
   return { client, secret };
+}
+
+/**
+ * Deletes a client: its refresh families end and its access tokens are revoked (logout.ts) before
+ * the registration goes. Returns false when there is no such client.
+ */
+export async function deleteClient(
+  deps: { readonly clients: ClientStore; readonly logout: Pick<Logout, 'revokeClient'>; readonly audit?: AuditLog },
+  clientId: string,
+  actor: Actor = CLI_ACTOR,
+): Promise<boolean> {
+  if ((await deps.clients.find(clientId)) === undefined) return false;
+  const familiesEnded = await deps.logout.revokeClient(clientId);
+  if (!(await deps.clients.delete(clientId))) return false;
+  deps.audit?.record({ event: 'client.deleted', client_id: clientId, refresh_families_ended: familiesEnded }, actor);
+  return true;
 }
 
 /** What `clients list` shows: everything but the secret hash. */
@@ -134,6 +193,9 @@ export function describeClient(client: ClientRecord): Record<string, unknown> {
     resources: client.resources,
     alg: client.alg,
     skip_consent: client.skipConsent === true,
+    ...(client.jwksUri == null ? {} : { jwks_uri: client.jwksUri }),
+    require_dpop: client.requireDpop === true,
+    require_dpop_nonce: client.requireDpopNonce === true,
     created_at: new Date(client.createdAt * 1000).toISOString(),
   };
 }

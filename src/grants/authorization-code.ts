@@ -3,14 +3,24 @@
  * SHA-256 and is:
  *  - bound to the client, the redirect_uri and the PKCE challenge it was issued for;
  *  - short-lived (60 s) and single-use: the exchange signs the tokens, then one conditional update
- *    marks the code used *and* records the access token's jti, so a second presentation (RFC 6749
- *    §4.1.2: "revoke all tokens previously issued based on that authorization code") always finds
- *    what to revoke: the jti goes to `revoked_access_tokens` and the refresh family (issue 5) is
- *    ended through `PeopleRevocationHooks.endRefreshFamiliesOfReplayedCode`.
+ *    marks the code used *and* records the access token's jti and the id of the refresh family it
+ *    is about to start, so a second presentation (RFC 6749 §4.1.2: "revoke all tokens previously
+ *    issued based on that authorization code") always finds what to revoke: the jti gets a
+ *    revocation record (revocation/service.ts, so userinfo, introspection, the push feed and the
+ *    status list all see it) and the family is ended through
+ *    `PeopleRevocationHooks.endRefreshFamilyOfReplayedCode`.
+ *  - A replay can land between the consuming update and the family's insert, when ending the
+ *    family finds nothing. So a replay also marks the code (`replayed_at`), and the exchange, once
+ *    its family exists, reads the mark: if it is there, the exchange ends the family itself and
+ *    answers invalid_grant. Either the replay's end sees the family or the exchange sees the mark.
  * The access token carries `sid` and `auth_time`; the ID token (scope openid) carries nonce,
  * at_hash, sid, auth_time and the claims of the granted scopes. A refresh token is issued only to a
  * client registered for the refresh_token grant that was granted offline_access.
+ * With a DPoP proof (RFC 9449 §5) the access token is bound to its key, and so is the refresh
+ * family of a public client (a confidential client's refresh tokens are bound to its
+ * authentication instead).
  */
+import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Stores } from '../storage/stores.js';
 import { OAuthError } from '../oauth/errors.js';
@@ -22,33 +32,52 @@ import { hashSecret } from '../tokens/secrets.js';
 import { userClaims } from '../accounts/claims.js';
 import type { RefreshTokenIssuer } from '../refresh/refresh-tokens.js';
 import type { PeopleRevocationHooks } from '../login/revocation-hooks.js';
-import type { Grant, TokenResponse } from './grant.js';
+import type { RevocationService } from '../revocation/service.js';
+import type { Grant, IssuanceObserver, TokenResponse } from './grant.js';
 
 export interface AuthorizationCodeGrantDeps {
   readonly tokens: AccessTokenDeps;
   readonly idTokens: IdTokenDeps;
   readonly clock: Clock;
-  readonly stores: Pick<Stores, 'authorizationCodes' | 'users' | 'sessions' | 'revokedAccessTokens'>;
+  readonly stores: Pick<Stores, 'authorizationCodes' | 'users' | 'sessions'>;
   readonly hooks: PeopleRevocationHooks;
+  /** Where the access tokens of a replayed code are revoked. */
+  readonly revocations: Pick<RevocationService, 'revoke' | 'isRevoked'>;
   /** The refresh-token domain (issue 5); without it no refresh token is issued. */
   readonly refreshTokens?: RefreshTokenIssuer;
+  readonly observer?: IssuanceObserver;
 }
 
 const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
 
 export function authorizationCodeGrant(deps: AuthorizationCodeGrantDeps): Grant {
   /** RFC 6749 §4.1.2 / RFC 9700 §4.2.4: the code was used before: revoke what it issued. */
-  async function replayed(code: { codeHash: string; clientId: string; userId: string; sessionId: string }): Promise<never> {
-    const record = await deps.stores.authorizationCodes.find(code.codeHash);
+  async function replayed(codeHash: string): Promise<never> {
     const now = deps.clock.nowSeconds();
-    for (const token of record?.issuedAccessTokens ?? []) await deps.stores.revokedAccessTokens.revoke(token.jti, token.exp, now);
-    await deps.hooks.endRefreshFamiliesOfReplayedCode?.({ clientId: code.clientId, userId: code.userId, sessionId: code.sessionId });
+    const code = await deps.stores.authorizationCodes.markReplayed(codeHash, now);
+    if (code !== undefined) {
+      // Idempotent: a token already covered (an earlier replay, a logout) gets no second record.
+      const issuedTo = { sub: code.userId, client_id: code.clientId, sid: code.sessionId, iat: code.consumedAt ?? now };
+      for (const token of code.issuedAccessTokens) {
+        if (token.exp <= now || (await deps.revocations.isRevoked({ ...issuedTo, jti: token.jti }))) continue;
+        await deps.revocations.revoke({ kind: 'jti', jti: token.jti, expiresAt: token.exp });
+      }
+      if (code.refreshFamilyId !== null) await deps.hooks.endRefreshFamilyOfReplayedCode?.(code.refreshFamilyId);
+    }
     throw invalidGrant('the authorization code was already used; the tokens issued for it are revoked');
+  }
+
+  /** After the family exists: a replay that came in meanwhile could not end it, so end it here. */
+  async function endFamilyIfReplayed(codeHash: string, familyId: string): Promise<void> {
+    const code = await deps.stores.authorizationCodes.find(codeHash);
+    if (code === undefined || code.replayedAt === null) return;
+    await deps.hooks.endRefreshFamilyOfReplayedCode?.(familyId);
+    throw invalidGrant('the authorization code was presented again during its exchange; the tokens issued for it are revoked');
   }
 
   return {
     grantType: 'authorization_code',
-    async handle({ client, params, resources }): Promise<TokenResponse> {
+    async handle({ client, params, resources, requestId, clientAddress, dpop }): Promise<TokenResponse> {
       const code = params.get('code');
       if (code === undefined) throw new OAuthError('invalid_request', 'code is required');
       const redirectUri = params.get('redirect_uri');
@@ -57,7 +86,7 @@ export function authorizationCodeGrant(deps: AuthorizationCodeGrantDeps): Grant 
       const record = code.length <= 200 ? await deps.stores.authorizationCodes.find(codeHash) : undefined;
       if (record === undefined) throw invalidGrant('the authorization code is invalid');
       if (record.clientId !== client.clientId) throw invalidGrant('the authorization code was issued to another client');
-      if (record.consumedAt !== null) return replayed(record);
+      if (record.consumedAt !== null) return replayed(codeHash);
       const now = deps.clock.nowSeconds();
       if (now >= record.expiresAt) throw invalidGrant('the authorization code has expired');
       if (redirectUri !== record.redirectUri) throw invalidGrant('redirect_uri does not match the authorization request');
@@ -74,12 +103,14 @@ export function authorizationCodeGrant(deps: AuthorizationCodeGrantDeps): Grant 
         client,
         scopes: record.scopes,
         audience,
-        extraClaims: { sid: session.id, auth_time: record.authTime },
+        extraClaims: { sid: session.id, auth_time: record.authTime, ...(dpop === undefined ? {} : { cnf: { jkt: dpop.jkt } }) },
       });
+      const startsFamily =
+        deps.refreshTokens !== undefined && client.grantTypes.includes('refresh_token') && record.scopes.includes('offline_access');
+      const refreshFamilyId = startsFamily ? crypto.randomUUID() : null;
       // The winner of this update is the only exchange; a loser is a replay like any other.
-      if (!(await deps.stores.authorizationCodes.consume(codeHash, now, [{ jti: access.jti, exp: access.expiresAt }]))) {
-        return replayed(record);
-      }
+      const issued = { accessTokens: [{ jti: access.jti, exp: access.expiresAt }], refreshFamilyId };
+      if (!(await deps.stores.authorizationCodes.consume(codeHash, now, issued))) return replayed(codeHash);
 
       const idToken = record.scopes.includes('openid')
         ? issueIdToken(deps.idTokens, {
@@ -92,13 +123,23 @@ export function authorizationCodeGrant(deps: AuthorizationCodeGrantDeps): Grant 
             claims: userClaims(user, record.scopes),
           })
         : undefined;
-      const refreshToken =
-        deps.refreshTokens !== undefined && client.grantTypes.includes('refresh_token') && record.scopes.includes('offline_access')
-          ? await deps.refreshTokens.startFamily({ client, userId: user.id, sessionId: session.id, scopes: record.scopes, authTime: record.authTime })
-          : undefined;
+      let refreshToken: string | undefined;
+      if (refreshFamilyId !== null) {
+        refreshToken = await deps.refreshTokens!.startFamily({
+          familyId: refreshFamilyId,
+          client,
+          userId: user.id,
+          sessionId: session.id,
+          scopes: record.scopes,
+          authTime: record.authTime,
+          ...(dpop !== undefined && client.authMethod === 'none' ? { dpopJkt: dpop.jkt } : {}),
+        });
+        await endFamilyIfReplayed(codeHash, refreshFamilyId);
+      }
+      deps.observer?.tokenIssued({ grantType: 'authorization_code', client, sub: user.id, jti: access.jti, requestId, clientAddress });
       return {
         access_token: access.token,
-        token_type: 'Bearer',
+        token_type: dpop === undefined ? 'Bearer' : 'DPoP',
         expires_in: access.expiresIn,
         scope: access.scope,
         ...(idToken === undefined ? {} : { id_token: idToken }),

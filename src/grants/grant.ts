@@ -12,6 +12,26 @@ export interface TokenRequest {
   readonly params: ReadonlyMap<string, string>;
   /** `resource` may repeat (RFC 8707). */
   readonly resources: readonly string[];
+  /** Where the request came from, for the audit trail (X-Request-Id, client address). */
+  readonly requestId?: string;
+  readonly clientAddress?: string;
+  /** The verified DPoP proof's key (RFC 9449): tokens are bound to it (`cnf.jkt`, token_type DPoP). */
+  readonly dpop?: { readonly jkt: string } | undefined;
+}
+
+/** An access token a grant issued: what metrics count and the audit trail records (never the token). */
+export interface IssuedTokenFacts {
+  readonly grantType: string;
+  readonly client: ClientRecord;
+  readonly sub: string;
+  readonly jti: string;
+  readonly requestId: string | undefined;
+  readonly clientAddress: string | undefined;
+}
+
+/** Told of every access token issued; deps.ts wires it to the metrics and the audit log. */
+export interface IssuanceObserver {
+  tokenIssued(facts: IssuedTokenFacts): void;
 }
 
 export interface TokenResponse {

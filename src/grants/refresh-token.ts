@@ -4,7 +4,9 @@
  * grace window, expiry, scope narrowing) is refresh/service.ts. This grant turns its answer into
  * tokens: a new RFC 9068 access token with `sid` and `auth_time` of the original login, the
  * successor refresh token, and — when `openid` is in the (narrowed) scope — a new ID token (OpenID
- * Connect Core §12.2: same sub and auth_time, no nonce).
+ * Connect Core §12.2: same sub and auth_time, no nonce). With a DPoP proof the new access token is
+ * bound to its key; a family bound to a key (RFC 9449 §5) needs a proof of that key (checked by
+ * the service before the token is consumed).
  */
 import { userClaims } from '../accounts/claims.js';
 import { OAuthError } from '../oauth/errors.js';
@@ -12,12 +14,13 @@ import { audienceFor } from '../oauth/resources.js';
 import type { RefreshTokenService } from '../refresh/service.js';
 import { issueAccessToken, type AccessTokenDeps } from '../tokens/access-token.js';
 import { issueIdToken, type IdTokenDeps } from '../tokens/id-token.js';
-import type { Grant, TokenResponse } from './grant.js';
+import type { Grant, IssuanceObserver, TokenResponse } from './grant.js';
 
 export interface RefreshTokenGrantDeps {
   readonly tokens: AccessTokenDeps;
   readonly idTokens: IdTokenDeps;
   readonly refreshTokens: Pick<RefreshTokenService, 'rotate'>;
+  readonly observer?: IssuanceObserver;
 }
 
 /** Longer than any token Inkan issues; anything longer is refused before hashing. */
@@ -26,21 +29,22 @@ const MAX_REFRESH_TOKEN_LENGTH = 200;
 export function refreshTokenGrant(deps: RefreshTokenGrantDeps): Grant {
   return {
     grantType: 'refresh_token',
-    async handle({ client, params, resources }): Promise<TokenResponse> {
+    async handle({ client, params, resources, requestId, clientAddress, dpop }): Promise<TokenResponse> {
       const presented = params.get('refresh_token');
       if (presented === undefined) throw new OAuthError('invalid_request', 'refresh_token is required');
       if (presented.length > MAX_REFRESH_TOKEN_LENGTH) throw new OAuthError('invalid_grant', 'the refresh token is invalid');
       // Checked before the rotation, so a bad resource does not cost the client its token.
       const audience = audienceFor(resources, client.resources, deps.tokens.issuer);
-      const refreshed = await deps.refreshTokens.rotate(presented, client, params.get('scope'));
+      const refreshed = await deps.refreshTokens.rotate(presented, client, params.get('scope'), dpop?.jkt, { requestId, address: clientAddress });
       const { family, user, scopes } = refreshed;
       const access = issueAccessToken(deps.tokens, {
         subject: user.id,
         client,
         scopes,
         audience,
-        extraClaims: { sid: family.sessionId, auth_time: family.authTime },
+        extraClaims: { sid: family.sessionId, auth_time: family.authTime, ...(dpop === undefined ? {} : { cnf: { jkt: dpop.jkt } }) },
       });
+      deps.observer?.tokenIssued({ grantType: 'refresh_token', client, sub: user.id, jti: access.jti, requestId, clientAddress });
       const idToken = scopes.includes('openid')
         ? issueIdToken(deps.idTokens, {
             client,
@@ -53,7 +57,7 @@ export function refreshTokenGrant(deps: RefreshTokenGrantDeps): Grant {
         : undefined;
       return {
         access_token: access.token,
-        token_type: 'Bearer',
+        token_type: dpop === undefined ? 'Bearer' : 'DPoP',
         expires_in: access.expiresIn,
         scope: access.scope,
         refresh_token: refreshed.refreshToken,

@@ -1,11 +1,14 @@
 /**
  * What a client presented to authenticate: HTTP Basic (client_secret_basic, RFC 6749 §2.3.1, with
  * its form-urlencoding of id and secret), form fields (client_secret_post), or a bare client_id
- * (a public client). Authentication itself is decided in oauth/client-authentication.ts.
+ * (a public client), or a client assertion (private_key_jwt, RFC 7523 §2.2: `client_assertion_type`
+ * and `client_assertion`, with an optional `client_id` that must match it). Authentication itself
+ * is decided in oauth/client-authentication.ts.
  */
 import type { Context } from 'koa';
 import { invalidClient } from '../oauth/errors.js';
 import { oneMethodOnly, type PresentedCredentials } from '../oauth/client-authentication.js';
+import { assertedClientId, CLIENT_ASSERTION_TYPE } from '../oauth/client-assertion.js';
 import type { ParsedForm } from './form.js';
 
 function formDecode(value: string): string {
@@ -28,13 +31,26 @@ function basicCredentials(header: string | undefined): PresentedCredentials | un
   }
 }
 
+function assertionCredentials(ctx: Context, form: ParsedForm): PresentedCredentials {
+  const type = form.params.get('client_assertion_type');
+  const assertion = form.params.get('client_assertion');
+  if (type !== CLIENT_ASSERTION_TYPE) throw invalidClient(`client_assertion_type must be ${CLIENT_ASSERTION_TYPE}`);
+  if (assertion === undefined) throw invalidClient('client_assertion is required with client_assertion_type');
+  return { method: 'private_key_jwt', clientId: assertedClientId(assertion), assertion, endpointPath: ctx.path };
+}
+
 export function presentedCredentials(ctx: Context, form: ParsedForm): PresentedCredentials | undefined {
   const basic = basicCredentials(ctx.get('authorization') || undefined);
   const clientId = form.params.get('client_id');
   const secret = form.params.get('client_secret');
   const post: PresentedCredentials | undefined =
     clientId !== undefined && secret !== undefined ? { method: 'client_secret_post', clientId, secret } : undefined;
-  oneMethodOnly([basic, post].filter((method) => method !== undefined).length);
+  const jwt = form.params.has('client_assertion_type') || form.params.has('client_assertion') ? assertionCredentials(ctx, form) : undefined;
+  oneMethodOnly([basic, post, jwt].filter((method) => method !== undefined).length);
+  if (jwt !== undefined) {
+    if (clientId !== undefined && clientId !== jwt.clientId) throw invalidClient('client_id does not match the client assertion');
+    return jwt;
+  }
   if (basic !== undefined) {
     if (clientId !== undefined && clientId !== basic.clientId) throw invalidClient('client_id does not match the authenticated client');
     return basic;

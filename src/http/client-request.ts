@@ -9,7 +9,7 @@ import type { ClientAuthenticator } from '../oauth/client-authentication.js';
 import { OAuthError } from '../oauth/errors.js';
 import type { ClientRecord } from '../storage/stores.js';
 import { presentedCredentials } from './client-credentials.js';
-import type { ParsedForm } from './form.js';
+import { readForm, type ParsedForm } from './form.js';
 
 export function requirePost(ctx: Context, endpoint: string): void {
   if (ctx.method !== 'POST') {
@@ -19,6 +19,19 @@ export function requirePost(ctx: Context, endpoint: string): void {
 
 export function authenticateClient(ctx: Context, form: ParsedForm, authenticator: ClientAuthenticator): Promise<ClientRecord> {
   return authenticator.authenticate(presentedCredentials(ctx, form));
+}
+
+/**
+ * The request of RFC 7009 and RFC 7662, both "a client presents a `token`": POST only, the form,
+ * the client authenticated, `token` required (`token_type_hint` is for the caller to ignore).
+ */
+export async function clientTokenRequest(ctx: Context, endpoint: string, authenticator: ClientAuthenticator): Promise<{ client: ClientRecord; token: string }> {
+  requirePost(ctx, endpoint);
+  const form = await readForm(ctx);
+  const client = await authenticateClient(ctx, form, authenticator);
+  const token = form.params.get('token');
+  if (token === undefined) throw new OAuthError('invalid_request', 'token is required');
+  return { client, token };
 }
 
 export function noStore(ctx: Context): void {

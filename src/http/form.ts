@@ -1,7 +1,8 @@
 /**
  * Strict reading of `application/x-www-form-urlencoded` request bodies for the OAuth endpoints
  * (RFC 6749 §3.2): a size limit, the right content type, no parameter twice (but `resource`, which
- * RFC 8707 lets repeat), and empty values treated as absent (§3.1).
+ * RFC 8707 lets repeat), and empty values treated as absent (§3.1). `readUrlEncodedBody` is the
+ * one body reader, shared with the forms of Inkan's own pages (page-form.ts).
  */
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
@@ -15,21 +16,31 @@ export interface ParsedForm {
   readonly resources: readonly string[];
 }
 
-export async function readForm(ctx: Context): Promise<ParsedForm> {
+export interface BodyLimits {
+  readonly limitBytes: number;
+  /** How errors name the body: "the request body", "the form". */
+  readonly noun: string;
+  /** The status of a body of another content type (400 for the OAuth endpoints, 415 for pages). */
+  readonly wrongTypeStatus: number;
+}
+
+/** The body of an `application/x-www-form-urlencoded` request as text; 413 beyond `limitBytes`. */
+export async function readUrlEncodedBody(ctx: Context, limits: BodyLimits): Promise<string> {
   if (!ctx.request.is('application/x-www-form-urlencoded')) {
-    throw new OAuthError('invalid_request', 'the request body must be application/x-www-form-urlencoded');
+    throw new OAuthError('invalid_request', `${limits.noun} must be sent as application/x-www-form-urlencoded`, { status: limits.wrongTypeStatus });
   }
-  let body: string;
   try {
-    body = await getRawBody(ctx.req, { limit: FORM_LIMIT_BYTES, length: ctx.request.length, encoding: 'utf8' });
+    return await getRawBody(ctx.req, { limit: limits.limitBytes, length: ctx.request.length, encoding: 'utf8' });
   } catch (error) {
-    const type = (error as { type?: string }).type;
-    if (type === 'entity.too.large') {
-      throw new OAuthError('invalid_request', `the request body is larger than ${FORM_LIMIT_BYTES} bytes`, { status: 413, cause: error });
+    if ((error as { type?: string }).type === 'entity.too.large') {
+      throw new OAuthError('invalid_request', `${limits.noun} is larger than ${limits.limitBytes} bytes`, { status: 413, cause: error });
     }
-    throw new OAuthError('invalid_request', 'the request body could not be read', { cause: error });
+    throw new OAuthError('invalid_request', `${limits.noun} could not be read`, { cause: error });
   }
-  return parseForm(body);
+}
+
+export async function readForm(ctx: Context): Promise<ParsedForm> {
+  return parseForm(await readUrlEncodedBody(ctx, { limitBytes: FORM_LIMIT_BYTES, noun: 'the request body', wrongTypeStatus: 400 }));
 }
 
 export function parseForm(body: string): ParsedForm {

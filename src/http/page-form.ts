@@ -4,25 +4,12 @@
  * caller sees repeated parameters.
  */
 import type { Context } from 'koa';
-import getRawBody from 'raw-body';
-import { OAuthError } from '../oauth/errors.js';
+import { readUrlEncodedBody } from './form.js';
 
 export const PAGE_FORM_LIMIT_BYTES = 16 * 1024;
 
 export async function readPageForm(ctx: Context): Promise<URLSearchParams> {
-  if (!ctx.request.is('application/x-www-form-urlencoded')) {
-    throw new OAuthError('invalid_request', 'the form must be sent as application/x-www-form-urlencoded', { status: 415 });
-  }
-  let body: string;
-  try {
-    body = await getRawBody(ctx.req, { limit: PAGE_FORM_LIMIT_BYTES, length: ctx.request.length, encoding: 'utf8' });
-  } catch (error) {
-    if ((error as { type?: string }).type === 'entity.too.large') {
-      throw new OAuthError('invalid_request', `the form is larger than ${PAGE_FORM_LIMIT_BYTES} bytes`, { status: 413, cause: error });
-    }
-    throw new OAuthError('invalid_request', 'the form could not be read', { cause: error });
-  }
-  return new URLSearchParams(body);
+  return new URLSearchParams(await readUrlEncodedBody(ctx, { limitBytes: PAGE_FORM_LIMIT_BYTES, noun: 'the form', wrongTypeStatus: 415 }));
 }
 
 /** A single-valued field: undefined when absent, empty or repeated. */

@@ -9,7 +9,10 @@ import { unredactedLoggerFor } from '../log.js';
 
 const ACCEPTABLE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-export function requestLog(log: Logger): Middleware {
+/** Told of every answered request (metrics/metrics.ts): the router's route template, not the URL. */
+export type RequestObserver = (route: string | undefined, method: string, status: number, seconds: number) => void;
+
+export function requestLog(log: Logger, observe?: RequestObserver): Middleware {
   // Only the fixed fields below are logged here: no redaction needed (see log.ts).
   const access = unredactedLoggerFor(log);
   return async (ctx, next) => {
@@ -23,6 +26,7 @@ export function requestLog(log: Logger): Middleware {
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       access.info({ reqId: requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 100) / 100 }, 'request');
+      observe?.((ctx as { _matchedRoute?: string })._matchedRoute, ctx.method, ctx.status, ms / 1000);
     }
   };
 }

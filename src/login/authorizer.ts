@@ -9,17 +9,18 @@
  * stored with it. Nothing that decides where the code goes (client, redirect_uri, scope, PKCE)
  * is ever read back from a form.
  */
-import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { AuthorizationRequestRecord, ClientRecord, PendingAuthorization, Stores } from '../storage/stores.js';
 import { OAuthError } from '../oauth/errors.js';
 import { redirectWith } from '../oauth/redirect-uri.js';
-import { hashSecret, randomSecret } from '../tokens/secrets.js';
+import { hashSecret, randomSecret, secretMatches } from '../tokens/secrets.js';
 import { authenticate } from '../accounts/users.js';
 import type { LoginThrottle } from '../accounts/throttle.js';
 import { AuthorizationError, validateAuthorizationRequest, type RawParameters } from './authorization-request.js';
 import { findLiveSession, startSession, type LiveSession } from './sessions.js';
 import type { PeopleRevocationHooks } from './revocation-hooks.js';
+import { type Actor, type AuditLog, emailDigest } from '../audit/audit-log.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 /** How long a person has to sign in and consent. */
 export const INTERACTION_TTL_SECONDS = 15 * 60;
@@ -34,6 +35,9 @@ export interface AuthorizerDeps {
   readonly hooks: PeopleRevocationHooks;
   /** Where the login and consent pages are, to build the URLs of the interaction steps. */
   readonly paths: { readonly login: string; readonly consent: string };
+  /** Sign-in outcomes are audit events and metrics (audit/audit-log.ts, metrics/metrics.ts). */
+  readonly audit?: AuditLog;
+  readonly metrics?: Pick<Metrics, 'login'>;
 }
 
 /** What the browser holds: the session cookie's secret and the browser-binding cookie's value. */
@@ -84,7 +88,8 @@ export class Authorizer {
   }
 
   private loginSatisfied(request: PendingAuthorization, live: LiveSession | undefined): boolean {
-    if (live === undefined || request.prompt.includes('login')) return false;
+    // select_account: the sign-in page is where a person picks the account (one session per browser).
+    if (live === undefined || request.prompt.includes('login') || request.prompt.includes('select_account')) return false;
     return request.maxAgeSeconds === null || this.now() - live.session.authTime <= request.maxAgeSeconds;
   }
 
@@ -139,9 +144,7 @@ export class Authorizer {
     if (record === undefined || record.expiresAt <= this.now()) {
       throw new InteractionError('This sign-in request has expired. Go back to the application and start again.');
     }
-    const sameBrowser =
-      browserSecret !== undefined &&
-      crypto.timingSafeEqual(Buffer.from(hashSecret(browserSecret), 'hex'), Buffer.from(record.browserHash, 'hex'));
+    const sameBrowser = browserSecret !== undefined && secretMatches(browserSecret, record.browserHash);
     if (!sameBrowser) throw new InteractionError('This sign-in request was started in another browser. Go back to the application and start again.');
     const client = await this.deps.stores.clients.find(record.request.clientId);
     if (client === undefined) throw new InteractionError('The application that sent you here is no longer registered.');
@@ -156,8 +159,7 @@ export class Authorizer {
   }
 
   private csrfMatches(record: AuthorizationRequestRecord, token: string | undefined): boolean {
-    if (token === undefined || record.csrfHash === null) return false;
-    return crypto.timingSafeEqual(Buffer.from(hashSecret(token), 'hex'), Buffer.from(record.csrfHash, 'hex'));
+    return token !== undefined && secretMatches(token, record.csrfHash);
   }
 
   /** GET /login?ix=… */
@@ -172,6 +174,7 @@ export class Authorizer {
     cookies: Partial<BrowserCookies>,
     form: { csrf: string | undefined; email: string | undefined; password: string | undefined },
     clientAddress: string,
+    requestId?: string,
   ): Promise<LoginOutcome> {
     const { record, client } = await this.pending(id, cookies.browserSecret);
     if (!this.csrfMatches(record, form.csrf)) throw new OAuthError('invalid_request', 'the form has expired or did not come from this site (CSRF token mismatch)', { status: 403 });
@@ -186,15 +189,24 @@ export class Authorizer {
     });
     if (email === '' || form.password === undefined) return retry(400, 'Enter your email and password.');
 
+    const actor: Actor = { type: 'user', requestId, address: clientAddress };
     const admission = await this.deps.throttle.admit(email, clientAddress);
     if (!admission.admitted) {
       const wait = admission.retryAfterSeconds;
+      this.deps.metrics?.login('throttled');
+      this.deps.audit?.record({ event: 'login.throttled', email_sha256: emailDigest(email), client_id: client.clientId, retry_after_seconds: wait }, actor);
       const when = wait < 60 ? `${wait} second${wait === 1 ? '' : 's'}` : `${Math.ceil(wait / 60)} minutes`;
       return retry(429, `Too many sign-in attempts. Wait ${when} and try again.`, wait);
     }
     const user = await authenticate({ users: this.deps.stores.users }, email, form.password);
-    if (user === undefined) return retry(401, 'The email or password is not correct.');
+    if (user === undefined) {
+      this.deps.metrics?.login('failure');
+      this.deps.audit?.record({ event: 'login.failed', email_sha256: emailDigest(email), client_id: client.clientId }, actor);
+      return retry(401, 'The email or password is not correct.');
+    }
     await this.deps.throttle.succeeded(email, clientAddress);
+    this.deps.metrics?.login('success');
+    this.deps.audit?.record({ event: 'login.succeeded', sub: user.id, email_sha256: emailDigest(email), client_id: client.clientId }, { ...actor, id: user.id });
 
     const previous = await this.live({ sessionSecret: cookies.sessionSecret, browserSecret: cookies.browserSecret ?? '' });
     const started = await startSession(
@@ -275,6 +287,8 @@ export class Authorizer {
       expiresAt: now + AUTHORIZATION_CODE_TTL_SECONDS,
       consumedAt: null,
       issuedAccessTokens: [],
+      refreshFamilyId: null,
+      replayedAt: null,
     });
     return { kind: 'redirect', location: redirectWith(request.redirectUri, { code, state: request.state, iss: this.deps.issuer }) };
   }

@@ -10,10 +10,10 @@
  *    to this browser can carry it.
  */
 import crypto from 'node:crypto';
-import { compactVerify, createLocalJWKSet } from 'jose';
+import { compactVerify } from 'jose';
 import type { Clock } from '../clock.js';
 import type { Keyring } from '../keys/keyring.js';
-import type { ClientRecord, Stores } from '../storage/stores.js';
+import { SIGNING_ALGS, type ClientRecord, type Stores } from '../storage/stores.js';
 import { OAuthError } from '../oauth/errors.js';
 import { redirectWith } from '../oauth/redirect-uri.js';
 import { endSession, findLiveSession } from './sessions.js';
@@ -21,7 +21,7 @@ import type { PeopleRevocationHooks } from './revocation-hooks.js';
 
 export interface LogoutDeps {
   readonly stores: Pick<Stores, 'clients' | 'sessions' | 'users'>;
-  readonly keyring: Pick<Keyring, 'jwks'>;
+  readonly keyring: Pick<Keyring, 'verificationKeys'>;
   readonly clock: Clock;
   readonly issuer: string;
   readonly hooks: PeopleRevocationHooks;
@@ -60,8 +60,7 @@ interface HintClaims {
 
 async function verifyHint(deps: LogoutDeps, hint: string): Promise<HintClaims | undefined> {
   try {
-    const keys = createLocalJWKSet(JSON.parse(deps.keyring.jwks().body) as Parameters<typeof createLocalJWKSet>[0]);
-    const { payload, protectedHeader } = await compactVerify(hint, keys, { algorithms: ['RS256', 'EdDSA'] });
+    const { payload, protectedHeader } = await compactVerify(hint, deps.keyring.verificationKeys(), { algorithms: [...SIGNING_ALGS] });
     if (protectedHeader.typ !== undefined && protectedHeader.typ !== 'JWT') return undefined;
     const claims = JSON.parse(new TextDecoder().decode(payload)) as HintClaims;
     return claims.iss === deps.issuer ? claims : undefined;

@@ -1,7 +1,7 @@
 /**
  * Where the login domain hands over to the refresh-token domain (issue 5). People code ends
- * sessions and revokes access-token ids itself; refresh-token families live elsewhere, so each
- * event that must end them calls one of these optional hooks. `deps.ts` (openCore) wires the
+ * sessions itself; refresh-token families live elsewhere, so each event that must end them calls
+ * one of these optional hooks. (Access tokens are revoked through the revocation service.) `deps.ts` (openCore) wires the
  * implementation; without one, nothing is called.
  */
 export interface PeopleRevocationHooks {
@@ -10,8 +10,8 @@ export interface PeopleRevocationHooks {
   /** `users disable`: end every refresh family of the user. */
   endRefreshFamiliesOfUser?(userId: string): Promise<void>;
   /**
-   * An authorization code was presented a second time: end the refresh family (if any) that the
-   * first exchange started, i.e. the one for this client in this session.
+   * An authorization code was presented a second time: end the refresh family its exchange
+   * started (its id is recorded on the code; the family may not exist yet, which is not an error).
    */
-  endRefreshFamiliesOfReplayedCode?(code: { readonly clientId: string; readonly userId: string; readonly sessionId: string }): Promise<void>;
+  endRefreshFamilyOfReplayedCode?(familyId: string): Promise<void>;
 }

@@ -2,27 +2,36 @@
  * Client authentication (RFC 6749 §2.3): the HTTP layer extracts what the client presented into
  * `PresentedCredentials`; this module decides whether it authenticates a registered client.
  * Every failure is the same `invalid_client`, so a response never tells an unknown client from a
- * wrong secret.
+ * wrong secret. A `private_key_jwt` assertion is checked by oauth/client-assertion.ts; the secret
+ * path stays as it was (one string comparison more).
  */
 import type { ClientRecord, ClientStore } from '../storage/stores.js';
 import { secretMatches } from '../tokens/secrets.js';
 import { invalidClient, OAuthError } from './errors.js';
+import type { ClientAssertionVerifier } from './client-assertion.js';
 
 export type PresentedCredentials =
   | { readonly method: 'client_secret_basic' | 'client_secret_post'; readonly clientId: string; readonly secret: string }
-  | { readonly method: 'none'; readonly clientId: string };
+  | { readonly method: 'none'; readonly clientId: string }
+  /** RFC 7523 §2.2; `endpointPath` is the endpoint called (a valid `aud` besides the issuer and token endpoint). */
+  | { readonly method: 'private_key_jwt'; readonly clientId: string; readonly assertion: string; readonly endpointPath: string };
 
 export interface ClientAuthenticator {
   authenticate(presented: PresentedCredentials | undefined): Promise<ClientRecord>;
 }
 
-export function clientAuthenticator(clients: Pick<ClientStore, 'find'>): ClientAuthenticator {
+export function clientAuthenticator(clients: Pick<ClientStore, 'find'>, assertions?: ClientAssertionVerifier): ClientAuthenticator {
   return {
     async authenticate(presented) {
       if (presented === undefined) throw invalidClient('client authentication is required');
       const client = await clients.find(presented.clientId);
       if (presented.method === 'none') {
         if (client === undefined || client.authMethod !== 'none') throw invalidClient('client authentication failed');
+        return client;
+      }
+      if (presented.method === 'private_key_jwt') {
+        if (client === undefined || assertions === undefined) throw invalidClient('client authentication failed');
+        await assertions.verify(client, presented.assertion, presented.endpointPath);
         return client;
       }
       // Hash and compare even for an unknown client, so the answer takes the same time.

@@ -3,7 +3,11 @@
  * build of Inkan really does. Endpoint paths live here, in one place; clients find them through
  * this document, never by a fixed path.
  */
+import { ASSERTION_ALGS } from './client-assertion.js';
+import { DPOP_ALGS } from '../verifier/dpop-proof.js';
 import { SIGNING_ALGS } from '../storage/stores.js';
+import { USER_CLAIMS } from '../accounts/claims.js';
+import { FEED_SCOPE } from '../revocation/feed.js';
 
 export const ENDPOINT_PATHS = {
   jwks: '/jwks',
@@ -21,27 +25,38 @@ export const ENDPOINT_PATHS = {
 
 export interface DiscoveryCapabilities {
   readonly grantTypes: readonly string[];
+  /** How a confidential client authenticates (the same at the token, revocation and introspection endpoints). */
   readonly tokenEndpointAuthMethods: readonly string[];
 }
 
 export function discoveryDocument(issuer: string, capabilities: DiscoveryCapabilities): Record<string, unknown> {
   const url = (path: string) => `${issuer}${path}`;
+  // Public clients (`none`: a bare client_id) use the token endpoint for the code and refresh
+  // grants and may revoke their own tokens (RFC 7009 §2.1); introspection answers only
+  // confidential clients (oauth/introspection.ts).
+  const confidential = capabilities.tokenEndpointAuthMethods;
+  const withPublic = [...confidential.filter((method) => method !== 'none'), 'none'];
   return {
     issuer,
     jwks_uri: url(ENDPOINT_PATHS.jwks),
     token_endpoint: url(ENDPOINT_PATHS.token),
     revocation_endpoint: url(ENDPOINT_PATHS.revocation),
-    revocation_endpoint_auth_methods_supported: capabilities.tokenEndpointAuthMethods,
+    revocation_endpoint_auth_methods_supported: withPublic,
     introspection_endpoint: url(ENDPOINT_PATHS.introspection),
-    introspection_endpoint_auth_methods_supported: capabilities.tokenEndpointAuthMethods,
+    introspection_endpoint_auth_methods_supported: confidential.filter((method) => method !== 'none'),
     authorization_endpoint: url(ENDPOINT_PATHS.authorization),
     userinfo_endpoint: url(ENDPOINT_PATHS.userinfo),
     end_session_endpoint: url(ENDPOINT_PATHS.endSession),
     // Inkan's push feed of revocations for resource servers (issue 7; see revocation/feed.ts).
     revocation_feed_endpoint: url(ENDPOINT_PATHS.revocationFeed),
     grant_types_supported: capabilities.grantTypes,
-    token_endpoint_auth_methods_supported: capabilities.tokenEndpointAuthMethods,
-    scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+    token_endpoint_auth_methods_supported: withPublic,
+    // private_key_jwt (oauth/client-assertion.ts) and DPoP (oauth/dpop.ts): asymmetric algs only.
+    token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
+    revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
+    introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
+    dpop_signing_alg_values_supported: DPOP_ALGS,
+    scopes_supported: ['openid', 'profile', 'email', 'offline_access', FEED_SCOPE],
     id_token_signing_alg_values_supported: SIGNING_ALGS,
     subject_types_supported: ['public'],
     response_types_supported: ['code'],
@@ -52,6 +67,7 @@ export function discoveryDocument(issuer: string, capabilities: DiscoveryCapabil
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
     claims_parameter_supported: false,
-    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id', 'scope', 'auth_time', 'nonce', 'at_hash', 'sid', 'name', 'email', 'email_verified'],
+    // The claims of ID tokens and userinfo (access-token claims are RFC 9068's, not listed here).
+    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'sid', ...USER_CLAIMS],
   };
 }

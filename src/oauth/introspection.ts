@@ -9,8 +9,8 @@
  *   it was issued to, because resource servers are usually registered as clients of their own.
  *   Active means: signed by a published Inkan key with an Inkan alg, `typ: at+jwt`, Inkan as `iss`,
  *   not expired, and covered by no revocation record (checked against a cache synced for this very
- *   call, so a revocation committed anywhere before the request is seen) nor by the people
- *   domain's revoked-jti list (authorization-code replay).
+ *   call, so a revocation committed anywhere before the request is seen); the checks are
+ *   tokens/issued-access-token.ts, shared with userinfo, the feed and RFC 7009.
  * - Refresh tokens: only the client they were issued to learns anything; for any other client a
  *   refresh token is `active: false`, exactly like an unknown one. Active means unused (the
  *   family's current head), unexpired (idle and absolute), family not revoked, user not disabled.
@@ -21,16 +21,13 @@
  *   JWS has dots and an Inkan refresh token never has, so the token's shape decides.
  */
 import type { RefreshTokenService } from '../refresh/service.js';
-import type { RevocationService } from '../revocation/service.js';
-import type { ClientRecord, RevokedAccessTokenStore } from '../storage/stores.js';
-import type { IssuedAccessTokenClaims, IssuedAccessTokenVerifier } from '../tokens/issued-access-token.js';
+import type { ClientRecord } from '../storage/stores.js';
+import { AccessTokenRejected, type IssuedAccessTokenClaims, type IssuedAccessTokenVerifier } from '../tokens/issued-access-token.js';
 import { invalidClient } from './errors.js';
 
 export interface IntrospectionDeps {
   readonly issuer: string;
   readonly verifyAccessToken: IssuedAccessTokenVerifier;
-  readonly revocations: Pick<RevocationService, 'isRevoked'>;
-  readonly revokedAccessTokens: Pick<RevokedAccessTokenStore, 'isRevoked'>;
   readonly refreshTokens: Pick<RefreshTokenService, 'findLive'>;
 }
 
@@ -52,18 +49,19 @@ export async function introspect(deps: IntrospectionDeps, client: ClientRecord, 
 }
 
 async function introspectAccessToken(deps: IntrospectionDeps, token: string): Promise<IntrospectionResponse> {
-  const claims = await deps.verifyAccessToken(token);
-  if (claims === undefined) return INACTIVE;
-  if (await deps.revocations.isRevoked(claims, { fresh: true })) return INACTIVE;
-  if (await deps.revokedAccessTokens.isRevoked(claims.jti)) return INACTIVE;
-  return accessTokenResponse(claims);
+  try {
+    return accessTokenResponse(await deps.verifyAccessToken(token, { fresh: true }));
+  } catch (error) {
+    if (error instanceof AccessTokenRejected) return INACTIVE;
+    throw error;
+  }
 }
 
 function accessTokenResponse(claims: IssuedAccessTokenClaims): IntrospectionResponse {
   const cnf = claims.cnf as { jkt?: unknown } | undefined;
   return {
     active: true,
-    scope: claims.scope ?? '',
+    scope: claims.scope,
     client_id: claims.client_id,
     sub: claims.sub,
     exp: claims.exp,

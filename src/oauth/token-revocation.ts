@@ -16,12 +16,12 @@
 import type { RefreshTokenService } from '../refresh/service.js';
 import type { RevocationService } from '../revocation/service.js';
 import type { ClientRecord } from '../storage/stores.js';
-import type { IssuedAccessTokenVerifier } from '../tokens/issued-access-token.js';
+import { AccessTokenRejected, type IssuedAccessTokenClaims, type IssuedAccessTokenVerifier } from '../tokens/issued-access-token.js';
 import { looksLikeJwt, MAX_INTROSPECTED_TOKEN_LENGTH } from './introspection.js';
 
 export interface TokenRevocationDeps {
   readonly verifyAccessToken: IssuedAccessTokenVerifier;
-  readonly revocations: Pick<RevocationService, 'revoke' | 'covers'>;
+  readonly revocations: Pick<RevocationService, 'revoke'>;
   readonly refreshTokens: Pick<RefreshTokenService, 'revokeFamilyOf'>;
 }
 
@@ -30,8 +30,16 @@ export type RevocationResult = 'revoked' | 'ignored';
 export async function revokeToken(deps: TokenRevocationDeps, client: ClientRecord, token: string): Promise<RevocationResult> {
   if (token.length > MAX_INTROSPECTED_TOKEN_LENGTH) return 'ignored';
   if (!looksLikeJwt(token)) return (await deps.refreshTokens.revokeFamilyOf(token, client.clientId)) ? 'revoked' : 'ignored';
-  const claims = await deps.verifyAccessToken(token);
-  if (claims === undefined || claims.client_id !== client.clientId) return 'ignored';
-  if (!deps.revocations.covers(claims)) await deps.revocations.revoke({ kind: 'jti', jti: claims.jti, expiresAt: claims.exp });
+  let claims: IssuedAccessTokenClaims;
+  try {
+    // The cached answer is enough: a token already revoked needs no second record.
+    claims = await deps.verifyAccessToken(token, { fresh: false });
+  } catch (error) {
+    // Revoked already, expired, or not Inkan's: nothing to do.
+    if (error instanceof AccessTokenRejected) return 'ignored';
+    throw error;
+  }
+  if (claims.client_id !== client.clientId) return 'ignored';
+  await deps.revocations.revoke({ kind: 'jti', jti: claims.jti, expiresAt: claims.exp });
   return 'revoked';
 }

@@ -23,6 +23,11 @@ export interface RefreshFamilyRecord {
   /** Absolute expiry: createdAt + REFRESH_TOKEN_TTL. */
   readonly expiresAt: number;
   readonly revokedAt: number | null;
+  /**
+   * RFC 9449 §5: the JWK thumbprint every refresh of this family must prove possession of (a public
+   * client that used DPoP at the code exchange); null or absent for unbound families.
+   */
+  readonly dpopJkt?: string | null;
 }
 
 export interface RefreshTokenRecord {

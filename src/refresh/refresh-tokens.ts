@@ -5,12 +5,16 @@
 import type { ClientRecord } from '../storage/stores.js';
 
 export interface NewRefreshFamily {
+  /** Chosen by the caller when it must record the id before the family exists (the code grant); random otherwise. */
+  readonly familyId?: string;
   readonly client: ClientRecord;
   readonly userId: string;
   /** The login session (`sid`): logging out of it ends the family. */
   readonly sessionId: string;
   readonly scopes: readonly string[];
   readonly authTime: number;
+  /** The DPoP key thumbprint the family is bound to (public clients using DPoP, RFC 9449 §5). */
+  readonly dpopJkt?: string;
 }
 
 export interface RefreshTokenIssuer {

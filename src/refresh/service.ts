@@ -23,6 +23,8 @@
  * - Scope: every token of a family carries the scopes granted at login (RFC 6749 §6); a refresh
  *   may ask for fewer for its access token, never more.
  * - A disabled or deleted user, a revoked family or another client's token: invalid_grant.
+ * - DPoP (RFC 9449 §5): a family started by a public client with a DPoP proof records the key's
+ *   thumbprint; every refresh must prove that key (invalid_dpop_proof otherwise, before consuming).
  */
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
@@ -32,6 +34,8 @@ import type { ClientRecord, UserRecord, UserStore } from '../storage/stores.js';
 import { hashSecret, randomSecret } from '../tokens/secrets.js';
 import type { FoundRefreshToken, RefreshFamilyRecord, RefreshTokenRecord, RefreshTokenStore } from './refresh-store.js';
 import type { NewRefreshFamily, RefreshTokenIssuer } from './refresh-tokens.js';
+import type { Actor, AuditLog, RequestOrigin } from '../audit/audit-log.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 /** How long after a rotation the consumed token still yields the same successor (a client's retry). */
 export const REFRESH_GRACE_SECONDS = 10;
@@ -50,6 +54,9 @@ export interface RefreshTokenServiceDeps {
   readonly successorKey: Buffer;
   /** Told when a replay revoked a family (the server logs it as a security event). */
   readonly onReuseDetected?: (family: RefreshFamilyRecord) => void;
+  /** Reuse detections and revoked families are audit events (audit/audit-log.ts). */
+  readonly audit?: AuditLog;
+  readonly metrics?: Pick<Metrics, 'refreshRotated' | 'refreshReuseDetected' | 'revoked'>;
 }
 
 export interface Refreshed {
@@ -89,7 +96,7 @@ export class RefreshTokenService implements RefreshTokenIssuer {
     }
     const now = this.deps.clock.nowSeconds();
     const family: RefreshFamilyRecord = {
-      id: crypto.randomUUID(),
+      id: request.familyId ?? crypto.randomUUID(),
       clientId: request.client.clientId,
       userId: request.userId,
       sessionId: request.sessionId,
@@ -98,6 +105,7 @@ export class RefreshTokenService implements RefreshTokenIssuer {
       createdAt: now,
       expiresAt: now + this.deps.absoluteTtlSeconds,
       revokedAt: null,
+      dpopJkt: request.dpopJkt ?? null,
     };
     const token = randomSecret();
     await this.deps.store.startFamily(family, this.tokenRecord(hashSecret(token), family, now));
@@ -107,14 +115,23 @@ export class RefreshTokenService implements RefreshTokenIssuer {
   /**
    * The refresh_token grant's core: validates the presented token for `client` and the requested
    * scope (a subset of the family's, checked before anything is consumed), then rotates it.
+   * `proofJkt` is the thumbprint of the request's verified DPoP proof key, if any: a family bound
+   * to a key (RFC 9449 §5) is refreshed only with a proof of that key, checked before anything is
+   * consumed, so a stolen token without the key cannot spend (or revoke) the family.
    */
-  async rotate(presented: string, client: ClientRecord, requestedScope: string | undefined): Promise<Refreshed> {
+  async rotate(presented: string, client: ClientRecord, requestedScope: string | undefined, proofJkt?: string, origin?: RequestOrigin): Promise<Refreshed> {
     const now = this.deps.clock.nowSeconds();
     const found = await this.deps.store.find(hashSecret(presented));
     // Another client's token is answered exactly like an unknown one.
     if (found === undefined || found.family.clientId !== client.clientId) throw invalidGrant('the refresh token is invalid');
     const { token, family } = found;
     if (family.revokedAt !== null) throw invalidGrant('the refresh token was revoked');
+    if (family.dpopJkt != null && family.dpopJkt !== proofJkt) {
+      throw new OAuthError(
+        'invalid_dpop_proof',
+        proofJkt === undefined ? 'this refresh token is bound to a DPoP key: send a DPoP proof of that key' : 'the DPoP proof is signed by another key than the one this refresh token is bound to',
+      );
+    }
     if (family.expiresAt <= now || (token.consumedAt === null && token.expiresAt <= now)) {
       throw invalidGrant('the refresh token has expired');
     }
@@ -126,6 +143,7 @@ export class RefreshTokenService implements RefreshTokenIssuer {
     const outcome = await this.deps.store.rotate(token.tokenHash, family.id, this.tokenRecord(hashSecret(successor), family, now), now);
     switch (outcome.kind) {
       case 'rotated':
+        this.deps.metrics?.refreshRotated(false);
         return { family, user, scopes, refreshToken: successor, retried: false };
       case 'family_ended':
         throw invalidGrant('the refresh token was revoked');
@@ -133,10 +151,13 @@ export class RefreshTokenService implements RefreshTokenIssuer {
         throw invalidGrant('the refresh token has expired');
       case 'consumed':
         if (await this.isRetry(outcome.consumedAt, outcome.successorHash, successor, now)) {
+          this.deps.metrics?.refreshRotated(true);
           return { family, user, scopes, refreshToken: successor, retried: true };
         }
         await this.deps.store.revokeFamily(family.id, now);
         this.deps.onReuseDetected?.(family);
+        this.deps.metrics?.refreshReuseDetected();
+        this.familyRevoked(family, 'reuse_detected', { type: 'client', id: client.clientId, requestId: origin?.requestId, address: origin?.address });
         throw invalidGrant('the refresh token was already used; every token of its login is now revoked');
     }
   }
@@ -161,7 +182,17 @@ export class RefreshTokenService implements RefreshTokenIssuer {
     const found = await this.deps.store.find(hashSecret(presented));
     if (found === undefined || found.family.clientId !== clientId) return false;
     await this.deps.store.revokeFamily(found.family.id, this.deps.clock.nowSeconds());
+    this.familyRevoked(found.family, 'revocation_endpoint', { type: 'client', id: clientId });
     return true;
+  }
+
+  private familyRevoked(family: RefreshFamilyRecord, reason: 'reuse_detected' | 'revocation_endpoint', actor: Actor): void {
+    this.deps.metrics?.revoked('refresh_family');
+    const audit = this.deps.audit;
+    if (audit === undefined) return;
+    const fields = { family_id: family.id, client_id: family.clientId, sub: family.userId };
+    if (reason === 'reuse_detected') audit.record({ event: 'refresh.reuse_detected', ...fields }, actor);
+    audit.record({ event: 'refresh.family_revoked', ...fields, reason }, actor);
   }
 
   private successorOf(presented: string): string {

@@ -10,7 +10,8 @@
  * service learns of them: at once for this process's own writes, within its one-second sync
  * (one indexed query per process, not per subscriber) for other processes'. A comment line every
  * 15 s keeps proxies and the client's idle timer content. The stream ends when the subscriber's
- * access token expires (the client reconnects with a fresh one) or the server stops.
+ * access token expires (the client reconnects with a fresh one) or the server stops (its last
+ * lines are then a `retry:` hint and a comment).
  *
  * Each record is signed once (EdDSA, the active key) and the SET reused for every subscriber;
  * a cached SET whose key is no longer the active one is signed again, so an emergency key
@@ -18,6 +19,7 @@
  */
 import type { Logger } from 'pino';
 import type { Keyring } from '../keys/keyring.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { securityEventClaims } from '../verifier/security-events.js';
 import type { RevocationRecord } from './revocations.js';
 import type { RevocationService } from './service.js';
@@ -38,7 +40,12 @@ export interface RevocationFeedDeps {
   readonly heartbeatIntervalMs?: number;
   /** Milliseconds since the epoch, for the stream's end at the token's expiry. */
   readonly nowMs?: () => number;
+  /** Told of each record delivered live (after `ready`), for the feed's lag metrics. */
+  readonly metrics?: Pick<Metrics, 'feedDelivered'>;
 }
+
+/** What a stream ended by a server shutdown sends last: reconnect (to another instance) after this long. */
+export const SHUTDOWN_RETRY_MS = 1000;
 
 interface SignedEvent {
   readonly kid: string;
@@ -114,6 +121,7 @@ export class RevocationFeed {
           if (record.id <= sent) continue;
           await sink.write(this.event(record));
           sent = record.id;
+          this.deps.metrics?.feedDelivered(record.createdAt, this.nowMs());
         }
         if (ended) break;
         const remainingMs = options.untilMs - this.nowMs();
@@ -129,6 +137,9 @@ export class RevocationFeed {
         wake = undefined;
         if (timedOut && !ended) await sink.write(': heartbeat\n\n');
       }
+      // A server going down says when to come back; the client's EventSource reconnects, most
+      // likely to another instance behind the load balancer.
+      if (this.closed && !options.signal.aborted) await sink.write(`retry: ${SHUTDOWN_RETRY_MS}\n: server shutting down, reconnect\n\n`);
     } finally {
       unsubscribe();
       this.streams.delete(end);

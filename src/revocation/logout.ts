@@ -12,7 +12,8 @@
  * record's `notBefore` can only come from a login that is still allowed.
  */
 import type { Clock } from '../clock.js';
-import type { Stores } from '../storage/stores.js';
+import type { Stores, UserStore } from '../storage/stores.js';
+import { type Actor, type AuditLog, CLI_ACTOR, emailDigest } from '../audit/audit-log.js';
 import type { RevocationService } from './service.js';
 
 export interface LogoutDeps {
@@ -33,6 +34,22 @@ export interface Logout {
   revokeEverythingOfUser(userId: string): Promise<number>;
   /** Returns how many refresh families it ended. */
   revokeClient(clientId: string): Promise<number>;
+}
+
+/**
+ * `tokens revoke --email` and the admin API's equivalent: log the person out everywhere. Returns
+ * how many sessions and refresh families ended, or undefined when no user has that email.
+ */
+export async function logOutEverywhere(
+  deps: { readonly users: Pick<UserStore, 'findByEmail'>; readonly logout: Pick<Logout, 'revokeEverythingOfUser'>; readonly audit?: AuditLog },
+  email: string,
+  actor: Actor = CLI_ACTOR,
+): Promise<number | undefined> {
+  const user = await deps.users.findByEmail(email);
+  if (user === undefined) return undefined;
+  const ended = await deps.logout.revokeEverythingOfUser(user.id);
+  deps.audit?.record({ event: 'tokens.revoked', sub: user.id, email_sha256: emailDigest(user.email), sessions_and_families_ended: ended }, actor);
+  return ended;
 }
 
 export function createLogout(deps: LogoutDeps): Logout {

@@ -28,6 +28,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../clock.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { isCoveredBy, type RevocableClaims, type RevocationRecord, type RevocationStore } from './revocations.js';
 
 export type RevocationRequest =
@@ -46,6 +47,8 @@ export interface RevocationServiceDeps {
   readonly accessTokenTtlSeconds: number;
   /** Milliseconds from a monotonic source, for cache staleness only (never a domain time). */
   readonly monotonicMs?: () => number;
+  /** Counts the records this process writes, by kind (metrics/metrics.ts). */
+  readonly metrics?: Pick<Metrics, 'revoked'>;
 }
 
 export type RevocationListener = (record: RevocationRecord) => void;
@@ -91,6 +94,7 @@ export class RevocationService {
         record = await this.deps.store.add({ kind: 'client', clientId: request.clientId, notBefore: now + 1 }, now, coveredUntil);
         break;
     }
+    this.deps.metrics?.revoked(request.kind);
     await this.sync();
     return record;
   }

@@ -10,6 +10,7 @@ import type { JWK } from 'jose';
 import type { RefreshTokenStore } from '../refresh/refresh-store.js';
 import type { RevocationStore } from '../revocation/revocations.js';
 import type { StatusListStore } from '../revocation/status-list-store.js';
+import type { UsedJtiStore } from '../replay/used-jtis.js';
 
 export type SigningAlg = 'RS256' | 'EdDSA';
 export const SIGNING_ALGS: readonly SigningAlg[] = ['RS256', 'EdDSA'];
@@ -34,6 +35,12 @@ export interface ClientRecord {
   readonly createdAt: number;
   /** A first-party client whose users are not asked for consent (`clients create --skip-consent`). */
   readonly skipConsent?: boolean;
+  /** Where a private_key_jwt client publishes its JWK Set (`--jwks-uri`), instead of `jwks`. */
+  readonly jwksUri?: string | null;
+  /** Every token request must carry a DPoP proof (`--require-dpop`, RFC 9449 §5.2). */
+  readonly requireDpop?: boolean;
+  /** DPoP proofs at the token endpoint must carry a server nonce (`--require-dpop-nonce`, RFC 9449 §8). */
+  readonly requireDpopNonce?: boolean;
 }
 
 export interface ClientStore {
@@ -122,7 +129,6 @@ export interface Stores {
   readonly consents: ConsentStore;
   readonly authorizationRequests: AuthorizationRequestStore;
   readonly authorizationCodes: AuthorizationCodeStore;
-  readonly revokedAccessTokens: RevokedAccessTokenStore;
   readonly loginThrottle: LoginThrottleStore;
   /** Refresh-token families and tokens (interface in refresh/refresh-store.ts). */
   readonly refreshTokens: RefreshTokenStore;
@@ -130,6 +136,8 @@ export interface Stores {
   readonly revocations: RevocationStore;
   /** Token Status Lists (interface in revocation/status-list-store.ts). */
   readonly statusLists: StatusListStore;
+  /** Single use of client assertion and DPoP proof jtis (interface in replay/used-jtis.ts). */
+  readonly usedJtis: UsedJtiStore;
   /** Change fan-out between processes (keys, revocations). */
   readonly changes: ChangeNotifier;
   /** Answers when the database is reachable (readiness). */
@@ -184,6 +192,8 @@ export interface SessionStore {
   end(id: string, at: number): Promise<boolean>;
   /** Ends every live session of the user; returns the ids it ended. */
   endAllForUser(userId: string, at: number): Promise<string[]>;
+  /** Deletes up to `limit` sessions that ended or expired before `before`; returns how many. */
+  purgeOver(before: number, limit: number): Promise<number>;
 }
 
 /** The scopes a user allowed a client, remembered so the consent page is shown once. */
@@ -229,6 +239,8 @@ export interface AuthorizationRequestStore {
   find(id: string): Promise<AuthorizationRequestRecord | undefined>;
   update(id: string, changes: Partial<Pick<AuthorizationRequestRecord, 'csrfHash' | 'userId' | 'sessionId' | 'authTime' | 'consented'>>): Promise<void>;
   delete(id: string): Promise<void>;
+  /** Deletes up to `limit` requests that expired at or before `now`; returns how many. */
+  purgeExpired(now: number, limit: number): Promise<number>;
 }
 
 export interface AuthorizationCodeRecord {
@@ -248,22 +260,30 @@ export interface AuthorizationCodeRecord {
   readonly consumedAt: number | null;
   /** Access tokens issued for this code, revoked if the code is presented again. */
   readonly issuedAccessTokens: readonly { readonly jti: string; readonly exp: number }[];
+  /** The refresh-token family the exchange starts (its id is chosen before the code is consumed). */
+  readonly refreshFamilyId: string | null;
+  /** When the code was first presented again after its exchange (a replay). */
+  readonly replayedAt: number | null;
+}
+
+/** What an exchange issues for a code, recorded in the same update that consumes it. */
+export interface IssuedForCode {
+  readonly accessTokens: readonly { readonly jti: string; readonly exp: number }[];
+  readonly refreshFamilyId: string | null;
 }
 
 export interface AuthorizationCodeStore {
   insert(code: AuthorizationCodeRecord): Promise<void>;
   find(codeHash: string): Promise<AuthorizationCodeRecord | undefined>;
   /**
-   * Marks the code used and records the access tokens issued for it, in one conditional update:
-   * exactly one caller gets true, and a later replay always finds the tokens to revoke.
+   * Marks the code used and records what was issued for it, in one conditional update: exactly
+   * one caller gets true, and a later replay always finds the tokens to revoke.
    */
-  consume(codeHash: string, at: number, issuedAccessTokens: readonly { jti: string; exp: number }[]): Promise<boolean>;
-}
-
-/** Access tokens revoked before their expiry, by `jti` (rows can go once `expiresAt` passed). */
-export interface RevokedAccessTokenStore {
-  revoke(jti: string, expiresAt: number, at: number): Promise<void>;
-  isRevoked(jti: string): Promise<boolean>;
+  consume(codeHash: string, at: number, issued: IssuedForCode): Promise<boolean>;
+  /** Records a replay (the first one's time is kept) and returns the code as it is now. */
+  markReplayed(codeHash: string, at: number): Promise<AuthorizationCodeRecord | undefined>;
+  /** Deletes up to `limit` codes that expired before `before`; returns how many. */
+  purgeExpired(before: number, limit: number): Promise<number>;
 }
 
 export interface LoginThrottleRecord {
@@ -293,4 +313,6 @@ export interface LoginThrottleStore {
   reset(key: string): Promise<void>;
   /** Uncounts one attempt (a successful login from the address). */
   forgive(key: string): Promise<void>;
+  /** Deletes up to `limit` counters not blocked at `now` whose last attempt was before `lastFailureBefore`. */
+  purgeStale(lastFailureBefore: number, now: number, limit: number): Promise<number>;
 }

@@ -2,15 +2,37 @@
  * Bearer authentication of a request (RFC 6750) without any web framework: the header in, either
  * the claims or the exact response to send (status, WWW-Authenticate, JSON body) out. The Koa
  * middleware is a thin layer over it; other frameworks call it directly.
+ *
+ * `authenticateRequest` also takes the DPoP scheme (RFC 9449 §7): `Authorization: DPoP <token>`
+ * with one `DPoP` proof header, checked against the request's method and URL; a failure of the
+ * proof is answered with a `DPoP` challenge (`invalid_dpop_proof`, the accepted algs), and a
+ * DPoP-bound token sent as Bearer is refused (`invalid_token`, ERR_DPOP_PROOF_MISSING).
  */
+import { DPOP_ALGS } from './dpop-proof.js';
 import { VerifierError } from './errors.js';
-import type { AccessTokenClaims, Verifier } from './verifier.js';
+import type { AccessTokenClaims, Verifier, VerifyOptions } from './verifier.js';
 
 export interface BearerOptions {
   /** The `realm` of the challenge. */
   readonly realm?: string;
   /** Every one of these must be in the token's `scope` (403 insufficient_scope otherwise). */
   readonly requiredScopes?: readonly string[];
+  /**
+   * The origin clients address this resource server at (`https://api.example.com`), for the DPoP
+   * `htu` check behind a proxy; the Koa middleware defaults to the request's protocol and Host.
+   */
+  readonly origin?: string;
+}
+
+/** A request as `authenticateRequest` needs it. */
+export interface ResourceRequest {
+  /** The `Authorization` header (undefined or '' when absent). */
+  readonly authorization: string | undefined;
+  /** The `DPoP` header (undefined or '' when absent). */
+  readonly dpop: string | undefined;
+  readonly method: string;
+  /** The URL the client addressed (scheme, host, path; query and fragment are ignored). */
+  readonly url: string;
 }
 
 export type BearerResult =
@@ -34,6 +56,44 @@ function challenge(realm: string, params: Record<string, string> = {}): string {
 }
 
 export async function authenticateBearer(verifier: Pick<Verifier, 'verify'>, authorization: string | undefined, options: BearerOptions = {}): Promise<BearerResult> {
+  return authenticate(verifier, authorization, options);
+}
+
+const DPOP_SCHEME = /^DPoP +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+function dpopChallenge(realm: string, params: Record<string, string> = {}): string {
+  return `DPoP ${[`realm=${quoted(realm)}`, ...Object.entries(params).map(([name, value]) => `${name}=${quoted(value)}`), `algs=${quoted(DPOP_ALGS.join(' '))}`].join(', ')}`;
+}
+
+function dpopRefusal(realm: string, status: 400 | 401, error: string, description: string, code: VerifierError['code'] | undefined): BearerResult {
+  return {
+    ok: false,
+    status,
+    headers: { 'WWW-Authenticate': dpopChallenge(realm, { error, error_description: description }) },
+    body: { error, error_description: description },
+    code,
+  };
+}
+
+/**
+ * Bearer or DPoP (RFC 9449 §7): the token of `Authorization: Bearer|DPoP <token>`, and for the
+ * DPoP scheme exactly one proof in the `DPoP` header, checked for this request's method and URL.
+ */
+export async function authenticateRequest(verifier: Pick<Verifier, 'verify'>, request: ResourceRequest, options: BearerOptions = {}): Promise<BearerResult> {
+  const realm = options.realm ?? 'api';
+  const authorization = request.authorization ?? '';
+  // Without credentials (and for any non-DPoP scheme) the answer is authenticateBearer's.
+  if (!/^dpop /i.test(authorization)) return authenticate(verifier, authorization, options);
+  const match = DPOP_SCHEME.exec(authorization);
+  if (match === null) return dpopRefusal(realm, 400, 'invalid_request', 'the Authorization header is not "DPoP <token>"', undefined);
+  const proof = request.dpop ?? '';
+  if (proof === '' || proof.includes(',')) {
+    return dpopRefusal(realm, 401, 'invalid_dpop_proof', 'the request must carry exactly one DPoP proof', 'ERR_DPOP_PROOF_INVALID');
+  }
+  return verifyToken(verifier, match[1]!, { dpop: { proof: proof.trim(), method: request.method, url: request.url } }, options);
+}
+
+async function authenticate(verifier: Pick<Verifier, 'verify'>, authorization: string | undefined, options: BearerOptions): Promise<BearerResult> {
   const realm = options.realm ?? 'api';
   if (authorization === undefined || authorization === '') {
     // §3.1: a request without credentials gets a bare challenge, no error code.
@@ -50,12 +110,23 @@ export async function authenticateBearer(verifier: Pick<Verifier, 'verify'>, aut
       code: undefined,
     };
   }
+  return verifyToken(verifier, match[1]!, undefined, options);
+}
+
+async function verifyToken(
+  verifier: Pick<Verifier, 'verify'>,
+  token: string,
+  verifyOptions: VerifyOptions | undefined,
+  options: BearerOptions,
+): Promise<BearerResult> {
+  const realm = options.realm ?? 'api';
   let claims: AccessTokenClaims;
   try {
-    claims = await verifier.verify(match[1]!);
+    claims = verifyOptions === undefined ? await verifier.verify(token) : await verifier.verify(token, verifyOptions);
   } catch (error) {
     if (!(error instanceof VerifierError)) throw error;
     const description = error.message;
+    if (verifyOptions !== undefined || error.isDpopProofError) return dpopRefusal(realm, 401, error.oauthError, description, error.code);
     return {
       ok: false,
       status: error.status,

@@ -27,7 +27,25 @@ export type VerifierErrorCode =
   /** Revocation is on and neither the feed nor a status list is current (fail closed). */
   | 'ERR_REVOCATION_STALE'
   /** Discovery or the JWKS could not be fetched. */
-  | 'ERR_ISSUER_UNAVAILABLE';
+  | 'ERR_ISSUER_UNAVAILABLE'
+  /** A DPoP-bound token (`cnf.jkt`) came without a DPoP proof, e.g. as a Bearer token (RFC 9449 §7.1). */
+  | 'ERR_DPOP_PROOF_MISSING'
+  /** A DPoP proof came with a token that is not DPoP-bound. */
+  | 'ERR_DPOP_NOT_BOUND'
+  /** The DPoP proof is malformed: typ, alg, jwk, signature, jti or iat missing or wrong. */
+  | 'ERR_DPOP_PROOF_INVALID'
+  /** The proof's `htm` is not the request's method. */
+  | 'ERR_DPOP_HTM_MISMATCH'
+  /** The proof's `htu` is not the request's URL (query and fragment aside). */
+  | 'ERR_DPOP_HTU_MISMATCH'
+  /** The proof's `iat` is too old or in the future. */
+  | 'ERR_DPOP_IAT_INVALID'
+  /** The proof's `ath` is not the hash of the presented access token. */
+  | 'ERR_DPOP_ATH_MISMATCH'
+  /** The proof is signed by another key than the one the token is bound to (`cnf.jkt`). */
+  | 'ERR_DPOP_KEY_MISMATCH'
+  /** The proof's `jti` was seen before. */
+  | 'ERR_DPOP_REPLAYED';
 
 export class VerifierError extends Error {
   override readonly name = 'VerifierError';
@@ -45,8 +63,14 @@ export class VerifierError extends Error {
     return this.code === 'ERR_ISSUER_UNAVAILABLE' || this.code === 'ERR_REVOCATION_STALE' ? 503 : 401;
   }
 
-  /** The RFC 6750 error code for the WWW-Authenticate challenge. */
-  get oauthError(): 'invalid_token' | 'temporarily_unavailable' {
-    return this.status === 503 ? 'temporarily_unavailable' : 'invalid_token';
+  /** The RFC 6750 / RFC 9449 §7.1 error code for the WWW-Authenticate challenge. */
+  get oauthError(): 'invalid_token' | 'temporarily_unavailable' | 'invalid_dpop_proof' {
+    if (this.status === 503) return 'temporarily_unavailable';
+    return this.isDpopProofError ? 'invalid_dpop_proof' : 'invalid_token';
+  }
+
+  /** True when the DPoP proof (not the token) was refused: the challenge scheme is DPoP. */
+  get isDpopProofError(): boolean {
+    return this.code.startsWith('ERR_DPOP_') && this.code !== 'ERR_DPOP_PROOF_MISSING' && this.code !== 'ERR_DPOP_NOT_BOUND';
   }
 }

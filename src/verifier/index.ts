@@ -3,9 +3,10 @@
  * jose and Node built-ins only, never the server.
  */
 export { createVerifier } from './verifier.js';
-export type { AccessTokenClaims, RevocationMode, Verifier, VerifierLogger, VerifierOptions, VerifierStats } from './verifier.js';
+export type { AccessTokenClaims, DpopPresentation, RevocationMode, Verifier, VerifierLogger, VerifierOptions, VerifierStats, VerifyOptions } from './verifier.js';
 export { VerifierError, type VerifierErrorCode } from './errors.js';
-export { authenticateBearer, type BearerOptions, type BearerResult } from './bearer.js';
+export { authenticateBearer, authenticateRequest, type BearerOptions, type BearerResult, type ResourceRequest } from './bearer.js';
+export { DPOP_ALGS } from './dpop-proof.js';
 export { verifierMiddleware, type VerifiedState } from './koa.js';
 export { isCoveredBy, type RevocableClaims, type RevocationRecord, type RevocationTarget } from './revocation-records.js';
 export { EVENT_TYPES } from './security-events.js';

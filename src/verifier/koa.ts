@@ -1,10 +1,11 @@
 /**
- * Koa middleware for resource servers: Bearer authentication (RFC 6750) with the verifier; the
+ * Koa middleware for resource servers: Bearer (RFC 6750) or DPoP (RFC 9449 §7, the proof checked
+ * against this request's method and `origin + path`) authentication with the verifier; the
  * claims land in `ctx.state.accessToken`, a refusal is answered with its WWW-Authenticate
  * challenge. Only Koa's types are imported, so the SDK has no runtime dependency on Koa.
  */
 import type { Middleware } from 'koa';
-import { authenticateBearer, type BearerOptions } from './bearer.js';
+import { authenticateRequest, type BearerOptions } from './bearer.js';
 import type { AccessTokenClaims, Verifier } from './verifier.js';
 
 export interface VerifiedState {
@@ -13,7 +14,11 @@ export interface VerifiedState {
 
 export function verifierMiddleware(verifier: Pick<Verifier, 'verify'>, options: BearerOptions = {}): Middleware<VerifiedState> {
   return async (ctx, next) => {
-    const result = await authenticateBearer(verifier, ctx.get('authorization') || undefined, options);
+    const result = await authenticateRequest(
+      verifier,
+      { authorization: ctx.get('authorization'), dpop: ctx.get('dpop'), method: ctx.method, url: `${options.origin ?? `${ctx.protocol}://${ctx.host}`}${ctx.path}` },
+      options,
+    );
     if (!result.ok) {
       ctx.status = result.status;
       for (const [name, value] of Object.entries(result.headers)) ctx.set(name, value);

@@ -7,7 +7,8 @@
  *   header parses → `alg` is not `none`/HMAC → `kid` names a published key (one refetch, rate
  *   limited) → `alg` is that key's algorithm (never the token's choice) → `typ` is `at+jwt` →
  *   signature → iss, aud, exp, nbf (jose, with the clock tolerance) → iat not in the future → the
- *   RFC 9068 claims have their types → not revoked.
+ *   RFC 9068 claims have their types → the sender constraint (a DPoP-bound token needs a valid DPoP
+ *   proof of its key, RFC 9449 §7; verifier/dpop-proof.ts) → not revoked.
  *
  * Revocation modes: `feed` (default with client credentials) subscribes to the revocation feed;
  * `status-list` (default without) consults the Token Status List of each token; `off` does neither.
@@ -22,6 +23,7 @@ import { KeyCache, type VerificationKey } from './key-cache.js';
 import { RevocationList } from './revocation-list.js';
 import { recordFromSecurityEvent } from './security-events.js';
 import { decodeStatusList, isStatusBits, statusAt, type StatusBits } from './status-list-bits.js';
+import { checkDpopProof } from './dpop-proof.js';
 
 export type RevocationMode = 'feed' | 'status-list' | 'off';
 
@@ -52,6 +54,26 @@ export interface VerifierOptions {
   readonly logger?: VerifierLogger;
   /** Milliseconds since the epoch (tests move it); default Date.now. */
   readonly now?: () => number;
+  /** How old a DPoP proof's `iat` may be; default 60. */
+  readonly dpopProofMaxAgeSeconds?: number;
+}
+
+/** What a request presented besides the token: its DPoP proof (RFC 9449 §7), for `Authorization: DPoP`. */
+export interface DpopPresentation {
+  /** The `DPoP` request header: one proof JWT. */
+  readonly proof: string;
+  /** The request's HTTP method (`htm`). */
+  readonly method: string;
+  /** The request's URL as the client addressed it (`htu`; query and fragment are ignored). */
+  readonly url: string;
+}
+
+export interface VerifyOptions {
+  /**
+   * Present for a request with `Authorization: DPoP`: the token must be DPoP-bound (`cnf.jkt`) and
+   * the proof valid and of that key. Absent (a Bearer request), a DPoP-bound token is refused.
+   */
+  readonly dpop?: DpopPresentation;
 }
 
 /** The claims of a verified access token (RFC 9068 §2.2 and what Inkan adds). */
@@ -66,6 +88,8 @@ export interface AccessTokenClaims extends JWTPayload {
   readonly scope?: string;
   readonly sid?: string;
   readonly status?: { readonly status_list?: { readonly idx: number; readonly uri: string } };
+  /** RFC 9449 §6: the thumbprint of the key a DPoP-bound token is bound to. */
+  readonly cnf?: { readonly jkt?: string };
 }
 
 export interface VerifierStats {
@@ -81,8 +105,11 @@ export interface VerifierStats {
 }
 
 export interface Verifier {
-  /** Resolves to the token's claims or rejects with a VerifierError. */
-  verify(token: string): Promise<AccessTokenClaims>;
+  /**
+   * Resolves to the token's claims or rejects with a VerifierError. A DPoP-bound token verifies
+   * only with `options.dpop` holding a valid proof of its key (RFC 9449 §7).
+   */
+  verify(token: string, options?: VerifyOptions): Promise<AccessTokenClaims>;
   /** Resolves once discovery, keys and (with the feed) the first snapshot are in; verify awaits it too. */
   ready(): Promise<void>;
   stats(): VerifierStats;
@@ -107,6 +134,8 @@ interface Discovery {
 const ACCESS_TOKEN_TYPES = new Set(['at+jwt', 'application/at+jwt']);
 const FEED_SCOPE = 'revocations:read';
 const PURGE_INTERVAL_MS = 1000;
+/** Bounds the in-memory DPoP jti cache; proofs are short-lived, so this is many requests a minute. */
+const MAX_DPOP_JTIS = 100_000;
 
 const consoleLogger: VerifierLogger = { warn: (details, message) => console.warn(`[inkan/verifier] ${message}`, details) };
 
@@ -173,6 +202,8 @@ class InkanVerifier implements Verifier {
   private purgeTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private counters = { issuerRequests: 0, verified: 0, rejected: 0 };
+  /** DPoP proof jtis seen (per key), until their proof would be refused for its age: `jkt jti` → ms. */
+  private readonly dpopJtis = new Map<string, number>();
 
   constructor(private readonly options: VerifierOptions) {
     this.issuer = options.issuer;
@@ -203,10 +234,11 @@ class InkanVerifier implements Verifier {
     return this.initializing;
   }
 
-  async verify(token: string): Promise<AccessTokenClaims> {
+  async verify(token: string, options?: VerifyOptions): Promise<AccessTokenClaims> {
     try {
       if (!this.initialized) await this.ready();
       const claims = await this.verifySignedClaims(token);
+      await this.checkSenderConstraint(token, claims, options?.dpop);
       if (this.mode !== 'off') {
         const kind = this.list.covers(claims);
         if (kind !== undefined) fail('ERR_TOKEN_REVOKED', `the token was revoked (${kind})`);
@@ -263,6 +295,42 @@ class InkanVerifier implements Verifier {
     }
     if (payload.sid !== undefined && typeof payload.sid !== 'string') fail('ERR_CLAIM_INVALID', 'sid must be a string');
     return payload as AccessTokenClaims;
+  }
+
+  /**
+   * RFC 9449 §7: a DPoP-bound token needs a valid proof of its key; an unbound one must not come
+   * with the DPoP scheme. Proof jtis are single use per key in this verifier's memory (one process:
+   * a replay to another instance of the resource server is not seen; the proof's short `iat`
+   * window bounds that).
+   */
+  private async checkSenderConstraint(token: string, claims: AccessTokenClaims, dpop: DpopPresentation | undefined): Promise<void> {
+    const jkt = claims.cnf?.jkt;
+    if (dpop === undefined) {
+      if (jkt !== undefined) fail('ERR_DPOP_PROOF_MISSING', 'the token is DPoP-bound: present it with the DPoP scheme and a proof');
+      return;
+    }
+    if (typeof jkt !== 'string') fail('ERR_DPOP_NOT_BOUND', 'the token is not DPoP-bound: present it as a Bearer token');
+    const maxAgeSeconds = this.options.dpopProofMaxAgeSeconds ?? 60;
+    const nowMs = this.nowMs();
+    const proof = await checkDpopProof(dpop.proof, {
+      method: dpop.method,
+      url: dpop.url,
+      accessToken: token,
+      nowSeconds: Math.floor(nowMs / 1000),
+      maxAgeSeconds,
+      futureSkewSeconds: this.toleranceSeconds,
+    });
+    if (proof.jkt !== jkt) fail('ERR_DPOP_KEY_MISMATCH', 'the DPoP proof is signed by another key than the one the token is bound to');
+    const seen = `${jkt} ${proof.jti}`;
+    const until = this.dpopJtis.get(seen);
+    if (until !== undefined && until > nowMs) fail('ERR_DPOP_REPLAYED', 'the DPoP proof was already used');
+    if (this.dpopJtis.size >= MAX_DPOP_JTIS) this.purgeDpopJtis(nowMs);
+    if (this.dpopJtis.size >= MAX_DPOP_JTIS) this.dpopJtis.delete(this.dpopJtis.keys().next().value as string);
+    this.dpopJtis.set(seen, (proof.iat + maxAgeSeconds + this.toleranceSeconds + 1) * 1000);
+  }
+
+  private purgeDpopJtis(nowMs: number): void {
+    for (const [key, until] of this.dpopJtis) if (until <= nowMs) this.dpopJtis.delete(key);
   }
 
   /** The key the header's kid names, bound to its own algorithm; the header's alg must match it. */
@@ -388,7 +456,10 @@ class InkanVerifier implements Verifier {
     }
     await this.keys!.refresh();
     if (this.closed) return;
-    this.purgeTimer ??= setInterval(() => this.list.purgeExpired(Math.floor(this.nowMs() / 1000) - this.toleranceSeconds), PURGE_INTERVAL_MS);
+    this.purgeTimer ??= setInterval(() => {
+      this.list.purgeExpired(Math.floor(this.nowMs() / 1000) - this.toleranceSeconds);
+      this.purgeDpopJtis(this.nowMs());
+    }, PURGE_INTERVAL_MS);
     this.purgeTimer.unref();
     if (this.mode === 'feed' && this.feed === undefined) await this.startFeed();
   }

@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
+import { registerClient, type RegisteredClient } from '../helpers/clients.js';
 
 const JWKS_MAX_AGE_SECONDS = 123;
 let server: TestServer;
@@ -49,6 +50,81 @@ describe('discovery', () => {
     expect((await fetch(body.jwks_uri)).status).toBe(200);
     // The token endpoint exists (it refuses a GET with 405 rather than 404).
     expect((await fetch(body.token_endpoint)).status).toBe(405);
+  });
+});
+
+describe('discovery lists only what works', () => {
+  let document: Discovery;
+  let spa: RegisteredClient;
+  const REDIRECT = 'http://127.0.0.1:9/cb';
+  const post = (url: unknown, form: Record<string, string>) =>
+    fetch(url as string, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
+  const authorize = (params: Record<string, string>) =>
+    fetch(`${document.authorization_endpoint as string}?${new URLSearchParams({
+      client_id: spa.client_id, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSwOrEcM', code_challenge_method: 'S256', ...params,
+    }).toString()}`, { redirect: 'manual' });
+  const redirectError = (response: Response) => new URL(response.headers.get('location')!, server.issuer).searchParams.get('error');
+
+  beforeAll(async () => {
+    document = (await getJson<Discovery>(`${server.issuer}/.well-known/openid-configuration`)).body;
+    spa = await registerClient(server, [
+      '--name', 'spa', '--grant-types', 'authorization_code,refresh_token', '--redirect-uris', REDIRECT,
+      '--scope', 'openid offline_access', '--auth-method', 'none',
+    ]);
+  });
+
+  it('lists `none` where a public client is accepted (token, revocation) and not for introspection', async () => {
+    expect(document.token_endpoint_auth_methods_supported).toEqual(expect.arrayContaining(['client_secret_basic', 'client_secret_post', 'none']));
+    expect(document.revocation_endpoint_auth_methods_supported).toEqual(expect.arrayContaining(['client_secret_basic', 'client_secret_post', 'none']));
+    expect(document.introspection_endpoint_auth_methods_supported).toEqual(expect.arrayContaining(['client_secret_basic', 'client_secret_post']));
+    expect(document.introspection_endpoint_auth_methods_supported).not.toContain('none');
+    // A bare client_id authenticates at the token endpoint (the code is what fails) and at revocation…
+    const exchange = await post(document.token_endpoint, { grant_type: 'authorization_code', code: 'unknown', redirect_uri: REDIRECT, client_id: spa.client_id, code_verifier: 'v'.repeat(43) });
+    expect(exchange.status).toBe(400);
+    expect(((await exchange.json()) as { error: string }).error).toBe('invalid_grant');
+    expect((await post(document.revocation_endpoint, { token: 'unknown', client_id: spa.client_id })).status).toBe(200);
+    // …but not at introspection.
+    const introspection = await post(document.introspection_endpoint, { token: 'unknown', client_id: spa.client_id });
+    expect(introspection.status).toBe(401);
+    expect(((await introspection.json()) as { error: string }).error).toBe('invalid_client');
+  });
+
+  it('lists the grants, scopes, algorithms and claims Inkan has', async () => {
+    expect([...(document.grant_types_supported as string[])].sort()).toEqual(['authorization_code', 'client_credentials', 'refresh_token']);
+    expect(document.scopes_supported).toEqual(['openid', 'profile', 'email', 'offline_access', 'revocations:read']);
+    const jwks = (await getJson<{ keys: JWK[] }>(document.jwks_uri)).body;
+    expect([...(document.id_token_signing_alg_values_supported as string[])].sort()).toEqual(jwks.keys.map((key) => key.alg).sort());
+    // ID-token and userinfo claims only; access-token claims (RFC 9068) are not end-user claims.
+    expect([...(document.claims_supported as string[])].sort()).toEqual(
+      ['at_hash', 'aud', 'auth_time', 'email', 'email_verified', 'exp', 'iat', 'iss', 'name', 'nonce', 'sid', 'sub'],
+    );
+    expect(document).toMatchObject({ response_types_supported: ['code'], subject_types_supported: ['public'] });
+  });
+
+  it('accepts the listed PKCE method, response mode and prompts at the authorization endpoint, and refuses others', async () => {
+    expect(document.code_challenge_methods_supported).toEqual(['S256']);
+    expect(document.response_modes_supported).toEqual(['query']);
+    const toLogin = (response: Response) => response.status === 302 && response.headers.get('location')!.startsWith('/login');
+    expect(toLogin(await authorize({ response_mode: 'query' }))).toBe(true);
+    for (const prompt of (document.prompt_values_supported as string[]).filter((value) => value !== 'none')) {
+      expect(toLogin(await authorize({ prompt }))).toBe(true);
+    }
+    expect(redirectError(await authorize({ prompt: 'none' }))).toBe('login_required');
+    expect(redirectError(await authorize({ code_challenge_method: 'plain' }))).toBe('invalid_request');
+    expect(redirectError(await authorize({ response_mode: 'fragment' }))).toBe('invalid_request');
+    expect(redirectError(await authorize({ request: 'eyJhbGciOiJub25lIn0.e30.' }))).toBe('request_not_supported');
+    expect(document).toMatchObject({ request_parameter_supported: false, request_uri_parameter_supported: false });
+  });
+
+  it('lists userinfo, end-session, revocation, introspection and the revocation feed where they answer', async () => {
+    const userinfo = await fetch(document.userinfo_endpoint as string);
+    expect(userinfo.status).toBe(401);
+    expect(userinfo.headers.get('www-authenticate')).toBe('Bearer realm="inkan"');
+    expect((await fetch(document.end_session_endpoint as string)).status).toBe(200);
+    expect((await fetch(document.revocation_feed_endpoint as string)).status).toBe(401);
+    expect((await fetch(document.revocation_endpoint as string)).status).toBe(405);
+    expect((await fetch(document.introspection_endpoint as string)).status).toBe(405);
   });
 });
 

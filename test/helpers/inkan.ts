@@ -7,10 +7,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import type { DestinationStream } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server.js';
 import { freePort } from './postgres-server.js';
+import { recordSecrets } from './secrets.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const LOG_CAPTURE_DIR = path.join(ROOT, 'test-output', 'logs');
@@ -29,20 +31,30 @@ export function testEnv(overrides: Record<string, string> = {}): TestEnv {
       DATABASE_URL: `sqlite:${path.join(dir, 'inkan.sqlite')}`,
       KEYS_DIR: path.join(dir, 'keys'),
       LOG_LEVEL: 'info',
+      // The CLI's audit lines join the run's log capture, which the secret scan reads.
+      CLI_AUDIT_LOG: path.join(LOG_CAPTURE_DIR, `cli-audit-${process.pid}.log`),
       ...overrides,
     },
   };
 }
 
 /** Every log line of the test run also goes to test-output/logs, so a test can prove no secret reached them. */
-function captureStream(): Writable {
+function captureStream(onLine?: (line: string) => void): DestinationStream {
   fs.mkdirSync(LOG_CAPTURE_DIR, { recursive: true });
   const file = path.join(LOG_CAPTURE_DIR, `${process.pid}.log`);
-  return new Writable({
+  const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       fs.appendFile(file, chunk, callback);
     },
   });
+  if (onLine === undefined) return stream;
+  // Seen the moment it is logged (the file write may queue behind earlier ones).
+  return {
+    write(chunk: string) {
+      for (const line of chunk.split('\n')) if (line !== '') onLine(line);
+      stream.write(chunk);
+    },
+  };
 }
 
 export interface TestServer extends RunningServer {
@@ -52,12 +64,14 @@ export interface TestServer extends RunningServer {
   cli(args: readonly string[], stdin?: string): Promise<CliResult>;
 }
 
-export async function startInkan(options: { env?: Record<string, string>; testEnv?: TestEnv; core?: ServerOptions } = {}): Promise<TestServer> {
+export async function startInkan(
+  options: { env?: Record<string, string>; testEnv?: TestEnv; core?: ServerOptions; /** Sees every log line too (audit tests). */ onLog?: (line: string) => void } = {},
+): Promise<TestServer> {
   const base = options.testEnv ?? testEnv();
   const port = await freePort();
   const env = { ...base.env, PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`, ...options.env };
   const config = loadConfig(env, base.dir);
-  const server = await startServer(config, createLogger(config.logLevel, captureStream()), options.core);
+  const server = await startServer(config, createLogger(config.logLevel, captureStream(options.onLog)), options.core);
   return {
     ...server,
     issuer: config.issuer,
@@ -88,7 +102,11 @@ export function runCli(args: readonly string[], options: { env: Record<string, s
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) }));
+    child.on('close', (code) => {
+      // Passwords and key material come in on stdin; client secrets go out on stdout (test/helpers/secrets.ts).
+      recordSecrets(options.stdin?.replace(/\r?\n$/, ''), ...[...stdout.matchAll(/"client_secret": "([^"]+)"/g)].map((match) => match[1]));
+      resolve({ code, stdout, stderr, json: () => JSON.parse(stdout) });
+    });
     child.stdin.end(options.stdin ?? '');
   });
 }

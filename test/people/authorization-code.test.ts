@@ -215,11 +215,11 @@ describe('the authorization_code grant', () => {
 });
 
 describe('an existing session', () => {
-  it('answers prompt=none with a code, prompt=login and max_age=0 with the login page', async () => {
+  it('answers prompt=none with a code, prompt=login, prompt=select_account and max_age=0 with the login page', async () => {
     const { browser } = await codeFor();
     const silent = await browser.request(spaRequest({ prompt: 'none' }).url);
     expect(new URL(silent.location!).searchParams.get('code')).toEqual(expect.any(String));
-    for (const overrides of [{ prompt: 'login' }, { max_age: '0' }]) {
+    for (const overrides of [{ prompt: 'login' }, { prompt: 'select_account' }, { max_age: '0' }]) {
       clock.advance(1);
       const hop = await browser.request(spaRequest(overrides).url);
       expect(hop.location).toMatch(/^\/login\?ix=/);

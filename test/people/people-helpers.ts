@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestServer } from '../helpers/inkan.js';
+import { recordSecrets } from '../helpers/secrets.js';
 
 export async function createUser(server: Pick<TestServer, 'cli'>, email: string, password: string, name?: string): Promise<{ id: string; email: string }> {
   const result = await server.cli(['users', 'create', '--email', email, ...(name === undefined ? [] : ['--name', name]), '--password-stdin'], `${password}\n`);
@@ -71,7 +72,10 @@ export class HttpBrowser {
       const name = pair!.slice(0, eq);
       const value = pair!.slice(eq + 1);
       if (/Max-Age=0/i.test(cookie)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
+      else {
+        this.cookies.set(name, value);
+        recordSecrets(value);
+      }
     }
     return { status: response.status, location: response.headers.get('location'), headers: response.headers, body: await response.text() };
   }
@@ -121,5 +125,7 @@ export async function signIn(browser: HttpBrowser, url: string, email: string, p
     if (posted.status !== 303 || posted.location === null) throw new Error(`consent answered ${posted.status}`);
     location = posted.location;
   }
-  return new URL(location);
+  const redirect = new URL(location);
+  recordSecrets(redirect.searchParams.get('code'));
+  return redirect;
 }

@@ -10,6 +10,7 @@ import type { Clock } from '../../src/clock.js';
 import type { ClientRecord } from '../../src/storage/stores.js';
 import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
 import type { TestServer } from '../helpers/inkan.js';
+import { recordSecrets, recordTokenResponse } from '../helpers/secrets.js';
 
 /** Real time plus an offset the test moves forward. */
 export class MovableClock implements Clock {
@@ -96,6 +97,7 @@ export async function startFamily(
     scopes: options.scopes ?? APP_SCOPE.split(' '),
     authTime: server.deps.clock.nowSeconds(),
   });
+  recordSecrets(refreshToken);
   return { person, sid, refreshToken };
 }
 
@@ -138,7 +140,9 @@ export async function postForm(
   const form = client !== undefined && client.client_secret === undefined ? { ...params, client_id: client.client_id } : params;
   const response = await fetch(await endpoint(server, name), { method: 'POST', headers, body: new URLSearchParams(form).toString() });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) };
+  const body = text === '' ? undefined : JSON.parse(text);
+  recordTokenResponse(body);
+  return { status: response.status, headers: response.headers, body };
 }
 
 export const refresh = (server: TestServer, client: RegisteredClient, refreshToken: string, extra: Record<string, string> = {}) =>

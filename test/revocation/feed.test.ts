@@ -108,7 +108,9 @@ describe('access to the feed', () => {
   it('answers 403 insufficient_scope for a token without revocations:read', async () => {
     const response = await fetch(feedUrl, { headers: { authorization: `Bearer ${await token(reader, 'api')}` } });
     expect(response.status).toBe(403);
-    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="inkan", error="insufficient_scope", scope="revocations:read"');
+    expect(response.headers.get('www-authenticate')).toBe(
+      'Bearer realm="inkan", error="insufficient_scope", error_description="the access token lacks the scope revocations:read", scope="revocations:read"',
+    );
     expect(((await response.json()) as { error: string }).error).toBe('insufficient_scope');
   });
 });

@@ -11,6 +11,7 @@ import crypto from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClientRecord, KeyChanges, SigningKeyRecord, Stores } from '../../src/storage/stores.js';
 import { refreshTokenStoreContract, revocationStoreContract } from './refresh-contract.js';
+import { peopleStoreContract } from './people-contract.js';
 
 export type StoresFactory = () => Promise<Stores>;
 /** The `Stores` of the running test: fresh, migrated and empty. */
@@ -39,6 +40,7 @@ export function runStorageContract(name: string, makeStores: StoresFactory): voi
     describe('KeyStore', () => keyStoreContract(stores));
     describe('RefreshTokenStore', () => refreshTokenStoreContract(stores));
     describe('RevocationStore', () => revocationStoreContract(stores));
+    describe('People stores: code replay and housekeeping', () => peopleStoreContract(stores));
   });
 }
 

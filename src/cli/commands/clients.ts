@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { ClientRegistrationError, createClient, describeClient } from '../../clients/registry.js';
+import { ClientRegistrationError, createClient, deleteClient, describeClient } from '../../clients/registry.js';
 import { CliError, type Command, listOption, onePositional, optionalOption, requiredOption } from '../command.js';
 
 function readJwksFile(file: string | undefined): unknown {
@@ -12,11 +12,11 @@ function readJwksFile(file: string | undefined): unknown {
 }
 
 export const clientsCreate: Command = {
-  options: ['name', 'grant-types', 'redirect-uris', 'post-logout-redirect-uris', 'scope', 'resources', 'auth-method', 'jwks-file', 'alg'],
-  flags: ['skip-consent'],
+  options: ['name', 'grant-types', 'redirect-uris', 'post-logout-redirect-uris', 'scope', 'resources', 'auth-method', 'jwks-file', 'jwks-uri', 'alg'],
+  flags: ['skip-consent', 'require-dpop', 'require-dpop-nonce'],
   async run(core, input) {
     try {
-      const { client, secret } = await createClient({ clients: core.stores.clients, clock: core.clock }, {
+      const { client, secret } = await createClient({ clients: core.stores.clients, clock: core.clock, audit: core.audit }, {
         name: requiredOption(input, 'name'),
         grantTypes: listOption(input, 'grant-types'),
         redirectUris: listOption(input, 'redirect-uris'),
@@ -25,6 +25,9 @@ export const clientsCreate: Command = {
         resources: listOption(input, 'resources'),
         authMethod: optionalOption(input, 'auth-method'),
         jwks: readJwksFile(optionalOption(input, 'jwks-file')),
+        jwksUri: optionalOption(input, 'jwks-uri'),
+        requireDpop: input.options['require-dpop'] === true,
+        requireDpopNonce: input.options['require-dpop-nonce'] === true,
         alg: optionalOption(input, 'alg'),
         skipConsent: input.options['skip-consent'] === true,
       });
@@ -47,10 +50,10 @@ export const clientsDelete: Command = {
   options: [],
   async run(core, input) {
     const clientId = onePositional(input, 'client_id');
-    if ((await core.stores.clients.find(clientId)) === undefined) throw new CliError(`no client with client_id ${clientId}`);
     // Its refresh families end and its access tokens are revoked before the client goes.
-    await core.logout.revokeClient(clientId);
-    if (!(await core.stores.clients.delete(clientId))) throw new CliError(`no client with client_id ${clientId}`);
+    if (!(await deleteClient({ clients: core.stores.clients, logout: core.logout, audit: core.audit }, clientId))) {
+      throw new CliError(`no client with client_id ${clientId}`);
+    }
     return { deleted: clientId };
   },
 };

@@ -4,26 +4,13 @@
  * a running server picks the change up on its next key-version check (within seconds).
  */
 import fs from 'node:fs';
-import type { SigningKeyRecord } from '../../storage/stores.js';
+import { describeKey } from '../../keys/describe.js';
 import { SIGNING_ALGS, type SigningAlg } from '../../storage/stores.js';
 import { KeyImportError, parseImportedKey } from '../../keys/import.js';
 import { KeyLifecycleError } from '../../keys/lifecycle.js';
 import { CliError, type Command, type CommandInput, onePositional, optionalOption, requiredOption } from '../command.js';
 
-const iso = (seconds: number | null) => (seconds === null ? null : new Date(seconds * 1000).toISOString());
-
-export function describeKey(key: SigningKeyRecord): Record<string, unknown> {
-  return {
-    kid: key.kid,
-    alg: key.alg,
-    status: key.status,
-    created_at: iso(key.createdAt),
-    activated_at: iso(key.activatedAt),
-    retired_at: iso(key.retiredAt),
-    remove_after: iso(key.removeAfter),
-    revoked_at: iso(key.revokedAt),
-  };
-}
+export { describeKey };
 
 /** Lifecycle refusals (unknown kid, known kid) are the operator's mistake: one line, exit 1. */
 async function asCliError<T>(action: () => Promise<T>): Promise<T> {

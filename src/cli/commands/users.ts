@@ -20,7 +20,7 @@ export const usersCreate: Command = {
     const password = raw.endsWith('\r\n') ? raw.slice(0, -2) : raw.endsWith('\n') ? raw.slice(0, -1) : raw;
     const name = input.options.name;
     const user = await cliErrors(() =>
-      createUser({ users: core.stores.users, clock: core.clock }, { email, name: typeof name === 'string' ? name : undefined, password }),
+      createUser({ users: core.stores.users, clock: core.clock, audit: core.audit }, { email, name: typeof name === 'string' ? name : undefined, password }),
     );
     return { id: user.id, email: user.email };
   },
@@ -32,7 +32,7 @@ export const usersDisable: Command = {
   async run(core, input) {
     const email = requiredOption(input, 'email');
     await cliErrors(() =>
-      disableUser({ users: core.stores.users, sessions: core.stores.sessions, clock: core.clock, hooks: core.peopleHooks }, email),
+      disableUser({ users: core.stores.users, sessions: core.stores.sessions, clock: core.clock, hooks: core.peopleHooks, audit: core.audit }, email),
     );
     return { disabled: email };
   },

@@ -5,10 +5,8 @@
 import type { Router } from '@koa/router';
 import type { ClientAuthenticator } from '../../oauth/client-authentication.js';
 import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
-import { OAuthError } from '../../oauth/errors.js';
 import { introspect, type IntrospectionDeps } from '../../oauth/introspection.js';
-import { authenticateClient, noStore, requirePost } from '../client-request.js';
-import { readForm } from '../form.js';
+import { clientTokenRequest, noStore } from '../client-request.js';
 
 export interface IntrospectionEndpointDeps extends IntrospectionDeps {
   readonly clientAuthenticator: ClientAuthenticator;
@@ -16,11 +14,7 @@ export interface IntrospectionEndpointDeps extends IntrospectionDeps {
 
 export function mountIntrospection(router: Router, deps: IntrospectionEndpointDeps): void {
   router.all(ENDPOINT_PATHS.introspection, async (ctx) => {
-    requirePost(ctx, 'introspection');
-    const form = await readForm(ctx);
-    const client = await authenticateClient(ctx, form, deps.clientAuthenticator);
-    const token = form.params.get('token');
-    if (token === undefined) throw new OAuthError('invalid_request', 'token is required');
+    const { client, token } = await clientTokenRequest(ctx, 'introspection', deps.clientAuthenticator);
     const answer = await introspect(deps, client, token);
     noStore(ctx);
     ctx.body = answer;

@@ -62,6 +62,7 @@ export function mountLogin(router: Router, deps: LoginEndpointDeps): void {
         { browserSecret: deps.cookies.get(ctx, 'browser'), sessionSecret: deps.cookies.get(ctx, 'session') },
         { csrf: field(form, 'csrf'), email: field(form, 'email'), password: form.getAll('password').length === 1 ? form.get('password')! : undefined },
         ctx.ip,
+        ctx.state.requestId as string | undefined,
       );
       if (outcome.kind === 'form') {
         if (outcome.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(outcome.retryAfterSeconds));

@@ -5,62 +5,30 @@
  *
  * Access: an Inkan access token as a Bearer token (RFC 6750) — signature against Inkan's own keys,
  * `typ: at+jwt`, Inkan as audience, not expired, not revoked — carrying the scope
- * `revocations:read`. Without a token: 401 with a bare challenge; a bad one: 401 invalid_token;
- * without the scope: 403 insufficient_scope.
+ * `revocations:read`, checked and answered like at userinfo (http/bearer.ts): without a token 401
+ * with a bare challenge, a malformed header 400, a bad token 401 invalid_token, without the scope
+ * 403 insufficient_scope.
  */
 import type { Router } from '@koa/router';
 import type { Logger } from 'pino';
 import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
-import { OAuthError } from '../../oauth/errors.js';
 import { FEED_SCOPE, type RevocationFeed } from '../../revocation/feed.js';
-import type { RevocationService } from '../../revocation/service.js';
-import { AccessTokenRejected, type AccessTokenClaims } from '../../tokens/own-access-token.js';
+import type { IssuedAccessTokenVerifier } from '../../tokens/issued-access-token.js';
+import { bearerFromHeader, verifiedBearer } from '../bearer.js';
+import { refuseBoundAsBearer } from '../dpop-resource.js';
 
 export interface RevocationFeedEndpointDeps {
   readonly feed: RevocationFeed;
-  readonly verifyAccessToken: (token: string) => Promise<AccessTokenClaims>;
-  readonly revocations: Pick<RevocationService, 'isRevoked'>;
+  readonly verifyAccessToken: IssuedAccessTokenVerifier;
+  readonly issuer: string;
   readonly log: Logger;
-}
-
-const REALM = 'Bearer realm="inkan"';
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
-
-function invalidToken(description: string, cause?: unknown): OAuthError {
-  return new OAuthError('invalid_token', description, {
-    headers: { 'WWW-Authenticate': `${REALM}, error="invalid_token", error_description="${description}"` },
-    cause,
-  });
-}
-
-async function authorize(deps: RevocationFeedEndpointDeps, authorization: string): Promise<AccessTokenClaims> {
-  if (authorization === '') {
-    throw new OAuthError('invalid_token', 'a bearer access token is required', { headers: { 'WWW-Authenticate': REALM } });
-  }
-  const match = BEARER.exec(authorization);
-  if (match === null) throw invalidToken('the Authorization header is not "Bearer <token>"');
-  let claims: AccessTokenClaims;
-  try {
-    claims = await deps.verifyAccessToken(match[1]!);
-  } catch (error) {
-    if (error instanceof AccessTokenRejected) throw invalidToken(error.message, error);
-    throw error;
-  }
-  const sid = typeof claims.sid === 'string' ? claims.sid : undefined;
-  if (await deps.revocations.isRevoked({ jti: claims.jti, sub: claims.sub, client_id: claims.client_id, iat: claims.iat ?? 0, sid })) {
-    throw invalidToken('the access token was revoked');
-  }
-  if (!claims.scope.split(' ').includes(FEED_SCOPE)) {
-    throw new OAuthError('insufficient_scope', `the feed needs the scope ${FEED_SCOPE}`, {
-      headers: { 'WWW-Authenticate': `${REALM}, error="insufficient_scope", scope="${FEED_SCOPE}"` },
-    });
-  }
-  return claims;
 }
 
 export function mountRevocationFeed(router: Router, deps: RevocationFeedEndpointDeps): void {
   router.get(ENDPOINT_PATHS.revocationFeed, async (ctx) => {
-    const claims = await authorize(deps, ctx.get('authorization'));
+    const claims = await verifiedBearer(deps, bearerFromHeader(ctx), FEED_SCOPE);
+    // Bearer only: a DPoP-bound token (RFC 9449) is useless without its proof, here as anywhere.
+    refuseBoundAsBearer(claims);
     const socket = ctx.req.socket;
     socket.setTimeout(0);
     socket.setNoDelay(true);
@@ -94,7 +62,7 @@ export function mountRevocationFeed(router: Router, deps: RevocationFeedEndpoint
     };
     const lastEventId = ctx.get('last-event-id') || undefined;
     void deps.feed
-      .stream(lastEventId, sink, { signal: controller.signal, untilMs: (claims.exp ?? 0) * 1000 })
+      .stream(lastEventId, sink, { signal: controller.signal, untilMs: claims.exp * 1000 })
       .catch((error: unknown) => deps.log.error({ err: error, reqId: ctx.state.requestId }, 'revocation feed stream failed'))
       .finally(() => res.end());
   });

@@ -6,10 +6,8 @@
 import type { Router } from '@koa/router';
 import type { ClientAuthenticator } from '../../oauth/client-authentication.js';
 import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
-import { OAuthError } from '../../oauth/errors.js';
 import { revokeToken, type TokenRevocationDeps } from '../../oauth/token-revocation.js';
-import { authenticateClient, noStore, requirePost } from '../client-request.js';
-import { readForm } from '../form.js';
+import { clientTokenRequest, noStore } from '../client-request.js';
 
 export interface RevocationEndpointDeps extends TokenRevocationDeps {
   readonly clientAuthenticator: ClientAuthenticator;
@@ -17,11 +15,7 @@ export interface RevocationEndpointDeps extends TokenRevocationDeps {
 
 export function mountRevocation(router: Router, deps: RevocationEndpointDeps): void {
   router.all(ENDPOINT_PATHS.revocation, async (ctx) => {
-    requirePost(ctx, 'revocation');
-    const form = await readForm(ctx);
-    const client = await authenticateClient(ctx, form, deps.clientAuthenticator);
-    const token = form.params.get('token');
-    if (token === undefined) throw new OAuthError('invalid_request', 'token is required');
+    const { client, token } = await clientTokenRequest(ctx, 'revocation', deps.clientAuthenticator);
     await revokeToken(deps, client, token);
     noStore(ctx);
     ctx.status = 200;

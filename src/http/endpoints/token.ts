@@ -2,6 +2,11 @@
  * POST /token (RFC 6749 §3.2). The shared steps of every grant, in order: parse the form, find the
  * grant, authenticate the client, check the client may use the grant; then the grant does its
  * part. Responses carry `Cache-Control: no-store` (§5.1).
+ *
+ * DPoP (RFC 9449 §5): a request with a `DPoP` header gets its proof checked (oauth/dpop.ts) after
+ * the client is authenticated (whether a nonce is required depends on the client), a fresh
+ * `DPoP-Nonce` on its answer, and tokens bound to the proof key; a client registered with
+ * `--require-dpop` is refused without a proof. Requests without the header pay nothing for it.
  */
 import type { Router } from '@koa/router';
 import type { Grant } from '../../grants/grant.js';
@@ -10,13 +15,18 @@ import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import { OAuthError } from '../../oauth/errors.js';
 import { authenticateClient, noStore, requirePost } from '../client-request.js';
 import { readForm } from '../form.js';
+import type { Dpop } from '../../oauth/dpop.js';
+import { dpopProofHeader } from '../dpop-header.js';
 
 export interface TokenEndpointDeps {
   readonly grants: ReadonlyMap<string, Grant>;
   readonly clientAuthenticator: ClientAuthenticator;
+  readonly dpop: Dpop;
+  readonly config: { readonly issuer: string };
 }
 
 export function mountToken(router: Router, deps: TokenEndpointDeps): void {
+  const tokenEndpointUrl = `${deps.config.issuer}${ENDPOINT_PATHS.token}`;
   router.all(ENDPOINT_PATHS.token, async (ctx) => {
     requirePost(ctx, 'token');
     const form = await readForm(ctx);
@@ -28,7 +38,15 @@ export function mountToken(router: Router, deps: TokenEndpointDeps): void {
     if (!client.grantTypes.includes(grantType)) {
       throw new OAuthError('unauthorized_client', `the client is not registered for the ${grantType} grant`);
     }
-    const response = await grant.handle({ grantType, client, params: form.params, resources: form.resources });
+    const proof = dpopProofHeader(ctx);
+    let dpop: { readonly jkt: string } | undefined;
+    if (proof !== undefined) {
+      ctx.set('DPoP-Nonce', deps.dpop.nonce());
+      dpop = await deps.dpop.verify({ proof, method: 'POST', url: tokenEndpointUrl, requireNonce: client.requireDpopNonce === true });
+    } else if (client.requireDpop === true) {
+      throw new OAuthError('invalid_dpop_proof', 'this client must send a DPoP proof with every token request');
+    }
+    const response = await grant.handle({ grantType, client, params: form.params, resources: form.resources, requestId: ctx.state.requestId, clientAddress: ctx.ip, dpop });
     noStore(ctx);
     ctx.body = response;
   });

@@ -1,6 +1,7 @@
 /**
- * The authorization-code flow's own tables: remembered consents, pending authorization requests,
- * authorization codes (by SHA-256, consumed by a conditional update) and revoked access-token ids.
+ * The authorization-code flow's own tables: remembered consents, pending authorization requests
+ * and authorization codes (by SHA-256, consumed by a conditional update). Revoked access tokens
+ * are revocation records (revocation-store.ts), whoever revokes them.
  */
 import type { Knex } from 'knex';
 import type {
@@ -10,7 +11,6 @@ import type {
   AuthorizationRequestStore,
   ConsentStore,
   PendingAuthorization,
-  RevokedAccessTokenStore,
 } from '../stores.js';
 
 const optionalNumber = (value: number | null): number | null => (value === null ? null : Number(value));
@@ -92,6 +92,11 @@ export function knexAuthorizationRequestStore(db: Knex): AuthorizationRequestSto
     async delete(id) {
       await db('authorization_requests').where({ id }).delete();
     },
+    async purgeExpired(now, limit) {
+      return db<RequestRow>('authorization_requests')
+        .whereIn('id', db<RequestRow>('authorization_requests').select('id').where('expires_at', '<=', now).limit(limit))
+        .delete();
+    },
   };
 }
 
@@ -109,6 +114,28 @@ interface CodeRow {
   expires_at: number;
   consumed_at: number | null;
   issued_access_tokens: string;
+  refresh_family_id: string | null;
+  replayed_at: number | null;
+}
+
+function codeFromRow(row: CodeRow): AuthorizationCodeRecord {
+  return {
+    codeHash: row.code_hash,
+    clientId: row.client_id,
+    userId: row.user_id,
+    sessionId: row.session_id,
+    redirectUri: row.redirect_uri,
+    scopes: JSON.parse(row.scopes) as string[],
+    nonce: row.nonce,
+    codeChallenge: row.code_challenge,
+    authTime: Number(row.auth_time),
+    createdAt: Number(row.created_at),
+    expiresAt: Number(row.expires_at),
+    consumedAt: optionalNumber(row.consumed_at),
+    issuedAccessTokens: JSON.parse(row.issued_access_tokens) as { jti: string; exp: number }[],
+    refreshFamilyId: row.refresh_family_id,
+    replayedAt: optionalNumber(row.replayed_at),
+  };
 }
 
 export function knexAuthorizationCodeStore(db: Knex): AuthorizationCodeStore {
@@ -128,45 +155,29 @@ export function knexAuthorizationCodeStore(db: Knex): AuthorizationCodeStore {
         expires_at: code.expiresAt,
         consumed_at: code.consumedAt,
         issued_access_tokens: JSON.stringify(code.issuedAccessTokens),
+        refresh_family_id: code.refreshFamilyId,
+        replayed_at: code.replayedAt,
       });
     },
     async find(codeHash) {
       const row = await db<CodeRow>('authorization_codes').where({ code_hash: codeHash }).first();
-      if (row === undefined) return undefined;
-      const record: AuthorizationCodeRecord = {
-        codeHash: row.code_hash,
-        clientId: row.client_id,
-        userId: row.user_id,
-        sessionId: row.session_id,
-        redirectUri: row.redirect_uri,
-        scopes: JSON.parse(row.scopes) as string[],
-        nonce: row.nonce,
-        codeChallenge: row.code_challenge,
-        authTime: Number(row.auth_time),
-        createdAt: Number(row.created_at),
-        expiresAt: Number(row.expires_at),
-        consumedAt: optionalNumber(row.consumed_at),
-        issuedAccessTokens: JSON.parse(row.issued_access_tokens) as { jti: string; exp: number }[],
-      };
-      return record;
+      return row === undefined ? undefined : codeFromRow(row);
     },
-    async consume(codeHash, at, issuedAccessTokens) {
+    async consume(codeHash, at, issued) {
       const updated = await db<CodeRow>('authorization_codes')
         .where({ code_hash: codeHash })
         .whereNull('consumed_at')
-        .update({ consumed_at: at, issued_access_tokens: JSON.stringify(issuedAccessTokens) });
+        .update({ consumed_at: at, issued_access_tokens: JSON.stringify(issued.accessTokens), refresh_family_id: issued.refreshFamilyId });
       return updated === 1;
     },
-  };
-}
-
-export function knexRevokedAccessTokenStore(db: Knex): RevokedAccessTokenStore {
-  return {
-    async revoke(jti, expiresAt, at) {
-      await db('revoked_access_tokens').insert({ jti, expires_at: expiresAt, revoked_at: at }).onConflict('jti').ignore();
+    async markReplayed(codeHash, at) {
+      await db<CodeRow>('authorization_codes').where({ code_hash: codeHash }).whereNull('replayed_at').update({ replayed_at: at });
+      return this.find(codeHash);
     },
-    async isRevoked(jti) {
-      return (await db('revoked_access_tokens').where({ jti }).first('jti')) !== undefined;
+    async purgeExpired(before, limit) {
+      return db<CodeRow>('authorization_codes')
+        .whereIn('code_hash', db<CodeRow>('authorization_codes').select('code_hash').where('expires_at', '<', before).limit(limit))
+        .delete();
     },
   };
 }

@@ -15,6 +15,9 @@ interface ClientRow {
   jwks: string | null;
   created_at: number;
   skip_consent: boolean | number;
+  jwks_uri: string | null;
+  require_dpop: boolean | number;
+  require_dpop_nonce: boolean | number;
 }
 
 function toRow(client: ClientRecord): ClientRow {
@@ -32,6 +35,9 @@ function toRow(client: ClientRecord): ClientRow {
     jwks: client.jwks === null ? null : JSON.stringify(client.jwks),
     created_at: client.createdAt,
     skip_consent: client.skipConsent ?? false,
+    jwks_uri: client.jwksUri ?? null,
+    require_dpop: client.requireDpop ?? false,
+    require_dpop_nonce: client.requireDpopNonce ?? false,
   };
 }
 
@@ -50,6 +56,9 @@ function fromRow(row: ClientRow): ClientRecord {
     jwks: row.jwks === null ? null : (JSON.parse(row.jwks) as ClientRecord['jwks']),
     createdAt: Number(row.created_at),
     skipConsent: Boolean(row.skip_consent),
+    jwksUri: row.jwks_uri ?? null,
+    requireDpop: Boolean(row.require_dpop),
+    requireDpopNonce: Boolean(row.require_dpop_nonce),
   };
 }
 

@@ -8,12 +8,12 @@ import {
   knexAuthorizationCodeStore,
   knexAuthorizationRequestStore,
   knexConsentStore,
-  knexRevokedAccessTokenStore,
 } from './authorization-store.js';
 import { knexLoginThrottleStore } from './login-throttle-store.js';
 import { knexRefreshTokenStore } from './refresh-store.js';
 import { knexRevocationStore } from './revocation-store.js';
 import { knexStatusListStore } from './status-list-store.js';
+import { knexUsedJtiStore } from './used-jti-store.js';
 import { migrateToLatest, openDatabase, waitForDatabase } from './connection.js';
 import { postgresChangeNotifier, sqliteChangeNotifier, type ChangeFeedLog } from './change-feed.js';
 
@@ -49,11 +49,11 @@ export async function createKnexStores(database: DatabaseConfig, options: KnexSt
     consents: knexConsentStore(db),
     authorizationRequests: knexAuthorizationRequestStore(db),
     authorizationCodes: knexAuthorizationCodeStore(db),
-    revokedAccessTokens: knexRevokedAccessTokenStore(db),
     loginThrottle: knexLoginThrottleStore(db),
     refreshTokens: knexRefreshTokenStore(db),
     revocations: knexRevocationStore(db, changes),
     statusLists: knexStatusListStore(db),
+    usedJtis: knexUsedJtiStore(db),
     changes,
     async ping() {
       let timer: NodeJS.Timeout | undefined;

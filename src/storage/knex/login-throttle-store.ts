@@ -44,5 +44,13 @@ export function knexLoginThrottleStore(db: Knex): LoginThrottleStore {
     async forgive(key) {
       await db('login_throttle').where({ key }).where('failures', '>', 0).decrement('failures', 1);
     },
+    async purgeStale(lastFailureBefore, now, limit) {
+      const stale = db<ThrottleRow>('login_throttle')
+        .select('key')
+        .where('last_failure_at', '<', lastFailureBefore)
+        .where('blocked_until', '<=', now)
+        .limit(limit);
+      return db<ThrottleRow>('login_throttle').whereIn('key', stale).delete();
+    },
   };
 }

@@ -9,6 +9,8 @@ import * as people from '../../../migrations/0002_people.js';
 import * as refresh from '../../../migrations/0003_refresh.js';
 import * as statusLists from '../../../migrations/0007_status_lists.js';
 import * as scale from '../../../migrations/0008_scale.js';
+import * as asymmetric from '../../../migrations/0009_asymmetric.js';
+import * as consolidation from '../../../migrations/0011_consolidation.js';
 
 interface Migration {
   readonly name: string;
@@ -22,6 +24,8 @@ const migrations: readonly Migration[] = [
   { name: '0003_refresh', ...refresh },
   { name: '0007_status_lists', ...statusLists },
   { name: '0008_scale', ...scale },
+  { name: '0009_asymmetric', ...asymmetric },
+  { name: '0011_consolidation', ...consolidation },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

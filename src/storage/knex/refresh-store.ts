@@ -23,6 +23,7 @@ interface FamilyRow {
   expires_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
+  dpop_jkt?: string | null;
 }
 
 interface TokenRow {
@@ -47,6 +48,7 @@ function familyFromRow(row: FamilyRow): RefreshFamilyRecord {
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
     revokedAt: optionalNumber(row.revoked_at),
+    ...(row.dpop_jkt == null ? {} : { dpopJkt: row.dpop_jkt }),
   };
 }
 
@@ -98,6 +100,7 @@ export function knexRefreshTokenStore(db: Knex): RefreshTokenStore {
           expires_at: family.expiresAt,
           last_used_at: null,
           revoked_at: family.revokedAt,
+          dpop_jkt: family.dpopJkt ?? null,
         });
         await trx<TokenRow>('refresh_tokens').insert(tokenToRow(first));
       });

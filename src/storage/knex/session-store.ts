@@ -59,5 +59,12 @@ export function knexSessionStore(db: Knex): SessionStore {
         return ids;
       });
     },
+    async purgeOver(before, limit) {
+      const over = db<SessionRow>('sessions')
+        .select('id')
+        .where((q) => q.where('ended_at', '<', before).orWhere('expires_at', '<', before))
+        .limit(limit);
+      return db<SessionRow>('sessions').whereIn('id', over).delete();
+    },
   };
 }

@@ -1,0 +1,224 @@
+/**
+ * The admin API's OpenAPI 3.1 document, written by hand (the API is small, and a hand-written
+ * document says exactly what the operations in admin/operations.ts accept and answer). Served at
+ * /admin/v1/openapi.json when ADMIN_API=on; the server URL is the issuer.
+ */
+export const ADMIN_PREFIX = '/admin/v1';
+export const ADMIN_SCOPE = 'admin';
+
+const error = { $ref: '#/components/schemas/Error' };
+const json = (schema: unknown) => ({ 'application/json': { schema } });
+const errors = (...statuses: readonly number[]) =>
+  Object.fromEntries(
+    [401, 403, ...statuses].map((status) => [
+      String(status),
+      {
+        description:
+          {
+            400: 'invalid_request: the body or a field is wrong',
+            401: 'invalid_token: no token, or not a valid Inkan access token (RFC 6750)',
+            403: 'insufficient_scope: the token lacks the admin scope or is not a client-credentials token',
+            404: 'not_found',
+            409: 'conflict',
+            415: 'invalid_request: the body must be application/json',
+          }[status] ?? '',
+        content: json(error),
+      },
+    ]),
+  );
+const body = (schema: unknown) => ({ required: true, content: json(schema) });
+
+export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Inkan admin API',
+      version: '1',
+      description:
+        'What the Inkan CLI does, over HTTP: clients, users, signing keys, revocations. Off unless ADMIN_API=on. ' +
+        `Every operation needs an Inkan access token from the client_credentials grant carrying the scope "${ADMIN_SCOPE}". ` +
+        'Errors are JSON {"error", "error_description"}.',
+    },
+    servers: [{ url: `${issuer}${ADMIN_PREFIX}` }],
+    security: [{ bearer: [ADMIN_SCOPE] }],
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (RFC 9068), client_credentials grant, scope admin' },
+      },
+      schemas: {
+        Error: {
+          type: 'object',
+          required: ['error', 'error_description'],
+          properties: { error: { type: 'string' }, error_description: { type: 'string' } },
+        },
+        Client: {
+          type: 'object',
+          properties: {
+            client_id: { type: 'string' },
+            name: { type: 'string' },
+            auth_method: { type: 'string' },
+            grant_types: { type: 'array', items: { type: 'string' } },
+            redirect_uris: { type: 'array', items: { type: 'string' } },
+            post_logout_redirect_uris: { type: 'array', items: { type: 'string' } },
+            scope: { type: 'string' },
+            resources: { type: 'array', items: { type: 'string' } },
+            alg: { type: 'string', enum: ['RS256', 'EdDSA'] },
+            skip_consent: { type: 'boolean' },
+            created_at: { type: 'string', format: 'date-time' },
+          },
+        },
+        NewClient: {
+          type: 'object',
+          required: ['name'],
+          additionalProperties: false,
+          properties: {
+            name: { type: 'string', minLength: 1, maxLength: 200 },
+            grant_types: { type: 'array', items: { type: 'string', enum: ['client_credentials', 'authorization_code', 'refresh_token'] } },
+            redirect_uris: { type: 'array', items: { type: 'string', format: 'uri' } },
+            post_logout_redirect_uris: { type: 'array', items: { type: 'string', format: 'uri' } },
+            scope: { type: 'string', description: 'every scope the client may ask for, space-separated' },
+            resources: { type: 'array', items: { type: 'string', format: 'uri' } },
+            auth_method: { type: 'string', enum: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] },
+            jwks: { type: 'object', description: 'a JWK Set of public keys (private_key_jwt)' },
+            jwks_uri: { type: 'string', format: 'uri' },
+            alg: { type: 'string', enum: ['RS256', 'EdDSA'] },
+            skip_consent: { type: 'boolean' },
+            require_dpop: { type: 'boolean' },
+            require_dpop_nonce: { type: 'boolean' },
+          },
+        },
+        CreatedClient: {
+          type: 'object',
+          required: ['client_id'],
+          properties: { client_id: { type: 'string' }, client_secret: { type: 'string', description: 'secret methods only; shown once' } },
+        },
+        Key: {
+          type: 'object',
+          properties: {
+            kid: { type: 'string' },
+            alg: { type: 'string', enum: ['RS256', 'EdDSA'] },
+            status: { type: 'string', enum: ['next', 'active', 'retiring', 'revoked'] },
+            created_at: { type: ['string', 'null'], format: 'date-time' },
+            activated_at: { type: ['string', 'null'], format: 'date-time' },
+            retired_at: { type: ['string', 'null'], format: 'date-time' },
+            remove_after: { type: ['string', 'null'], format: 'date-time' },
+            revoked_at: { type: ['string', 'null'], format: 'date-time' },
+          },
+        },
+        Email: { type: 'object', required: ['email'], additionalProperties: false, properties: { email: { type: 'string' } } },
+      },
+    },
+    paths: {
+      '/clients': {
+        get: {
+          operationId: 'listClients',
+          summary: 'Every client (like `clients list`)',
+          responses: { 200: { description: 'the clients', content: json({ type: 'array', items: { $ref: '#/components/schemas/Client' } }) }, ...errors() },
+        },
+        post: {
+          operationId: 'createClient',
+          summary: 'Registers a client (like `clients create`)',
+          requestBody: body({ $ref: '#/components/schemas/NewClient' }),
+          responses: { 201: { description: 'registered', content: json({ $ref: '#/components/schemas/CreatedClient' }) }, ...errors(400, 415) },
+        },
+      },
+      '/clients/{client_id}': {
+        delete: {
+          operationId: 'deleteClient',
+          summary: 'Deletes a client, ends its refresh families and revokes its access tokens (like `clients delete`)',
+          parameters: [{ name: 'client_id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'deleted', content: json({ type: 'object', properties: { deleted: { type: 'string' } } }) }, ...errors(404) },
+        },
+      },
+      '/users': {
+        post: {
+          operationId: 'createUser',
+          summary: 'Creates a user (like `users create`)',
+          requestBody: body({
+            type: 'object',
+            required: ['email', 'password'],
+            additionalProperties: false,
+            properties: { email: { type: 'string' }, name: { type: 'string' }, password: { type: 'string', minLength: 8, writeOnly: true } },
+          }),
+          responses: {
+            201: { description: 'created; id is the sub of the user\'s tokens', content: json({ type: 'object', properties: { id: { type: 'string' }, email: { type: 'string' } } }) },
+            ...errors(400, 409, 415),
+          },
+        },
+      },
+      '/users/disable': {
+        post: {
+          operationId: 'disableUser',
+          summary: 'Disables a user and revokes all of their sessions and tokens (like `users disable`)',
+          requestBody: body({ $ref: '#/components/schemas/Email' }),
+          responses: { 200: { description: 'disabled', content: json({ type: 'object', properties: { disabled: { type: 'string' } } }) }, ...errors(400, 404, 415) },
+        },
+      },
+      '/keys': {
+        get: {
+          operationId: 'listKeys',
+          summary: 'Every signing key (like `keys list`)',
+          responses: { 200: { description: 'the keys', content: json({ type: 'array', items: { $ref: '#/components/schemas/Key' } }) }, ...errors() },
+        },
+      },
+      '/keys/rotate': {
+        post: {
+          operationId: 'rotateKeys',
+          summary: 'Makes a new key active, for one alg or both (like `keys rotate`)',
+          requestBody: {
+            required: false,
+            content: json({ type: 'object', additionalProperties: false, properties: { alg: { type: 'string', enum: ['RS256', 'EdDSA'] } } }),
+          },
+          responses: {
+            200: {
+              description: 'the keys now active',
+              content: json({ type: 'object', properties: { active: { type: 'array', items: { type: 'object', properties: { kid: { type: 'string' }, alg: { type: 'string' } } } } } }),
+            },
+            ...errors(400, 415),
+          },
+        },
+      },
+      '/keys/{kid}/revoke': {
+        post: {
+          operationId: 'revokeKey',
+          summary: 'Emergency: the key leaves the JWKS at once and signs nothing more (like `keys revoke`)',
+          parameters: [{ name: 'kid', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'revoked', content: json({ type: 'object', properties: { revoked: { type: 'string' } } }) }, ...errors(404) },
+        },
+      },
+      '/keys/import': {
+        post: {
+          operationId: 'importKey',
+          summary: 'Adds an operator\'s private key as the next key of its alg (like `keys import`)',
+          requestBody: body({
+            type: 'object',
+            required: ['key'],
+            additionalProperties: false,
+            properties: { key: { description: 'PEM text (PKCS#8 or PKCS#1), or a private JWK', oneOf: [{ type: 'string' }, { type: 'object' }], writeOnly: true } },
+          }),
+          responses: {
+            201: {
+              description: 'imported',
+              content: json({ type: 'object', properties: { imported: { type: 'object', properties: { kid: { type: 'string' }, alg: { type: 'string' }, status: { type: 'string' } } } } }),
+            },
+            ...errors(400, 409, 415),
+          },
+        },
+      },
+      '/tokens/revoke': {
+        post: {
+          operationId: 'revokeTokens',
+          summary: 'Logs a user out everywhere (like `tokens revoke --email`)',
+          requestBody: body({ $ref: '#/components/schemas/Email' }),
+          responses: {
+            200: { description: 'how many sessions and refresh families ended', content: json({ type: 'object', properties: { revoked: { type: 'integer' } } }) },
+            ...errors(400, 404, 415),
+          },
+        },
+      },
+      '/openapi.json': {
+        get: { operationId: 'openApi', summary: 'This document (no token needed)', security: [], responses: { 200: { description: 'OpenAPI 3.1' } } },
+      },
+    },
+  };
+}

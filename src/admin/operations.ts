@@ -1,0 +1,193 @@
+/**
+ * The admin API's operations, without HTTP: a JSON body in, a JSON result out. Each one reads its
+ * fields and calls the very domain function the matching CLI command calls (clients/registry.ts,
+ * accounts/users.ts, keys/key-manager.ts, revocation/logout.ts), with the admin API as the audit
+ * actor; the domain's refusals become `AdminError`s with a status and a stable code
+ * (`invalid_request` 400, `not_found` 404, `conflict` 409).
+ */
+import { createUser, disableUser, UserError } from '../accounts/users.js';
+import type { Actor } from '../audit/audit-log.js';
+import { ClientRegistrationError, createClient, deleteClient, describeClient } from '../clients/registry.js';
+import type { Core } from '../deps.js';
+import { describeKey } from '../keys/describe.js';
+import { KeyImportError, parseImportedKey } from '../keys/import.js';
+import { KeyLifecycleError } from '../keys/lifecycle.js';
+import { logOutEverywhere } from '../revocation/logout.js';
+import { SIGNING_ALGS, type SigningAlg } from '../storage/stores.js';
+
+export type AdminErrorCode = 'invalid_request' | 'not_found' | 'conflict';
+
+export class AdminError extends Error {
+  override readonly name = 'AdminError';
+  constructor(
+    readonly status: 400 | 404 | 409,
+    readonly code: AdminErrorCode,
+    readonly description: string,
+  ) {
+    super(description);
+  }
+}
+
+export type AdminDeps = Pick<Core, 'stores' | 'clock' | 'logout' | 'keyManager' | 'peopleHooks' | 'audit'>;
+export type JsonBody = Readonly<Record<string, unknown>>;
+
+export interface AdminResult {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+const ok = (body: unknown, status = 200): AdminResult => ({ status, body });
+const invalid = (description: string) => new AdminError(400, 'invalid_request', description);
+
+function optionalString(body: JsonBody, name: string): string | undefined {
+  const value = body[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw invalid(`${name} must be a string`);
+  return value;
+}
+
+function requiredString(body: JsonBody, name: string): string {
+  const value = optionalString(body, name);
+  if (value === undefined || value === '') throw invalid(`${name} is required`);
+  return value;
+}
+
+function optionalStrings(body: JsonBody, name: string): string[] | undefined {
+  const value = body[name];
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw invalid(`${name} must be an array of strings`);
+  return value as string[];
+}
+
+function optionalBoolean(body: JsonBody, name: string): boolean {
+  const value = body[name];
+  if (value === undefined || value === null) return false;
+  if (typeof value !== 'boolean') throw invalid(`${name} must be true or false`);
+  return value;
+}
+
+function onlyFields(body: JsonBody, allowed: readonly string[]): void {
+  const unknown = Object.keys(body).filter((name) => !allowed.includes(name));
+  if (unknown.length > 0) throw invalid(`unknown field ${JSON.stringify(unknown[0])}; allowed: ${allowed.join(', ')}`);
+}
+
+const CLIENT_FIELDS = [
+  'name', 'grant_types', 'redirect_uris', 'post_logout_redirect_uris', 'scope', 'resources', 'auth_method',
+  'jwks', 'jwks_uri', 'alg', 'skip_consent', 'require_dpop', 'require_dpop_nonce',
+];
+
+export async function listClients(deps: AdminDeps): Promise<AdminResult> {
+  return ok((await deps.stores.clients.list()).map(describeClient));
+}
+
+/** Like `clients create`; the secret (secret methods only) is in this one answer and nowhere else. */
+export async function createClientOperation(deps: AdminDeps, body: JsonBody, actor: Actor): Promise<AdminResult> {
+  onlyFields(body, CLIENT_FIELDS);
+  try {
+    const { client, secret } = await createClient(
+      { clients: deps.stores.clients, clock: deps.clock, audit: deps.audit },
+      {
+        name: requiredString(body, 'name'),
+        grantTypes: optionalStrings(body, 'grant_types'),
+        redirectUris: optionalStrings(body, 'redirect_uris'),
+        postLogoutRedirectUris: optionalStrings(body, 'post_logout_redirect_uris'),
+        scope: optionalString(body, 'scope'),
+        resources: optionalStrings(body, 'resources'),
+        authMethod: optionalString(body, 'auth_method'),
+        jwks: body.jwks ?? undefined,
+        jwksUri: optionalString(body, 'jwks_uri'),
+        alg: optionalString(body, 'alg'),
+        skipConsent: optionalBoolean(body, 'skip_consent'),
+        requireDpop: optionalBoolean(body, 'require_dpop'),
+        requireDpopNonce: optionalBoolean(body, 'require_dpop_nonce'),
+      },
+      actor,
+    );
+    return ok(secret === undefined ? { client_id: client.clientId } : { client_id: client.clientId, client_secret: secret }, 201);
+  } catch (error) {
+    if (error instanceof ClientRegistrationError) throw invalid(error.message);
+    throw error;
+  }
+}
+
+export async function deleteClientOperation(deps: AdminDeps, clientId: string, actor: Actor): Promise<AdminResult> {
+  if (!(await deleteClient({ clients: deps.stores.clients, logout: deps.logout, audit: deps.audit }, clientId, actor))) {
+    throw new AdminError(404, 'not_found', `no client with client_id ${clientId}`);
+  }
+  return ok({ deleted: clientId });
+}
+
+function userError(error: unknown): never {
+  if (error instanceof UserError) {
+    if (error.kind === 'exists') throw new AdminError(409, 'conflict', error.message);
+    if (error.kind === 'unknown') throw new AdminError(404, 'not_found', error.message);
+    throw invalid(error.message);
+  }
+  throw error;
+}
+
+/** Like `users create`; the password comes in the JSON body (over TLS), never in a URL. */
+export async function createUserOperation(deps: AdminDeps, body: JsonBody, actor: Actor): Promise<AdminResult> {
+  onlyFields(body, ['email', 'name', 'password']);
+  const input = { email: requiredString(body, 'email'), name: optionalString(body, 'name'), password: requiredString(body, 'password') };
+  const user = await createUser({ users: deps.stores.users, clock: deps.clock, audit: deps.audit }, input, actor).catch(userError);
+  return ok({ id: user.id, email: user.email }, 201);
+}
+
+export async function disableUserOperation(deps: AdminDeps, body: JsonBody, actor: Actor): Promise<AdminResult> {
+  onlyFields(body, ['email']);
+  const email = requiredString(body, 'email');
+  await disableUser(
+    { users: deps.stores.users, sessions: deps.stores.sessions, clock: deps.clock, hooks: deps.peopleHooks, audit: deps.audit },
+    email,
+    actor,
+  ).catch(userError);
+  return ok({ disabled: email });
+}
+
+export async function listKeys(deps: AdminDeps): Promise<AdminResult> {
+  return ok((await deps.keyManager.list()).keys.map(describeKey));
+}
+
+export async function rotateKeysOperation(deps: AdminDeps, body: JsonBody, actor: Actor): Promise<AdminResult> {
+  onlyFields(body, ['alg']);
+  const alg = optionalString(body, 'alg');
+  if (alg !== undefined && !(SIGNING_ALGS as readonly string[]).includes(alg)) throw invalid(`alg must be one of ${SIGNING_ALGS.join(', ')}`);
+  const active = await deps.keyManager.rotate(alg === undefined ? SIGNING_ALGS : [alg as SigningAlg], actor);
+  return ok({ active: active.map((key) => ({ kid: key.kid, alg: key.alg })) });
+}
+
+export async function revokeKeyOperation(deps: AdminDeps, kid: string, actor: Actor): Promise<AdminResult> {
+  try {
+    await deps.keyManager.revoke(kid, actor);
+  } catch (error) {
+    if (error instanceof KeyLifecycleError) throw new AdminError(404, 'not_found', error.message);
+    throw error;
+  }
+  return ok({ revoked: kid });
+}
+
+/** Like `keys import`: `key` is the PEM text, or a private JWK (as an object or its JSON text). */
+export async function importKeyOperation(deps: AdminDeps, body: JsonBody, actor: Actor): Promise<AdminResult> {
+  onlyFields(body, ['key']);
+  const key = body.key;
+  const text = typeof key === 'string' ? key : typeof key === 'object' && key !== null && !Array.isArray(key) ? JSON.stringify(key) : undefined;
+  if (text === undefined) throw invalid('key is required: PEM text or a private JWK');
+  try {
+    const imported = await deps.keyManager.import(parseImportedKey(text), actor);
+    return ok({ imported: { kid: imported.kid, alg: imported.alg, status: imported.status } }, 201);
+  } catch (error) {
+    if (error instanceof KeyImportError) throw invalid(error.message);
+    if (error instanceof KeyLifecycleError) throw new AdminError(409, 'conflict', error.message);
+    throw error;
+  }
+}
+
+/** Like `tokens revoke --email`: logs the person out everywhere. */
+export async function revokeTokensOperation(deps: AdminDeps, body: JsonBody, actor: Actor): Promise<AdminResult> {
+  onlyFields(body, ['email']);
+  const email = requiredString(body, 'email');
+  const revoked = await logOutEverywhere({ users: deps.stores.users, logout: deps.logout, audit: deps.audit }, email, actor);
+  if (revoked === undefined) throw new AdminError(404, 'not_found', `no user with the email ${email}`);
+  return ok({ revoked });
+}

@@ -1,0 +1,95 @@
+/**
+ * Audit events: one structured log line per security event, so that the people on call can answer
+ * "who did what, from where" with a log query. The domain functions (client registration, users,
+ * keys, refresh tokens, logout, grants, login) call `AuditLog.record`; the server builds one on its
+ * pino logger, the CLI one on its own file (cli/audit-destination.ts).
+ *
+ * Every line carries `audit: true`, `event` (the names below), `actor` (who acted: the CLI, the
+ * admin API, a person at the login page, a client at the token endpoint, or Inkan itself) with
+ * `actor_id` when known, `reqId` and `client_address` when the event came over HTTP, and the
+ * event's own fields. What it never carries: a secret, password, token or key material (a token is
+ * named by its `jti`, a refresh family by its id), nor an email in clear: `email_sha256` is the
+ * first 16 hex digits of SHA-256 of the lower-cased, trimmed address — enough to correlate lines
+ * and to check a known address, not to read one.
+ */
+import crypto from 'node:crypto';
+import type { Logger } from 'pino';
+import { normalizeEmail } from '../accounts/email.js';
+
+export type ActorType = 'cli' | 'admin-api' | 'user' | 'client' | 'system';
+
+/** Who acted, and from where when it came over HTTP. */
+export interface Actor {
+  readonly type: ActorType;
+  /** The client_id (client, admin-api) or the user's sub (user), when known. */
+  readonly id?: string | undefined;
+  readonly requestId?: string | undefined;
+  readonly address?: string | undefined;
+}
+
+export const CLI_ACTOR: Actor = Object.freeze({ type: 'cli' });
+export const SYSTEM_ACTOR: Actor = Object.freeze({ type: 'system' });
+
+/** Where an HTTP request came from, for events raised deep inside a request. */
+export interface RequestOrigin {
+  readonly requestId?: string | undefined;
+  readonly address?: string | undefined;
+}
+
+export type AuditEvent =
+  | { readonly event: 'login.succeeded'; readonly sub: string; readonly email_sha256: string; readonly client_id: string }
+  | { readonly event: 'login.failed'; readonly email_sha256: string; readonly client_id: string }
+  | { readonly event: 'login.throttled'; readonly email_sha256: string; readonly client_id: string; readonly retry_after_seconds: number }
+  | { readonly event: 'token.issued'; readonly grant_type: string; readonly client_id: string; readonly sub: string; readonly alg: string; readonly jti: string }
+  | { readonly event: 'refresh.reuse_detected'; readonly family_id: string; readonly client_id: string; readonly sub: string }
+  | {
+      readonly event: 'refresh.family_revoked';
+      readonly family_id: string;
+      readonly client_id: string;
+      readonly sub: string;
+      readonly reason: 'reuse_detected' | 'revocation_endpoint';
+    }
+  | { readonly event: 'key.rotated'; readonly alg: string; readonly kid: string; readonly previous_kid: string | null }
+  | { readonly event: 'key.revoked'; readonly alg: string; readonly kid: string }
+  | { readonly event: 'key.imported'; readonly alg: string; readonly kid: string }
+  | { readonly event: 'client.created'; readonly client_id: string; readonly name: string; readonly auth_method: string; readonly grant_types: readonly string[] }
+  | { readonly event: 'client.deleted'; readonly client_id: string; readonly refresh_families_ended: number }
+  | { readonly event: 'user.created'; readonly sub: string; readonly email_sha256: string }
+  | { readonly event: 'user.disabled'; readonly sub: string; readonly email_sha256: string }
+  | { readonly event: 'tokens.revoked'; readonly sub: string; readonly email_sha256: string; readonly sessions_and_families_ended: number };
+
+export type AuditEventName = AuditEvent['event'];
+
+export interface AuditLog {
+  record(event: AuditEvent, actor: Actor): void;
+}
+
+/** Correlates lines about one address without writing it: 16 hex digits of SHA-256. */
+export function emailDigest(email: string): string {
+  return crypto.createHash('sha256').update(normalizeEmail(email), 'utf8').digest('hex').slice(0, 16);
+}
+
+/**
+ * Audit lines on a pino logger, at `info` even when LOG_LEVEL is higher (an operator quieting the
+ * request log must not lose the audit trail); only LOG_LEVEL=silent silences them.
+ */
+export function pinoAuditLog(log: Logger): AuditLog {
+  const audit = log.child({ audit: true }, { level: log.level === 'silent' ? 'silent' : 'info' });
+  return {
+    record(event, actor) {
+      audit.info(
+        {
+          ...event,
+          actor: actor.type,
+          ...(actor.id === undefined ? {} : { actor_id: actor.id }),
+          ...(actor.requestId === undefined ? {} : { reqId: actor.requestId }),
+          ...(actor.address === undefined ? {} : { client_address: actor.address }),
+        },
+        `audit ${event.event}`,
+      );
+    },
+  };
+}
+
+/** For callers that audit nothing (unit tests of the domain, `openCore` without a logger). */
+export const NO_AUDIT: AuditLog = Object.freeze({ record: () => undefined });

@@ -1,0 +1,113 @@
+/**
+ * The admin API under /admin/v1 (mounted only when ADMIN_API=on): what the CLI does, over HTTP,
+ * for operators' own tooling. The operations are admin/operations.ts (the same domain calls as the
+ * CLI); the document is admin/openapi.ts.
+ *
+ * Access (RFC 6750, via http/bearer.ts): an Inkan access token with the issuer as audience, not
+ * expired or revoked, carrying the scope `admin`, issued by the client_credentials grant (its `sub`
+ * is its `client_id`: a person's token never administers, whatever its scope). No token: 401 with
+ * a bare challenge; a bad one: 401 invalid_token; the wrong kind or scope: 403 insufficient_scope.
+ * Bodies are JSON (415 otherwise, 64 KiB at most); answers and errors are JSON, never cached.
+ */
+import type { Router } from '@koa/router';
+import type { Context } from 'koa';
+import getRawBody from 'raw-body';
+import type { Actor } from '../../audit/audit-log.js';
+import {
+  AdminError,
+  createClientOperation,
+  createUserOperation,
+  deleteClientOperation,
+  disableUserOperation,
+  importKeyOperation,
+  listClients,
+  listKeys,
+  revokeKeyOperation,
+  revokeTokensOperation,
+  rotateKeysOperation,
+  type AdminDeps,
+  type AdminResult,
+  type JsonBody,
+} from '../../admin/operations.js';
+import { ADMIN_PREFIX, ADMIN_SCOPE, adminOpenApiDocument } from '../../admin/openapi.js';
+import { OAuthError } from '../../oauth/errors.js';
+import type { IssuedAccessTokenVerifier } from '../../tokens/issued-access-token.js';
+import { bearerError, bearerFromHeader, verifiedBearer } from '../bearer.js';
+
+export const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
+
+export interface AdminEndpointDeps extends AdminDeps {
+  readonly verifyAccessToken: IssuedAccessTokenVerifier;
+  readonly issuer: string;
+}
+
+async function adminActor(ctx: Context, deps: AdminEndpointDeps): Promise<Actor> {
+  const claims = await verifiedBearer(deps, bearerFromHeader(ctx), ADMIN_SCOPE);
+  if (claims.sub !== claims.client_id) {
+    throw bearerError('insufficient_scope', 'the admin API needs a client_credentials access token', { scope: ADMIN_SCOPE });
+  }
+  return { type: 'admin-api', id: claims.client_id, requestId: ctx.state.requestId as string | undefined, address: ctx.ip };
+}
+
+/** The JSON object of the request body; an empty body is `{}` when `optional`. */
+async function jsonBody(ctx: Context, optional = false): Promise<JsonBody> {
+  const length = ctx.request.length;
+  if (optional && (length === 0 || (length === undefined && ctx.get('transfer-encoding') === ''))) return {};
+  if (!ctx.request.is('application/json')) {
+    throw new OAuthError('invalid_request', 'the request body must be application/json', { status: 415 });
+  }
+  let text: string;
+  try {
+    text = await getRawBody(ctx.req, { limit: ADMIN_BODY_LIMIT_BYTES, length, encoding: 'utf8' });
+  } catch (error) {
+    if ((error as { type?: string }).type === 'entity.too.large') {
+      throw new OAuthError('invalid_request', `the request body is larger than ${ADMIN_BODY_LIMIT_BYTES} bytes`, { status: 413, cause: error });
+    }
+    throw new OAuthError('invalid_request', 'the request body could not be read', { cause: error });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new OAuthError('invalid_request', 'the request body is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new OAuthError('invalid_request', 'the request body must be a JSON object');
+  return parsed as JsonBody;
+}
+
+function send(ctx: Context, result: AdminResult): void {
+  ctx.set('Cache-Control', 'no-store');
+  ctx.status = result.status;
+  ctx.body = result.body;
+}
+
+export function mountAdmin(router: Router, deps: AdminEndpointDeps): void {
+  const document = JSON.stringify(adminOpenApiDocument(deps.issuer));
+  /** Authenticates, runs the operation, and renders its refusals as JSON errors. */
+  const handle = (operation: (ctx: Context, actor: Actor) => Promise<AdminResult>) => async (ctx: Context) => {
+    const actor = await adminActor(ctx, deps);
+    try {
+      send(ctx, await operation(ctx, actor));
+    } catch (error) {
+      if (!(error instanceof AdminError)) throw error;
+      send(ctx, { status: error.status, body: { error: error.code, error_description: error.description } });
+    }
+  };
+  const param = (ctx: Context, name: string) => String((ctx.params as Record<string, string | undefined>)[name] ?? '');
+
+  router.get(`${ADMIN_PREFIX}/openapi.json`, (ctx) => {
+    ctx.set('Cache-Control', 'no-cache');
+    ctx.type = 'application/json';
+    ctx.body = document;
+  });
+  router.get(`${ADMIN_PREFIX}/clients`, handle(() => listClients(deps)));
+  router.post(`${ADMIN_PREFIX}/clients`, handle(async (ctx, actor) => createClientOperation(deps, await jsonBody(ctx), actor)));
+  router.delete(`${ADMIN_PREFIX}/clients/:clientId`, handle((ctx, actor) => deleteClientOperation(deps, param(ctx, 'clientId'), actor)));
+  router.post(`${ADMIN_PREFIX}/users`, handle(async (ctx, actor) => createUserOperation(deps, await jsonBody(ctx), actor)));
+  router.post(`${ADMIN_PREFIX}/users/disable`, handle(async (ctx, actor) => disableUserOperation(deps, await jsonBody(ctx), actor)));
+  router.get(`${ADMIN_PREFIX}/keys`, handle(() => listKeys(deps)));
+  router.post(`${ADMIN_PREFIX}/keys/rotate`, handle(async (ctx, actor) => rotateKeysOperation(deps, await jsonBody(ctx, true), actor)));
+  router.post(`${ADMIN_PREFIX}/keys/import`, handle(async (ctx, actor) => importKeyOperation(deps, await jsonBody(ctx), actor)));
+  router.post(`${ADMIN_PREFIX}/keys/:kid/revoke`, handle((ctx, actor) => revokeKeyOperation(deps, param(ctx, 'kid'), actor)));
+  router.post(`${ADMIN_PREFIX}/tokens/revoke`, handle(async (ctx, actor) => revokeTokensOperation(deps, await jsonBody(ctx), actor)));
+}

@@ -1,0 +1,255 @@
+/**
+ * Prometheus metrics (prom-client) for the people who run Inkan: what the endpoints answer and how
+ * fast, what is issued and revoked, how logins go, how old the signing keys are, how the revocation
+ * feed keeps up, and the process itself (prom-client's default process and event-loop metrics).
+ *
+ * One `Metrics` per server, on its own registry (never prom-client's global one), created in
+ * deps.ts and handed to whatever counts: the domain sees only the narrow methods below, never
+ * prom-client. The request path costs a few map lookups and two increments: the labelled children
+ * of the HTTP metrics are cached per (route template, method, status class).
+ *
+ * Cardinality is bounded by construction: routes are the router's templates (`/status-lists/:listId`,
+ * never a raw URL; `unmatched` otherwise), status by class, client ids by what operators register.
+ * The gauges of keys and of the feed are computed when Prometheus scrapes.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Clock } from '../clock.js';
+import type { KeySet } from '../storage/stores.js';
+
+export type LoginOutcome = 'success' | 'failure' | 'throttled';
+/** Revocation records by target, and refresh families ended one by one (RFC 7009, reuse). */
+export type RevocationKind = 'jti' | 'subject' | 'session' | 'client' | 'refresh_family';
+
+const LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const FEED_LAG_BUCKETS_SECONDS = [0.5, 1, 2, 3, 5, 10, 30, 60];
+const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
+
+/**
+ * prom-client's default metrics describe the process, and their collectors (an event-loop delay
+ * monitor, a GC observer) run until the process ends: one set per process, shared by every
+ * `Metrics` in it (the tests run many servers in one process), appended to each exposition.
+ */
+let sharedProcessRegistry: Registry | undefined;
+function processRegistry(): Registry {
+  if (sharedProcessRegistry === undefined) {
+    sharedProcessRegistry = new Registry();
+    collectDefaultMetrics({ register: sharedProcessRegistry });
+  }
+  return sharedProcessRegistry;
+}
+
+interface HttpChildren {
+  readonly requests: { inc(): void };
+  readonly duration: { observe(value: number): void };
+}
+
+export interface KeyWatch {
+  /** The stored keys (the key manager's snapshot), read at scrape time. */
+  readonly keys: () => Promise<KeySet>;
+  readonly rotationIntervalSeconds: number;
+}
+
+export interface MetricsOptions {
+  readonly clock: Clock;
+  /** prom-client's process and event-loop metrics (default true). */
+  readonly defaultMetrics?: boolean;
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly clock: Clock;
+  private readonly httpRequests: Counter<'route' | 'method' | 'status_class'>;
+  private readonly httpDuration: Histogram<'route' | 'method' | 'status_class'>;
+  private readonly httpChildren = new Map<string, Map<string, (HttpChildren | undefined)[]>>();
+  private readonly tokens: Counter<'grant_type' | 'alg' | 'client_id'>;
+  private readonly rotations: Counter<'outcome'>;
+  private readonly reuse: Counter;
+  private readonly revocations: Counter<'kind'>;
+  private readonly logins: Counter<'outcome'>;
+  private readonly feedLag: Histogram;
+  private readonly feedLastLag: Gauge;
+  private readonly includeProcessMetrics: boolean;
+  private keyWatch: KeyWatch | undefined;
+  private feedSubscribers: (() => number) | undefined;
+  /** Both key gauges of one scrape share one read of the keys. */
+  private keyRead: { readonly atMs: number; readonly keys: Promise<KeySet> } | undefined;
+
+  constructor(options: MetricsOptions) {
+    this.clock = options.clock;
+    if (options.defaultMetrics !== false) processRegistry();
+    const registers = [this.registry];
+    this.httpRequests = new Counter({
+      name: 'inkan_http_requests_total',
+      help: 'HTTP requests answered, by route template, method and status class',
+      labelNames: ['route', 'method', 'status_class'],
+      registers,
+    });
+    this.httpDuration = new Histogram({
+      name: 'inkan_http_request_duration_seconds',
+      help: 'Time to answer an HTTP request, by route template, method and status class',
+      labelNames: ['route', 'method', 'status_class'],
+      buckets: LATENCY_BUCKETS_SECONDS,
+      registers,
+    });
+    this.tokens = new Counter({
+      name: 'inkan_tokens_issued_total',
+      help: 'Access tokens issued, by grant type, signing algorithm and client',
+      labelNames: ['grant_type', 'alg', 'client_id'],
+      registers,
+    });
+    this.rotations = new Counter({
+      name: 'inkan_refresh_rotations_total',
+      help: 'Refresh tokens rotated (outcome "rotated"), or answered again with the same successor inside the grace window ("retried")',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.reuse = new Counter({
+      name: 'inkan_refresh_reuse_detected_total',
+      help: 'Used refresh tokens presented again outside the grace window (the family is revoked)',
+      registers,
+    });
+    this.revocations = new Counter({
+      name: 'inkan_revocations_total',
+      help: 'Revocations written by this process, by kind: jti, subject, session, client (revocation records) and refresh_family',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.logins = new Counter({
+      name: 'inkan_logins_total',
+      help: 'Sign-in attempts at the login page, by outcome: success, failure, throttled',
+      labelNames: ['outcome'],
+      registers,
+    });
+    for (const outcome of ['success', 'failure', 'throttled']) this.logins.labels(outcome).inc(0);
+    this.reuse.inc(0);
+    const self = this;
+    new Gauge({
+      name: 'inkan_signing_key_age_seconds',
+      help: 'Seconds since the active signing key of each alg became active',
+      labelNames: ['alg'],
+      registers,
+      async collect() {
+        await self.collectKeys(this, 'age');
+      },
+    });
+    new Gauge({
+      name: 'inkan_signing_key_next_rotation_seconds',
+      help: 'Seconds until the scheduled rotation of each alg\'s active key (0 when due)',
+      labelNames: ['alg'],
+      registers,
+      async collect() {
+        await self.collectKeys(this, 'next');
+      },
+    });
+    new Gauge({
+      name: 'inkan_revocation_feed_subscribers',
+      help: 'Open revocation feed (SSE) streams on this process',
+      registers,
+      collect() {
+        this.set(self.feedSubscribers?.() ?? 0);
+      },
+    });
+    this.feedLag = new Histogram({
+      name: 'inkan_revocation_feed_delivery_lag_seconds',
+      help: 'Seconds from a revocation record\'s creation to its delivery to a live feed subscriber',
+      buckets: FEED_LAG_BUCKETS_SECONDS,
+      registers,
+    });
+    this.feedLastLag = new Gauge({
+      name: 'inkan_revocation_feed_event_lag_seconds',
+      help: 'now - created_at of the newest revocation record delivered to a live feed subscriber, at its delivery',
+      registers,
+    });
+    this.includeProcessMetrics = options.defaultMetrics !== false;
+  }
+
+  /** The key gauges read `watch` at every scrape. */
+  watchKeys(watch: KeyWatch): void {
+    this.keyWatch = watch;
+  }
+
+  /** The subscriber gauge reads `count` at every scrape. */
+  watchFeed(count: () => number): void {
+    this.feedSubscribers = count;
+  }
+
+  /** One answered request; `route` is the router's template (undefined: no route matched). */
+  httpRequest(route: string | undefined, method: string, status: number, seconds: number): void {
+    const children = this.children(route ?? 'unmatched', method, status);
+    children.requests.inc();
+    children.duration.observe(seconds);
+  }
+
+  tokenIssued(grantType: string, alg: string, clientId: string): void {
+    this.tokens.labels(grantType, alg, clientId).inc();
+  }
+
+  refreshRotated(retried: boolean): void {
+    this.rotations.labels(retried ? 'retried' : 'rotated').inc();
+  }
+
+  refreshReuseDetected(): void {
+    this.reuse.inc();
+  }
+
+  revoked(kind: RevocationKind): void {
+    this.revocations.labels(kind).inc();
+  }
+
+  login(outcome: LoginOutcome): void {
+    this.logins.labels(outcome).inc();
+  }
+
+  /** A record (created at `createdAtSeconds`) reached a live subscriber at `nowMs`. */
+  feedDelivered(createdAtSeconds: number, nowMs: number): void {
+    const lagSeconds = Math.max(0, nowMs / 1000 - createdAtSeconds);
+    this.feedLag.observe(lagSeconds);
+    this.feedLastLag.set(lagSeconds);
+  }
+
+  /** The exposition text and its content type. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    const own = await this.registry.metrics();
+    return { contentType: this.registry.contentType, body: this.includeProcessMetrics ? `${own}\n${await processRegistry().metrics()}` : own };
+  }
+
+  private children(route: string, method: string, status: number): HttpChildren {
+    let byMethod = this.httpChildren.get(route);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      this.httpChildren.set(route, byMethod);
+    }
+    let byClass = byMethod.get(method);
+    if (byClass === undefined) {
+      byClass = [];
+      byMethod.set(method, byClass);
+    }
+    const index = Math.min(Math.max(Math.floor(status / 100), 1), 5) - 1;
+    let children = byClass[index];
+    if (children === undefined) {
+      const statusClass = STATUS_CLASSES[index]!;
+      children = { requests: this.httpRequests.labels(route, method, statusClass), duration: this.httpDuration.labels(route, method, statusClass) };
+      byClass[index] = children;
+    }
+    return children;
+  }
+
+  private async collectKeys(gauge: Gauge<'alg'>, what: 'age' | 'next'): Promise<void> {
+    gauge.reset();
+    const watch = this.keyWatch;
+    if (watch === undefined) return;
+    if (this.keyRead === undefined || Date.now() - this.keyRead.atMs > 1000) this.keyRead = { atMs: Date.now(), keys: watch.keys() };
+    let set: KeySet;
+    try {
+      set = await this.keyRead.keys;
+    } catch {
+      return; // the database is down: /readyz says so; the gauges are left out of this scrape
+    }
+    const now = this.clock.nowSeconds();
+    for (const key of set.keys) {
+      if (key.status !== 'active') continue;
+      const activatedAt = key.activatedAt ?? key.createdAt;
+      gauge.labels(key.alg).set(what === 'age' ? now - activatedAt : Math.max(0, activatedAt + watch.rotationIntervalSeconds - now));
+    }
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The jwks_uri cache of private_key_jwt clients (clients/client-keys.ts), driven with a fake fetch
+ * and clock: max-age, the bounded refetch on an unknown kid, the last good set kept on failure, the
+ * timeout, and a set holding private key material refused.
+ */
+import { describe, expect, it } from 'vitest';
+import { clientKeySource, JwksFetchError, UNKNOWN_KID_COOLDOWN_SECONDS } from '../../src/clients/client-keys.js';
+import type { ClientRecord } from '../../src/storage/stores.js';
+
+const client = { clientId: 'c', jwks: null, jwksUri: 'https://keys.example.com/jwks.json' } as unknown as ClientRecord;
+const keyA = { kty: 'OKP', crv: 'Ed25519', x: 'a', kid: 'a' };
+const keyB = { kty: 'OKP', crv: 'Ed25519', x: 'b', kid: 'b' };
+
+function setUp(answers: Array<(init: RequestInit) => Response | Promise<Response>>) {
+  let now = 1_000_000;
+  let calls = 0;
+  const fetchStub = (async (_url: string, init: RequestInit) => {
+    const answer = answers[Math.min(calls, answers.length - 1)]!;
+    calls += 1;
+    return answer(init);
+  }) as unknown as typeof fetch;
+  const source = clientKeySource({ clock: { nowSeconds: () => now }, fetch: fetchStub, fetchTimeoutMs: 150 });
+  return { source, advance: (seconds: number) => (now += seconds), calls: () => calls };
+}
+
+const jwks = (keys: unknown[], maxAge?: number) => () =>
+  new Response(JSON.stringify({ keys }), { headers: maxAge === undefined ? {} : { 'cache-control': `max-age=${maxAge}` } });
+
+describe('the jwks_uri cache', () => {
+  it('keeps a set for its max-age, then refetches', async () => {
+    const { source, advance, calls } = setUp([jwks([keyA], 60), jwks([keyB], 60)]);
+    expect(await source.keys(client)).toEqual([keyA]);
+    advance(59);
+    expect(await source.keys(client)).toEqual([keyA]);
+    expect(calls()).toBe(1);
+    advance(2);
+    expect(await source.keys(client)).toEqual([keyB]);
+    expect(calls()).toBe(2);
+  });
+
+  it('refetches on an unknown kid at most once per cooldown', async () => {
+    const { source, advance, calls } = setUp([jwks([keyA], 3600), jwks([keyB], 3600)]);
+    await source.keys(client);
+    expect(await source.keys(client, { refresh: true })).toEqual([keyB]);
+    expect(await source.keys(client, { refresh: true })).toEqual([keyB]);
+    expect(calls()).toBe(2);
+    advance(UNKNOWN_KID_COOLDOWN_SECONDS);
+    await source.keys(client, { refresh: true });
+    expect(calls()).toBe(3);
+  });
+
+  it('keeps the last good set when a refetch fails, and fails without one', async () => {
+    const { source, advance } = setUp([jwks([keyA], 30), () => new Response('down', { status: 503 })]);
+    await source.keys(client);
+    advance(31);
+    expect(await source.keys(client)).toEqual([keyA]);
+    const broken = setUp([() => new Response('down', { status: 503 })]);
+    await expect(broken.source.keys(client)).rejects.toBeInstanceOf(JwksFetchError);
+  });
+
+  it('gives up after its timeout (150 ms here)', async () => {
+    const hanging = (init: RequestInit) =>
+      new Promise<Response>((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason as Error)));
+    const { source } = setUp([hanging]);
+    const started = Date.now();
+    await expect(source.keys(client)).rejects.toThrow(/could not be fetched/);
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it('refuses a set holding private key material', async () => {
+    const { source } = setUp([jwks([{ ...keyA, d: 'secret' }])]);
+    await expect(source.keys(client)).rejects.toThrow(/private key material/);
+  });
+});

@@ -1,0 +1,232 @@
+/**
+ * private_key_jwt (RFC 7523 §2.2, OIDC Core §9) at the token, revocation and introspection
+ * endpoints: openid-client's `PrivateKeyJwt` gets tokens with keys registered by file and by
+ * jwks_uri, and every bad assertion is refused with 401 invalid_client.
+ */
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as oidc from 'openid-client';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { startInkan, type TestServer } from '../helpers/inkan.js';
+import { registerClient, type RegisteredClient } from '../helpers/clients.js';
+import {
+  ASSERTION_TYPE,
+  assertion,
+  assertionClaims,
+  hs256Jwt,
+  jwksServer,
+  keyPair,
+  postForm,
+  registerKeyClient,
+  unsignedJwt,
+  type JwksServer,
+  type KeyPair,
+} from './fixtures.js';
+
+let server: TestServer;
+let rsa: KeyPair;
+let rsaClient: RegisteredClient;
+
+beforeAll(async () => {
+  server = await startInkan();
+  rsa = await keyPair('RS256');
+  rsaClient = await registerKeyClient(server, [rsa]);
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+const tokenUrl = () => `${server.issuer}/token`;
+
+function configFor(clientId: string, key: KeyPair) {
+  return oidc.discovery(new URL(server.issuer), clientId, undefined, oidc.PrivateKeyJwt({ key: key.privateKey, kid: key.kid }), {
+    execute: [oidc.allowInsecureRequests],
+  });
+}
+
+/** A client_credentials request authenticated by `clientAssertion`. */
+function withAssertion(clientAssertion: string, extra: Record<string, string> = {}) {
+  return postForm(tokenUrl(), { grant_type: 'client_credentials', client_assertion_type: ASSERTION_TYPE, client_assertion: clientAssertion, ...extra });
+}
+
+function expectInvalidClient(answer: { status: number; body: Record<string, unknown> }, description?: RegExp) {
+  expect(answer.status).toBe(401);
+  expect(answer.body.error).toBe('invalid_client');
+  if (description !== undefined) expect(answer.body.error_description).toMatch(description);
+}
+
+describe('openid-client with PrivateKeyJwt', () => {
+  it.each(['RS256', 'PS256', 'ES256', 'EdDSA'] as const)('gets a client_credentials token with a %s key from --jwks-file', async (alg) => {
+    const key = await keyPair(alg);
+    const client = await registerKeyClient(server, [key], ['--alg', 'EdDSA']);
+    const config = await configFor(client.client_id, key);
+    const response = await oidc.clientCredentialsGrant(config, { scope: 'read' });
+    const { payload } = await jwtVerify(response.access_token, createRemoteJWKSet(new URL(`${server.issuer}/jwks`)), {
+      issuer: server.issuer,
+      audience: server.issuer,
+      typ: 'at+jwt',
+    });
+    expect(payload).toMatchObject({ sub: client.client_id, client_id: client.client_id, scope: 'read' });
+  });
+
+  it('revokes and introspects with the same client authentication', async () => {
+    const config = await configFor(rsaClient.client_id, rsa);
+    const { access_token: accessToken } = await oidc.clientCredentialsGrant(config, { scope: 'read' });
+    const active = await oidc.tokenIntrospection(config, accessToken);
+    expect(active).toMatchObject({ active: true, client_id: rsaClient.client_id, token_type: 'Bearer' });
+    await oidc.tokenRevocation(config, accessToken);
+    expect(await oidc.tokenIntrospection(config, accessToken)).toEqual({ active: false });
+  });
+
+  it('gets tokens with keys from a jwks_uri, refetched once when the client rotates its key', async () => {
+    const first = await keyPair('ES256');
+    const jwks: JwksServer = await jwksServer([first.publicJwk]);
+    try {
+      const client = await registerClient(server, ['--name', 'uri-client', '--auth-method', 'private_key_jwt', '--jwks-uri', jwks.url, '--scope', 'read']);
+      const listed = (await server.cli(['clients', 'list'])).json<Array<Record<string, unknown>>>();
+      expect(listed.find((entry) => entry.client_id === client.client_id)).toMatchObject({ jwks_uri: jwks.url, auth_method: 'private_key_jwt' });
+
+      await oidc.clientCredentialsGrant(await configFor(client.client_id, first));
+      await oidc.clientCredentialsGrant(await configFor(client.client_id, first));
+      expect(jwks.hits).toBe(1); // cached
+
+      // The client rotates: a kid the cached set lacks causes one refetch.
+      const second = await keyPair('ES256');
+      jwks.keys = [second.publicJwk];
+      await oidc.clientCredentialsGrant(await configFor(client.client_id, second));
+      expect(jwks.hits).toBe(2);
+
+      // A made-up kid right after: no refetch inside the cooldown, and the assertion fails.
+      const stranger = await keyPair('ES256');
+      const refused = await withAssertion(await assertion(stranger, client.client_id, server.issuer));
+      expectInvalidClient(refused, /no registered key/);
+      expect(jwks.hits).toBe(2);
+    } finally {
+      await jwks.close();
+    }
+  });
+});
+
+describe('the audience of an assertion', () => {
+  it('accepts the issuer, the token endpoint URL, or an array holding one of them', async () => {
+    for (const aud of [server.issuer, tokenUrl(), ['https://elsewhere.example', tokenUrl()]]) {
+      const answer = await withAssertion(await assertion(rsa, rsaClient.client_id, aud));
+      expect(answer.status).toBe(200);
+      expect(answer.body.token_type).toBe('Bearer');
+    }
+  });
+
+  it('accepts the introspection endpoint URL at introspection, but not at the token endpoint', async () => {
+    const { body } = await withAssertion(await assertion(rsa, rsaClient.client_id, server.issuer));
+    const introspected = await postForm(`${server.issuer}/introspect`, {
+      token: body.access_token as string,
+      client_assertion_type: ASSERTION_TYPE,
+      client_assertion: await assertion(rsa, rsaClient.client_id, `${server.issuer}/introspect`),
+    });
+    expect(introspected.status).toBe(200);
+    expect(introspected.body.active).toBe(true);
+    expectInvalidClient(await withAssertion(await assertion(rsa, rsaClient.client_id, `${server.issuer}/introspect`)), /aud/);
+  });
+});
+
+describe('bad assertions: 401 invalid_client', () => {
+  it('refuses a replayed assertion', async () => {
+    const once = await assertion(rsa, rsaClient.client_id, server.issuer);
+    expect((await withAssertion(once)).status).toBe(200);
+    const replayed = await withAssertion(once);
+    expectInvalidClient(replayed, /already used/);
+    expect(replayed.headers.get('www-authenticate')).toContain('Basic');
+  });
+
+  it('refuses a replay at another endpoint too (one jti store)', async () => {
+    const once = await assertion(rsa, rsaClient.client_id, server.issuer);
+    expect((await withAssertion(once)).status).toBe(200);
+    expectInvalidClient(await postForm(`${server.issuer}/revoke`, { token: 'x', client_assertion_type: ASSERTION_TYPE, client_assertion: once }));
+  });
+
+  it('refuses a wrong aud', async () => {
+    expectInvalidClient(await withAssertion(await assertion(rsa, rsaClient.client_id, 'https://other-idp.example')), /aud/);
+  });
+
+  it('refuses an expired assertion', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await assertion(rsa, rsaClient.client_id, server.issuer, { claims: { iat: now - 600, exp: now - 300 } });
+    expectInvalidClient(await withAssertion(expired), /expired/);
+  });
+
+  it('refuses an assertion living longer than 5 minutes, or without exp', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    expectInvalidClient(await withAssertion(await assertion(rsa, rsaClient.client_id, server.issuer, { claims: { exp: now + 3600 } })), /longer than 300/);
+    expectInvalidClient(await withAssertion(await assertion(rsa, rsaClient.client_id, server.issuer, { claims: { exp: undefined } })));
+  });
+
+  it('refuses an assertion issued in the future, and one without jti', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    expectInvalidClient(await withAssertion(await assertion(rsa, rsaClient.client_id, server.issuer, { claims: { iat: now + 600, exp: now + 660 } })));
+    expectInvalidClient(await withAssertion(await assertion(rsa, rsaClient.client_id, server.issuer, { claims: { jti: undefined } })));
+  });
+
+  it('refuses an HS256 assertion for a private_key_jwt client (MAC keyed with its public key)', async () => {
+    const claims = assertionClaims(rsaClient.client_id, server.issuer);
+    const keyBytes = Buffer.from(JSON.stringify(rsa.publicJwk));
+    expectInvalidClient(await withAssertion(hs256Jwt({ kid: rsa.kid }, claims, keyBytes)), /alg "HS256" is not allowed/);
+  });
+
+  it('refuses alg none', async () => {
+    expectInvalidClient(await withAssertion(unsignedJwt({ kid: rsa.kid }, assertionClaims(rsaClient.client_id, server.issuer))), /alg "none" is not allowed/);
+  });
+
+  it('refuses an assertion signed by a key the client did not register', async () => {
+    const other = await keyPair('RS256', rsa.kid);
+    expectInvalidClient(await withAssertion(await assertion(other, rsaClient.client_id, server.issuer)), /signature/);
+  });
+
+  it('refuses iss different from sub, and a client_id that does not match', async () => {
+    expectInvalidClient(await withAssertion(await assertion(rsa, rsaClient.client_id, server.issuer, { claims: { iss: 'someone-else' } })), /iss and sub/);
+    expectInvalidClient(await withAssertion(await assertion(rsa, rsaClient.client_id, server.issuer), { client_id: 'someone-else' }), /client_id/);
+  });
+
+  it('refuses an unknown client, a wrong assertion type, and a secret client using an assertion', async () => {
+    expectInvalidClient(await withAssertion(await assertion(rsa, crypto.randomUUID(), server.issuer)));
+    expectInvalidClient(
+      await postForm(tokenUrl(), { grant_type: 'client_credentials', client_assertion_type: 'urn:example:other', client_assertion: await assertion(rsa, rsaClient.client_id, server.issuer) }),
+      /client_assertion_type/,
+    );
+    const secretClient = await registerClient(server, ['--name', 'secret-client']);
+    expectInvalidClient(await withAssertion(await assertion(rsa, secretClient.client_id, server.issuer)), /registered for client_secret_basic/);
+  });
+
+  it('refuses a private_key_jwt client that presents a secret instead', async () => {
+    const answer = await postForm(tokenUrl(), { grant_type: 'client_credentials', client_id: rsaClient.client_id, client_secret: 'guess' });
+    expectInvalidClient(answer);
+  });
+});
+
+describe('registration and discovery', () => {
+  it('refuses private_key_jwt without keys, with both sources, and a plain-http jwks_uri off loopback', async () => {
+    for (const args of [
+      ['--auth-method', 'private_key_jwt'],
+      ['--auth-method', 'private_key_jwt', '--jwks-uri', 'http://keys.example.com/jwks.json'],
+    ]) {
+      const result = await server.cli(['clients', 'create', '--name', 'bad', ...args]);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(/jwks/);
+    }
+    const file = `${server.dir}/both.json`;
+    (await import('node:fs')).writeFileSync(file, JSON.stringify({ keys: [rsa.publicJwk] }));
+    const both = await server.cli(['clients', 'create', '--name', 'bad', '--auth-method', 'private_key_jwt', '--jwks-file', file, '--jwks-uri', 'https://keys.example.com/jwks.json']);
+    expect(both.code).not.toBe(0);
+    expect(both.stderr).toContain('not both');
+  });
+
+  it('lists private_key_jwt and the assertion and DPoP algorithms', async () => {
+    const document = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string[]>;
+    for (const field of ['token_endpoint_auth_methods_supported', 'revocation_endpoint_auth_methods_supported', 'introspection_endpoint_auth_methods_supported']) {
+      expect(document[field]).toContain('private_key_jwt');
+    }
+    for (const field of ['token_endpoint_auth_signing_alg_values_supported', 'revocation_endpoint_auth_signing_alg_values_supported', 'introspection_endpoint_auth_signing_alg_values_supported', 'dpop_signing_alg_values_supported']) {
+      expect(document[field]).toEqual(['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519']);
+      expect(document[field]).not.toContain('HS256');
+    }
+  });
+});

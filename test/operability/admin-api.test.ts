@@ -1,0 +1,221 @@
+/**
+ * The admin API (ADMIN_API=on, under /admin/v1): refused without a token, with a bad one, without
+ * the admin scope and for a person's token (RFC 6750 answers); with an admin client-credentials
+ * token it does what the CLI does (clients, users, keys, revocations), answers JSON errors, and
+ * serves its OpenAPI document. Off by default.
+ */
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { startInkan, type TestServer } from '../helpers/inkan.js';
+import { registerClient, type RegisteredClient } from '../helpers/clients.js';
+import { recordSecrets } from '../helpers/secrets.js';
+import { registerApp, refresh, startFamily } from '../refresh/fixtures.js';
+import { clientToken, signInAttempt } from './support.js';
+
+let server: TestServer;
+let admin: RegisteredClient;
+let other: RegisteredClient;
+let adminToken: string;
+const API = () => `${server.issuer}/admin/v1`;
+
+async function call(method: string, path: string, options: { token?: string; json?: unknown; body?: string; contentType?: string } = {}) {
+  const headers: Record<string, string> = {};
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  let body = options.body;
+  if (options.json !== undefined) {
+    body = JSON.stringify(options.json);
+    headers['content-type'] = 'application/json';
+  }
+  if (options.contentType !== undefined) headers['content-type'] = options.contentType;
+  const response = await fetch(`${API()}${path}`, { method, headers, body });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text === '' ? undefined : (JSON.parse(text) as any) };
+}
+
+beforeAll(async () => {
+  server = await startInkan({ env: { ADMIN_API: 'on' } });
+  admin = await registerClient(server, ['--name', 'ops-tooling', '--scope', 'admin']);
+  other = await registerClient(server, ['--name', 'not-ops', '--scope', 'api']);
+  adminToken = (await clientToken(server, admin, 'admin')).access_token;
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+describe('access', () => {
+  it('answers 401 with a bare Bearer challenge without a token', async () => {
+    const answer = await call('GET', '/clients');
+    expect(answer.status).toBe(401);
+    expect(answer.headers.get('www-authenticate')).toBe('Bearer realm="inkan"');
+    expect(answer.body.error).toBe('invalid_token');
+  });
+
+  it('answers 401 invalid_token for a token that is not an Inkan access token', async () => {
+    const forged = `${Buffer.from('{"alg":"none","typ":"at+jwt"}').toString('base64url')}.${Buffer.from('{"scope":"admin"}').toString('base64url')}.`;
+    for (const token of ['not-a-jwt', forged]) {
+      const answer = await call('GET', '/clients', { token });
+      expect(answer.status).toBe(401);
+      expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer realm="inkan", error="invalid_token"/);
+      expect(answer.body.error).toBe('invalid_token');
+    }
+  });
+
+  it('answers 400 invalid_request for an Authorization header that is not Bearer', async () => {
+    const response = await fetch(`${API()}/clients`, { headers: { authorization: 'Basic Zm9vOmJhcg==' } });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toBe('invalid_request');
+  });
+
+  it('answers 403 insufficient_scope for a client-credentials token without the admin scope', async () => {
+    const { access_token } = await clientToken(server, other, 'api');
+    const answer = await call('GET', '/keys', { token: access_token });
+    expect(answer.status).toBe(403);
+    expect(answer.headers.get('www-authenticate')).toMatch(/error="insufficient_scope".*scope="admin"/);
+    expect(answer.body.error).toBe('insufficient_scope');
+  });
+
+  it('answers 403 for a person\'s token even when it carries the admin scope', async () => {
+    const app = await registerApp(server, ['--scope', 'openid offline_access admin']);
+    const { refreshToken } = await startFamily(server, app, { scopes: ['openid', 'offline_access', 'admin'] });
+    const refreshed = await refresh(server, app, refreshToken);
+    expect(decodeJwt(refreshed.body.access_token).scope).toContain('admin');
+    const answer = await call('GET', '/clients', { token: refreshed.body.access_token });
+    expect(answer.status).toBe(403);
+    expect(answer.body.error).toBe('insufficient_scope');
+  });
+
+  it('answers 401 for a revoked admin token', async () => {
+    const { access_token } = await clientToken(server, admin, 'admin');
+    const revoked = await fetch(`${server.issuer}/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${admin.client_id}:${admin.client_secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: access_token }),
+    });
+    expect(revoked.status).toBe(200);
+    const answer = await call('GET', '/clients', { token: access_token });
+    expect(answer.status).toBe(401);
+    expect(answer.body.error).toBe('invalid_token');
+  });
+
+  it('is off unless ADMIN_API=on', async () => {
+    const plain = await startInkan();
+    try {
+      expect((await fetch(`${plain.issuer}/admin/v1/openapi.json`)).status).toBe(404);
+      expect((await fetch(`${plain.issuer}/admin/v1/clients`, { headers: { authorization: `Bearer ${adminToken}` } })).status).toBe(404);
+    } finally {
+      await plain.stop();
+    }
+  });
+});
+
+describe('operations', () => {
+  it('creates, lists and deletes clients; the new client gets tokens until it is deleted', async () => {
+    const created = await call('POST', '/clients', { token: adminToken, json: { name: 'from-the-api', scope: 'api', alg: 'EdDSA' } });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ client_id: expect.any(String), client_secret: expect.any(String) });
+    recordSecrets(created.body.client_secret);
+    const fresh: RegisteredClient = created.body;
+    const { access_token } = await clientToken(server, fresh, 'api');
+    await jwtVerify(access_token, createRemoteJWKSet(new URL(`${server.issuer}/jwks`)), { issuer: server.issuer, algorithms: ['EdDSA'] });
+
+    const listed = await call('GET', '/clients', { token: adminToken });
+    expect(listed.status).toBe(200);
+    expect(listed.body.find((client: { client_id: string }) => client.client_id === fresh.client_id)).toMatchObject({ name: 'from-the-api', alg: 'EdDSA', scope: 'api' });
+    expect(JSON.stringify(listed.body)).not.toContain(fresh.client_secret!);
+
+    expect(await call('DELETE', `/clients/${fresh.client_id}`, { token: adminToken })).toMatchObject({ status: 200, body: { deleted: fresh.client_id } });
+    expect(await call('DELETE', `/clients/${fresh.client_id}`, { token: adminToken })).toMatchObject({ status: 404, body: { error: 'not_found' } });
+    // Its tokens are revoked with it (the same domain call as `clients delete`).
+    const introspected = await fetch(`${server.issuer}/introspect`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${other.client_id}:${other.client_secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: access_token }),
+    });
+    expect(await introspected.json()).toEqual({ active: false });
+  });
+
+  it('refuses a bad client registration with 400 invalid_request', async () => {
+    for (const json of [{}, { name: 'x', grant_types: ['password'] }, { name: 'x', alg: 'HS256' }, { name: 'x', surprise: true }, { name: 7 }]) {
+      const answer = await call('POST', '/clients', { token: adminToken, json });
+      expect(answer.status, JSON.stringify(json)).toBe(400);
+      expect(answer.body.error).toBe('invalid_request');
+      expect(answer.body.error_description).toEqual(expect.any(String));
+    }
+  });
+
+  it('answers 415 for a body that is not JSON and 400 for JSON that is not an object', async () => {
+    const form = await call('POST', '/users', { token: adminToken, body: 'email=a@example.com', contentType: 'application/x-www-form-urlencoded' });
+    expect(form.status).toBe(415);
+    expect(form.body.error).toBe('invalid_request');
+    expect((await call('POST', '/users', { token: adminToken, body: '[1,2]', contentType: 'application/json' })).status).toBe(400);
+    expect((await call('POST', '/users', { token: adminToken, body: '{"email":', contentType: 'application/json' })).status).toBe(400);
+  });
+
+  it('creates users (password in the body) who can sign in, refuses duplicates, disables them', async () => {
+    const password = `api-password-${crypto.randomUUID()}`;
+    recordSecrets(password);
+    const email = 'api.user@example.com';
+    const created = await call('POST', '/users', { token: adminToken, json: { email, name: 'Api User', password } });
+    expect(created).toMatchObject({ status: 201, body: { id: expect.any(String), email } });
+    expect(await call('POST', '/users', { token: adminToken, json: { email, password } })).toMatchObject({ status: 409, body: { error: 'conflict' } });
+    expect(await call('POST', '/users', { token: adminToken, json: { email: 'short@example.com', password: 'short' } })).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+
+    const web = await registerClient(server, ['--name', 'web', '--grant-types', 'authorization_code', '--redirect-uris', 'http://127.0.0.1:9/cb', '--scope', 'openid']);
+    expect((await signInAttempt(server, web.client_id, 'http://127.0.0.1:9/cb', email, password)).status).toBe(303);
+    expect(await call('POST', '/users/disable', { token: adminToken, json: { email } })).toMatchObject({ status: 200, body: { disabled: email } });
+    expect((await signInAttempt(server, web.client_id, 'http://127.0.0.1:9/cb', email, password)).status).toBe(401);
+    expect(await call('POST', '/users/disable', { token: adminToken, json: { email: 'nobody@example.com' } })).toMatchObject({ status: 404, body: { error: 'not_found' } });
+  });
+
+  it('revokes a person\'s tokens by email, and answers 404 for an unknown email', async () => {
+    const email = 'revoke.me@example.com';
+    const password = `revoke-password-${crypto.randomUUID()}`;
+    recordSecrets(password);
+    expect((await call('POST', '/users', { token: adminToken, json: { email, password } })).status).toBe(201);
+    expect(await call('POST', '/tokens/revoke', { token: adminToken, json: { email } })).toMatchObject({ status: 200, body: { revoked: 0 } });
+    expect(await call('POST', '/tokens/revoke', { token: adminToken, json: { email: 'nobody@example.com' } })).toMatchObject({ status: 404, body: { error: 'not_found' } });
+    expect(await call('POST', '/tokens/revoke', { token: adminToken, json: {} })).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+  });
+
+  it('lists, rotates, imports and revokes keys, as `keys` does', async () => {
+    const listed = await call('GET', '/keys', { token: adminToken });
+    expect(listed.status).toBe(200);
+    const activeBefore = listed.body.find((key: { alg: string; status: string }) => key.alg === 'RS256' && key.status === 'active');
+    expect(activeBefore).toMatchObject({ kid: expect.any(String), created_at: expect.any(String) });
+    expect(JSON.stringify(listed.body)).not.toMatch(/sealed|"d"/);
+
+    const rotated = await call('POST', '/keys/rotate', { token: adminToken, json: { alg: 'RS256' } });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.active).toEqual([{ kid: expect.any(String), alg: 'RS256' }]);
+    expect(rotated.body.active[0].kid).not.toBe(activeBefore.kid);
+    expect((await call('POST', '/keys/rotate', { token: adminToken, json: { alg: 'HS256' } })).status).toBe(400);
+    // No body at all rotates both algs.
+    expect((await call('POST', '/keys/rotate', { token: adminToken })).body.active.map((key: { alg: string }) => key.alg).sort()).toEqual(['EdDSA', 'RS256']);
+
+    const pem = crypto.generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    recordSecrets(pem);
+    const imported = await call('POST', '/keys/import', { token: adminToken, json: { key: pem } });
+    expect(imported).toMatchObject({ status: 201, body: { imported: { kid: expect.any(String), alg: 'EdDSA', status: 'next' } } });
+    expect(await call('POST', '/keys/import', { token: adminToken, json: { key: pem } })).toMatchObject({ status: 409, body: { error: 'conflict' } });
+    expect(await call('POST', '/keys/import', { token: adminToken, json: { key: 'not a key' } })).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+
+    const kid = imported.body.imported.kid as string;
+    expect(await call('POST', `/keys/${kid}/revoke`, { token: adminToken })).toMatchObject({ status: 200, body: { revoked: kid } });
+    const jwks = (await (await fetch(`${server.issuer}/jwks`)).json()) as { keys: { kid: string }[] };
+    expect(jwks.keys.map((key) => key.kid)).not.toContain(kid);
+    expect(await call('POST', '/keys/no-such-kid/revoke', { token: adminToken })).toMatchObject({ status: 404, body: { error: 'not_found' } });
+  });
+
+  it('serves an OpenAPI 3.1 document of every operation', async () => {
+    const response = await fetch(`${API()}/openapi.json`);
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as { openapi: string; servers: { url: string }[]; paths: Record<string, Record<string, { operationId: string }>> };
+    expect(document.openapi).toBe('3.1.0');
+    expect(document.servers[0]!.url).toBe(`${server.issuer}/admin/v1`);
+    const operations = Object.values(document.paths).flatMap((methods) => Object.values(methods).map((operation) => operation.operationId));
+    expect(operations.sort()).toEqual(
+      ['createClient', 'createUser', 'deleteClient', 'disableUser', 'importKey', 'listClients', 'listKeys', 'openApi', 'revokeKey', 'revokeTokens', 'rotateKeys'].sort(),
+    );
+  });
+});
