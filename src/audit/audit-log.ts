@@ -15,6 +15,7 @@
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import { normalizeEmail } from '../accounts/email.js';
+import { unredactedLoggerFor } from '../log.js';
 
 export type ActorType = 'cli' | 'admin-api' | 'user' | 'client' | 'system';
 
@@ -70,23 +71,20 @@ export function emailDigest(email: string): string {
 }
 
 /**
- * Audit lines on a pino logger, at `info` even when LOG_LEVEL is higher (an operator quieting the
- * request log must not lose the audit trail); only LOG_LEVEL=silent silences them.
+ * Audit lines on a pino logger's destination, at `info` even when LOG_LEVEL is higher (an operator
+ * quieting the request log must not lose the audit trail); only LOG_LEVEL=silent silences them.
+ * Like the access log, they skip pino's redaction (log.ts), which cost half of each line: their
+ * fields are the closed, typed set above, which holds no secret by construction.
  */
-export function pinoAuditLog(log: Logger): AuditLog {
-  const audit = log.child({ audit: true }, { level: log.level === 'silent' ? 'silent' : 'info' });
+export function pinoAuditLog(log: Logger, bindings: Readonly<Record<string, string>> = {}): AuditLog {
+  const audit = unredactedLoggerFor(log).child({ audit: true, ...bindings }, { level: log.level === 'silent' ? 'silent' : 'info' });
   return {
     record(event, actor) {
-      audit.info(
-        {
-          ...event,
-          actor: actor.type,
-          ...(actor.id === undefined ? {} : { actor_id: actor.id }),
-          ...(actor.requestId === undefined ? {} : { reqId: actor.requestId }),
-          ...(actor.address === undefined ? {} : { client_address: actor.address }),
-        },
-        `audit ${event.event}`,
-      );
+      const line: Record<string, unknown> = { ...event, actor: actor.type };
+      if (actor.id !== undefined) line.actor_id = actor.id;
+      if (actor.requestId !== undefined) line.reqId = actor.requestId;
+      if (actor.address !== undefined) line.client_address = actor.address;
+      audit.info(line, event.event);
     },
   };
 }

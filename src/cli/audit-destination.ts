@@ -37,5 +37,5 @@ export function cliAuditLog(target: string): AuditLog {
     throw new CliError(`cannot open the audit log CLI_AUDIT_LOG=${target}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   const user = osUser();
-  return pinoAuditLog(createLogger('info', destination).child(user === undefined ? {} : { os_user: user }));
+  return pinoAuditLog(createLogger('info', destination), user === undefined ? {} : { os_user: user });
 }
