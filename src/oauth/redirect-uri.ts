@@ -5,12 +5,14 @@
  * matches the same URI on any port, because the app only learns its port at run time. A loopback
  * URI registered with a port still needs that exact port.
  */
-const LOOPBACK_WITH_PORT = /^(http:\/\/(?:127\.0\.0\.1|\[::1\])):\d{1,5}(?=[/?]|$)/;
+const LOOPBACK_WITH_PORT = /^(http:\/\/(?:127\.0\.0\.1|\[::1\])):(\d{1,5})(?=[/?]|$)/;
+const MAX_PORT = 65535;
 const LOOPBACK_WITHOUT_PORT = /^http:\/\/(?:127\.0\.0\.1|\[::1\])(?=[/?]|$)/;
 
 export function matchRedirectUri(requested: string, registered: readonly string[]): boolean {
   if (registered.includes(requested)) return true;
-  if (!LOOPBACK_WITH_PORT.test(requested)) return false;
+  const port = LOOPBACK_WITH_PORT.exec(requested)?.[2];
+  if (port === undefined || Number(port) > MAX_PORT) return false;
   const portless = requested.replace(LOOPBACK_WITH_PORT, '$1');
   return registered.some((uri) => LOOPBACK_WITHOUT_PORT.test(uri) && uri === portless);
 }

@@ -31,6 +31,11 @@ export interface VerifierLogger {
   warn(details: Record<string, unknown>, message: string): void;
 }
 
+/** A revocation event whose signing key is not available yet: the feed resumes from before it. */
+class FeedKeyUnavailable extends Error {
+  override readonly name = 'FeedKeyUnavailable';
+}
+
 export interface VerifierOptions {
   /** Exactly as in the tokens' `iss` and the discovery document. */
   readonly issuer: string;
@@ -347,6 +352,27 @@ class InkanVerifier implements Verifier {
     return key;
   }
 
+  /**
+   * The key of a revocation event. Unlike a token's kid (which anyone can choose, hence the
+   * refetch cooldown), the feed's kid comes from Inkan: an unknown one means Inkan rotated, so the
+   * JWKS is refetched at once (single-flight), and a key that still cannot be had is a reason to
+   * resume later, never to skip the event.
+   */
+  private async keyForSecurityEvent(header: Record<string, unknown>): Promise<VerificationKey> {
+    const kid = header.kid;
+    if (typeof kid !== 'string' || kid === '') fail('ERR_UNKNOWN_KID', 'the JWS header has no kid');
+    const keys = this.keys!;
+    if (keys.get(kid) === undefined) {
+      try {
+        await keys.refresh();
+      } catch (error) {
+        throw new FeedKeyUnavailable(`the JWKS could not be fetched for a revocation event: ${(error as Error).message}`);
+      }
+      if (keys.get(kid) === undefined) throw new FeedKeyUnavailable(`no published key has the revocation event's kid ${kid}`);
+    }
+    return this.keyFor(header);
+  }
+
   private async refetchKeys(keys: KeyCache, kid: string): Promise<VerificationKey | undefined> {
     try {
       return await keys.getAfterRefetch(kid);
@@ -503,20 +529,27 @@ class InkanVerifier implements Verifier {
         this.feedUp = true;
         this.firstSnapshot?.();
         return;
-      case 'revocation':
+      case 'revocation': {
+        let record;
         try {
-          this.list.add(await this.readSecurityEvent(event.data));
+          record = await this.readSecurityEvent(event.data);
         } catch (error) {
+          // Applying a later event would move the resume cursor past this one and lose it for
+          // good: when its key cannot be had yet, reconnect and resume from before it instead.
+          if (error instanceof FeedKeyUnavailable) throw error;
           this.log.warn({ eventId: event.id, error: (error as Error).message }, 'ignored a malformed revocation event');
+          return;
         }
+        this.list.add(record);
         return;
+      }
       default:
         return;
     }
   }
 
   private async readSecurityEvent(jwt: string) {
-    const key = await this.keyFor(decodeHeader(jwt));
+    const key = await this.keyForSecurityEvent(decodeHeader(jwt));
     const { payload } = await jwtVerify(jwt, key.key, {
       algorithms: [key.alg],
       typ: 'secevent+jwt',

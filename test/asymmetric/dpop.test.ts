@@ -23,7 +23,7 @@ let key: KeyPair;
 let otherKey: KeyPair;
 
 beforeAll(async () => {
-  server = await startInkan();
+  server = await startInkan({ env: { ADMIN_API: 'on' } });
   await createUser(server, EMAIL, PASSWORD);
   service = await registerClient(server, ['--name', 'svc', '--scope', 'read write openid']);
   spa = await registerClient(server, [
@@ -281,5 +281,14 @@ describe('DPoP-bound tokens at userinfo', () => {
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toMatch(/^DPoP .*error="invalid_token"/);
     await response.body?.cancel();
+  });
+
+  it('the admin API refuses a DPoP-bound admin token presented as Bearer', async () => {
+    const admin = await registerClient(server, ['--name', 'admin-tool', '--scope', 'admin']);
+    const answer = await postForm(tokenUrl(), { grant_type: 'client_credentials' }, { authorization: basicAuth(admin), dpop: await dpopProof(key, 'POST', tokenUrl()) });
+    expect(answer.body.token_type).toBe('DPoP');
+    const response = await fetch(`${server.issuer}/admin/v1/clients`, { headers: { authorization: `Bearer ${answer.body.access_token as string}` } });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toMatch(/^DPoP .*error="invalid_token"/);
   });
 });

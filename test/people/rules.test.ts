@@ -33,6 +33,9 @@ describe('redirect URIs', () => {
     expect(matchRedirectUri('http://127.0.0.1:51234/other', ['http://127.0.0.1/cb'])).toBe(false);
     expect(matchRedirectUri('http://127.0.0.1:5000/cb', ['http://127.0.0.1:4000/cb'])).toBe(false);
     expect(matchRedirectUri('http://localhost:5000/cb', ['http://localhost/cb'])).toBe(false);
+    // A port beyond 65535 is no port at all (and would make the redirect URL unparsable).
+    expect(matchRedirectUri('http://127.0.0.1:65535/cb', ['http://127.0.0.1/cb'])).toBe(true);
+    expect(matchRedirectUri('http://127.0.0.1:99999/cb', ['http://127.0.0.1/cb'])).toBe(false);
   });
 });
 

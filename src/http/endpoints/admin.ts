@@ -33,6 +33,7 @@ import { ADMIN_PREFIX, ADMIN_SCOPE, adminOpenApiDocument } from '../../admin/ope
 import { OAuthError } from '../../oauth/errors.js';
 import type { IssuedAccessTokenVerifier } from '../../tokens/issued-access-token.js';
 import { bearerError, bearerFromHeader, verifiedBearer } from '../bearer.js';
+import { refuseBoundAsBearer } from '../dpop-resource.js';
 
 export const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -43,6 +44,8 @@ export interface AdminEndpointDeps extends AdminDeps {
 
 async function adminActor(ctx: Context, deps: AdminEndpointDeps): Promise<Actor> {
   const claims = await verifiedBearer(deps, bearerFromHeader(ctx), ADMIN_SCOPE);
+  // RFC 9449 §7.2: a DPoP-bound token is worthless without its key, so never as a Bearer token.
+  refuseBoundAsBearer(claims);
   if (claims.sub !== claims.client_id) {
     throw bearerError('insufficient_scope', 'the admin API needs a client_credentials access token', { scope: ADMIN_SCOPE });
   }

@@ -1,0 +1,95 @@
+/**
+ * A revocation event signed with a key the verifier has not seen (Inkan rotated its keys) must
+ * never be skipped: the verifier refetches the JWKS at once, and while the key cannot be had it
+ * reconnects and resumes from before that event instead of moving its cursor past it.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { createVerifier, VerifierError } from '../../src/verifier/index.js';
+import { securityEventClaims } from '../../src/verifier/security-events.js';
+import type { RevocationRecord } from '../../src/verifier/revocation-records.js';
+
+let api: http.Server;
+let issuer: string;
+const lastEventIds: Array<string | undefined> = [];
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+const keys: Record<'k1' | 'k2', { jwk: JWK; privateKey: PrivateKey }> = {} as never;
+let publishK2 = false;
+
+const now = () => Math.floor(Date.now() / 1000);
+const record = (id: number, jti: string): RevocationRecord => ({ id, target: { kind: 'jti', jti }, createdAt: now(), expiresAt: now() + 600 });
+const sign = (claims: Record<string, unknown>, typ: string, kid: 'k1' | 'k2') =>
+  new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid, typ }).sign(keys[kid].privateKey);
+const event = async (id: number, jti: string, kid: 'k1' | 'k2') =>
+  `id: ${id}\nevent: revocation\ndata: ${await sign(securityEventClaims(record(id, jti), issuer), 'secevent+jwt', kid)}\n\n`;
+
+beforeAll(async () => {
+  for (const kid of ['k1', 'k2'] as const) {
+    const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    keys[kid] = { jwk: { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' }, privateKey };
+  }
+  api = http.createServer(async (req, res) => {
+    const json = (body: unknown) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.url === '/.well-known/openid-configuration') {
+      return json({ issuer, jwks_uri: `${issuer}/jwks`, token_endpoint: `${issuer}/token`, revocation_feed_endpoint: `${issuer}/feed` });
+    }
+    if (req.url === '/jwks') return json({ keys: publishK2 ? [keys.k1.jwk, keys.k2.jwk] : [keys.k1.jwk] });
+    if (req.url === '/token') return json({ access_token: 'feed-token', token_type: 'Bearer', expires_in: 3600 });
+    if (req.url !== '/feed') return res.writeHead(404).end();
+    const cursor = req.headers['last-event-id'] as string | undefined;
+    lastEventIds.push(cursor);
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    if (cursor === undefined) {
+      res.write('retry: 100\n\nevent: reset\ndata: {}\n\n');
+      res.write(await event(1, 'revoked-1', 'k1'));
+      res.write('event: ready\ndata: {"last_event_id":1}\n\n');
+      // Signed with a key the JWKS does not publish yet, then a later event with the old key.
+      res.write(await event(2, 'revoked-2', 'k2'));
+      res.write(await event(3, 'revoked-3', 'k1'));
+      return;
+    }
+    // Resumed: by now the JWKS has k2 (as after Inkan's rotation); everything after the cursor again.
+    publishK2 = true;
+    if (Number(cursor) < 2) res.write(await event(2, 'revoked-2', 'k2'));
+    if (Number(cursor) < 3) res.write(await event(3, 'revoked-3', 'k1'));
+    res.write(`event: ready\ndata: {"last_event_id":3}\n\n`);
+  });
+  await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+  issuer = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  api.closeAllConnections();
+  await new Promise((resolve) => api.close(resolve));
+});
+
+it('resumes from before an event whose key is not published yet, and applies it once it is', async () => {
+  const verifier = createVerifier({
+    issuer,
+    audience: 'https://api.example.com',
+    clientId: 'rs',
+    clientSecret: 'secret',
+    jwksCooldownSeconds: 3600, // tokens' unknown kids may not refetch; the feed's still must
+    logger: { warn: () => {} },
+  });
+  try {
+    await verifier.ready();
+    const started = Date.now();
+    while (verifier.stats().lastEventId < 3 && Date.now() - started < 5000) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(verifier.stats().lastEventId).toBe(3);
+    expect(verifier.stats().revocationRecords).toBe(3);
+    // The first connection never moved past event 1: it resumed with Last-Event-ID 1, not 3.
+    expect(lastEventIds.slice(0, 2)).toEqual([undefined, '1']);
+    for (const jti of ['revoked-1', 'revoked-2', 'revoked-3']) {
+      const token = await sign({ iss: issuer, sub: 'u', aud: 'https://api.example.com', iat: now(), exp: now() + 60, jti, client_id: 'app' }, 'at+jwt', 'k1');
+      const error = await verifier.verify(token).catch((caught: unknown) => caught);
+      expect((error as VerifierError).code).toBe('ERR_TOKEN_REVOKED');
+    }
+  } finally {
+    await verifier.close();
+  }
+});
