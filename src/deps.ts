@@ -27,7 +27,7 @@ import { refreshTokenGrant } from './grants/refresh-token.js';
 import { authorizationCodeGrant } from './grants/authorization-code.js';
 import { Authorizer } from './login/authorizer.js';
 import { LoginThrottle } from './accounts/throttle.js';
-import { ENDPOINT_PATHS } from './oauth/discovery.js';
+import { ENDPOINT_PATHS, browserPath } from './oauth/discovery.js';
 import { issuedAccessTokenVerifier, type IssuedAccessTokenVerifier } from './tokens/issued-access-token.js';
 import type { Readiness } from './http/endpoints/health.js';
 import { type AuditLog, NO_AUDIT, pinoAuditLog } from './audit/audit-log.js';
@@ -222,7 +222,7 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
         issuer: config.issuer,
         throttle: new LoginThrottle(core.stores.loginThrottle, core.clock),
         hooks: core.peopleHooks,
-        paths: { login: ENDPOINT_PATHS.login, consent: ENDPOINT_PATHS.consent },
+        paths: { login: browserPath(config.issuer, ENDPOINT_PATHS.login), consent: browserPath(config.issuer, ENDPOINT_PATHS.consent) },
         audit: core.audit,
         metrics,
       }),

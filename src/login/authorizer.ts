@@ -34,6 +34,7 @@ export interface AuthorizerDeps {
   readonly throttle: LoginThrottle;
   readonly hooks: PeopleRevocationHooks;
   /** Where the login and consent pages are, to build the URLs of the interaction steps. */
+  /** Where the browser is sent for the login and consent pages (see browserPath). */
   readonly paths: { readonly login: string; readonly consent: string };
   /** Sign-in outcomes are audit events and metrics (audit/audit-log.ts, metrics/metrics.ts). */
   readonly audit?: AuditLog;
@@ -71,6 +72,11 @@ export class InteractionError extends Error {
 
 export class Authorizer {
   constructor(private readonly deps: AuthorizerDeps) {}
+
+  /** Where the browser is sent for the login and consent pages. */
+  get paths(): AuthorizerDeps['paths'] {
+    return this.deps.paths;
+  }
 
   private now(): number {
     return this.deps.clock.nowSeconds();

@@ -23,6 +23,15 @@ export const ENDPOINT_PATHS = {
   statusLists: '/status-lists',
 } as const;
 
+/**
+ * The path a browser is sent to for one of Inkan's pages. Behind a reverse proxy the issuer may
+ * have a path (`https://example.com/idp`) that the proxy strips before Inkan sees the request, so
+ * redirects and form actions carry the issuer's path in front of Inkan's own.
+ */
+export function browserPath(issuer: string, path: string): string {
+  return `${new URL(issuer).pathname.replace(/\/$/, '')}${path}`;
+}
+
 export interface DiscoveryCapabilities {
   readonly grantTypes: readonly string[];
   /** How a confidential client authenticates (the same at the token, revocation and introspection endpoints). */

@@ -32,7 +32,7 @@ export function mountConsent(router: Router, deps: ConsentEndpointDeps): void {
         status: 200,
         title: 'Allow access',
         content: consentPage({
-          action: `${ENDPOINT_PATHS.consent}?ix=${encodeURIComponent(result.id)}`,
+          action: `${deps.authorizer.paths.consent}?ix=${encodeURIComponent(result.id)}`,
           csrfToken: result.csrfToken,
           clientName: result.client.name,
           scopeDescriptions: result.request.scopes.map(describeScope),

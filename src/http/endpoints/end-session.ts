@@ -2,7 +2,7 @@
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { handleLogout, type LogoutDeps } from '../../login/logout.js';
-import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
+import { browserPath, ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import type { CookieJar } from '../cookies.js';
 import { logoutConfirmPage, signedOutPage } from '../html/pages.js';
 import { field, readPageForm } from '../page-form.js';
@@ -32,7 +32,7 @@ export function mountEndSession(router: Router, deps: LogoutDeps & { cookies: Co
         sendPage(ctx, {
           status: 200,
           title: 'Sign out',
-          content: logoutConfirmPage({ action: ENDPOINT_PATHS.endSession, csrfToken: outcome.csrfToken, hidden: outcome.hidden, clientName: outcome.client?.name }),
+          content: logoutConfirmPage({ action: browserPath(deps.issuer, ENDPOINT_PATHS.endSession), csrfToken: outcome.csrfToken, hidden: outcome.hidden, clientName: outcome.client?.name }),
           formTargets: outcome.hidden.post_logout_redirect_uri === undefined ? [] : [outcome.hidden.post_logout_redirect_uri],
         });
       } else {

@@ -21,12 +21,12 @@ export interface LoginEndpointDeps {
   readonly cookies: CookieJar;
 }
 
-function showLogin(ctx: Context, view: InteractionView, status: number, email: string, error?: string): void {
+function showLogin(ctx: Context, loginPath: string, view: InteractionView, status: number, email: string, error?: string): void {
   sendPage(ctx, {
     status,
     title: 'Sign in',
     content: loginPage({
-      action: `${ENDPOINT_PATHS.login}?ix=${encodeURIComponent(view.id)}`,
+      action: `${loginPath}?ix=${encodeURIComponent(view.id)}`,
       csrfToken: view.csrfToken,
       clientName: view.client.name,
       email,
@@ -51,7 +51,7 @@ export function mountLogin(router: Router, deps: LoginEndpointDeps): void {
   router.get(ENDPOINT_PATHS.login, (ctx) =>
     pageErrors(ctx, async () => {
       const view = await deps.authorizer.loginPage(typeof ctx.query.ix === 'string' ? ctx.query.ix : undefined, { browserSecret: deps.cookies.get(ctx, 'browser') });
-      showLogin(ctx, view, 200, view.request.loginHint ?? '');
+      showLogin(ctx, deps.authorizer.paths.login, view, 200, view.request.loginHint ?? '');
     }),
   );
   router.post(ENDPOINT_PATHS.login, (ctx) =>
@@ -66,7 +66,7 @@ export function mountLogin(router: Router, deps: LoginEndpointDeps): void {
       );
       if (outcome.kind === 'form') {
         if (outcome.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(outcome.retryAfterSeconds));
-        showLogin(ctx, outcome.view, outcome.status, outcome.email, outcome.message);
+        showLogin(ctx, deps.authorizer.paths.login, outcome.view, outcome.status, outcome.email, outcome.message);
       } else if (outcome.kind === 'error-page') {
         sendErrorPage(ctx, outcome.status, outcome.error);
       } else {
