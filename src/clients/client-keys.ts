@@ -66,12 +66,26 @@ export function publicKeysOf(value: unknown): JWK[] {
   return keys as JWK[];
 }
 
+/** Reads at most MAX_JWKS_BYTES, stopping the download as soon as the body grows past it. */
 async function readLimited(response: Response): Promise<string> {
+  const tooLarge = () => new JwksFetchError(`the JWK Set is larger than ${MAX_JWKS_BYTES} bytes`);
   const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > MAX_JWKS_BYTES) throw new JwksFetchError(`the JWK Set is larger than ${MAX_JWKS_BYTES} bytes`);
-  const body = await response.text();
-  if (Buffer.byteLength(body, 'utf8') > MAX_JWKS_BYTES) throw new JwksFetchError(`the JWK Set is larger than ${MAX_JWKS_BYTES} bytes`);
-  return body;
+  if (declared > MAX_JWKS_BYTES) throw tooLarge();
+  if (response.body === null) return '';
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    received += value.byteLength;
+    if (received > MAX_JWKS_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export function clientKeySource(deps: ClientKeySourceDeps): ClientKeySource & { fetchCount(): number } {

@@ -49,6 +49,20 @@ describe('the jwks_uri cache', () => {
     expect(calls()).toBe(3);
   });
 
+  it('stops reading a set that grows past 64 KiB without a Content-Length', async () => {
+    let pulled = 0;
+    const endless = () =>
+      new Response(new ReadableStream({
+        pull(controller) {
+          pulled += 1;
+          controller.enqueue(new Uint8Array(16 * 1024).fill(32));
+        },
+      }));
+    const { source } = setUp([endless]);
+    await expect(source.keys(client)).rejects.toThrow(/larger than 65536 bytes/);
+    expect(pulled).toBeLessThan(10);
+  });
+
   it('keeps the last good set when a refetch fails, and fails without one', async () => {
     const { source, advance } = setUp([jwks([keyA], 30), () => new Response('down', { status: 503 })]);
     await source.keys(client);
