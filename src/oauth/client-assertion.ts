@@ -21,12 +21,13 @@ import type { ClientKeySource } from '../clients/client-keys.js';
 import { usedJtiKey, type UsedJtiStore } from '../replay/used-jtis.js';
 import type { ClientRecord } from '../storage/stores.js';
 import { invalidClient } from './errors.js';
+import { ASYMMETRIC_ALGS, keyTypeFitsAlg, MAX_CLIENT_JTI_LENGTH } from '../verifier/asymmetric-algs.js';
 
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-export const ASSERTION_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'] as const;
+export const ASSERTION_ALGS = ASYMMETRIC_ALGS;
 export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
 export const CLOCK_SKEW_SECONDS = 30;
-const MAX_JTI_LENGTH = 256;
+const MAX_JTI_LENGTH = MAX_CLIENT_JTI_LENGTH;
 const MAX_CANDIDATE_KEYS = 5;
 
 export interface ClientAssertionDeps {
@@ -65,18 +66,7 @@ export function keyFitsAlg(jwk: JWK, alg: string): boolean {
   if (jwk.use !== undefined && jwk.use !== 'sig') return false;
   if (Array.isArray(jwk.key_ops) && !jwk.key_ops.includes('verify')) return false;
   if (jwk.alg !== undefined && jwk.alg !== alg && !(isEd25519Alg(jwk.alg) && isEd25519Alg(alg))) return false;
-  switch (alg) {
-    case 'RS256':
-    case 'PS256':
-      return jwk.kty === 'RSA';
-    case 'ES256':
-      return jwk.kty === 'EC' && jwk.crv === 'P-256';
-    case 'EdDSA':
-    case 'Ed25519':
-      return jwk.kty === 'OKP' && jwk.crv === 'Ed25519';
-    default:
-      return false;
-  }
+  return keyTypeFitsAlg(jwk, alg);
 }
 
 export function clientAssertionVerifier(deps: ClientAssertionDeps): ClientAssertionVerifier {

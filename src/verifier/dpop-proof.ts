@@ -15,10 +15,11 @@
 import crypto from 'node:crypto';
 import { calculateJwkThumbprint, decodeProtectedHeader, errors as joseErrors, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { VerifierError, type VerifierErrorCode } from './errors.js';
+import { ASYMMETRIC_ALGS, keyTypeFitsAlg, MAX_CLIENT_JTI_LENGTH } from './asymmetric-algs.js';
 
-export const DPOP_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'] as const;
+export const DPOP_ALGS = ASYMMETRIC_ALGS;
 const MAX_PROOF_LENGTH = 8 * 1024;
-const MAX_JTI_LENGTH = 256;
+const MAX_JTI_LENGTH = MAX_CLIENT_JTI_LENGTH;
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth', 'priv'];
 
 export interface DpopProofCheck {
@@ -59,18 +60,6 @@ export function accessTokenHash(accessToken: string): string {
   return crypto.createHash('sha256').update(accessToken, 'ascii').digest('base64url');
 }
 
-function fitsAlg(jwk: JWK, alg: string): boolean {
-  switch (alg) {
-    case 'RS256':
-    case 'PS256':
-      return jwk.kty === 'RSA';
-    case 'ES256':
-      return jwk.kty === 'EC' && jwk.crv === 'P-256';
-    default:
-      return jwk.kty === 'OKP' && jwk.crv === 'Ed25519';
-  }
-}
-
 export async function checkDpopProof(proof: string, check: DpopProofCheck): Promise<CheckedDpopProof> {
   if (typeof proof !== 'string' || proof === '' || proof.length > MAX_PROOF_LENGTH) fail('ERR_DPOP_PROOF_INVALID', 'the DPoP proof is not a JWT');
   let header;
@@ -87,7 +76,7 @@ export async function checkDpopProof(proof: string, check: DpopProofCheck): Prom
   const jwk = header.jwk;
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) fail('ERR_DPOP_PROOF_INVALID', 'the DPoP proof header has no jwk');
   if (PRIVATE_MEMBERS.some((member) => member in jwk)) fail('ERR_DPOP_PROOF_INVALID', 'the DPoP proof jwk holds private key material');
-  if (!fitsAlg(jwk, alg)) fail('ERR_DPOP_PROOF_INVALID', `the DPoP proof jwk is not a key for ${alg}`);
+  if (!keyTypeFitsAlg(jwk, alg)) fail('ERR_DPOP_PROOF_INVALID', `the DPoP proof jwk is not a key for ${alg}`);
 
   let payload: JWTPayload;
   try {
