@@ -26,14 +26,14 @@ import type { Stores } from '../storage/stores.js';
 import { OAuthError } from '../oauth/errors.js';
 import { checkCodeVerifier } from '../oauth/pkce.js';
 import { audienceFor } from '../oauth/resources.js';
-import { issueAccessToken, type AccessTokenDeps } from '../tokens/access-token.js';
-import { issueIdToken, type IdTokenDeps } from '../tokens/id-token.js';
+import type { AccessTokenDeps } from '../tokens/access-token.js';
+import type { IdTokenDeps } from '../tokens/id-token.js';
 import { hashSecret } from '../tokens/secrets.js';
-import { userClaims } from '../accounts/claims.js';
 import type { RefreshTokenIssuer } from '../refresh/refresh-tokens.js';
 import type { PeopleRevocationHooks } from '../login/revocation-hooks.js';
 import type { RevocationService } from '../revocation/service.js';
 import type { Grant, IssuanceObserver, TokenResponse } from './grant.js';
+import { issuePersonAccessToken, issuePersonIdToken, personTokenResponse, type PersonLogin } from './person-tokens.js';
 
 export interface AuthorizationCodeGrantDeps {
   readonly tokens: AccessTokenDeps;
@@ -98,13 +98,8 @@ export function authorizationCodeGrant(deps: AuthorizationCodeGrantDeps): Grant 
       if (session === undefined || session.endedAt !== null) throw invalidGrant('the login session has ended');
 
       const audience = audienceFor(resources, client.resources, deps.tokens.issuer);
-      const access = issueAccessToken(deps.tokens, {
-        subject: user.id,
-        client,
-        scopes: record.scopes,
-        audience,
-        extraClaims: { sid: session.id, auth_time: record.authTime, ...(dpop === undefined ? {} : { cnf: { jkt: dpop.jkt } }) },
-      });
+      const login: PersonLogin = { client, user, scopes: record.scopes, sessionId: session.id, authTime: record.authTime, dpopJkt: dpop?.jkt };
+      const access = issuePersonAccessToken(deps.tokens, login, audience);
       const startsFamily =
         deps.refreshTokens !== undefined && client.grantTypes.includes('refresh_token') && record.scopes.includes('offline_access');
       const refreshFamilyId = startsFamily ? crypto.randomUUID() : null;
@@ -112,17 +107,7 @@ export function authorizationCodeGrant(deps: AuthorizationCodeGrantDeps): Grant 
       const issued = { accessTokens: [{ jti: access.jti, exp: access.expiresAt }], refreshFamilyId };
       if (!(await deps.stores.authorizationCodes.consume(codeHash, now, issued))) return replayed(codeHash);
 
-      const idToken = record.scopes.includes('openid')
-        ? issueIdToken(deps.idTokens, {
-            client,
-            subject: user.id,
-            authTime: record.authTime,
-            nonce: record.nonce ?? undefined,
-            sid: session.id,
-            accessToken: access.token,
-            claims: userClaims(user, record.scopes),
-          })
-        : undefined;
+      const idToken = issuePersonIdToken(deps.idTokens, login, access.token, record.nonce ?? undefined);
       let refreshToken: string | undefined;
       if (refreshFamilyId !== null) {
         refreshToken = await deps.refreshTokens!.startFamily({
@@ -137,14 +122,7 @@ export function authorizationCodeGrant(deps: AuthorizationCodeGrantDeps): Grant 
         await endFamilyIfReplayed(codeHash, refreshFamilyId);
       }
       deps.observer?.tokenIssued({ grantType: 'authorization_code', client, sub: user.id, jti: access.jti, requestId, clientAddress });
-      return {
-        access_token: access.token,
-        token_type: dpop === undefined ? 'Bearer' : 'DPoP',
-        expires_in: access.expiresIn,
-        scope: access.scope,
-        ...(idToken === undefined ? {} : { id_token: idToken }),
-        ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
-      };
+      return personTokenResponse(login, access, { idToken, refreshToken });
     },
   };
 }

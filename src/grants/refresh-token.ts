@@ -8,13 +8,13 @@
  * bound to its key; a family bound to a key (RFC 9449 §5) needs a proof of that key (checked by
  * the service before the token is consumed).
  */
-import { userClaims } from '../accounts/claims.js';
 import { OAuthError } from '../oauth/errors.js';
 import { audienceFor } from '../oauth/resources.js';
 import type { RefreshTokenService } from '../refresh/service.js';
-import { issueAccessToken, type AccessTokenDeps } from '../tokens/access-token.js';
-import { issueIdToken, type IdTokenDeps } from '../tokens/id-token.js';
+import type { AccessTokenDeps } from '../tokens/access-token.js';
+import type { IdTokenDeps } from '../tokens/id-token.js';
 import type { Grant, IssuanceObserver, TokenResponse } from './grant.js';
+import { issuePersonAccessToken, issuePersonIdToken, personTokenResponse, type PersonLogin } from './person-tokens.js';
 
 export interface RefreshTokenGrantDeps {
   readonly tokens: AccessTokenDeps;
@@ -37,32 +37,12 @@ export function refreshTokenGrant(deps: RefreshTokenGrantDeps): Grant {
       const audience = audienceFor(resources, client.resources, deps.tokens.issuer);
       const refreshed = await deps.refreshTokens.rotate(presented, client, params.get('scope'), dpop?.jkt, { requestId, address: clientAddress });
       const { family, user, scopes } = refreshed;
-      const access = issueAccessToken(deps.tokens, {
-        subject: user.id,
-        client,
-        scopes,
-        audience,
-        extraClaims: { sid: family.sessionId, auth_time: family.authTime, ...(dpop === undefined ? {} : { cnf: { jkt: dpop.jkt } }) },
-      });
+      const login: PersonLogin = { client, user, scopes, sessionId: family.sessionId, authTime: family.authTime, dpopJkt: dpop?.jkt };
+      const access = issuePersonAccessToken(deps.tokens, login, audience);
       deps.observer?.tokenIssued({ grantType: 'refresh_token', client, sub: user.id, jti: access.jti, requestId, clientAddress });
-      const idToken = scopes.includes('openid')
-        ? issueIdToken(deps.idTokens, {
-            client,
-            subject: user.id,
-            authTime: family.authTime,
-            sid: family.sessionId,
-            accessToken: access.token,
-            claims: userClaims(user, scopes),
-          })
-        : undefined;
-      return {
-        access_token: access.token,
-        token_type: dpop === undefined ? 'Bearer' : 'DPoP',
-        expires_in: access.expiresIn,
-        scope: access.scope,
-        refresh_token: refreshed.refreshToken,
-        ...(idToken === undefined ? {} : { id_token: idToken }),
-      };
+      // OIDC Core §12.2: a new ID token with the same sub, auth_time and sid, and no nonce.
+      const idToken = issuePersonIdToken(deps.idTokens, login, access.token);
+      return personTokenResponse(login, access, { idToken, refreshToken: refreshed.refreshToken });
     },
   };
 }

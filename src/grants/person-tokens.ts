@@ -1,0 +1,61 @@
+/**
+ * The tokens a person's login yields, shared by the grants that serve one (authorization_code
+ * and refresh_token): the access token with the login's `sid` and `auth_time` (and `cnf` when
+ * DPoP-bound), the ID token with the claims of the granted scopes, and the token response. The
+ * grants differ only in how they establish the login; what they issue for it is defined here once.
+ */
+import type { UserRecord, ClientRecord } from '../storage/stores.js';
+import { userClaims } from '../accounts/claims.js';
+import { issueAccessToken, type AccessTokenDeps, type IssuedAccessToken } from '../tokens/access-token.js';
+import { issueIdToken, type IdTokenDeps } from '../tokens/id-token.js';
+import type { TokenResponse } from './grant.js';
+
+export interface PersonLogin {
+  readonly client: ClientRecord;
+  readonly user: UserRecord;
+  readonly scopes: readonly string[];
+  /** The login session: the `sid` claim. */
+  readonly sessionId: string;
+  readonly authTime: number;
+  /** The DPoP key's thumbprint when the token is bound (`cnf.jkt`). */
+  readonly dpopJkt: string | undefined;
+}
+
+export function issuePersonAccessToken(deps: AccessTokenDeps, login: PersonLogin, audience: string | readonly string[]): IssuedAccessToken {
+  return issueAccessToken(deps, {
+    subject: login.user.id,
+    client: login.client,
+    scopes: login.scopes,
+    audience,
+    extraClaims: { sid: login.sessionId, auth_time: login.authTime, ...(login.dpopJkt === undefined ? {} : { cnf: { jkt: login.dpopJkt } }) },
+  });
+}
+
+/** The ID token when `openid` was granted (OIDC Core §3.1.3.3 and §12.2), else undefined. */
+export function issuePersonIdToken(deps: IdTokenDeps, login: PersonLogin, accessToken: string, nonce?: string): string | undefined {
+  if (!login.scopes.includes('openid')) return undefined;
+  return issueIdToken(deps, {
+    client: login.client,
+    subject: login.user.id,
+    authTime: login.authTime,
+    nonce,
+    sid: login.sessionId,
+    accessToken,
+    claims: userClaims(login.user, login.scopes),
+  });
+}
+
+export function personTokenResponse(
+  login: PersonLogin,
+  access: IssuedAccessToken,
+  extra: { readonly idToken: string | undefined; readonly refreshToken: string | undefined },
+): TokenResponse {
+  return {
+    access_token: access.token,
+    token_type: login.dpopJkt === undefined ? 'Bearer' : 'DPoP',
+    expires_in: access.expiresIn,
+    scope: access.scope,
+    ...(extra.idToken === undefined ? {} : { id_token: extra.idToken }),
+    ...(extra.refreshToken === undefined ? {} : { refresh_token: extra.refreshToken }),
+  };
+}
