@@ -2,7 +2,8 @@
  * One fixed-time load measurement: Debian's `wrk` when present (C, light on the core it shares
  * nothing with), else autocannon. Both run pinned to the load core, 32 keep-alive connections.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +25,13 @@ export interface LoadResult {
 
 const CONNECTIONS = 32;
 const hasWrk = spawnSync('wrk', ['--version']).error === undefined;
+const run = promisify(execFile);
+
+/** Runs a load generator (pinned when asked) without blocking, so two can run side by side. */
+async function generator(command: string, args: string[], core: string, pin: boolean): Promise<string> {
+  const { stdout } = pin ? await run('taskset', ['-c', core, command, ...args], { maxBuffer: 16 * 1024 * 1024 }) : await run(command, args, { maxBuffer: 16 * 1024 * 1024 });
+  return stdout;
+}
 
 function luaString(value: string): string {
   return JSON.stringify(value);
@@ -36,16 +44,15 @@ function wrkMs(text: string): number {
   return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
 }
 
-function withWrk(request: LoadRequest, seconds: number, core: string, pin: boolean): LoadResult {
+async function withWrk(request: LoadRequest, seconds: number, core: string, pin: boolean): Promise<LoadResult> {
   const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'inkan-wrk-')), 'request.lua');
   const lines = [`wrk.method = ${luaString(request.method)}`];
   if (request.body !== undefined) lines.push(`wrk.body = ${luaString(request.body)}`);
   for (const [name, value] of Object.entries(request.headers ?? {})) lines.push(`wrk.headers[${luaString(name)}] = ${luaString(value)}`);
   fs.writeFileSync(script, `${lines.join('\n')}\n`);
   const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, request.url];
-  const result = pin ? spawnSync('taskset', ['-c', core, 'wrk', ...args], { encoding: 'utf8' }) : spawnSync('wrk', args, { encoding: 'utf8' });
+  const out = await generator('wrk', args, core, pin);
   fs.rmSync(path.dirname(script), { recursive: true, force: true });
-  const out = result.stdout;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
@@ -58,14 +65,13 @@ function withWrk(request: LoadRequest, seconds: number, core: string, pin: boole
   };
 }
 
-function withAutocannon(request: LoadRequest, seconds: number, core: string, pin: boolean): LoadResult {
+async function withAutocannon(request: LoadRequest, seconds: number, core: string, pin: boolean): Promise<LoadResult> {
   const bin = path.resolve(import.meta.dirname, '../../node_modules/autocannon/autocannon.js');
   const args = [bin, '-c', String(CONNECTIONS), '-d', String(seconds), '-m', request.method, '-j'];
   for (const [name, value] of Object.entries(request.headers ?? {})) args.push('-H', `${name}=${value}`);
   if (request.body !== undefined) args.push('-b', request.body);
   args.push(request.url);
-  const result = pin ? spawnSync('taskset', ['-c', core, process.execPath, ...args], { encoding: 'utf8' }) : spawnSync(process.execPath, args, { encoding: 'utf8' });
-  const json = JSON.parse(result.stdout) as { requests: { average: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number };
+  const json = JSON.parse(await generator(process.execPath, args, core, pin)) as { requests: { average: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number };
   return { requestsPerSecond: json.requests.average, p50Ms: json.latency.p50, p99Ms: json.latency.p99, errors: json.non2xx + json.errors };
 }
 

@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { measureLoad, type LoadRequest, type LoadResult } from './load.js';
 import { scenariosAfterFoundation, type ExtraScenarioContext } from './scenarios.js';
+import { measureScaleOut } from './scale.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -219,6 +220,19 @@ async function main(): Promise<void> {
     rows.push({ name: 'peer_rss_after_run', value: rssMb(peer.pid), unit: 'MB' });
     await stopProcess(peer);
   }
+
+  // 5. One instance against two on PostgreSQL.
+  rows.push(
+    ...(await measureScaleOut({
+      root: ROOT,
+      seconds: SECONDS,
+      pinned,
+      load: (request, seconds, core) => {
+        process.stderr.write(`  ${request.method} ${request.url} (scale-out)\n`);
+        return measureLoad(request, seconds, core ?? CLIENT_CORE, hasTaskset && core !== undefined);
+      },
+    })),
+  );
 
   // The peer's refresh needs its interactive login; its figure is the one measured on this kind of
   // machine before Inkan existed (FIELD-NOTES), not a measurement of this run.
