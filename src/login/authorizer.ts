@@ -239,7 +239,11 @@ export class Authorizer {
     if (!record.consented && !(await this.consentSatisfied(record.request, client, record.userId))) {
       return { kind: 'redirect', location: `${this.deps.paths.consent}?ix=${record.id}` };
     }
-    await this.deps.stores.authorizationRequests.delete(record.id);
+    // Two posts of the same form (a double click, two tabs) race here: only the one that removes
+    // the pending request issues a code.
+    if (!(await this.deps.stores.authorizationRequests.delete(record.id))) {
+      throw new InteractionError('This sign-in request was already completed. Go back to the application.');
+    }
     return this.complete(record.request, record.sessionId, record.userId, record.authTime);
   }
 

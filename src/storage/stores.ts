@@ -238,7 +238,8 @@ export interface AuthorizationRequestStore {
   insert(record: AuthorizationRequestRecord): Promise<void>;
   find(id: string): Promise<AuthorizationRequestRecord | undefined>;
   update(id: string, changes: Partial<Pick<AuthorizationRequestRecord, 'csrfHash' | 'userId' | 'sessionId' | 'authTime' | 'consented'>>): Promise<void>;
-  delete(id: string): Promise<void>;
+  /** Returns false when the request was already gone: completing a request is decided by this. */
+  delete(id: string): Promise<boolean>;
   /** Deletes up to `limit` requests that expired at or before `now`; returns how many. */
   purgeExpired(now: number, limit: number): Promise<number>;
 }

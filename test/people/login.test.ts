@@ -200,6 +200,20 @@ describe('consent', () => {
     expect(denied.status).toBe(403);
   });
 
+  it('issues one code when the same consent form is posted twice at once', async () => {
+    await createUser(server, 'double-click@example.com', 'double-click-pass');
+    const { browser, action, csrf } = await loginPage();
+    const posted = await browser.request(action, { form: { csrf, email: 'double-click@example.com', password: 'double-click-pass' } });
+    const page = await browser.request(posted.location!);
+    const form = { csrf: csrfOf(page.body), decision: 'allow' };
+    const answers = await Promise.all([browser.request(posted.location!, { form }), browser.request(posted.location!, { form })]);
+    const codes = answers.filter((answer) => answer.location !== null && new URL(answer.location, server.issuer).searchParams.has('code'));
+    expect(codes).toHaveLength(1);
+    const other = answers.find((answer) => !codes.includes(answer))!;
+    expect(other.status).toBe(400);
+    expect(other.body).toMatch(/already completed|expired/);
+  });
+
   it('is skipped for a client registered with --skip-consent', async () => {
     await createUser(server, 'firstparty@example.com', 'first-party-pass');
     const firstParty = await registerClient(server, ['--name', 'Own', '--grant-types', 'authorization_code', '--redirect-uris', REDIRECT, '--scope', 'openid', '--skip-consent']);

@@ -90,7 +90,7 @@ export function knexAuthorizationRequestStore(db: Knex): AuthorizationRequestSto
       if (Object.keys(row).length > 0) await db<RequestRow>('authorization_requests').where({ id }).update(row);
     },
     async delete(id) {
-      await db('authorization_requests').where({ id }).delete();
+      return (await db('authorization_requests').where({ id }).delete()) > 0;
     },
     async purgeExpired(now, limit) {
       return db<RequestRow>('authorization_requests')
