@@ -15,7 +15,7 @@
  *
  * Which bits flip. Each process remembers, per list it leased, the tokens it issued from it
  * (status-index.ts: iat, exp, jti prefix and interned subject/client/session ids in typed arrays,
- * about 28 bytes a token). Every revocation record the revocation service learns of (its own and
+ * about 32 bytes a token). Every revocation record the revocation service learns of (its own and
  * other processes', via its one-second sync) is matched against those lists with the same rule as
  * everywhere else (`isCoveredBy`), and the covered entries are written as set bits: jti records
  * flip that token's bit; subject, session and client records flip the bits of every covered
@@ -189,7 +189,7 @@ export class StatusLists implements StatusListReferences {
         uri: this.uriOf(lease.listId),
         used: new Uint8Array(lease.capacity / 8),
         count: 0,
-        index: new LeaseIndex(lease.capacity),
+        index: new LeaseIndex(FILL_LIMIT),
       };
       if (this.current === undefined) this.current = active;
       else this.spare = active;
