@@ -227,6 +227,7 @@ async function main(): Promise<void> {
       root: ROOT,
       seconds: SECONDS,
       pinned,
+      waitForUrl,
       load: (request, seconds, core) => {
         process.stderr.write(`  ${request.method} ${request.url} (scale-out)\n`);
         return measureLoad(request, seconds, core ?? CLIENT_CORE, hasTaskset && core !== undefined);

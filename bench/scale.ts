@@ -20,22 +20,11 @@ export interface ScaleContext {
   readonly pinned: (core: string, command: string, args: string[]) => [string, string[]];
   /** One measurement by the load generator, optionally pinned to a core. */
   readonly load: (request: LoadRequest, seconds: number, core: string | undefined) => Promise<LoadResult>;
+  /** Resolves once the URL answers 2xx. */
+  readonly waitForUrl: (url: string) => Promise<void>;
 }
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
-
-async function waitReady(url: string): Promise<void> {
-  const until = Date.now() + 30_000;
-  while (Date.now() < until) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not become ready`);
-}
 
 export async function measureScaleOut(context: ScaleContext): Promise<Row[]> {
   const postgres = await startPostgres();
@@ -60,7 +49,7 @@ export async function measureScaleOut(context: ScaleContext): Promise<Row[]> {
       const [command, argv] = context.pinned(core, process.execPath, [path.join(context.root, 'dist/src/main.js')]);
       const child = spawn(command, argv, { cwd: dir, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
       instances.push(child);
-      return waitReady(`http://127.0.0.1:${port}/readyz`);
+      return context.waitForUrl(`http://127.0.0.1:${port}/readyz`);
     };
 
     await start(ports[0]!, '0');
