@@ -163,6 +163,7 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
       absoluteTtlSeconds: config.refreshTokenTtlSeconds,
       idleTtlSeconds: config.refreshTokenIdleTtlSeconds,
       successorKey: core.refreshSuccessorKey,
+      revocations: core.revocations,
       // Reuse detection is an audit event (refresh.reuse_detected) and a metric.
       audit: core.audit,
       metrics,

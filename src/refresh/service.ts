@@ -26,6 +26,7 @@
  * - DPoP (RFC 9449 §5): a family started by a public client with a DPoP proof records the key's
  *   thumbprint; every refresh must prove that key (invalid_dpop_proof otherwise, before consuming).
  */
+import type { RevocationService } from '../revocation/service.js';
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { OAuthError } from '../oauth/errors.js';
@@ -54,6 +55,12 @@ export interface RefreshTokenServiceDeps {
   readonly successorKey: Buffer;
   /** Told when a replay revoked a family (the server logs it as a security event). */
   readonly onReuseDetected?: (family: RefreshFamilyRecord) => void;
+  /**
+   * Revokes the access tokens a family issued (its session's tokens for its client) when the family
+   * is revoked: RFC 7009 §2.1 ("SHOULD also invalidate all access tokens based on the same
+   * authorization grant"), and on reuse, which is theft.
+   */
+  readonly revocations?: Pick<RevocationService, 'revoke'>;
   /** Reuse detections and revoked families are audit events (audit/audit-log.ts). */
   readonly audit?: AuditLog;
   readonly metrics?: Pick<Metrics, 'refreshRotated' | 'refreshReuseDetected' | 'revoked'>;
@@ -155,6 +162,7 @@ export class RefreshTokenService implements RefreshTokenIssuer {
           return { family, user, scopes, refreshToken: successor, retried: true };
         }
         await this.deps.store.revokeFamily(family.id, now);
+        await this.revokeAccessTokensOf(family);
         this.deps.onReuseDetected?.(family);
         this.deps.metrics?.refreshReuseDetected();
         this.familyRevoked(family, 'reuse_detected', { type: 'client', id: client.clientId, requestId: origin?.requestId, address: origin?.address });
@@ -182,8 +190,13 @@ export class RefreshTokenService implements RefreshTokenIssuer {
     const found = await this.deps.store.find(hashSecret(presented));
     if (found === undefined || found.family.clientId !== clientId) return false;
     await this.deps.store.revokeFamily(found.family.id, this.deps.clock.nowSeconds());
+    await this.revokeAccessTokensOf(found.family);
     this.familyRevoked(found.family, 'revocation_endpoint', { type: 'client', id: clientId });
     return true;
+  }
+
+  private async revokeAccessTokensOf(family: RefreshFamilyRecord): Promise<void> {
+    await this.deps.revocations?.revoke({ kind: 'session', sid: family.sessionId, clientId: family.clientId });
   }
 
   private familyRevoked(family: RefreshFamilyRecord, reason: 'reuse_detected' | 'revocation_endpoint', actor: Actor): void {

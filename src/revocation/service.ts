@@ -36,8 +36,8 @@ export type RevocationRequest =
   | { readonly kind: 'jti'; readonly jti: string; readonly expiresAt: number }
   /** Every token of the user issued so far (log out everywhere, user disabled). */
   | { readonly kind: 'subject'; readonly sub: string }
-  /** Every token of one login session (logout of one device). */
-  | { readonly kind: 'session'; readonly sid: string }
+  /** Every token of one login session (logout of one device), or of one client in it (a refresh family). */
+  | { readonly kind: 'session'; readonly sid: string; readonly clientId?: string }
   /** Every token issued to the client so far (client deleted). */
   | { readonly kind: 'client'; readonly clientId: string };
 
@@ -88,7 +88,7 @@ export class RevocationService {
         record = await this.deps.store.add({ kind: 'subject', sub: request.sub, notBefore: now + 1 }, now, coveredUntil);
         break;
       case 'session':
-        record = await this.deps.store.add({ kind: 'session', sid: request.sid }, now, coveredUntil);
+        record = await this.deps.store.add({ kind: 'session', sid: request.sid, ...(request.clientId === undefined ? {} : { clientId: request.clientId }) }, now, coveredUntil);
         break;
       case 'client':
         record = await this.deps.store.add({ kind: 'client', clientId: request.clientId, notBefore: now + 1 }, now, coveredUntil);

@@ -127,7 +127,10 @@ export class LeaseIndex {
       }
       case 'session': {
         const id = this.sessions.find(target.sid);
-        return id === undefined ? undefined : (slot) => this.session[slot] === id;
+        if (id === undefined) return undefined;
+        if (target.clientId === undefined) return (slot) => this.session[slot] === id;
+        const client = this.clients.find(target.clientId);
+        return client === undefined ? undefined : (slot) => this.session[slot] === id && this.client[slot] === client;
       }
       case 'client': {
         const id = this.clients.find(target.clientId);

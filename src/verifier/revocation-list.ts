@@ -14,8 +14,12 @@ interface Window {
   expiresAt: number;
 }
 
+/** A whole session's key is its sid; one client's part of it, the sid and the client_id. */
+const sessionKey = (sid: string, clientId?: string): string => (clientId === undefined ? sid : `${sid}\u0000${clientId}`);
+
 export class RevocationList {
   private readonly jtis = new Map<string, number>();
+  /** By sessionKey. */
   private readonly sessions = new Map<string, number>();
   private readonly subjects = new Map<string, Window>();
   private readonly clients = new Map<string, Window>();
@@ -35,9 +39,11 @@ export class RevocationList {
       case 'jti':
         this.jtis.set(target.jti, Math.max(expiresAt, this.jtis.get(target.jti) ?? 0));
         break;
-      case 'session':
-        this.sessions.set(target.sid, Math.max(expiresAt, this.sessions.get(target.sid) ?? 0));
+      case 'session': {
+        const key = sessionKey(target.sid, target.clientId);
+        this.sessions.set(key, Math.max(expiresAt, this.sessions.get(key) ?? 0));
         break;
+      }
       case 'subject':
         merge(this.subjects, target.sub, target.notBefore, expiresAt);
         break;
@@ -52,7 +58,9 @@ export class RevocationList {
   /** The kind of record that covers the token, or undefined. */
   covers(claims: RevocableClaims): RevocationRecord['target']['kind'] | undefined {
     if (this.jtis.size !== 0 && this.jtis.has(claims.jti)) return 'jti';
-    if (claims.sid !== undefined && this.sessions.size !== 0 && this.sessions.has(claims.sid)) return 'session';
+    if (claims.sid !== undefined && this.sessions.size !== 0 && (this.sessions.has(claims.sid) || this.sessions.has(sessionKey(claims.sid, claims.client_id)))) {
+      return 'session';
+    }
     const subject = this.subjects.size === 0 ? undefined : this.subjects.get(claims.sub);
     if (subject !== undefined && claims.iat < subject.notBefore) return 'subject';
     const client = this.clients.size === 0 ? undefined : this.clients.get(claims.client_id);

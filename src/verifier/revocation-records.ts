@@ -9,8 +9,12 @@ export type RevocationTarget =
   | { readonly kind: 'jti'; readonly jti: string }
   /** Every token of a subject issued before `notBefore` (log out everywhere, user disabled). */
   | { readonly kind: 'subject'; readonly sub: string; readonly notBefore: number }
-  /** Every token of one login session (`sid`): logout of one device. */
-  | { readonly kind: 'session'; readonly sid: string }
+  /**
+   * Every token of one login session (`sid`): logout of one device. With `clientId`, only that
+   * client's tokens of the session: what one refresh-token family issued (RFC 7009 §2.1 on a
+   * refresh token, or a replayed refresh token).
+   */
+  | { readonly kind: 'session'; readonly sid: string; readonly clientId?: string | undefined }
   /** Every token issued to a client before `notBefore` (client deleted). */
   | { readonly kind: 'client'; readonly clientId: string; readonly notBefore: number };
 
@@ -40,7 +44,7 @@ export function isCoveredBy(record: RevocationTarget, claims: RevocableClaims): 
     case 'subject':
       return record.sub === claims.sub && claims.iat < record.notBefore;
     case 'session':
-      return claims.sid !== undefined && record.sid === claims.sid;
+      return claims.sid !== undefined && record.sid === claims.sid && (record.clientId === undefined || record.clientId === claims.client_id);
     case 'client':
       return record.clientId === claims.client_id && claims.iat < record.notBefore;
   }

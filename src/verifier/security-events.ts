@@ -37,7 +37,13 @@ export function securityEventClaims(record: RevocationRecord, issuer: string): R
       subId = { format: 'opaque', id: target.jti };
       break;
     case 'session':
-      subId = { format: 'complex', session: { format: 'opaque', id: target.sid } };
+      // RFC 9493 complex subject: the session, and the application when only one client's
+      // tokens of it are revoked.
+      subId = {
+        format: 'complex',
+        session: { format: 'opaque', id: target.sid },
+        ...(target.clientId === undefined ? {} : { application: { format: 'opaque', id: target.clientId } }),
+      };
       break;
     case 'subject':
       subId = { format: 'iss_sub', iss: issuer, sub: target.sub };
@@ -84,7 +90,12 @@ export function recordFromSecurityEvent(claims: Record<string, unknown>, issuer:
     case 'session': {
       const session = subId.session;
       if (subId.format !== 'complex' || !isObject(session) || !isText(session.id)) fail('session-revoked needs a session sub_id');
-      return { ...base, target: { kind, sid: (session as Record<string, unknown>).id as string } };
+      const application = subId.application;
+      if (application !== undefined && (!isObject(application) || !isText(application.id))) fail('session-revoked has a malformed application');
+      const sid = (session as Record<string, unknown>).id as string;
+      return application === undefined
+        ? { ...base, target: { kind, sid } }
+        : { ...base, target: { kind, sid, clientId: (application as Record<string, unknown>).id as string } };
     }
     case 'subject':
       if (subId.format !== 'iss_sub' || subId.iss !== issuer || !isText(subId.sub) || !isTime(event.not_before)) fail('subject-tokens-revoked needs iss_sub and not_before');

@@ -31,11 +31,11 @@ it('purges revoked families at once, and consumed and expired tokens once their 
   const a1 = (await refresh(server, app, a.refreshToken)).body;
   const a2 = (await refresh(server, app, a1.refresh_token)).body;
   await revoke(server, app, a2.access_token);
-  // Family B: revoked.
+  // Family B: revoked, with the access tokens it issued (a session record scoped to the client).
   const b = await startFamily(server, app);
   await revoke(server, app, b.refreshToken);
-  const jtiRecords = (await allRevocationRecords()).filter((record) => record.target.kind === 'jti');
-  expect(jtiRecords).toHaveLength(1);
+  const kinds = (await allRevocationRecords()).map((record) => record.target.kind).sort();
+  expect(kinds).toEqual(['jti', 'session']);
 
   const first = await purgeOnce(server.deps);
   expect(first.refreshTokens).toBeGreaterThanOrEqual(2); // B's token and B's family
@@ -44,13 +44,13 @@ it('purges revoked families at once, and consumed and expired tokens once their 
   expect(await stored(a.refreshToken)).toBe(true);
   expect(await stored(a1.refresh_token)).toBe(true);
   expect(await stored(a2.refresh_token)).toBe(true);
-  expect(await allRevocationRecords()).toHaveLength(1);
+  expect(await allRevocationRecords()).toHaveLength(2);
 
   // Past every idle expiry and the access token's exp.
   clock.advance(IDLE_TTL + 1);
   const second = await purgeOnce(server.deps);
   expect(second.refreshTokens).toBeGreaterThanOrEqual(3);
-  expect(second.revocations).toBe(1);
+  expect(second.revocations).toBe(2);
   for (const token of [a.refreshToken, a1.refresh_token, a2.refresh_token]) expect(await stored(token)).toBe(false);
   expect(await allRevocationRecords()).toHaveLength(0);
   // A replay of a purged token is simply unknown.

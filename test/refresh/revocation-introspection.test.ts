@@ -197,13 +197,28 @@ describe('introspection (RFC 7662)', () => {
 });
 
 describe('revocation (RFC 7009)', () => {
-  it('ends the whole family of a revoked refresh token', async () => {
+  it('ends the whole family of a revoked refresh token, and the access tokens it issued (§2.1)', async () => {
     const tokens = await tokensOf();
+    // The same login, another client: its tokens are another grant and must survive.
+    const sibling = await startFamily(server, other, { person: tokens.person, sid: tokens.sid });
+    const siblingAccess = (await refresh(server, other, sibling.refreshToken)).body.access_token as string;
     const response = await revoke(server, app, tokens.refreshToken, { token_type_hint: 'refresh_token' });
     expect(response.status).toBe(200);
     expect(response.body).toBeUndefined();
     expect((await refresh(server, app, tokens.refreshToken)).body.error).toBe('invalid_grant');
     expect((await introspect(server, app, tokens.refreshToken)).body).toEqual({ active: false });
+    expect((await introspect(server, app, tokens.accessToken)).body).toEqual({ active: false });
+    expect((await introspect(server, app, siblingAccess)).body.active).toBe(true);
+    const record = server.deps.revocations.snapshot().find((r) => r.target.kind === 'session' && r.target.sid === tokens.sid);
+    expect(record?.target).toEqual({ kind: 'session', sid: tokens.sid, clientId: app.record.clientId });
+  });
+
+  it('revokes the access tokens of a family whose refresh token was replayed (theft)', async () => {
+    const login = await startFamily(server, app);
+    const first = await refresh(server, app, login.refreshToken);
+    clock.advance(60); // past the grace window: the replay is theft, not a retry
+    expect((await refresh(server, app, login.refreshToken)).body.error).toBe('invalid_grant');
+    expect((await introspect(server, app, first.body.access_token as string)).body).toEqual({ active: false });
   });
 
   it('revokes an access token by jti until its exp: introspection says inactive at once', async () => {

@@ -11,6 +11,7 @@ import * as statusLists from '../../../migrations/0007_status_lists.js';
 import * as scale from '../../../migrations/0008_scale.js';
 import * as asymmetric from '../../../migrations/0009_asymmetric.js';
 import * as consolidation from '../../../migrations/0011_consolidation.js';
+import * as familyRevocations from '../../../migrations/0012_family_revocations.js';
 
 interface Migration {
   readonly name: string;
@@ -26,6 +27,7 @@ const migrations: readonly Migration[] = [
   { name: '0008_scale', ...scale },
   { name: '0009_asymmetric', ...asymmetric },
   { name: '0011_consolidation', ...consolidation },
+  { name: '0012_family_revocations', ...familyRevocations },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -15,6 +15,8 @@ interface RevocationRow {
   kind: string;
   value: string;
   not_before: number | null;
+  /** A session record scoped to one client (migration 0012). */
+  client_id: string | null;
   created_at: number;
   expires_at: number;
 }
@@ -22,16 +24,16 @@ interface RevocationRow {
 /** An arbitrary constant naming Inkan's revocation-append lock among PostgreSQL advisory locks. */
 const APPEND_LOCK_KEY = 0x696e6b61;
 
-function targetToColumns(target: RevocationTarget): Pick<RevocationRow, 'kind' | 'value' | 'not_before'> {
+function targetToColumns(target: RevocationTarget): Pick<RevocationRow, 'kind' | 'value' | 'not_before' | 'client_id'> {
   switch (target.kind) {
     case 'jti':
-      return { kind: 'jti', value: target.jti, not_before: null };
+      return { kind: 'jti', value: target.jti, not_before: null, client_id: null };
     case 'subject':
-      return { kind: 'subject', value: target.sub, not_before: target.notBefore };
+      return { kind: 'subject', value: target.sub, not_before: target.notBefore, client_id: null };
     case 'session':
-      return { kind: 'session', value: target.sid, not_before: null };
+      return { kind: 'session', value: target.sid, not_before: null, client_id: target.clientId ?? null };
     case 'client':
-      return { kind: 'client', value: target.clientId, not_before: target.notBefore };
+      return { kind: 'client', value: target.clientId, not_before: target.notBefore, client_id: null };
   }
 }
 
@@ -42,7 +44,7 @@ function targetFromRow(row: RevocationRow): RevocationTarget {
     case 'subject':
       return { kind: 'subject', sub: row.value, notBefore: Number(row.not_before) };
     case 'session':
-      return { kind: 'session', sid: row.value };
+      return row.client_id === null ? { kind: 'session', sid: row.value } : { kind: 'session', sid: row.value, clientId: row.client_id };
     case 'client':
       return { kind: 'client', clientId: row.value, notBefore: Number(row.not_before) };
     default:
