@@ -105,6 +105,15 @@ describe('clients create', () => {
   });
 });
 
+describe('side by side', () => {
+  it('runs many commands at once on one database, none refused for a lock', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? cli(['clients', 'create', '--name', `parallel-${i}`]) : cli(['clients', 'list']))),
+    );
+    for (const result of results) success(result);
+  });
+});
+
 describe('clients list and delete', () => {
   it('lists clients without secrets or hashes', async () => {
     const created = success<{ client_id: string; client_secret: string }>(

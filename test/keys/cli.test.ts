@@ -240,7 +240,8 @@ describe('keys import', () => {
     expect(await listKeys(server)).toEqual(before);
     expect(await server.deps.stores.keys.version()).toBe(version);
 
-    expect((await server.cli(['keys', 'revoke', kid])).code).toBe(0);
+    const revoked = await server.cli(['keys', 'revoke', kid]);
+    expect({ code: revoked.code, stderr: revoked.stderr }).toEqual({ code: 0, stderr: '' });
     expectRefusal(await server.cli(['keys', 'import', '--file', file]), /already known \(status revoked\)$/m);
   });
 });

@@ -182,11 +182,28 @@ export async function waitForDatabase(db: Knex, database: DatabaseConfig, tuning
  * migration statement share a session), without the statement timeout (an index build on a big
  * table may take longer than a request should).
  */
-export async function migrateToLatest(db: Knex, database?: DatabaseConfig, tuning: DatabaseTuning = DEFAULT_DATABASE_TUNING): Promise<string[]> {
-  if (database?.engine !== 'postgres') {
-    const [, applied] = (await db.migrate.latest()) as [number, string[]];
-    return applied;
+/**
+ * knex's `latest()` opens a write transaction and takes its migration lock even when nothing is
+ * pending, so every CLI run would write to the database. On SQLite, look first and migrate only
+ * when something is pending; a process that meets the lock (MigrationLocked: another process is
+ * migrating right now) waits for it instead of failing.
+ */
+async function migrateSqlite(db: Knex): Promise<string[]> {
+  for (let attempt = 1; ; attempt += 1) {
+    const [, pending] = (await db.migrate.list()) as [unknown[], unknown[]];
+    if (pending.length === 0) return [];
+    try {
+      const [, applied] = (await db.migrate.latest()) as [number, string[]];
+      return applied;
+    } catch (error) {
+      if ((error as Error).name !== 'MigrationLocked' || attempt >= 100) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
+}
+
+export async function migrateToLatest(db: Knex, database?: DatabaseConfig, tuning: DatabaseTuning = DEFAULT_DATABASE_TUNING): Promise<string[]> {
+  if (database?.engine !== 'postgres') return migrateSqlite(db);
   const config = knexConfig(database, { ...tuning, poolMax: 1, statementTimeoutMs: 0 });
   const migrator = knexFactory({ ...config, pool: { ...config.pool, min: 1, max: 1 } });
   try {
