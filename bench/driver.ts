@@ -3,10 +3,11 @@
  * single-use, so each iteration must use what the previous answer returned. run.ts starts this as
  * its own process pinned to the load core and reads one JSON line from it.
  *
- *   node dist/bench/driver.js <code-exchange|refresh|login-storm> '<json options>'
+ *   node dist/bench/driver.js <code-exchange|refresh|login-storm> < options.json
  */
 import crypto from 'node:crypto';
 import { Agent, request } from 'undici';
+import { runPinnedScript } from './pinned-script.js';
 
 export interface DriverOptions {
   readonly baseUrl: string;
@@ -203,21 +204,4 @@ async function loginStorm(options: DriverOptions): Promise<DriverResult> {
   return loops(options, async (loop) => (await new Session(options, userOf(options, loop)).signIn('openid')).loginMs);
 }
 
-const scenarios = { 'code-exchange': codeExchange, refresh, 'login-storm': loginStorm } as const;
-
-const [name, json] = process.argv.slice(2);
-const scenario = scenarios[name as keyof typeof scenarios];
-if (scenario === undefined || json === undefined) {
-  process.stderr.write(`usage: driver.js <${Object.keys(scenarios).join('|')}> '<json options>'\n`);
-  process.exit(2);
-}
-scenario(JSON.parse(json) as DriverOptions).then(
-  (result) => {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-    process.exit(0);
-  },
-  (error: unknown) => {
-    process.stderr.write(`driver ${name} failed: ${(error as Error).message}\n`);
-    process.exit(1);
-  },
-);
+runPinnedScript('driver.js', { 'code-exchange': codeExchange, refresh, 'login-storm': loginStorm });

@@ -94,21 +94,25 @@ function loadRow(name: string, result: LoadResult): Row {
   return { name, value: result.requestsPerSecond, unit: 'req/s', p50Ms: result.p50Ms, p99Ms: result.p99Ms, errors: result.errors };
 }
 
-/** Runs a bench script as its own process on the load core and parses its one JSON line. */
-function runPinned(script: string, args: string[]): any {
-  const [command, argv] = pinned(CLIENT_CORE, process.execPath, ['--expose-gc', path.join(ROOT, script), ...args]);
-  const result = spawnSync(command, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (result.status !== 0) throw new Error(`${script} ${args[0]} failed (exit ${result.status})`);
+/**
+ * Runs a bench script (pinned-script.ts) as its own process on the load core: the mode in argv,
+ * the options, secrets included, on stdin; parses its one JSON line.
+ */
+function runPinned(script: string, mode: string, options: string): any {
+  const [command, argv] = pinned(CLIENT_CORE, process.execPath, ['--expose-gc', path.join(ROOT, script), mode]);
+  const result = spawnSync(command, argv, { encoding: 'utf8', input: options, stdio: ['pipe', 'pipe', 'inherit'] });
+  if (result.status !== 0) throw new Error(`${script} ${mode} failed (exit ${result.status})`);
   return JSON.parse(result.stdout);
 }
 
 /** A load measurement while a pinned background process (e.g. a login storm) runs. */
-async function measureDuring(request: LoadRequest, background: { script: string; args: string[] }): Promise<LoadResult> {
-  const [command, argv] = pinned(CLIENT_CORE, process.execPath, [path.join(ROOT, background.script), ...background.args]);
-  const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'inherit'] });
+async function measureDuring(request: LoadRequest, background: { script: string; mode: string; options: string }): Promise<LoadResult> {
+  const [command, argv] = pinned(CLIENT_CORE, process.execPath, [path.join(ROOT, background.script), background.mode]);
+  const child = spawn(command, argv, { stdio: ['pipe', 'ignore', 'inherit'] });
+  child.stdin!.end(background.options);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   await new Promise((resolve) => setTimeout(resolve, WARM_SECONDS * 1000));
-  process.stderr.write(`  ${request.method} ${request.url} (during ${background.args[0]})\n`);
+  process.stderr.write(`  ${request.method} ${request.url} (during ${background.mode})\n`);
   const result = await measureLoad(request, SECONDS, CLIENT_CORE, hasTaskset);
   await exited;
   return result;

@@ -13,10 +13,10 @@ export interface ExtraScenarioContext {
   readonly seconds: number;
   measure(request: LoadRequest): Promise<LoadResult>;
   /** Measures a load while `background` (a pinned process) runs beside it. */
-  measureDuring(request: LoadRequest, background: { script: string; args: string[] }): Promise<LoadResult>;
+  measureDuring(request: LoadRequest, background: { script: string; mode: string; options: string }): Promise<LoadResult>;
   cli(args: string[], stdin?: string): any;
-  /** Runs a bench script as its own process on the load core; returns its one JSON line. */
-  runPinned(script: string, args: string[]): any;
+  /** Runs a bench script as its own process on the load core (options on stdin); returns its one JSON line. */
+  runPinned(script: string, mode: string, options: string): any;
 }
 
 export type Scenario = (context: ExtraScenarioContext) => Promise<Row[]>;
@@ -76,11 +76,11 @@ const introspection: Scenario = async (context) => {
 };
 
 const codeExchange: Scenario = async (context) => [
-  driverRow('inkan_code_exchange_EdDSA', context.runPinned('dist/bench/driver.js', ['code-exchange', driverOptions(context, 16)]), 'authorize (session, prompt=none) + token; p = token request'),
+  driverRow('inkan_code_exchange_EdDSA', context.runPinned('dist/bench/driver.js', 'code-exchange', driverOptions(context, 16)), 'authorize (session, prompt=none) + token; p = token request'),
 ];
 
 const refresh: Scenario = async (context) => [
-  driverRow('inkan_refresh_EdDSA', context.runPinned('dist/bench/driver.js', ['refresh', driverOptions(context, 32)]), 'rotation + reuse detection on SQLite; access + ID token'),
+  driverRow('inkan_refresh_EdDSA', context.runPinned('dist/bench/driver.js', 'refresh', driverOptions(context, 32)), 'rotation + reuse detection on SQLite; access + ID token'),
 ];
 
 const verifier: Scenario = async (context) => {
@@ -89,8 +89,8 @@ const verifier: Scenario = async (context) => {
     issuer: context.issuer, baseUrl: context.baseUrl, feedClient, tokenClient: context.clients.EdDSA,
     seconds: Math.min(context.seconds, 5), trials: 100,
   });
-  const throughput = context.runPinned('dist/bench/verifier.js', ['throughput', options]);
-  const latency = context.runPinned('dist/bench/verifier.js', ['latency', options]);
+  const throughput = context.runPinned('dist/bench/verifier.js', 'throughput', options);
+  const latency = context.runPinned('dist/bench/verifier.js', 'latency', options);
   return [
     { name: 'verifier_sdk_verify_EdDSA', value: throughput.sdkVerifiesPerSecond, unit: 'op/s', note: `revocation on (feed); ${throughput.requestsToInkanDuringLoop} requests to Inkan in ${throughput.verified} verifies` },
     { name: 'jose_verify_cached_EdDSA_same_process', value: throughput.joseVerifiesPerSecond, unit: 'op/s' },
@@ -103,7 +103,7 @@ const loginStorm: Scenario = async (context) => {
   const client = context.clients.EdDSA;
   const result = await context.measureDuring(
     { url: `${context.baseUrl}/token`, method: 'POST', body: 'grant_type=client_credentials', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(client) } },
-    { script: 'dist/bench/driver.js', args: ['login-storm', driverOptions(context, 16, context.seconds + 6)] },
+    { script: 'dist/bench/driver.js', mode: 'login-storm', options: driverOptions(context, 16, context.seconds + 6) },
   );
   return [{ name: 'inkan_client_credentials_during_login_storm', value: result.requestsPerSecond, unit: 'req/s', p50Ms: result.p50Ms, p99Ms: result.p99Ms, errors: result.errors, note: '16 concurrent sign-ins (argon2id) beside it' }];
 };

@@ -7,11 +7,12 @@
  *   latency     from the moment RFC 7009 revocation returns to the moment a subscribed verifier
  *               rejects the token, over many trials.
  *
- *   node dist/bench/verifier.js <throughput|latency> '<json options>'   → one JSON line
+ *   node dist/bench/verifier.js <throughput|latency> < options.json   → one JSON line
  */
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { createVerifier, VerifierError } from '../src/verifier/index.js';
 import { RevocationList } from '../src/verifier/revocation-list.js';
+import { runPinnedScript } from './pinned-script.js';
 
 interface Options {
   readonly issuer: string;
@@ -126,19 +127,4 @@ async function latency(options: Options) {
   return { trials: samples.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: samples[samples.length - 1], requestsToInkanWhileVerifying: requestsDuringVerifies };
 }
 
-const [mode, json] = process.argv.slice(2);
-const run = mode === 'throughput' ? throughput : mode === 'latency' ? latency : undefined;
-if (run === undefined || json === undefined) {
-  process.stderr.write("usage: verifier.js <throughput|latency> '<json options>'\n");
-  process.exit(2);
-}
-run(JSON.parse(json) as Options).then(
-  (result) => {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-    process.exit(0);
-  },
-  (error: unknown) => {
-    process.stderr.write(`verifier bench ${mode} failed: ${(error as Error).message}\n`);
-    process.exit(1);
-  },
-);
+runPinnedScript('verifier.js', { throughput, latency });

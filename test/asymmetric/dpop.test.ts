@@ -9,7 +9,7 @@ import * as oidc from 'openid-client';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { createUser, HttpBrowser, signIn } from '../people/people-helpers.js';
+import { createUser, HttpBrowser, openidCodeFlow, signIn } from '../people/people-helpers.js';
 import { decodePayload, dpopProof, keyPair, postForm, thumbprint, type KeyPair } from './fixtures.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
@@ -60,17 +60,9 @@ function expectDpopError(answer: { status: number; body: Record<string, unknown>
 /** Signs in through the pages and exchanges the code with openid-client and the DPoP handle. */
 async function codeFlow(dpop: oidc.DPoPHandle) {
   const config = await discover(spa.client_id, oidc.None());
-  const codeVerifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT,
-    scope: 'openid email offline_access',
-    code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
-    code_challenge_method: 'S256',
-    state,
+  const tokens = await openidCodeFlow(config, new HttpBrowser(server.issuer), {
+    redirectUri: REDIRECT, scope: 'openid email offline_access', email: EMAIL, password: PASSWORD, dpop,
   });
-  const callback = await signIn(new HttpBrowser(server.issuer), url.href, EMAIL, PASSWORD);
-  const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: codeVerifier, expectedState: state }, undefined, { DPoP: dpop });
   return { config, tokens };
 }
 

@@ -4,6 +4,7 @@
  * every hop can be checked).
  */
 import http from 'node:http';
+import * as oidc from 'openid-client';
 import type { AddressInfo } from 'node:net';
 import type { TestServer } from '../helpers/inkan.js';
 import { recordSecrets } from '../helpers/secrets.js';
@@ -128,4 +129,27 @@ export async function signIn(browser: HttpBrowser, url: string, email: string, p
   const redirect = new URL(location);
   recordSecrets(redirect.searchParams.get('code'));
   return redirect;
+}
+
+/**
+ * The authorization-code flow as a relying party runs it with openid-client (PKCE and state),
+ * signing in through Inkan's pages in `browser`; with `dpop`, the code is exchanged for
+ * DPoP-bound tokens.
+ */
+export async function openidCodeFlow(
+  config: oidc.Configuration,
+  browser: HttpBrowser,
+  options: { redirectUri: string; scope: string; email: string; password: string; dpop?: oidc.DPoPHandle },
+): Promise<oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers> {
+  const codeVerifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: options.redirectUri,
+    scope: options.scope,
+    code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: 'S256',
+    state,
+  });
+  const callback = await signIn(browser, url.href, options.email, options.password);
+  return oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: codeVerifier, expectedState: state }, undefined, options.dpop === undefined ? {} : { DPoP: options.dpop });
 }

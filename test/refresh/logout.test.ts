@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { createUser, HttpBrowser, signIn } from '../people/people-helpers.js';
+import { createUser, HttpBrowser, openidCodeFlow } from '../people/people-helpers.js';
 import { type AppClient, createPerson, createSession, introspect, refresh, registerApp, startFamily } from './fixtures.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
@@ -40,17 +40,7 @@ interface Device {
 /** Signs the person in on a new device (browser) and exchanges the code with openid-client. */
 async function signInOnDevice(config: oidc.Configuration, email: string, password: string): Promise<Device> {
   const browser = new HttpBrowser(server.issuer);
-  const codeVerifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT,
-    scope: 'openid email offline_access',
-    code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
-    code_challenge_method: 'S256',
-    state,
-  });
-  const callback = await signIn(browser, url.href, email, password);
-  const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: codeVerifier, expectedState: state });
+  const tokens = await openidCodeFlow(config, browser, { redirectUri: REDIRECT, scope: 'openid email offline_access', email, password });
   return { browser, tokens };
 }
 

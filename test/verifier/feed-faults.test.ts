@@ -3,15 +3,14 @@
  * logged (never a crash), the client reconnects with Last-Event-ID after the stream drops, and
  * applies what it missed.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { createVerifier, VerifierError } from '../../src/verifier/index.js';
+import { scriptedIssuer, type ScriptedIssuer } from './scripted-issuer.js';
 import { securityEventClaims } from '../../src/verifier/security-events.js';
 import type { RevocationRecord } from '../../src/verifier/revocation-records.js';
 
-let api: http.Server;
+let api: ScriptedIssuer;
 let issuer: string;
 const lastEventIds: Array<string | undefined> = [];
 let sign: (claims: Record<string, unknown>, typ: string, forged?: boolean) => Promise<string>;
@@ -26,42 +25,32 @@ beforeAll(async () => {
   sign = (claims, typ, forged = false) =>
     new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: 'k1', typ }).sign(forged ? forger.privateKey : privateKey);
 
-  api = http.createServer(async (req, res) => {
-    const json = (body: unknown) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
-    if (req.url === '/.well-known/openid-configuration') {
-      return json({ issuer, jwks_uri: `${issuer}/jwks`, token_endpoint: `${issuer}/token`, revocation_feed_endpoint: `${issuer}/feed` });
-    }
-    if (req.url === '/jwks') return json({ keys: [jwk] });
-    if (req.url === '/token') return json({ access_token: 'feed-token', token_type: 'Bearer', expires_in: 3600 });
-    if (req.url !== '/feed') return res.writeHead(404).end();
-    lastEventIds.push(req.headers['last-event-id'] as string | undefined);
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    const event = (id: number | string, data: string) => `id: ${id}\nevent: revocation\ndata: ${data}\n\n`;
-    if (lastEventIds.length === 1) {
-      res.write('retry: 100\n\nevent: reset\ndata: {}\n\n');
-      res.write(event(7, 'this is not a JWT'));
-      res.write(event(8, await sign(securityEventClaims(record(8, 'forged'), issuer), 'secevent+jwt', true)));
-      res.write(event(9, await sign({ iss: issuer, events: { 'urn:example:unknown': {} } }, 'secevent+jwt')));
-      res.write(event(10, await sign(securityEventClaims(record(10, 'wrong-typ'), issuer), 'JWT')));
-      res.write(event(1, await sign(securityEventClaims(record(1, 'revoked-1'), issuer), 'secevent+jwt')));
-      res.write('event: ready\ndata: {"last_event_id":1}\n\n');
-      // A truncated event, then the connection drops.
-      res.end(`id: 2\nevent: revocation\ndata: ${(await sign(securityEventClaims(record(2, 'revoked-2'), issuer), 'secevent+jwt')).slice(0, 40)}`);
-      return;
-    }
-    res.write(event(2, await sign(securityEventClaims(record(2, 'revoked-2'), issuer), 'secevent+jwt')));
-    res.write(': heartbeat\n\n');
-    res.write('event: ready\ndata: {"last_event_id":2}\n\n');
+  api = await scriptedIssuer({
+    jwks: () => [jwk],
+    feed: async (req, res) => {
+      lastEventIds.push(req.headers['last-event-id'] as string | undefined);
+      const event = (id: number | string, data: string) => `id: ${id}\nevent: revocation\ndata: ${data}\n\n`;
+      if (lastEventIds.length === 1) {
+        res.write('retry: 100\n\nevent: reset\ndata: {}\n\n');
+        res.write(event(7, 'this is not a JWT'));
+        res.write(event(8, await sign(securityEventClaims(record(8, 'forged'), issuer), 'secevent+jwt', true)));
+        res.write(event(9, await sign({ iss: issuer, events: { 'urn:example:unknown': {} } }, 'secevent+jwt')));
+        res.write(event(10, await sign(securityEventClaims(record(10, 'wrong-typ'), issuer), 'JWT')));
+        res.write(event(1, await sign(securityEventClaims(record(1, 'revoked-1'), issuer), 'secevent+jwt')));
+        res.write('event: ready\ndata: {"last_event_id":1}\n\n');
+        // A truncated event, then the connection drops.
+        res.end(`id: 2\nevent: revocation\ndata: ${(await sign(securityEventClaims(record(2, 'revoked-2'), issuer), 'secevent+jwt')).slice(0, 40)}`);
+        return;
+      }
+      res.write(event(2, await sign(securityEventClaims(record(2, 'revoked-2'), issuer), 'secevent+jwt')));
+      res.write(': heartbeat\n\n');
+      res.write('event: ready\ndata: {"last_event_id":2}\n\n');
+    },
   });
-  await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+  issuer = api.issuer;
 });
 afterAll(async () => {
-  api.closeAllConnections();
-  await new Promise((resolve) => api.close(resolve));
+  await api.close();
 });
 
 it('ignores and logs malformed, forged and truncated events, then resumes with Last-Event-ID', async () => {

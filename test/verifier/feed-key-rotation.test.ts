@@ -3,15 +3,14 @@
  * never be skipped: the verifier refetches the JWKS at once, and while the key cannot be had it
  * reconnects and resumes from before that event instead of moving its cursor past it.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { createVerifier, VerifierError } from '../../src/verifier/index.js';
+import { scriptedIssuer, type ScriptedIssuer } from './scripted-issuer.js';
 import { securityEventClaims } from '../../src/verifier/security-events.js';
 import type { RevocationRecord } from '../../src/verifier/revocation-records.js';
 
-let api: http.Server;
+let api: ScriptedIssuer;
 let issuer: string;
 const lastEventIds: Array<string | undefined> = [];
 type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
@@ -30,41 +29,31 @@ beforeAll(async () => {
     const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
     keys[kid] = { jwk: { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' }, privateKey };
   }
-  api = http.createServer(async (req, res) => {
-    const json = (body: unknown) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
-    if (req.url === '/.well-known/openid-configuration') {
-      return json({ issuer, jwks_uri: `${issuer}/jwks`, token_endpoint: `${issuer}/token`, revocation_feed_endpoint: `${issuer}/feed` });
-    }
-    if (req.url === '/jwks') return json({ keys: publishK2 ? [keys.k1.jwk, keys.k2.jwk] : [keys.k1.jwk] });
-    if (req.url === '/token') return json({ access_token: 'feed-token', token_type: 'Bearer', expires_in: 3600 });
-    if (req.url !== '/feed') return res.writeHead(404).end();
-    const cursor = req.headers['last-event-id'] as string | undefined;
-    lastEventIds.push(cursor);
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    if (cursor === undefined) {
-      res.write('retry: 100\n\nevent: reset\ndata: {}\n\n');
-      res.write(await event(1, 'revoked-1', 'k1'));
-      res.write('event: ready\ndata: {"last_event_id":1}\n\n');
-      // Signed with a key the JWKS does not publish yet, then a later event with the old key.
-      res.write(await event(2, 'revoked-2', 'k2'));
-      res.write(await event(3, 'revoked-3', 'k1'));
-      return;
-    }
-    // Resumed: by now the JWKS has k2 (as after Inkan's rotation); everything after the cursor again.
-    publishK2 = true;
-    if (Number(cursor) < 2) res.write(await event(2, 'revoked-2', 'k2'));
-    if (Number(cursor) < 3) res.write(await event(3, 'revoked-3', 'k1'));
-    res.write(`event: ready\ndata: {"last_event_id":3}\n\n`);
+  api = await scriptedIssuer({
+    jwks: () => (publishK2 ? [keys.k1.jwk, keys.k2.jwk] : [keys.k1.jwk]),
+    feed: async (req, res) => {
+      const cursor = req.headers['last-event-id'] as string | undefined;
+      lastEventIds.push(cursor);
+      if (cursor === undefined) {
+        res.write('retry: 100\n\nevent: reset\ndata: {}\n\n');
+        res.write(await event(1, 'revoked-1', 'k1'));
+        res.write('event: ready\ndata: {"last_event_id":1}\n\n');
+        // Signed with a key the JWKS does not publish yet, then a later event with the old key.
+        res.write(await event(2, 'revoked-2', 'k2'));
+        res.write(await event(3, 'revoked-3', 'k1'));
+        return;
+      }
+      // Resumed: by now the JWKS has k2 (as after Inkan's rotation); everything after the cursor again.
+      publishK2 = true;
+      if (Number(cursor) < 2) res.write(await event(2, 'revoked-2', 'k2'));
+      if (Number(cursor) < 3) res.write(await event(3, 'revoked-3', 'k1'));
+      res.write(`event: ready\ndata: {"last_event_id":3}\n\n`);
+    },
   });
-  await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+  issuer = api.issuer;
 });
 afterAll(async () => {
-  api.closeAllConnections();
-  await new Promise((resolve) => api.close(resolve));
+  await api.close();
 });
 
 it('resumes from before an event whose key is not published yet, and applies it once it is', async () => {
