@@ -1,20 +1,24 @@
 /**
- * buildApp(deps): the Koa application with its middleware in order and every endpoint mounted.
- * It never listens; main.ts does, and tests use `app.callback()` on their own server.
+ * buildRequestListener(deps): Inkan's HTTP surface as one node request listener. The token and
+ * JWKS endpoints are answered on the hot path (http/hot-path.ts); every other endpoint is a route
+ * of the Koa application that buildApp(deps) assembles, with its middleware in order. Neither
+ * listens; server.ts does.
  */
+import type { RequestListener } from 'node:http';
 import Koa from 'koa';
 import Router from '@koa/router';
 import type { Deps } from './deps.js';
 import { discoveryDocument, ENDPOINT_PATHS } from './oauth/discovery.js';
 import { SECRET_AUTH_METHODS } from './clients/registry.js';
 import { errorHandler } from './http/error-handler.js';
-import { requestLog } from './http/request-log.js';
+import { createRequestLog, requestLogMiddleware, type RequestLog } from './http/request-log.js';
+import { hotPath } from './http/hot-path.js';
 import { mountDiscovery } from './http/endpoints/discovery.js';
 import { mountHealth } from './http/endpoints/health.js';
 import { mountRevocationFeed } from './http/endpoints/revocation-feed.js';
 import { mountStatusList } from './http/endpoints/status-list.js';
-import { mountJwks } from './http/endpoints/jwks.js';
-import { mountToken } from './http/endpoints/token.js';
+import { jwksEndpoint } from './http/endpoints/jwks.js';
+import { tokenEndpoint } from './http/endpoints/token.js';
 import { mountRevocation } from './http/endpoints/revocation.js';
 import { mountIntrospection } from './http/endpoints/introspection.js';
 import { cookieJar } from './http/cookies.js';
@@ -27,10 +31,19 @@ import { mountEndSession } from './http/endpoints/end-session.js';
 import { mountMetrics } from './http/endpoints/metrics.js';
 import { mountAdmin } from './http/endpoints/admin.js';
 
-export function buildApp(deps: Deps): Koa {
-  // TRUST_PROXY: ctx.ip (login throttling, logs) from X-Forwarded-For, counting only the entries
-  // appended by the operator's own proxies (the rightmost ones), which a client cannot forge.
-  const app = new Koa({ proxy: deps.config.trustedProxyHops > 0, maxIpsCount: deps.config.trustedProxyHops });
+export function buildRequestListener(deps: Deps): RequestListener {
+  const requestLog = createRequestLog(deps.log, (route, method, status, seconds) => deps.metrics.httpRequest(route, method, status, seconds));
+  return hotPath(
+    [tokenEndpoint(deps), jwksEndpoint({ keyring: deps.keyring, jwksMaxAgeSeconds: deps.config.jwksMaxAgeSeconds })],
+    { requestLog, log: deps.log, trustedProxyHops: deps.config.trustedProxyHops },
+    buildApp(deps, requestLog).callback(),
+  );
+}
+
+export function buildApp(deps: Deps, requestLog: RequestLog): Koa {
+  // TRUST_PROXY also tells Koa to believe X-Forwarded-Proto/Host; ctx.ip comes from
+  // http/client-address.ts, the rule the hot path uses too.
+  const app = new Koa({ proxy: deps.config.trustedProxyHops > 0 });
   const router = new Router();
 
   mountDiscovery(
@@ -40,8 +53,6 @@ export function buildApp(deps: Deps): Koa {
       tokenEndpointAuthMethods: [...SECRET_AUTH_METHODS, 'private_key_jwt'],
     }),
   );
-  mountJwks(router, { keyring: deps.keyring, jwksMaxAgeSeconds: deps.config.jwksMaxAgeSeconds });
-  mountToken(router, deps);
   const tokenStatus = {
     issuer: deps.config.issuer,
     clientAuthenticator: deps.clientAuthenticator,
@@ -63,14 +74,12 @@ export function buildApp(deps: Deps): Koa {
   mountMetrics(router, { metrics: deps.metrics, metricsToken: deps.config.operations.metricsToken });
   if (deps.config.operations.adminApi) mountAdmin(router, { ...deps, issuer: deps.config.issuer });
 
-  app.use(requestLog(deps.log, (route, method, status, seconds) => deps.metrics.httpRequest(route, method, status, seconds)));
+  app.use(requestLogMiddleware(requestLog, deps.config.trustedProxyHops));
   app.use(errorHandler(deps.log));
   app.use(
     corsFor([
       '/.well-known/openid-configuration',
       '/.well-known/oauth-authorization-server',
-      ENDPOINT_PATHS.jwks,
-      ENDPOINT_PATHS.token,
       ENDPOINT_PATHS.userinfo,
       ENDPOINT_PATHS.revocation,
     ]),

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { buildApp } from './app.js';
+import { buildRequestListener } from './app.js';
 import { createDeps, type CoreOptions, type Deps } from './deps.js';
 import { startKeyScheduler } from './keys/scheduler.js';
 import { startHousekeeping } from './housekeeping/purge.js';
@@ -35,14 +35,13 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   // INKAN_FAULT_INJECTION (test-only) arms the key crash hook unless the caller passed its own.
   const beforeKeyApply = options.beforeKeyApply ?? keyFaultHook(config.faultInjection);
   const deps = await createDeps(config, log, beforeKeyApply === undefined ? options : { ...options, beforeKeyApply });
-  const app = buildApp(deps);
-  const handle = app.callback();
+  const handle = buildRequestListener(deps);
   // While draining, every answer says `Connection: close`, so keep-alive clients stop reusing
   // their connections (a reused one could meet the close mid-request) and open new ones elsewhere.
   let draining = false;
   const server = http.createServer((req, res) => {
     if (draining) res.setHeader('Connection', 'close');
-    void handle(req, res);
+    handle(req, res);
   });
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {

@@ -18,7 +18,7 @@ export function requirePost(ctx: Context, endpoint: string): void {
 }
 
 export function authenticateClient(ctx: Context, form: ParsedForm, authenticator: ClientAuthenticator): Promise<ClientRecord> {
-  return authenticator.authenticate(presentedCredentials(ctx, form));
+  return authenticator.authenticate(presentedCredentials(ctx.headers.authorization, form, ctx.path));
 }
 
 /**
@@ -27,14 +27,16 @@ export function authenticateClient(ctx: Context, form: ParsedForm, authenticator
  */
 export async function clientTokenRequest(ctx: Context, endpoint: string, authenticator: ClientAuthenticator): Promise<{ client: ClientRecord; token: string }> {
   requirePost(ctx, endpoint);
-  const form = await readForm(ctx);
+  const form = await readForm(ctx.req);
   const client = await authenticateClient(ctx, form, authenticator);
   const token = form.params.get('token');
   if (token === undefined) throw new OAuthError('invalid_request', 'token is required');
   return { client, token };
 }
 
+/** RFC 6749 §5.1: answers that carry tokens or credentials are never cached. */
+export const NO_STORE_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+
 export function noStore(ctx: Context): void {
-  ctx.set('Cache-Control', 'no-store');
-  ctx.set('Pragma', 'no-cache');
+  ctx.set(NO_STORE_HEADERS);
 }

@@ -77,7 +77,7 @@ export async function checkSenderConstraint(
   if (typeof jkt !== 'string') throw dpopChallenge('invalid_token', 'this access token is not DPoP-bound: present it as a Bearer token');
   let proof: string | undefined;
   try {
-    proof = dpopProofHeader(ctx);
+    proof = dpopProofHeader(ctx.headers);
   } catch (error) {
     throw dpopChallenge('invalid_dpop_proof', (error as OAuthError).description, { cause: error });
   }

@@ -9,7 +9,7 @@ import { readUrlEncodedBody } from './form.js';
 export const PAGE_FORM_LIMIT_BYTES = 16 * 1024;
 
 export async function readPageForm(ctx: Context): Promise<URLSearchParams> {
-  return new URLSearchParams(await readUrlEncodedBody(ctx, { limitBytes: PAGE_FORM_LIMIT_BYTES, noun: 'the form', wrongTypeStatus: 415 }));
+  return new URLSearchParams(await readUrlEncodedBody(ctx.req, { limitBytes: PAGE_FORM_LIMIT_BYTES, noun: 'the form', wrongTypeStatus: 415 }));
 }
 
 /** A single-valued field: undefined when absent, empty or repeated. */

@@ -1,32 +1,66 @@
 /**
- * A request id for every request (echoed in `X-Request-Id`) and one log line when it ends, with
- * method, path (never the query string, which can carry codes and tokens), status and duration.
+ * Who asked, and one line when the answer went out. Every request gets an id (the caller's
+ * `X-Request-Id` when it is a plain token, else a fresh UUID), echoed in `X-Request-Id`, and one
+ * access-log line with method, path (never the query string, which can carry codes and tokens),
+ * status and duration, plus the request metrics. The Koa middleware below and the hot path
+ * (hot-path.ts) both go through one `RequestLog`, so every endpoint logs and counts alike.
  */
 import crypto from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { unredactedLoggerFor } from '../log.js';
+import { clientAddress } from './client-address.js';
 
 const ACCEPTABLE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** Told of every answered request (metrics/metrics.ts): the router's route template, not the URL. */
+/** Told of every answered request (metrics/metrics.ts): the route template, not the URL. */
 export type RequestObserver = (route: string | undefined, method: string, status: number, seconds: number) => void;
 
-export function requestLog(log: Logger, observe?: RequestObserver): Middleware {
+export interface AnsweredRequest {
+  readonly requestId: string;
+  readonly method: string;
+  readonly path: string;
+  /** The route template that answered (undefined when none matched). */
+  readonly route: string | undefined;
+  readonly status: number;
+  /** `process.hrtime.bigint()` when the request arrived. */
+  readonly startedAt: bigint;
+}
+
+export interface RequestLog {
+  /** The id of a request: the offered `X-Request-Id` when acceptable, else a fresh UUID. */
+  idFor(offered: string | undefined): string;
+  answered(request: AnsweredRequest): void;
+}
+
+export function createRequestLog(log: Logger, observe?: RequestObserver): RequestLog {
   // Only the fixed fields below are logged here: no redaction needed (see log.ts).
   const access = unredactedLoggerFor(log);
+  return {
+    idFor: (offered) => (offered !== undefined && ACCEPTABLE_ID.test(offered) ? offered : crypto.randomUUID()),
+    answered({ requestId, method, path, route, status, startedAt }) {
+      const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
+      access.info({ reqId: requestId, method, path, status, ms: Math.round(ms * 100) / 100 }, 'request');
+      observe?.(route, method, status, ms / 1000);
+    },
+  };
+}
+
+/**
+ * The first Koa middleware: `ctx.state.requestId`, `X-Request-Id`, `ctx.ip` by the TRUST_PROXY
+ * rule (client-address.ts), and the line when the answer is ready.
+ */
+export function requestLogMiddleware(requestLog: RequestLog, trustedProxyHops: number): Middleware {
   return async (ctx, next) => {
-    const started = process.hrtime.bigint();
-    const offered = ctx.get('x-request-id');
-    const requestId = ACCEPTABLE_ID.test(offered) ? offered : crypto.randomUUID();
+    const startedAt = process.hrtime.bigint();
+    const requestId = requestLog.idFor(ctx.get('x-request-id'));
     ctx.state.requestId = requestId;
+    ctx.request.ip = clientAddress(ctx.req, trustedProxyHops);
     ctx.set('X-Request-Id', requestId);
     try {
       await next();
     } finally {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      access.info({ reqId: requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 100) / 100 }, 'request');
-      observe?.((ctx as { _matchedRoute?: string })._matchedRoute, ctx.method, ctx.status, ms / 1000);
+      requestLog.answered({ requestId, method: ctx.method, path: ctx.path, route: (ctx as { _matchedRoute?: string })._matchedRoute, status: ctx.status, startedAt });
     }
   };
 }

@@ -17,7 +17,8 @@ import { publishedKeys } from './lifecycle.js';
 import { importPkcs8 } from './material.js';
 
 export interface PublishedJwks {
-  readonly body: string;
+  /** The JWKS document, encoded once per key change. */
+  readonly body: Buffer;
   readonly etag: string;
 }
 
@@ -55,7 +56,7 @@ export class Keyring {
       const privateKey = importPkcs8(this.sealer.unseal(key.kid, key.sealedPrivateKey));
       if (key.status === 'active') signers.set(key.alg, jwtSigner(key.kid, key.alg, privateKey));
     }
-    const body = JSON.stringify({ keys: published.map((key) => key.publicJwk) });
+    const body = Buffer.from(JSON.stringify({ keys: published.map((key) => key.publicJwk) }), 'utf8');
     const etag = `"${crypto.createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
     const verificationKeys = createLocalJWKSet({ keys: published.map((key) => key.publicJwk) });
     this.loaded = { version, signers, jwks: { body, etag }, verificationKeys };

@@ -35,8 +35,9 @@ export interface AccessTokenDeps {
   readonly statusList?: StatusListReferences;
 }
 
+/** A token id: a random (v4) UUID, which node:crypto serves from a pre-drawn entropy pool. */
 export function newJti(): string {
-  return crypto.randomBytes(16).toString('base64url');
+  return crypto.randomUUID();
 }
 
 export function issueAccessToken(deps: AccessTokenDeps, request: AccessTokenRequest): IssuedAccessToken {

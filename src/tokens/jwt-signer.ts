@@ -1,13 +1,17 @@
 /**
  * Compact JWS signing on the hot path.
  *
- * Inkan verifies with jose everywhere, but signs with `node:crypto.sign` on a KeyObject imported
- * once at key load: jose's SignJWT goes through WebCrypto (async, key import per call, the libuv
- * pool), which measured at about half the synchronous rate for EdDSA on one core (see
- * ../shared/FIELD-NOTES.md and `npm run bench`). The encoded protected header of each token type is
- * computed once per key. Every token is still checked by jose in the tests.
+ * Inkan verifies with jose everywhere, but signs synchronously with a key prepared once at key
+ * load: jose's SignJWT goes through WebCrypto (async, key import per call, the libuv pool), which
+ * measured at about half the synchronous rate for EdDSA on one core (../shared/FIELD-NOTES.md).
+ * RS256 signs with `node:crypto.sign` on a KeyObject. Ed25519 signs with libsodium
+ * (sodium-native): EdDSA signatures are deterministic (RFC 8032 §5.1.6), so libsodium writes the
+ * very bytes OpenSSL would, in under half the time (`npm run bench`, README "Performance"); its
+ * copy of the key lives in guarded memory outside the V8 heap. The encoded protected header of
+ * each token type is computed once per key. Every token is still checked by jose in the tests.
  */
 import crypto, { type KeyObject } from 'node:crypto';
+import sodium from 'sodium-native';
 import type { SigningAlg } from '../storage/stores.js';
 
 /** `typ` header values (RFC 9068, RFC 8417, the Token Status List draft; ID tokens use JWT). */
@@ -21,9 +25,28 @@ export interface JwtSigner {
 
 const encode = (value: unknown): string => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 
+type SignBytes = (signingInput: Buffer) => Buffer;
+
+function rs256(privateKey: KeyObject): SignBytes {
+  return (signingInput) => crypto.sign('sha256', signingInput, privateKey);
+}
+
+function ed25519(privateKey: KeyObject): SignBytes {
+  // libsodium's secret key is the RFC 8032 seed followed by the public key.
+  const jwk = privateKey.export({ format: 'jwk' });
+  const secretKey = sodium.sodium_malloc(sodium.crypto_sign_SECRETKEYBYTES);
+  Buffer.from(jwk.d!, 'base64url').copy(secretKey, 0);
+  Buffer.from(jwk.x!, 'base64url').copy(secretKey, 32);
+  return (signingInput) => {
+    const signature = Buffer.allocUnsafe(sodium.crypto_sign_BYTES);
+    sodium.crypto_sign_detached(signature, signingInput, secretKey);
+    return signature;
+  };
+}
+
 export function jwtSigner(kid: string, alg: SigningAlg, privateKey: KeyObject): JwtSigner {
   const headers = new Map<JwtType, string>();
-  const digest = alg === 'RS256' ? 'sha256' : null; // Ed25519 hashes internally
+  const signBytes = alg === 'RS256' ? rs256(privateKey) : ed25519(privateKey);
   return {
     kid,
     alg,
@@ -34,8 +57,7 @@ export function jwtSigner(kid: string, alg: SigningAlg, privateKey: KeyObject): 
         headers.set(typ, header);
       }
       const signingInput = `${header}.${encode(payload)}`;
-      const signature = crypto.sign(digest, Buffer.from(signingInput, 'utf8'), privateKey);
-      return `${signingInput}.${signature.toString('base64url')}`;
+      return `${signingInput}.${signBytes(Buffer.from(signingInput, 'utf8')).toString('base64url')}`;
     },
   };
 }

@@ -1,23 +1,24 @@
 /**
- * GET the JWKS: the pre-serialised body from the keyring, `Cache-Control: max-age=JWKS_MAX_AGE`
- * (the key lifecycle pre-publishes new keys at least that long before they sign), and an ETag
- * answered with 304.
+ * GET the JWKS, on the hot path (../hot-path.ts): the body the keyring serialised when its keys
+ * last changed, `Cache-Control: max-age=JWKS_MAX_AGE` (the key lifecycle pre-publishes new keys at
+ * least that long before they sign), and an ETag answered with 304.
  */
-import type { Router } from '@koa/router';
 import type { Keyring } from '../../keys/keyring.js';
 import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
+import type { HotEndpoint } from '../hot-path.js';
 
-export function mountJwks(router: Router, deps: { keyring: Keyring; jwksMaxAgeSeconds: number }): void {
+export function jwksEndpoint(deps: { keyring: Keyring; jwksMaxAgeSeconds: number }): HotEndpoint {
   const cacheControl = `public, max-age=${deps.jwksMaxAgeSeconds}`;
-  router.get(ENDPOINT_PATHS.jwks, (ctx) => {
-    const { body, etag } = deps.keyring.jwks();
-    ctx.set('Cache-Control', cacheControl);
-    ctx.set('ETag', etag);
-    if (ctx.get('if-none-match') === etag) {
-      ctx.status = 304;
-      return;
-    }
-    ctx.type = 'application/jwk-set+json';
-    ctx.body = body;
-  });
+  return {
+    path: ENDPOINT_PATHS.jwks,
+    methods: ['GET'],
+    name: 'the JWKS endpoint',
+    cors: true,
+    answer({ req }) {
+      const { body, etag } = deps.keyring.jwks();
+      const headers = { 'Cache-Control': cacheControl, ETag: etag };
+      if (req.headers['if-none-match'] === etag) return { status: 304, headers };
+      return { status: 200, headers, body, contentType: 'application/jwk-set+json' };
+    },
+  };
 }

@@ -1,22 +1,24 @@
 /**
- * POST /token (RFC 6749 §3.2). The shared steps of every grant, in order: parse the form, find the
- * grant, authenticate the client, check the client may use the grant; then the grant does its
- * part. Responses carry `Cache-Control: no-store` (§5.1).
+ * POST /token (RFC 6749 §3.2), answered on the hot path (../hot-path.ts). The shared steps of
+ * every grant, in order: parse the form, find the grant, authenticate the client, check the
+ * client may use the grant; then the grant does its part. Responses carry `Cache-Control:
+ * no-store` (§5.1).
  *
  * DPoP (RFC 9449 §5): a request with a `DPoP` header gets its proof checked (oauth/dpop.ts) after
  * the client is authenticated (whether a nonce is required depends on the client), a fresh
  * `DPoP-Nonce` on its answer, and tokens bound to the proof key; a client registered with
  * `--require-dpop` is refused without a proof. Requests without the header pay nothing for it.
  */
-import type { Router } from '@koa/router';
 import type { Grant } from '../../grants/grant.js';
 import type { ClientAuthenticator } from '../../oauth/client-authentication.js';
 import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import { OAuthError } from '../../oauth/errors.js';
-import { authenticateClient, noStore, requirePost } from '../client-request.js';
-import { readForm } from '../form.js';
 import type { Dpop } from '../../oauth/dpop.js';
+import { NO_STORE_HEADERS } from '../client-request.js';
+import { presentedCredentials } from '../client-credentials.js';
 import { dpopProofHeader } from '../dpop-header.js';
+import { readForm } from '../form.js';
+import type { HotEndpoint } from '../hot-path.js';
 
 export interface TokenEndpointDeps {
   readonly grants: ReadonlyMap<string, Grant>;
@@ -25,29 +27,33 @@ export interface TokenEndpointDeps {
   readonly config: { readonly issuer: string };
 }
 
-export function mountToken(router: Router, deps: TokenEndpointDeps): void {
+export function tokenEndpoint(deps: TokenEndpointDeps): HotEndpoint {
   const tokenEndpointUrl = `${deps.config.issuer}${ENDPOINT_PATHS.token}`;
-  router.all(ENDPOINT_PATHS.token, async (ctx) => {
-    requirePost(ctx, 'token');
-    const form = await readForm(ctx);
-    const grantType = form.params.get('grant_type');
-    if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required');
-    const grant = deps.grants.get(grantType);
-    if (grant === undefined) throw new OAuthError('unsupported_grant_type', `grant_type ${JSON.stringify(grantType)} is not supported`);
-    const client = await authenticateClient(ctx, form, deps.clientAuthenticator);
-    if (!client.grantTypes.includes(grantType)) {
-      throw new OAuthError('unauthorized_client', `the client is not registered for the ${grantType} grant`);
-    }
-    const proof = dpopProofHeader(ctx);
-    let dpop: { readonly jkt: string } | undefined;
-    if (proof !== undefined) {
-      ctx.set('DPoP-Nonce', deps.dpop.nonce());
-      dpop = await deps.dpop.verify({ proof, method: 'POST', url: tokenEndpointUrl, requireNonce: client.requireDpopNonce === true });
-    } else if (client.requireDpop === true) {
-      throw new OAuthError('invalid_dpop_proof', 'this client must send a DPoP proof with every token request');
-    }
-    const response = await grant.handle({ grantType, client, params: form.params, resources: form.resources, requestId: ctx.state.requestId, clientAddress: ctx.ip, dpop });
-    noStore(ctx);
-    ctx.body = response;
-  });
+  return {
+    path: ENDPOINT_PATHS.token,
+    methods: ['POST'],
+    name: 'the token endpoint',
+    cors: true,
+    async answer({ req, requestId, clientAddress, setHeader }) {
+      const form = await readForm(req);
+      const grantType = form.params.get('grant_type');
+      if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required');
+      const grant = deps.grants.get(grantType);
+      if (grant === undefined) throw new OAuthError('unsupported_grant_type', `grant_type ${JSON.stringify(grantType)} is not supported`);
+      const client = await deps.clientAuthenticator.authenticate(presentedCredentials(req.headers.authorization, form, ENDPOINT_PATHS.token));
+      if (!client.grantTypes.includes(grantType)) {
+        throw new OAuthError('unauthorized_client', `the client is not registered for the ${grantType} grant`);
+      }
+      const proof = dpopProofHeader(req.headers);
+      let dpop: { readonly jkt: string } | undefined;
+      if (proof !== undefined) {
+        setHeader('DPoP-Nonce', deps.dpop.nonce());
+        dpop = await deps.dpop.verify({ proof, method: 'POST', url: tokenEndpointUrl, requireNonce: client.requireDpopNonce === true });
+      } else if (client.requireDpop === true) {
+        throw new OAuthError('invalid_dpop_proof', 'this client must send a DPoP proof with every token request');
+      }
+      const response = await grant.handle({ grantType, client, params: form.params, resources: form.resources, requestId, clientAddress, dpop });
+      return { status: 200, headers: NO_STORE_HEADERS, json: response };
+    },
+  };
 }

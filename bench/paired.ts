@@ -1,0 +1,69 @@
+/**
+ * A paired measurement: Inkan and the peer, both running and pinned to the server core, measured in
+ * alternating rounds, so that each ratio compares figures taken seconds apart. This machine's speed
+ * drifts up to 2× from one minute to the next; measuring one side minutes after the other made the
+ * ratios as noisy as the machine.
+ *
+ * The scheme: each side warms up once (Inkan, then the peer), then `rounds` rounds in the order
+ * A B, B A, A B, B A, … Only one side is under load at any moment. With an even number of rounds
+ * both sides' rounds sit, on average, at the same moment, so a drift that is linear over the
+ * measurement weighs both equally (plain A B A B … would favour whichever side comes second);
+ * a faster wobble shows up as spread between rounds, which the rows keep (`rounds`) and the
+ * ratio table prints as the range of the per-round ratios.
+ *
+ * A side's figure is its mean rate over its rounds (the rounds are equally long, so this is its
+ * requests over its measured time); p50 and p99 are the medians of the rounds' percentiles, and
+ * errors the sum.
+ */
+import type { LoadResult } from './load.js';
+import type { Row } from './run.js';
+
+export interface Contender {
+  /** The row's name, e.g. `inkan_client_credentials_EdDSA`. */
+  readonly row: string;
+  /** What the measurement is, for the row's note. */
+  readonly note?: string;
+  measure(seconds: number): Promise<LoadResult>;
+}
+
+export interface PairTiming {
+  readonly warmSeconds: number;
+  readonly rounds: number;
+  readonly roundSeconds: number;
+}
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+function pairedRow(side: Contender, results: readonly LoadResult[]): Row {
+  const rates = results.map((result) => result.requestsPerSecond);
+  const roundsNote = `rounds ${rates.map((rate) => rate.toFixed(0)).join(' / ')}`;
+  return {
+    name: side.row,
+    value: rates.reduce((sum, rate) => sum + rate, 0) / rates.length,
+    unit: 'req/s',
+    p50Ms: median(results.map((result) => result.p50Ms)),
+    p99Ms: median(results.map((result) => result.p99Ms)),
+    errors: results.reduce((sum, result) => sum + result.errors, 0),
+    rounds: rates,
+    note: side.note === undefined ? roundsNote : `${side.note}; ${roundsNote}`,
+  };
+}
+
+export async function measurePaired(inkan: Contender, peer: Contender, timing: PairTiming): Promise<[Row, Row]> {
+  process.stderr.write(`  ${inkan.row} / ${peer.row}: warm-up, then ${timing.rounds} × ${timing.roundSeconds} s alternating\n`);
+  await inkan.measure(timing.warmSeconds);
+  await peer.measure(timing.warmSeconds);
+  const inkanResults: LoadResult[] = [];
+  const peerResults: LoadResult[] = [];
+  for (let round = 0; round < timing.rounds; round += 1) {
+    const inkanFirst = round % 2 === 0;
+    if (inkanFirst) inkanResults.push(await inkan.measure(timing.roundSeconds));
+    peerResults.push(await peer.measure(timing.roundSeconds));
+    if (!inkanFirst) inkanResults.push(await inkan.measure(timing.roundSeconds));
+  }
+  return [pairedRow(inkan, inkanResults), pairedRow(peer, peerResults)];
+}

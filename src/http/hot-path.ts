@@ -1,0 +1,122 @@
+/**
+ * The hot path: endpoints answered on node:http directly, without Koa. The token endpoint is on
+ * the path of every service-to-service call and the JWKS on every verifier's start, and Koa's
+ * per-request context (context, request and response objects, the middleware chain, the router)
+ * cost about a fifth of a token request (README "Performance"). Everything Koa's middleware gives
+ * the other endpoints, these get here from the same functions: the request id and the access-log
+ * line (request-log.ts), the client address (client-address.ts), CORS (cors.ts) and error
+ * rendering (error-handler.ts). Any other path goes to Koa.
+ *
+ * An endpoint returns an `Answer` or throws; this module writes either.
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { OAuthError } from '../oauth/errors.js';
+import { clientAddress } from './client-address.js';
+import { CORS_HEADERS, isPreflight, PREFLIGHT_HEADERS } from './cors.js';
+import { errorFor } from './error-handler.js';
+import type { RequestLog } from './request-log.js';
+
+export interface HotRequest {
+  readonly req: IncomingMessage;
+  readonly requestId: string;
+  /** By the TRUST_PROXY rule (client-address.ts). */
+  readonly clientAddress: string;
+  /** Sets a header that goes out with the answer, an error answer included (e.g. `DPoP-Nonce`). */
+  setHeader(name: string, value: string): void;
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** A body serialised here as `application/json; charset=utf-8`… */
+  readonly json?: unknown;
+  /** …or one sent as it is, with its `contentType`. */
+  readonly body?: string | Buffer;
+  readonly contentType?: string;
+}
+
+export interface HotEndpoint {
+  readonly path: string;
+  /** The methods it answers (GET answers HEAD too); any other gets 405 with `Allow`. */
+  readonly methods: readonly ('GET' | 'POST')[];
+  /** For error messages: "the token endpoint". */
+  readonly name: string;
+  /** Open to every origin (cors.ts), preflight included. */
+  readonly cors: boolean;
+  answer(request: HotRequest): Answer | Promise<Answer>;
+}
+
+export interface HotPathDeps {
+  readonly requestLog: RequestLog;
+  readonly log: Logger;
+  readonly trustedProxyHops: number;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** A request listener that answers `endpoints` itself and hands every other path to `fallback`. */
+export function hotPath(endpoints: readonly HotEndpoint[], deps: HotPathDeps, fallback: RequestListener): RequestListener {
+  const byPath = new Map(endpoints.map((endpoint) => [endpoint.path, endpoint]));
+  return (req, res) => {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const endpoint = byPath.get(query === -1 ? url : url.slice(0, query));
+    if (endpoint === undefined) fallback(req, res);
+    else void serve(endpoint, req, res, deps);
+  };
+}
+
+async function serve(endpoint: HotEndpoint, req: IncomingMessage, res: ServerResponse, deps: HotPathDeps): Promise<void> {
+  const startedAt = process.hrtime.bigint();
+  const offered = req.headers['x-request-id'];
+  const requestId = deps.requestLog.idFor(typeof offered === 'string' ? offered : undefined);
+  const method = req.method ?? 'GET';
+  res.setHeader('X-Request-Id', requestId);
+  if (endpoint.cors) setHeaders(res, CORS_HEADERS);
+  let status: number;
+  try {
+    status = write(res, await answerFor(endpoint, method, req, res, requestId, deps.trustedProxyHops));
+  } catch (caught) {
+    const error = errorFor(caught, deps.log, requestId);
+    status = write(res, { status: error.status, headers: { ...error.headers, 'Cache-Control': 'no-store' }, json: error.toJSON() });
+  }
+  deps.requestLog.answered({ requestId, method, path: endpoint.path, route: endpoint.path, status, startedAt });
+}
+
+function answerFor(endpoint: HotEndpoint, method: string, req: IncomingMessage, res: ServerResponse, requestId: string, trustedProxyHops: number): Answer | Promise<Answer> {
+  if (endpoint.cors && isPreflight(method, req.headers['access-control-request-method'])) {
+    return { status: 204, headers: PREFLIGHT_HEADERS };
+  }
+  if (!allows(endpoint, method)) {
+    const allow = endpoint.methods.includes('GET') ? ['GET', 'HEAD', ...endpoint.methods.filter((m) => m !== 'GET')] : endpoint.methods;
+    throw new OAuthError('invalid_request', `${endpoint.name} accepts only ${allow.join(', ')}`, { status: 405, headers: { Allow: allow.join(', ') } });
+  }
+  return endpoint.answer({
+    req,
+    requestId,
+    clientAddress: clientAddress(req, trustedProxyHops),
+    setHeader: (name, value) => res.setHeader(name, value),
+  });
+}
+
+function allows(endpoint: HotEndpoint, method: string): boolean {
+  return endpoint.methods.includes(method as 'GET' | 'POST') || (method === 'HEAD' && endpoint.methods.includes('GET'));
+}
+
+/** Writes the answer (node leaves the body out for HEAD) and returns its status. */
+function write(res: ServerResponse, answer: Answer): number {
+  if (answer.headers !== undefined) setHeaders(res, answer.headers);
+  const body = answer.json !== undefined ? JSON.stringify(answer.json) : answer.body;
+  if (body !== undefined) {
+    res.setHeader('Content-Type', answer.json !== undefined ? JSON_TYPE : (answer.contentType ?? 'application/octet-stream'));
+    res.setHeader('Content-Length', typeof body === 'string' ? Buffer.byteLength(body) : body.length);
+  }
+  res.statusCode = answer.status;
+  res.end(body);
+  return answer.status;
+}
+
+function setHeaders(res: ServerResponse, headers: Readonly<Record<string, string>>): void {
+  for (const name in headers) res.setHeader(name, headers[name]!);
+}
