@@ -72,19 +72,29 @@ async function serve(endpoint: HotEndpoint, req: IncomingMessage, res: ServerRes
   const offered = req.headers['x-request-id'];
   const requestId = deps.requestLog.idFor(typeof offered === 'string' ? offered : undefined);
   const method = req.method ?? 'GET';
-  res.setHeader('X-Request-Id', requestId);
-  if (endpoint.cors) setHeaders(res, CORS_HEADERS);
+  // Headers collect here as name/value pairs and go out in one writeHead: node's setHeader
+  // validates and indexes each one, which the profile showed on every answer.
+  const headers: string[] = ['X-Request-Id', requestId];
+  if (endpoint.cors) pushHeaders(headers, CORS_HEADERS);
+  const requestHeaders = headers.length;
+  let answer: Answer;
+  try {
+    answer = await answerFor(endpoint, method, req, headers, requestId, deps.trustedProxyHops);
+  } catch (caught) {
+    answer = errorAnswer(errorFor(caught, deps.log, requestId)); // keeps a DPoP-Nonce the endpoint set
+  }
   let status: number;
   try {
-    status = write(res, await answerFor(endpoint, method, req, res, requestId, deps.trustedProxyHops));
+    status = write(res, headers, answer);
   } catch (caught) {
-    const error = errorFor(caught, deps.log, requestId);
-    status = write(res, { status: error.status, headers: { ...error.headers, 'Cache-Control': 'no-store' }, json: error.toJSON() });
+    // Node refused a header (a bug, never the client's doing): a bare 500 instead.
+    headers.length = requestHeaders;
+    status = write(res, headers, errorAnswer(errorFor(caught, deps.log, requestId)));
   }
   deps.requestLog.answered({ requestId, method, path: endpoint.path, route: endpoint.path, status, startedAt });
 }
 
-function answerFor(endpoint: HotEndpoint, method: string, req: IncomingMessage, res: ServerResponse, requestId: string, trustedProxyHops: number): Answer | Promise<Answer> {
+function answerFor(endpoint: HotEndpoint, method: string, req: IncomingMessage, headers: string[], requestId: string, trustedProxyHops: number): Answer | Promise<Answer> {
   if (endpoint.cors && isPreflight(method, req.headers['access-control-request-method'])) {
     return { status: 204, headers: PREFLIGHT_HEADERS };
   }
@@ -96,7 +106,7 @@ function answerFor(endpoint: HotEndpoint, method: string, req: IncomingMessage, 
     req,
     requestId,
     clientAddress: clientAddress(req, trustedProxyHops),
-    setHeader: (name, value) => res.setHeader(name, value),
+    setHeader: (name, value) => headers.push(name, value),
   });
 }
 
@@ -104,19 +114,26 @@ function allows(endpoint: HotEndpoint, method: string): boolean {
   return endpoint.methods.includes(method as 'GET' | 'POST') || (method === 'HEAD' && endpoint.methods.includes('GET'));
 }
 
-/** Writes the answer (node leaves the body out for HEAD) and returns its status. */
-function write(res: ServerResponse, answer: Answer): number {
-  if (answer.headers !== undefined) setHeaders(res, answer.headers);
+/** RFC 6749 §5.2 JSON; error answers are never cached. */
+function errorAnswer(error: OAuthError): Answer {
+  return { status: error.status, headers: { ...error.headers, 'Cache-Control': 'no-store' }, json: error.toJSON() };
+}
+
+/** Writes the answer in one writeHead and end (node leaves the body out for HEAD); returns its status. */
+function write(res: ServerResponse, headers: string[], answer: Answer): number {
+  if (answer.headers !== undefined) pushHeaders(headers, answer.headers);
   const body = answer.json !== undefined ? JSON.stringify(answer.json) : answer.body;
   if (body !== undefined) {
-    res.setHeader('Content-Type', answer.json !== undefined ? JSON_TYPE : (answer.contentType ?? 'application/octet-stream'));
-    res.setHeader('Content-Length', typeof body === 'string' ? Buffer.byteLength(body) : body.length);
+    headers.push(
+      'Content-Type', answer.json !== undefined ? JSON_TYPE : (answer.contentType ?? 'application/octet-stream'),
+      'Content-Length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.length),
+    );
   }
-  res.statusCode = answer.status;
+  res.writeHead(answer.status, headers);
   res.end(body);
   return answer.status;
 }
 
-function setHeaders(res: ServerResponse, headers: Readonly<Record<string, string>>): void {
-  for (const name in headers) res.setHeader(name, headers[name]!);
+function pushHeaders(headers: string[], add: Readonly<Record<string, string>>): void {
+  for (const name in add) headers.push(name, add[name]!);
 }

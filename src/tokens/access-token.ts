@@ -35,9 +35,20 @@ export interface AccessTokenDeps {
   readonly statusList?: StatusListReferences;
 }
 
-/** A token id: a random (v4) UUID, which node:crypto serves from a pre-drawn entropy pool. */
+// Asking OpenSSL for 16 bytes per token cost more than building the claims (profile, README
+// "Performance"): draw 4 KiB at a time and hand each slice out once, as randomUUID() does.
+const randomPool = Buffer.alloc(4096);
+let poolOffset = randomPool.length;
+
+/** A token id: 128 random bits in base64url (the status-list index keys on its first 64). */
 export function newJti(): string {
-  return crypto.randomUUID();
+  if (poolOffset === randomPool.length) {
+    crypto.randomFillSync(randomPool);
+    poolOffset = 0;
+  }
+  const jti = randomPool.toString('base64url', poolOffset, poolOffset + 16);
+  poolOffset += 16;
+  return jti;
 }
 
 export function issueAccessToken(deps: AccessTokenDeps, request: AccessTokenRequest): IssuedAccessToken {

@@ -15,7 +15,7 @@ export function hashSecret(secret: string): string {
 
 /** Constant-time comparison of a presented secret against a stored SHA-256 (hex). */
 export function secretMatches(presented: string, storedHash: string | null): boolean {
-  const actual = crypto.createHash('sha256').update(presented, 'utf8').digest();
+  const actual = crypto.hash('sha256', presented, 'buffer');
   // Compare against a same-length dummy when nothing is stored, so a miss costs the same.
   const expected = storedHash !== null && storedHash.length === 64 ? Buffer.from(storedHash, 'hex') : Buffer.alloc(32);
   return crypto.timingSafeEqual(actual, expected) && storedHash !== null;
