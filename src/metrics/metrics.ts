@@ -62,6 +62,7 @@ export class Metrics {
   private readonly httpDuration: Histogram<'route' | 'method' | 'status_class'>;
   private readonly httpChildren = new Map<string, Map<string, (HttpChildren | undefined)[]>>();
   private readonly tokens: Counter<'grant_type' | 'alg' | 'client_id'>;
+  private readonly tokenChildren = new Map<string, Counter.Internal>();
   private readonly rotations: Counter<'outcome'>;
   private readonly reuse: Counter;
   private readonly revocations: Counter<'kind'>;
@@ -181,7 +182,14 @@ export class Metrics {
   }
 
   tokenIssued(grantType: string, alg: string, clientId: string): void {
-    this.tokens.labels(grantType, alg, clientId).inc();
+    // prom-client hashes the label values on every labels() call; the series are few and fixed.
+    const key = `${grantType}\0${alg}\0${clientId}`;
+    let child = this.tokenChildren.get(key);
+    if (child === undefined) {
+      child = this.tokens.labels(grantType, alg, clientId);
+      this.tokenChildren.set(key, child);
+    }
+    child.inc();
   }
 
   refreshRotated(retried: boolean): void {

@@ -3,6 +3,9 @@ import type { Stores } from '../stores.js';
 import { knexClientStore } from './client-store.js';
 import { knexKeyStore } from './key-store.js';
 import { knexUserStore } from './user-store.js';
+import { sqliteSessions } from './sqlite-session.js';
+import { sqliteUserStore } from './sqlite-user-store.js';
+import { sqliteRefreshTokenStore } from './sqlite-refresh-store.js';
 import { knexSessionStore } from './session-store.js';
 import {
   knexAuthorizationCodeStore,
@@ -41,16 +44,18 @@ export async function createKnexStores(database: DatabaseConfig, options: KnexSt
   const changes = database.engine === 'postgres' ? postgresChangeNotifier(db, database.url, options.log) : sqliteChangeNotifier();
   // Two-step key changes may hold one pooled connection for the lock while they work on another.
   const keyChangeLock = database.engine === 'postgres' && (options.tuning ?? DEFAULT_DATABASE_TUNING).poolMax >= 2;
+  // On SQLite the statements of every refresh grant skip knex's per-statement cost (sqlite-session.ts).
+  const sqlite = database.engine === 'sqlite' ? sqliteSessions(db) : undefined;
   return {
     clients: knexClientStore(db),
     keys: knexKeyStore(db, changes, { advisoryLock: keyChangeLock }),
-    users: knexUserStore(db),
+    users: sqlite === undefined ? knexUserStore(db) : sqliteUserStore(knexUserStore(db), sqlite),
     sessions: knexSessionStore(db),
     consents: knexConsentStore(db),
     authorizationRequests: knexAuthorizationRequestStore(db),
     authorizationCodes: knexAuthorizationCodeStore(db),
     loginThrottle: knexLoginThrottleStore(db),
-    refreshTokens: knexRefreshTokenStore(db),
+    refreshTokens: sqlite === undefined ? knexRefreshTokenStore(db) : sqliteRefreshTokenStore(knexRefreshTokenStore(db), sqlite),
     revocations: knexRevocationStore(db, changes),
     statusLists: knexStatusListStore(db),
     usedJtis: knexUsedJtiStore(db),

@@ -12,7 +12,7 @@ import type {
   RotationOutcome,
 } from '../../refresh/refresh-store.js';
 
-interface FamilyRow {
+export interface FamilyRow {
   id: string;
   client_id: string;
   user_id: string;
@@ -26,7 +26,7 @@ interface FamilyRow {
   dpop_jkt?: string | null;
 }
 
-interface TokenRow {
+export interface TokenRow {
   token_hash: string;
   family_id: string;
   created_at: number;
@@ -37,7 +37,7 @@ interface TokenRow {
 
 const optionalNumber = (value: number | null): number | null => (value === null ? null : Number(value));
 
-function familyFromRow(row: FamilyRow): RefreshFamilyRecord {
+export function familyFromRow(row: FamilyRow): RefreshFamilyRecord {
   return {
     id: row.id,
     clientId: row.client_id,
@@ -52,7 +52,7 @@ function familyFromRow(row: FamilyRow): RefreshFamilyRecord {
   };
 }
 
-function tokenFromRow(row: TokenRow): RefreshTokenRecord {
+export function tokenFromRow(row: TokenRow): RefreshTokenRecord {
   return {
     tokenHash: row.token_hash,
     familyId: row.family_id,
@@ -63,7 +63,7 @@ function tokenFromRow(row: TokenRow): RefreshTokenRecord {
   };
 }
 
-function tokenToRow(token: RefreshTokenRecord): TokenRow {
+export function tokenToRow(token: RefreshTokenRecord): TokenRow {
   return {
     token_hash: token.tokenHash,
     family_id: token.familyId,
@@ -83,6 +83,35 @@ function selectorColumns(selector: FamilySelector): Partial<Pick<FamilyRow, 'ses
   // An empty selector would match every family: refuse it rather than log everyone out.
   if (Object.keys(columns).length === 0) throw new Error('revokeFamilies needs at least one of sessionId, userId, clientId');
   return columns;
+}
+
+/** The statements of one rotation, all inside one transaction (knex here, sqlite-refresh-store.ts). */
+export interface RotationStatements {
+  /** Touches the family's row if it is alive at `now`; returns the rows changed (0 or 1). */
+  touchLiveFamily(): Promise<number> | number;
+  /** Consumes the token if unused and unexpired, naming its successor; returns the rows changed. */
+  consumeToken(): Promise<number> | number;
+  insertSuccessor(): Promise<void> | void;
+  readToken(): Promise<Pick<TokenRow, 'consumed_at' | 'successor_hash'> | undefined> | Pick<TokenRow, 'consumed_at' | 'successor_hash'> | undefined;
+}
+
+/** `RefreshTokenStore.rotate`'s decision, the same on every engine. */
+export async function rotation(statements: RotationStatements): Promise<RotationOutcome> {
+  // First a write, so that the transaction holds the lock from its first statement: the family's
+  // row lock on PostgreSQL (every rotation of this family waits here for the one before it to
+  // commit, and so does a concurrent revocation of the family), the write lock on SQLite. Its row
+  // count says whether the family is still alive.
+  if ((await statements.touchLiveFamily()) !== 1) return { kind: 'family_ended' };
+  // The conditional update whose row count decides the winner.
+  if ((await statements.consumeToken()) === 1) {
+    await statements.insertSuccessor();
+    return { kind: 'rotated' };
+  }
+  const row = await statements.readToken();
+  if (row !== undefined && row.consumed_at !== null) {
+    return { kind: 'consumed', consumedAt: Number(row.consumed_at), successorHash: row.successor_hash };
+  }
+  return { kind: 'expired' };
 }
 
 export function knexRefreshTokenStore(db: Knex): RefreshTokenStore {
@@ -115,34 +144,22 @@ export function knexRefreshTokenStore(db: Knex): RefreshTokenStore {
       return found;
     },
 
-    async rotate(tokenHash, familyId, successor, now): Promise<RotationOutcome> {
-      return db.transaction(async (trx) => {
-        // First a write, so that the transaction holds the lock from its first statement: the
-        // family's row lock on PostgreSQL (every rotation of this family waits here for the one
-        // before it to commit, and so does a concurrent revocation of the family), the write lock
-        // on SQLite. Its row count says whether the family is still alive.
-        const alive = await trx<FamilyRow>('refresh_families')
-          .where({ id: familyId })
-          .whereNull('revoked_at')
-          .where('expires_at', '>', now)
-          .update({ last_used_at: now });
-        if (alive !== 1) return { kind: 'family_ended' };
-        // The conditional update whose row count decides the winner.
-        const won = await trx<TokenRow>('refresh_tokens')
-          .where({ token_hash: tokenHash, family_id: familyId })
-          .whereNull('consumed_at')
-          .where('expires_at', '>', now)
-          .update({ consumed_at: now, successor_hash: successor.tokenHash });
-        if (won === 1) {
-          await trx<TokenRow>('refresh_tokens').insert(tokenToRow(successor));
-          return { kind: 'rotated' };
-        }
-        const row = await trx<TokenRow>('refresh_tokens').where({ token_hash: tokenHash }).first();
-        if (row !== undefined && row.consumed_at !== null) {
-          return { kind: 'consumed', consumedAt: Number(row.consumed_at), successorHash: row.successor_hash };
-        }
-        return { kind: 'expired' };
-      });
+    rotate(tokenHash, familyId, successor, now) {
+      return db.transaction((trx) =>
+        rotation(
+          {
+            touchLiveFamily: () => trx<FamilyRow>('refresh_families').where({ id: familyId }).whereNull('revoked_at').where('expires_at', '>', now).update({ last_used_at: now }),
+            consumeToken: () =>
+              trx<TokenRow>('refresh_tokens')
+                .where({ token_hash: tokenHash, family_id: familyId })
+                .whereNull('consumed_at')
+                .where('expires_at', '>', now)
+                .update({ consumed_at: now, successor_hash: successor.tokenHash }),
+            insertSuccessor: async () => void (await trx<TokenRow>('refresh_tokens').insert(tokenToRow(successor))),
+            readToken: () => trx<TokenRow>('refresh_tokens').where({ token_hash: tokenHash }).first(),
+          },
+        ),
+      );
     },
 
     async revokeFamily(familyId, at) {

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { UserRecord, UserStore } from '../stores.js';
 import { normalizeEmail } from '../../accounts/email.js';
 
-interface UserRow {
+export interface UserRow {
   id: string;
   email: string;
   email_normalized: string;
@@ -13,7 +13,7 @@ interface UserRow {
   created_at: number;
 }
 
-function fromRow(row: UserRow): UserRecord {
+export function userFromRow(row: UserRow): UserRecord {
   return {
     id: row.id,
     email: row.email,
@@ -53,11 +53,11 @@ export function knexUserStore(db: Knex): UserStore {
     },
     async find(id) {
       const row = await db<UserRow>('users').where({ id }).first();
-      return row === undefined ? undefined : fromRow(row);
+      return row === undefined ? undefined : userFromRow(row);
     },
     async findByEmail(email) {
       const row = await db<UserRow>('users').where({ email_normalized: normalizeEmail(email) }).first();
-      return row === undefined ? undefined : fromRow(row);
+      return row === undefined ? undefined : userFromRow(row);
     },
     async updatePasswordHash(id, passwordHash) {
       await db<UserRow>('users').where({ id }).update({ password_hash: passwordHash });

@@ -1,0 +1,74 @@
+/**
+ * The hot statements on SQLite without knex's per-statement cost. Through knex a statement cost
+ * ~40 µs on better-sqlite3 (query building, a prepare per call, pool and promise hops), ten times
+ * the statement itself, and a refresh grant runs eight of them (`npm run bench`). Here they run on
+ * knex's one pooled connection, held through knex's pool (so no knex transaction interleaves with
+ * them, nor they with it), each prepared once per connection. Stores use it for their hot methods
+ * only; everything else stays knex.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import type { Knex } from 'knex';
+
+/** Statements on a held connection; parameters are positional (`?`). */
+export interface SqliteSession {
+  get<Row>(sql: string, ...params: unknown[]): Row | undefined;
+  /** Returns the number of rows changed. */
+  run(sql: string, ...params: unknown[]): number;
+}
+
+export interface SqliteSessions {
+  /** Runs `work` with the connection held. */
+  withSession<T>(work: (session: SqliteSession) => T | Promise<T>): Promise<T>;
+  /** Runs `work` in one `BEGIN IMMEDIATE` transaction, committed unless it throws. */
+  transaction<T>(work: (session: SqliteSession) => T | Promise<T>): Promise<T>;
+}
+
+export function sqliteSessions(db: Knex): SqliteSessions {
+  const prepared = new WeakMap<Database, Map<string, Statement>>();
+
+  const sessionOf = (connection: Database): SqliteSession => {
+    let statements = prepared.get(connection);
+    if (statements === undefined) {
+      statements = new Map();
+      prepared.set(connection, statements);
+    }
+    const statement = (sql: string): Statement => {
+      let found = statements.get(sql);
+      if (found === undefined) {
+        found = connection.prepare(sql);
+        statements.set(sql, found);
+      }
+      return found;
+    };
+    return {
+      get: <Row>(sql: string, ...params: unknown[]) => statement(sql).get(...params) as Row | undefined,
+      run: (sql, ...params) => statement(sql).run(...params).changes,
+    };
+  };
+
+  const withConnection = async <T>(work: (connection: Database) => T | Promise<T>): Promise<T> => {
+    const connection = (await db.client.acquireConnection()) as Database;
+    try {
+      return await work(connection);
+    } finally {
+      await db.client.releaseConnection(connection);
+    }
+  };
+
+  return {
+    withSession: (work) => withConnection((connection) => work(sessionOf(connection))),
+    transaction: (work) =>
+      withConnection(async (connection) => {
+        const session = sessionOf(connection);
+        session.run('BEGIN IMMEDIATE');
+        try {
+          const result = await work(session);
+          session.run('COMMIT');
+          return result;
+        } catch (error) {
+          if (connection.inTransaction) session.run('ROLLBACK');
+          throw error;
+        }
+      }),
+  };
+}
