@@ -7,13 +7,14 @@
  * The scheme: each side warms up once (Inkan, then the peer), then `rounds` rounds in the order
  * A B, B A, A B, B A, … Only one side is under load at any moment. With an even number of rounds
  * both sides' rounds sit, on average, at the same moment, so a drift that is linear over the
- * measurement weighs both equally (plain A B A B … would favour whichever side comes second);
- * a faster wobble shows up as spread between rounds, which the rows keep (`rounds`) and the
- * ratio table prints as the range of the per-round ratios.
+ * measurement weighs both equally (plain A B A B … would favour whichever side comes second).
  *
- * A side's figure is its mean rate over its rounds (the rounds are equally long, so this is its
- * requests over its measured time); p50 and p99 are the medians of the rounds' percentiles, and
- * errors the sum.
+ * A side's figure is the median of its rounds' rates (with four rounds, the mean of the middle
+ * two): under a linear drift the ABBA order gives both sides the same median too, and a round hit
+ * by something else on the machine (a build, another benchmark) does not move it the way it moves
+ * a mean. p50 and p99 are the medians of the rounds' percentiles, errors the sum. Every round's
+ * rate stays in the row (`rounds`, and the note), and the ratio table prints the range of the
+ * per-round ratios, so a noisy comparison shows as one.
  */
 import type { LoadResult } from './load.js';
 import type { Row } from './run.js';
@@ -43,7 +44,7 @@ function pairedRow(side: Contender, results: readonly LoadResult[]): Row {
   const roundsNote = `rounds ${rates.map((rate) => rate.toFixed(0)).join(' / ')}`;
   return {
     name: side.row,
-    value: rates.reduce((sum, rate) => sum + rate, 0) / rates.length,
+    value: median(rates),
     unit: 'req/s',
     p50Ms: median(results.map((result) => result.p50Ms)),
     p99Ms: median(results.map((result) => result.p99Ms)),

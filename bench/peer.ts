@@ -51,7 +51,7 @@ const provider = new Provider(issuer, {
       privateJwk(crypto.generateKeyPairSync('ed25519').privateKey, 'EdDSA', 'ed'),
     ],
   } as never,
-  scopes: ['openid', 'offline_access', 'api'],
+  scopes: ['openid', 'offline_access'],
   // Inkan's driver calls the authorization endpoint /authorize; so does the peer's.
   routes: { authorization: '/authorize' },
   cookies: { keys: [crypto.randomBytes(32).toString('base64url')] },
@@ -75,7 +75,9 @@ const provider = new Provider(issuer, {
       }),
     },
   },
-  ttl: { ClientCredentials: 900 },
+  // Inkan's lifetimes (access 15 min, ID 1 h, refresh idle 14 days, login 30 days); set, so the
+  // peer does not print a notice per default it uses.
+  ttl: { ClientCredentials: 900, AccessToken: 900, IdToken: 3600, RefreshToken: 1_209_600, Grant: 2_592_000, Session: 2_592_000, Interaction: 600 },
   enabledJWA: { idTokenSigningAlgValues: ['RS256', 'EdDSA'] } as never,
 } as never);
 

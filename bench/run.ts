@@ -4,7 +4,10 @@
  *
  * Servers run pinned to core 0 (`taskset -c 0`), one at a time under load; the load generator
  * (Debian's `wrk` when present, else autocannon) runs pinned to core 1. Each scenario warms up, then
- * measures for a fixed time. The table goes to stdout and everything to bench-output/bench.json.
+ * measures for a fixed time. Inkan and the peer run side by side (idle but for the one under load):
+ * each scenario compared with the peer alternates between the two in rounds (paired.ts), so its
+ * ratio compares measurements seconds apart. The table goes to stdout and everything to
+ * bench-output/bench.json.
  *
  *   npm run bench                       full run
  *   BENCH_SECONDS=5 npm run bench       shorter measurements
@@ -13,13 +16,18 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import { measureLoad, type LoadRequest, type LoadResult } from './load.js';
-import { scenariosAfterFoundation, type ExtraScenarioContext } from './scenarios.js';
+import { measurePaired, type Contender, type PairTiming } from './paired.js';
+import { PEER_CLIENT, PEER_RESOURCES, PEER_WEB_CLIENT } from './peer-config.js';
+import { REFRESH_CONCURRENCY, refreshDriverOptions, scenariosAfterFoundation, type ExtraScenarioContext } from './scenarios.js';
 import { measureScaleOut } from './scale.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARM_SECONDS = Math.min(3, SECONDS);
+/** Four rounds (A B, B A, A B, B A) of a quarter of SECONDS each, rounded up: wrk takes whole seconds. */
+const PAIR_TIMING: PairTiming = { warmSeconds: WARM_SECONDS, rounds: 4, roundSeconds: Math.ceil(SECONDS / 4) };
 const SERVER_CORE = '0';
 const CLIENT_CORE = os.cpus().length > 1 ? '1' : '0';
 const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
@@ -32,6 +40,8 @@ export interface Row {
   readonly p99Ms?: number;
   readonly errors?: number;
   readonly note?: string;
+  /** A paired measurement's rate in each round (paired.ts). */
+  readonly rounds?: readonly number[];
 }
 
 const pinned = (core: string, command: string, args: string[]): [string, string[]] =>
@@ -82,10 +92,19 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/**
+ * Runs Inkan's CLI. Each call loads dist/ afresh, so a build running beside the benchmark (a
+ * developer's `npm run build`) can make it fail to load a module; such a call is retried, at most
+ * twice, 3 s later (a failed import has done nothing yet).
+ */
 function cli(env: Record<string, string>, cwd: string, args: string[], stdin?: string): any {
-  const result = spawnSync(process.execPath, [path.join(ROOT, 'dist/src/cli/main.js'), ...args], { cwd, env: { ...process.env, ...env }, input: stdin ?? '' });
-  if (result.status !== 0) throw new Error(`cli ${args.join(' ')}: ${result.stderr.toString()}`);
-  return JSON.parse(result.stdout.toString());
+  for (let attempt = 1; ; attempt += 1) {
+    const result = spawnSync(process.execPath, [path.join(ROOT, 'dist/src/cli/main.js'), ...args], { cwd, env: { ...process.env, ...env }, input: stdin ?? '' });
+    if (result.status === 0) return JSON.parse(result.stdout.toString());
+    const stderr = result.stderr.toString();
+    if (attempt === 3 || !/SyntaxError|ERR_MODULE_NOT_FOUND/.test(stderr)) throw new Error(`cli ${args.join(' ')}: ${stderr}`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000);
+  }
 }
 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
@@ -116,6 +135,83 @@ async function measureDuring(request: LoadRequest, background: { script: string;
   const result = await measureLoad(request, SECONDS, CLIENT_CORE, hasTaskset);
   await exited;
   return result;
+}
+
+/** A helper process measured in rounds (pinned-script.ts): prepared once, then asked once per round. */
+interface RoundsProcess {
+  measure(seconds: number): Promise<any>;
+  close(): Promise<void>;
+}
+
+async function startRounds(script: string, mode: string, options: string): Promise<RoundsProcess> {
+  const [command, argv] = pinned(CLIENT_CORE, process.execPath, [path.join(ROOT, script), mode]);
+  const child = spawn(command, argv, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  // A write after the process died fails; the missing answer below reports it.
+  child.stdin!.on('error', () => undefined);
+  const answers = readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const ask = async (line: string): Promise<any> => {
+    child.stdin!.write(`${line}\n`);
+    const answer = await answers.next();
+    if (answer.done === true) throw new Error(`${script} ${mode} exited (${child.exitCode ?? child.signalCode}) without answering`);
+    return JSON.parse(answer.value);
+  };
+  await ask(options);
+  return {
+    measure: (seconds) => ask(JSON.stringify({ seconds })),
+    close: async () => {
+      child.stdin!.end();
+      await exited;
+    },
+  };
+}
+
+function wrkContender(row: string, request: LoadRequest): Contender {
+  return { row, measure: (seconds) => measureLoad(request, seconds, CLIENT_CORE, hasTaskset) };
+}
+
+function driverContender(row: string, driver: RoundsProcess, note: string): Contender {
+  return {
+    row,
+    note,
+    measure: async (seconds) => {
+      const result = (await driver.measure(seconds)) as { iterationsPerSecond: number; p50Ms: number; p99Ms: number; errors: number };
+      return { requestsPerSecond: result.iterationsPerSecond, p50Ms: result.p50Ms, p99Ms: result.p99Ms, errors: result.errors };
+    },
+  };
+}
+
+/**
+ * The refresh grant, Inkan (SQLite) against the peer (in memory), each through its own driver
+ * process (driver.ts) with the same closed loops: REFRESH_CONCURRENCY chains, client_secret_basic,
+ * no scope parameter, so both answers carry an access token, an ID token and the next refresh token.
+ */
+async function measureRefreshPair(context: ExtraScenarioContext, peerUrl: string): Promise<Row[]> {
+  const peerOptions = {
+    baseUrl: peerUrl, clientId: PEER_WEB_CLIENT.client_id, clientSecret: PEER_WEB_CLIENT.client_secret,
+    redirectUri: PEER_WEB_CLIENT.redirect_uri, concurrency: REFRESH_CONCURRENCY,
+  };
+  const drivers: RoundsProcess[] = [];
+  try {
+    drivers.push(await startRounds('dist/bench/driver.js', 'refresh', refreshDriverOptions(context)));
+    drivers.push(await startRounds('dist/bench/driver.js', 'peer-refresh', JSON.stringify(peerOptions)));
+    return await measurePaired(
+      driverContender('inkan_refresh_EdDSA', drivers[0]!, 'rotation + reuse detection on SQLite; access + ID token'),
+      driverContender('peer_refresh_EdDSA', drivers[1]!, 'rotation + reuse detection in memory; access + ID token (FIELD-NOTES: 1450/s)'),
+      PAIR_TIMING,
+    );
+  } finally {
+    await Promise.all(drivers.map((driver) => driver.close()));
+  }
+}
+
+/** A measurement whose failure becomes a `scenario_failed_` row instead of ending the run. */
+async function guarded(name: string, measurement: () => Promise<Row[]>): Promise<Row[]> {
+  try {
+    return await measurement();
+  } catch (error) {
+    return [{ name: `scenario_failed_${name}`, value: NaN, unit: '', note: (error as Error).message }];
+  }
 }
 
 async function measure(request: LoadRequest): Promise<LoadResult> {
@@ -152,17 +248,17 @@ async function main(): Promise<void> {
     await stopProcess(koa);
   }
 
-  // 3. Inkan.
+  // 3. Inkan and the peer, each started once, both pinned to the server core.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inkan-bench-'));
   const port = 3700 + Math.floor(Math.random() * 500);
+  const issuer = `http://127.0.0.1:${port}`;
   const env = {
     PORT: String(port),
     DATABASE_URL: `sqlite:${path.join(dir, 'inkan.sqlite')}`,
     KEYS_DIR: path.join(dir, 'keys'),
     LOG_LEVEL: 'info',
-    ISSUER: `http://127.0.0.1:${port}`,
+    ISSUER: issuer,
   };
-  const issuer = `http://127.0.0.1:${port}`;
   const clients = {
     EdDSA: cli(env, dir, ['clients', 'create', '--name', 'bench-eddsa', '--alg', 'EdDSA', '--scope', 'api']),
     RS256: cli(env, dir, ['clients', 'create', '--name', 'bench-rs256', '--alg', 'RS256', '--scope', 'api']),
@@ -170,26 +266,41 @@ async function main(): Promise<void> {
   // Inkan logs a line per request, as in production; the log goes to /dev/null here (a pipe
   // nobody reads would fill up and stall the server).
   const inkan = startProcess('dist/src/main.js', [], { env, cwd: dir, stdout: 'ignore' });
-  await waitForUrl(`http://127.0.0.1:${port}/readyz`);
-  const tokenUrl = `http://127.0.0.1:${port}/token`;
+  const peerPort = 4300 + Math.floor(Math.random() * 500);
+  const peerUrl = `http://127.0.0.1:${peerPort}`;
+  const peer = startProcess('dist/bench/peer.js', [String(peerPort)], { env: { NODE_ENV: 'production' }, stdout: 'pipe' });
+  await Promise.all([waitForUrl(`${issuer}/readyz`), waitForLine(peer, 'ready')]);
+  const context: ExtraScenarioContext = {
+    issuer, baseUrl: issuer, clients, measure, measureDuring, runPinned, seconds: SECONDS,
+    cli: (args, stdin) => cli(env, dir, args, stdin),
+  };
+
+  // 4. Inkan against the peer, each comparison in alternating rounds (paired.ts).
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
   for (const alg of ['EdDSA', 'RS256'] as const) {
     const client = clients[alg];
     rows.push(
-      loadRow(
-        `inkan_client_credentials_${alg}`,
-        await measure({ url: tokenUrl, method: 'POST', body: 'grant_type=client_credentials&scope=api', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(client.client_id, client.client_secret) } }),
-      ),
+      ...(await guarded(`client_credentials_${alg}`, () =>
+        measurePaired(
+          wrkContender(`inkan_client_credentials_${alg}`, {
+            url: `${issuer}/token`, method: 'POST', body: 'grant_type=client_credentials&scope=api',
+            headers: { ...form, authorization: basic(client.client_id, client.client_secret) },
+          }),
+          wrkContender(`peer_client_credentials_${alg}`, {
+            url: `${peerUrl}/token`, method: 'POST', body: `grant_type=client_credentials&scope=api&resource=${encodeURIComponent(PEER_RESOURCES[alg])}`,
+            headers: { ...form, authorization: basic(PEER_CLIENT.client_id, PEER_CLIENT.client_secret) },
+          }),
+          PAIR_TIMING,
+        ),
+      )),
     );
   }
-  const jwksUrl = `http://127.0.0.1:${port}/jwks`;
-  const etag = (await fetch(jwksUrl)).headers.get('etag') ?? '';
-  rows.push(loadRow('inkan_jwks', await measure({ url: jwksUrl, method: 'GET' })));
-  rows.push(loadRow('inkan_jwks_304', await measure({ url: jwksUrl, method: 'GET', headers: { 'if-none-match': etag } })));
+  rows.push(...(await guarded('jwks', () => measurePaired(wrkContender('inkan_jwks', { url: `${issuer}/jwks`, method: 'GET' }), wrkContender('peer_jwks', { url: `${peerUrl}/jwks`, method: 'GET' }), PAIR_TIMING))));
+  rows.push(...(await guarded('refresh', () => measureRefreshPair(context, peerUrl))));
 
-  const context: ExtraScenarioContext = {
-    issuer, baseUrl: `http://127.0.0.1:${port}`, clients, measure, measureDuring, runPinned, seconds: SECONDS,
-    cli: (args, stdin) => cli(env, dir, args, stdin),
-  };
+  // 5. Inkan alone: the scenarios without a peer counterpart (the peer idles beside it).
+  const etag = (await fetch(`${issuer}/jwks`)).headers.get('etag') ?? '';
+  rows.push(loadRow('inkan_jwks_304', await measure({ url: `${issuer}/jwks`, method: 'GET', headers: { 'if-none-match': etag } })));
   for (const scenario of scenariosAfterFoundation) {
     try {
       rows.push(...(await scenario(context)));
@@ -198,50 +309,25 @@ async function main(): Promise<void> {
     }
   }
   rows.push({ name: 'inkan_rss_after_run', value: rssMb(inkan.pid), unit: 'MB' });
-  await stopProcess(inkan);
+  rows.push({ name: 'peer_rss_after_run', value: rssMb(peer.pid), unit: 'MB' });
+  await Promise.all([stopProcess(inkan), stopProcess(peer)]);
   fs.rmSync(dir, { recursive: true, force: true });
 
-  // 4. The peer.
-  {
-    const peerPort = 4300 + Math.floor(Math.random() * 500);
-    const peer = startProcess('dist/bench/peer.js', [String(peerPort)], { env: { NODE_ENV: 'production' }, stdout: 'pipe' });
-    await waitForLine(peer, 'ready');
-    const { PEER_CLIENT, PEER_RESOURCES } = await import('./peer-config.js');
-    for (const alg of ['EdDSA', 'RS256'] as const) {
-      rows.push(
-        loadRow(
-          `peer_client_credentials_${alg}`,
-          await measure({
-            url: `http://127.0.0.1:${peerPort}/token`,
-            method: 'POST',
-            body: `grant_type=client_credentials&scope=api&resource=${encodeURIComponent(PEER_RESOURCES[alg])}`,
-            headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(PEER_CLIENT.client_id, PEER_CLIENT.client_secret) },
-          }),
-        ),
-      );
-    }
-    rows.push(loadRow('peer_jwks', await measure({ url: `http://127.0.0.1:${peerPort}/jwks`, method: 'GET' })));
-    rows.push({ name: 'peer_rss_after_run', value: rssMb(peer.pid), unit: 'MB' });
-    await stopProcess(peer);
-  }
-
-  // 5. One instance against two on PostgreSQL.
+  // 6. One instance against two on PostgreSQL.
   rows.push(
-    ...(await measureScaleOut({
-      root: ROOT,
-      seconds: SECONDS,
-      pinned,
-      waitForUrl,
-      load: (request, seconds, core) => {
-        process.stderr.write(`  ${request.method} ${request.url} (scale-out)\n`);
-        return measureLoad(request, seconds, core ?? CLIENT_CORE, hasTaskset && core !== undefined);
-      },
-    })),
+    ...(await guarded('scale_out', () =>
+      measureScaleOut({
+        root: ROOT,
+        seconds: SECONDS,
+        pinned,
+        waitForUrl,
+        load: (request, seconds, core) => {
+          process.stderr.write(`  ${request.method} ${request.url} (scale-out)\n`);
+          return measureLoad(request, seconds, core ?? CLIENT_CORE, hasTaskset && core !== undefined);
+        },
+      }),
+    )),
   );
-
-  // The peer's refresh needs its interactive login; its figure is the one measured on this kind of
-  // machine before Inkan existed (FIELD-NOTES), not a measurement of this run.
-  rows.push({ name: 'peer_refresh_reference', value: 1450, unit: 'req/s', note: 'FIELD-NOTES figure (in-memory store), not measured in this run' });
 
   const report = { started: started.toISOString(), seconds: SECONDS, node: process.version, cpus: os.cpus()[0]?.model, rows, ratios: ratios(rows) };
   fs.mkdirSync(path.join(ROOT, 'bench-output'), { recursive: true });
@@ -254,20 +340,30 @@ interface Ratio {
   readonly value: number;
   readonly target: string;
   readonly met: boolean | undefined;
+  /** For a paired measurement: the lowest and highest ratio of one round to its neighbour. */
+  readonly roundRange?: readonly [number, number];
 }
 
 function ratios(rows: readonly Row[]): Ratio[] {
   const get = (name: string) => rows.find((row) => row.name === name)?.value ?? NaN;
+  const roundRange = (numerator: string, denominator: string): readonly [number, number] | undefined => {
+    const a = rows.find((row) => row.name === numerator)?.rounds;
+    const b = rows.find((row) => row.name === denominator)?.rounds;
+    if (a === undefined || b === undefined || a.length !== b.length) return undefined;
+    const perRound = a.map((value, i) => value / b[i]!);
+    return [Math.min(...perRound), Math.max(...perRound)];
+  };
   const ratio = (name: string, numerator: string, denominator: string, min: number): Ratio => {
     const value = get(numerator) / get(denominator);
-    return { name, value, target: `≥ ${min}`, met: Number.isFinite(value) ? value >= min : undefined };
+    const range = roundRange(numerator, denominator);
+    return { name, value, target: `≥ ${min}`, met: Number.isFinite(value) ? value >= min : undefined, ...(range ? { roundRange: range } : {}) };
   };
   const list = [
     ratio('client_credentials EdDSA: inkan / peer', 'inkan_client_credentials_EdDSA', 'peer_client_credentials_EdDSA', 2.5),
     ratio('client_credentials RS256: inkan / peer', 'inkan_client_credentials_RS256', 'peer_client_credentials_RS256', 1.2),
     ratio('client_credentials RS256: inkan / jose sign', 'inkan_client_credentials_RS256', 'jose_sign_RS256', 0.85),
     ratio('JWKS: inkan / peer', 'inkan_jwks', 'peer_jwks', 2.5),
-    ratio('refresh EdDSA: inkan / peer in-memory (FIELD-NOTES 1450/s)', 'inkan_refresh_EdDSA', 'peer_refresh_reference', 1.5),
+    ratio('refresh EdDSA: inkan (SQLite) / peer (in memory)', 'inkan_refresh_EdDSA', 'peer_refresh_EdDSA', 1.5),
     ratio('verifier SDK / jose verify, cached key, same process (EdDSA)', 'verifier_sdk_verify_EdDSA', 'jose_verify_cached_EdDSA_same_process', 0.9),
   ];
   const rss = get('inkan_rss_after_run');
@@ -285,7 +381,10 @@ function formatTable(rows: readonly Row[], ratioList: readonly Ratio[]): string 
     ),
     '',
     `${'ratio'.padEnd(62)}${'value'.padStart(8)}  target   met`,
-    ...ratioList.map((r) => `${r.name.padEnd(62)}${fmt(r.value, 2).padStart(8)}  ${r.target.padEnd(8)} ${r.met === undefined ? 'n/a' : r.met ? 'yes' : 'NO'}`),
+    ...ratioList.map(
+      (r) =>
+        `${r.name.padEnd(62)}${fmt(r.value, 2).padStart(8)}  ${r.target.padEnd(8)} ${(r.met === undefined ? 'n/a' : r.met ? 'yes' : 'NO').padEnd(4)}${r.roundRange ? `  rounds ${fmt(r.roundRange[0], 2)}–${fmt(r.roundRange[1], 2)}` : ''}`,
+    ),
     '',
   ];
   return lines.join('\n');

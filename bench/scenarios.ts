@@ -1,7 +1,8 @@
 /**
  * Benchmark scenarios beyond the foundation's wrk-driven ones: introspection, the authorization
- * code exchange, refresh with rotation, the verifier SDK, revocation propagation, and the token
- * endpoint's latency during a storm of logins. Each gets the running Inkan and adds rows.
+ * code exchange, the verifier SDK, revocation propagation, and the token endpoint's latency during
+ * a storm of logins. Each gets the running Inkan and adds rows. The refresh grant is compared with
+ * the peer, so run.ts measures it in rounds beside the peer's (paired.ts); its options are here.
  */
 import type { LoadRequest, LoadResult } from './load.js';
 import type { Row } from './run.js';
@@ -79,9 +80,13 @@ const codeExchange: Scenario = async (context) => [
   driverRow('inkan_code_exchange_EdDSA', context.runPinned('dist/bench/driver.js', 'code-exchange', driverOptions(context, 16)), 'authorize (session, prompt=none) + token; p = token request'),
 ];
 
-const refresh: Scenario = async (context) => [
-  driverRow('inkan_refresh_EdDSA', context.runPinned('dist/bench/driver.js', 'refresh', driverOptions(context, 32)), 'rotation + reuse detection on SQLite; access + ID token'),
-];
+/** Closed loops of refresh grants, one chain each; the peer's driver (run.ts) uses the same number. */
+export const REFRESH_CONCURRENCY = 32;
+
+/** The options of Inkan's refresh driver (driver.ts `refresh`), people and web client made on first use. */
+export function refreshDriverOptions(context: ExtraScenarioContext): string {
+  return driverOptions(context, REFRESH_CONCURRENCY);
+}
 
 const verifier: Scenario = async (context) => {
   const feedClient = context.cli(['clients', 'create', '--name', 'bench-rs', '--scope', 'revocations:read']);
@@ -108,4 +113,4 @@ const loginStorm: Scenario = async (context) => {
   return [{ name: 'inkan_client_credentials_during_login_storm', value: result.requestsPerSecond, unit: 'req/s', p50Ms: result.p50Ms, p99Ms: result.p99Ms, errors: result.errors, note: '16 concurrent sign-ins (argon2id) beside it' }];
 };
 
-export const scenariosAfterFoundation: Scenario[] = [introspection, codeExchange, refresh, verifier, loginStorm];
+export const scenariosAfterFoundation: Scenario[] = [introspection, codeExchange, verifier, loginStorm];
