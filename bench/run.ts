@@ -265,7 +265,9 @@ async function main(): Promise<void> {
   };
   // Inkan logs a line per request, as in production; the log goes to /dev/null here (a pipe
   // nobody reads would fill up and stall the server).
-  const inkan = startProcess('dist/src/main.js', [], { env, cwd: dir, stdout: 'ignore' });
+  // As `npm start` runs it (package.json): one malloc arena, so argon2id's 19 MiB per hash is
+  // reused instead of kept once per thread-pool thread (README "Performance").
+  const inkan = startProcess('dist/src/main.js', [], { env: { ...env, MALLOC_ARENA_MAX: '1' }, cwd: dir, stdout: 'ignore' });
   const peerPort = 4300 + Math.floor(Math.random() * 500);
   const peerUrl = `http://127.0.0.1:${peerPort}`;
   const peer = startProcess('dist/bench/peer.js', [String(peerPort)], { env: { NODE_ENV: 'production' }, stdout: 'pipe' });
