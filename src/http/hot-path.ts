@@ -106,7 +106,7 @@ function answerFor(endpoint: HotEndpoint, method: string, req: IncomingMessage, 
     req,
     requestId,
     clientAddress: clientAddress(req, trustedProxyHops),
-    setHeader: (name, value) => headers.push(name, value),
+    setHeader: (name, value) => setHeader(headers, name, value),
   });
 }
 
@@ -134,6 +134,18 @@ function write(res: ServerResponse, headers: string[], answer: Answer): number {
   return answer.status;
 }
 
+/** Sets each header of `add`, replacing one of the same name set before (a fresher DPoP-Nonce). */
 function pushHeaders(headers: string[], add: Readonly<Record<string, string>>): void {
-  for (const name in add) headers.push(name, add[name]!);
+  for (const name in add) setHeader(headers, name, add[name]!);
+}
+
+function setHeader(headers: string[], name: string, value: string): void {
+  const lower = name.toLowerCase();
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i]!.toLowerCase() === lower) {
+      headers[i + 1] = value;
+      return;
+    }
+  }
+  headers.push(name, value);
 }

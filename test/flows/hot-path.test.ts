@@ -327,6 +327,10 @@ describe('hotPath itself, with fake endpoints', () => {
       setHeader('DPoP-Nonce', 'nonce-before-oauth-error');
       throw new OAuthError('use_dpop_nonce', 'the proof must carry the server nonce', { headers: { 'WWW-Authenticate': 'DPoP error="use_dpop_nonce"' } });
     }),
+    fake('/nonce-then-error-with-nonce', ({ setHeader }) => {
+      setHeader('DPoP-Nonce', 'nonce-set-first');
+      throw new OAuthError('use_dpop_nonce', 'the proof must carry the server nonce', { headers: { 'DPoP-Nonce': 'nonce-of-the-error' } });
+    }),
     fake('/nonce-then-error', async ({ setHeader }) => {
       setHeader('DPoP-Nonce', 'nonce-before-plain-error');
       throw new Error(THROWN_MESSAGE);
@@ -398,6 +402,13 @@ describe('hotPath itself, with fake endpoints', () => {
     expect(reply.headers['dpop-nonce']).toBe('nonce-before-oauth-error');
     expect(reply.headers['www-authenticate']).toBe('DPoP error="use_dpop_nonce"');
     expect(JSON.parse(reply.body)).toEqual({ error: 'use_dpop_nonce', error_description: 'the proof must carry the server nonce' });
+  });
+
+  it("sends one DPoP-Nonce, the error's own, when the error names one too", async () => {
+    const reply = await send(base, 'POST', '/nonce-then-error-with-nonce');
+    expect(reply.status).toBe(400);
+    // Two headers would reach the client joined ("a, b"), which is no nonce at all.
+    expect(reply.headers['dpop-nonce']).toBe('nonce-of-the-error');
   });
 
   it('keeps a DPoP-Nonce the endpoint set before throwing a plain Error', async () => {
