@@ -72,8 +72,8 @@ async function waitForUrl(url: string, timeoutMs = 20_000): Promise<void> {
 }
 
 /** `stdout: 'pipe'` only for processes that announce readiness and then stay quiet. */
-function startProcess(script: string, args: string[], options: { env?: Record<string, string>; cwd?: string; stdout: 'pipe' | 'ignore' }): ChildProcess {
-  const [command, argv] = pinned(SERVER_CORE, process.execPath, [path.join(ROOT, script), ...args]);
+function startProcess(script: string, args: string[], options: { env?: Record<string, string>; cwd?: string; stdout: 'pipe' | 'ignore'; nodeFlags?: string[] }): ChildProcess {
+  const [command, argv] = pinned(SERVER_CORE, process.execPath, [...(options.nodeFlags ?? []), path.join(ROOT, script), ...args]);
   return spawn(command, argv, { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', options.stdout, 'inherit'] });
 }
 
@@ -265,9 +265,9 @@ async function main(): Promise<void> {
   };
   // Inkan logs a line per request, as in production; the log goes to /dev/null here (a pipe
   // nobody reads would fill up and stall the server).
-  // As `npm start` runs it (package.json): one malloc arena, so argon2id's 19 MiB per hash is
-  // reused instead of kept once per thread-pool thread (README "Performance").
-  const inkan = startProcess('dist/src/main.js', [], { env: { ...env, MALLOC_ARENA_MAX: '1' }, cwd: dir, stdout: 'ignore' });
+  // As `npm start` runs it (package.json, README "Performance"): one malloc arena, so argon2id's
+  // 19 MiB per hash is reused instead of kept once per thread-pool thread, and 4 MiB semi-spaces.
+  const inkan = startProcess('dist/src/main.js', [], { env: { ...env, MALLOC_ARENA_MAX: '1' }, nodeFlags: ['--max-semi-space-size=4'], cwd: dir, stdout: 'ignore' });
   const peerPort = 4300 + Math.floor(Math.random() * 500);
   const peerUrl = `http://127.0.0.1:${peerPort}`;
   const peer = startProcess('dist/bench/peer.js', [String(peerPort)], { env: { NODE_ENV: 'production' }, stdout: 'pipe' });

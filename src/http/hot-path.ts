@@ -63,7 +63,12 @@ export function hotPath(endpoints: readonly HotEndpoint[], deps: HotPathDeps, fa
     const query = url.indexOf('?');
     const endpoint = byPath.get(query === -1 ? url : url.slice(0, query));
     if (endpoint === undefined) fallback(req, res);
-    else void serve(endpoint, req, res, deps);
+    else
+      serve(endpoint, req, res, deps).catch((error: unknown) => {
+        // Only a failure after the answer started can land here: nothing left to say but to hang up.
+        deps.log.error({ err: error }, 'unexpected error while answering');
+        res.destroy();
+      });
   };
 }
 
@@ -75,7 +80,7 @@ async function serve(endpoint: HotEndpoint, req: IncomingMessage, res: ServerRes
   // Headers collect here as name/value pairs and go out in one writeHead: node's setHeader
   // validates and indexes each one, which the profile showed on every answer.
   const headers: string[] = ['X-Request-Id', requestId];
-  if (endpoint.cors) pushHeaders(headers, CORS_HEADERS);
+  if (endpoint.cors) setHeaders(headers, CORS_HEADERS);
   const requestHeaders = headers.length;
   let answer: Answer;
   try {
@@ -121,7 +126,7 @@ function errorAnswer(error: OAuthError): Answer {
 
 /** Writes the answer in one writeHead and end (node leaves the body out for HEAD); returns its status. */
 function write(res: ServerResponse, headers: string[], answer: Answer): number {
-  if (answer.headers !== undefined) pushHeaders(headers, answer.headers);
+  if (answer.headers !== undefined) setHeaders(headers, answer.headers);
   const body = answer.json !== undefined ? JSON.stringify(answer.json) : answer.body;
   if (body !== undefined) {
     headers.push(
@@ -135,7 +140,7 @@ function write(res: ServerResponse, headers: string[], answer: Answer): number {
 }
 
 /** Sets each header of `add`, replacing one of the same name set before (a fresher DPoP-Nonce). */
-function pushHeaders(headers: string[], add: Readonly<Record<string, string>>): void {
+function setHeaders(headers: string[], add: Readonly<Record<string, string>>): void {
   for (const name in add) setHeader(headers, name, add[name]!);
 }
 
