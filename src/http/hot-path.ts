@@ -61,7 +61,9 @@ export function hotPath(endpoints: readonly HotEndpoint[], deps: HotPathDeps, fa
   return (req, res) => {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
-    const endpoint = byPath.get(query === -1 ? url : url.slice(0, query));
+    const path = query === -1 ? url : url.slice(0, query);
+    // One trailing slash is forgiven, as Koa's router forgives it on every other endpoint.
+    const endpoint = byPath.get(path) ?? (path.length > 1 && path.endsWith('/') ? byPath.get(path.slice(0, -1)) : undefined);
     if (endpoint === undefined) fallback(req, res);
     else
       serve(endpoint, req, res, deps).catch((error: unknown) => {

@@ -133,6 +133,12 @@ describe('the hot path of a real server', () => {
       expect(reply.headers['cache-control']).toBe('no-store');
       expect(accessLines(requestId)).toEqual([expect.objectContaining({ method: 'POST', path: '/token', status: 200 })]);
     });
+
+    it('forgives one trailing slash, as Koa does on the other endpoints, and no more', async () => {
+      expect((await issue('/token/')).status).toBe(200);
+      expect((await send(server.issuer, 'GET', '/jwks/')).status).toBe(200);
+      expect((await send(server.issuer, 'GET', '/jwks//')).status).toBe(404);
+    });
   });
 
   describe('CORS', () => {
