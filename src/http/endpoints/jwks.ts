@@ -3,22 +3,38 @@
  * last changed, `Cache-Control: max-age=JWKS_MAX_AGE` (the key lifecycle pre-publishes new keys at
  * least that long before they sign), and an ETag answered with 304.
  */
-import type { Keyring } from '../../keys/keyring.js';
+import type { Keyring, PublishedJwks } from '../../keys/keyring.js';
 import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
-import type { HotEndpoint } from '../hot-path.js';
+import type { Answer, HotEndpoint } from '../hot-path.js';
+
+interface JwksAnswers {
+  readonly for: PublishedJwks;
+  readonly ok: Answer;
+  readonly notModified: Answer;
+}
+
+function answersFor(jwks: PublishedJwks, cacheControl: string): JwksAnswers {
+  const headers = Object.freeze({ 'Cache-Control': cacheControl, ETag: jwks.etag });
+  return {
+    for: jwks,
+    ok: { status: 200, headers, body: jwks.body, contentType: 'application/jwk-set+json' },
+    notModified: { status: 304, headers },
+  };
+}
 
 export function jwksEndpoint(deps: { keyring: Keyring; jwksMaxAgeSeconds: number }): HotEndpoint {
   const cacheControl = `public, max-age=${deps.jwksMaxAgeSeconds}`;
+  let answers = answersFor(deps.keyring.jwks(), cacheControl);
   return {
     path: ENDPOINT_PATHS.jwks,
     methods: ['GET'],
     name: 'the JWKS endpoint',
     cors: true,
     answer({ req }) {
-      const { body, etag } = deps.keyring.jwks();
-      const headers = { 'Cache-Control': cacheControl, ETag: etag };
-      if (req.headers['if-none-match'] === etag) return { status: 304, headers };
-      return { status: 200, headers, body, contentType: 'application/jwk-set+json' };
+      const jwks = deps.keyring.jwks();
+      // The answers change only when the keys do: built once per published key set.
+      if (answers.for !== jwks) answers = answersFor(jwks, cacheControl);
+      return req.headers['if-none-match'] === jwks.etag ? answers.notModified : answers.ok;
     },
   };
 }

@@ -85,14 +85,17 @@ function selectorColumns(selector: FamilySelector): Partial<Pick<FamilyRow, 'ses
   return columns;
 }
 
+/** A statement's result: a promise through knex, the value itself on SQLite's prepared statements. */
+type Step<T> = T | Promise<T>;
+
 /** The statements of one rotation, all inside one transaction (knex here, sqlite-refresh-store.ts). */
 export interface RotationStatements {
   /** Touches the family's row if it is alive at `now`; returns the rows changed (0 or 1). */
-  touchLiveFamily(): Promise<number> | number;
+  touchLiveFamily(): Step<number>;
   /** Consumes the token if unused and unexpired, naming its successor; returns the rows changed. */
-  consumeToken(): Promise<number> | number;
-  insertSuccessor(): Promise<void> | void;
-  readToken(): Promise<Pick<TokenRow, 'consumed_at' | 'successor_hash'> | undefined> | Pick<TokenRow, 'consumed_at' | 'successor_hash'> | undefined;
+  consumeToken(): Step<number>;
+  insertSuccessor(): Step<void>;
+  readToken(): Step<Pick<TokenRow, 'consumed_at' | 'successor_hash'> | undefined>;
 }
 
 /** `RefreshTokenStore.rotate`'s decision, the same on every engine. */
