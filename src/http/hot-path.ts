@@ -86,7 +86,9 @@ async function serve(endpoint: HotEndpoint, req: IncomingMessage, res: ServerRes
   const requestHeaders = headers.length;
   let answer: Answer;
   try {
-    answer = await answerFor(endpoint, method, req, headers, requestId, deps.trustedProxyHops);
+    const answered = answerFor(endpoint, method, req, headers, requestId, deps.trustedProxyHops);
+    // A synchronous answer (the JWKS) goes out in this tick, without a promise's round trip.
+    answer = answered instanceof Promise ? await answered : answered;
   } catch (caught) {
     answer = errorAnswer(errorFor(caught, deps.log, requestId)); // keeps a DPoP-Nonce the endpoint set
   }
