@@ -35,7 +35,9 @@ function ed25519(privateKey: KeyObject): SignBytes {
   // libsodium's secret key is the RFC 8032 seed followed by the public key.
   const jwk = privateKey.export({ format: 'jwk' });
   const secretKey = sodium.sodium_malloc(sodium.crypto_sign_SECRETKEYBYTES);
-  Buffer.from(jwk.d!, 'base64url').copy(secretKey, 0);
+  const seed = Buffer.from(jwk.d!, 'base64url');
+  seed.copy(secretKey, 0);
+  seed.fill(0); // the only copy of the seed outside guarded memory that Inkan controls
   Buffer.from(jwk.x!, 'base64url').copy(secretKey, 32);
   return (signingInput) => {
     const signature = Buffer.allocUnsafe(sodium.crypto_sign_BYTES);
