@@ -5,8 +5,8 @@
  *
  * One `Metrics` per server, on its own registry (never prom-client's global one), created in
  * deps.ts and handed to whatever counts: the domain sees only the narrow methods below, never
- * prom-client. The request path costs a few map lookups and two increments: the labelled children
- * of the HTTP metrics are cached per (route template, method, status class).
+ * prom-client. The request path costs two map lookups and three additions: the HTTP request
+ * metrics are counted in plain arrays and read at scrape time (request-metrics.ts).
  *
  * Cardinality is bounded by construction: routes are the router's templates (`/status-lists/:listId`,
  * never a raw URL; `unmatched` otherwise), status by class, client ids by what operators register.
@@ -15,6 +15,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock } from '../clock.js';
 import type { KeySet } from '../storage/stores.js';
+import { RequestMetrics } from './request-metrics.js';
 
 export type LoginOutcome = 'success' | 'failure' | 'throttled';
 /** Revocation records by target, and refresh families ended one by one (RFC 7009, reuse). */
@@ -22,7 +23,6 @@ export type RevocationKind = 'jti' | 'subject' | 'session' | 'client' | 'refresh
 
 const LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const FEED_LAG_BUCKETS_SECONDS = [0.5, 1, 2, 3, 5, 10, 30, 60];
-const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 
 /**
  * prom-client's default metrics describe the process, and their collectors (an event-loop delay
@@ -36,11 +36,6 @@ function processRegistry(): Registry {
     collectDefaultMetrics({ register: sharedProcessRegistry });
   }
   return sharedProcessRegistry;
-}
-
-interface HttpChildren {
-  readonly requests: { inc(): void };
-  readonly duration: { observe(value: number): void };
 }
 
 export interface KeyWatch {
@@ -58,9 +53,7 @@ export interface MetricsOptions {
 export class Metrics {
   readonly registry = new Registry();
   private readonly clock: Clock;
-  private readonly httpRequests: Counter<'route' | 'method' | 'status_class'>;
-  private readonly httpDuration: Histogram<'route' | 'method' | 'status_class'>;
-  private readonly httpChildren = new Map<string, Map<string, (HttpChildren | undefined)[]>>();
+  private readonly requests: RequestMetrics;
   private readonly tokens: Counter<'grant_type' | 'alg' | 'client_id'>;
   private readonly tokenChildren = new Map<string, Counter.Internal>();
   private readonly rotations: Counter<'outcome'>;
@@ -79,18 +72,13 @@ export class Metrics {
     this.clock = options.clock;
     if (options.defaultMetrics !== false) processRegistry();
     const registers = [this.registry];
-    this.httpRequests = new Counter({
-      name: 'inkan_http_requests_total',
-      help: 'HTTP requests answered, by route template, method and status class',
-      labelNames: ['route', 'method', 'status_class'],
-      registers,
-    });
-    this.httpDuration = new Histogram({
-      name: 'inkan_http_request_duration_seconds',
-      help: 'Time to answer an HTTP request, by route template, method and status class',
-      labelNames: ['route', 'method', 'status_class'],
-      buckets: LATENCY_BUCKETS_SECONDS,
-      registers,
+    this.requests = new RequestMetrics({
+      registry: this.registry,
+      counterName: 'inkan_http_requests_total',
+      counterHelp: 'HTTP requests answered, by route template, method and status class',
+      histogramName: 'inkan_http_request_duration_seconds',
+      histogramHelp: 'Time to answer an HTTP request, by route template, method and status class',
+      bucketsSeconds: LATENCY_BUCKETS_SECONDS,
     });
     this.tokens = new Counter({
       name: 'inkan_tokens_issued_total',
@@ -176,9 +164,7 @@ export class Metrics {
 
   /** One answered request; `route` is the router's template (undefined: no route matched). */
   httpRequest(route: string | undefined, method: string, status: number, seconds: number): void {
-    const children = this.children(route ?? 'unmatched', method, status);
-    children.requests.inc();
-    children.duration.observe(seconds);
+    this.requests.observe(route ?? 'unmatched', method, status, seconds);
   }
 
   tokenIssued(grantType: string, alg: string, clientId: string): void {
@@ -219,27 +205,6 @@ export class Metrics {
   async render(): Promise<{ contentType: string; body: string }> {
     const own = await this.registry.metrics();
     return { contentType: this.registry.contentType, body: this.includeProcessMetrics ? `${own}\n${await processRegistry().metrics()}` : own };
-  }
-
-  private children(route: string, method: string, status: number): HttpChildren {
-    let byMethod = this.httpChildren.get(route);
-    if (byMethod === undefined) {
-      byMethod = new Map();
-      this.httpChildren.set(route, byMethod);
-    }
-    let byClass = byMethod.get(method);
-    if (byClass === undefined) {
-      byClass = [];
-      byMethod.set(method, byClass);
-    }
-    const index = Math.min(Math.max(Math.floor(status / 100), 1), 5) - 1;
-    let children = byClass[index];
-    if (children === undefined) {
-      const statusClass = STATUS_CLASSES[index]!;
-      children = { requests: this.httpRequests.labels(route, method, statusClass), duration: this.httpDuration.labels(route, method, statusClass) };
-      byClass[index] = children;
-    }
-    return children;
   }
 
   private async collectKeys(gauge: Gauge<'alg'>, what: 'age' | 'next'): Promise<void> {
