@@ -12,7 +12,7 @@
  */
 import type { Metric, Registry } from 'prom-client';
 
-export const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
+const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 
 type Labels = { readonly route: string; readonly method: string; readonly status_class: string };
 /** A sample as prom-client's registry reads it from a metric's `get()`. */
