@@ -15,7 +15,7 @@
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import { normalizeEmail } from '../accounts/email.js';
-import { unredactedLoggerFor } from '../log.js';
+import { plainLines } from '../log.js';
 
 export type ActorType = 'cli' | 'admin-api' | 'user' | 'client' | 'system';
 
@@ -77,7 +77,7 @@ export function emailDigest(email: string): string {
  * fields are the closed, typed set above, which holds no secret by construction.
  */
 export function pinoAuditLog(log: Logger, bindings: Readonly<Record<string, string>> = {}): AuditLog {
-  const audit = unredactedLoggerFor(log).child({ audit: true, ...bindings }, { level: log.level === 'silent' ? 'silent' : 'info' });
+  const audit = plainLines(log, { bindings: { audit: true, ...bindings }, level: log.level === 'silent' ? 'silent' : 'info' });
   return {
     record(event, actor) {
       // One literal, the event spread last: adding fields to a spread object measured at twice

@@ -8,7 +8,7 @@
 import crypto from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
-import { unredactedLoggerFor } from '../log.js';
+import { plainLines } from '../log.js';
 import { clientAddress } from './client-address.js';
 
 const ACCEPTABLE_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -35,7 +35,7 @@ export interface RequestLog {
 
 export function createRequestLog(log: Logger, observe?: RequestObserver): RequestLog {
   // Only the fixed fields below are logged here: no redaction needed (see log.ts).
-  const access = unredactedLoggerFor(log);
+  const access = plainLines(log);
   return {
     idFor: (offered) => (offered !== undefined && ACCEPTABLE_ID.test(offered) ? offered : crypto.randomUUID()),
     answered({ requestId, method, path, route, status, startedAt }) {
