@@ -11,6 +11,8 @@ import { assertedClientId, CLIENT_ASSERTION_TYPE } from '../oauth/client-asserti
 import type { ParsedForm } from './form.js';
 
 function formDecode(value: string): string {
+  // Generated ids and secrets are base64url: nothing to decode, and no copy made of the secret.
+  if (!value.includes('%') && !value.includes('+')) return value;
   return decodeURIComponent(value.replace(/\+/g, ' '));
 }
 

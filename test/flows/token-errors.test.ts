@@ -117,6 +117,14 @@ describe('client authentication', () => {
     expectError(await postForm({ grant_type: 'client_credentials' }, { authorization: 'Basic !!!not-base64' }), 401, 'invalid_client');
   });
 
+  it('Basic credentials are form-urlencoded (RFC 6749 §2.3.1): encoded characters are decoded, a broken escape is refused', async () => {
+    const encodedId = client.client_id.replaceAll('-', '%2D');
+    const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+    const answer = await postForm({ grant_type: 'client_credentials' }, { authorization: basic(encodedId, client.client_secret!) });
+    expect(answer.status).toBe(200);
+    expectError(await postForm({ grant_type: 'client_credentials' }, { authorization: basic(client.client_id, `${client.client_secret!}%zz`) }), 401, 'invalid_client');
+  });
+
   it('a registered method other than the one used → 401 invalid_client', async () => {
     // client is registered for client_secret_basic; its right secret sent in the body is refused.
     expectError(
