@@ -20,6 +20,7 @@ import crypto from 'node:crypto';
 import type { Context, Next } from 'koa';
 import Provider from 'oidc-provider';
 import { PEER_ACCOUNT_ID, PEER_CLIENT, PEER_RESOURCES, PEER_WEB_CLIENT } from './peer-config.js';
+import { freshPrivateKey } from '../src/keys/material.js';
 
 const port = Number(process.argv[2] ?? 3100);
 const issuer = `http://127.0.0.1:${port}`;
@@ -47,8 +48,8 @@ const provider = new Provider(issuer, {
   ],
   jwks: {
     keys: [
-      privateJwk(crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, 'RS256', 'rs'),
-      privateJwk(crypto.generateKeyPairSync('ed25519').privateKey, 'EdDSA', 'ed'),
+      privateJwk(freshPrivateKey('rsa', { modulusLength: 2048 }), 'RS256', 'rs'),
+      privateJwk(freshPrivateKey('ed25519'), 'EdDSA', 'ed'),
     ],
   } as never,
   scopes: ['openid', 'offline_access'],

@@ -16,9 +16,25 @@ export interface KeyPair {
 }
 
 export function generateKeyPairObject(alg: SigningAlg): KeyObject {
-  return alg === 'RS256'
-    ? crypto.generateKeyPairSync('rsa', { modulusLength: RSA_MODULUS_BITS }).privateKey
-    : crypto.generateKeyPairSync('ed25519').privateKey;
+  return alg === 'RS256' ? freshPrivateKey('rsa', { modulusLength: RSA_MODULUS_BITS }) : freshPrivateKey('ed25519');
+}
+
+/** Key types generated here; the options are those of `crypto.generateKeyPairSync` for the type. */
+export type GeneratedKeyType = 'rsa' | 'ec' | 'ed25519' | 'ed448';
+
+/**
+ * A new private key that shares nothing with the job that generated it. In Node 20 the native
+ * key-generation job, when the garbage collector destroys it, locks the mutex of the key it made;
+ * an export of that key (JWK, PEM or DER) holds the same mutex while it allocates, so a collection
+ * in between deadlocks the process (seen in the test suite: ExportJWK → GC → ~KeyPairGenConfig →
+ * mutex, the worker asleep forever). The job hands out the key as a JWK instead (encoded while the
+ * job is alive), and the key is imported from it into a KeyObject with a mutex of its own.
+ */
+export function freshPrivateKey(type: GeneratedKeyType, options: Readonly<Record<string, unknown>> = {}): KeyObject {
+  // @types/node lacks the documented `format: 'jwk'` encoding of generated keys.
+  const generate = crypto.generateKeyPairSync as unknown as (type: string, options: object) => { privateKey: crypto.JsonWebKey };
+  const { privateKey } = generate(type, { ...options, publicKeyEncoding: { format: 'jwk' }, privateKeyEncoding: { format: 'jwk' } });
+  return crypto.createPrivateKey({ key: privateKey, format: 'jwk' });
 }
 
 /**

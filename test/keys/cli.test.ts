@@ -15,6 +15,7 @@ import { registerClient, type RegisteredClient } from '../helpers/clients.js';
 import { freePort } from '../helpers/postgres-server.js';
 import { KEY_PROPAGATION_SECONDS } from '../../src/keys/key-manager.js';
 import { accessToken, CLI_ENTRY, kidOf, listKeys, publishedKids, runNode, SERVER_ENTRY, verifyFresh, waitFor } from './support.js';
+import { freshPrivateKey } from '../../src/keys/material.js';
 
 // Short token lifetimes so that a retirement window (max TTL + skew + propagation) fits a test.
 const FAST = { ACCESS_TOKEN_TTL: '3', ID_TOKEN_TTL: '2', CLOCK_SKEW: '1', JWKS_MAX_AGE: '1' };
@@ -173,7 +174,7 @@ describe('keys import', () => {
   });
 
   it('adds an RSA PEM key as next (published), and keys rotate makes it the signing key', async () => {
-    const rsaKey = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const rsaKey = freshPrivateKey('rsa', { modulusLength: 2048 });
     const result = await server.cli(['keys', 'import', '--file', write('rsa.pem', pem(rsaKey))]);
     expect(result.code).toBe(0);
     const { imported } = result.json<{ imported: { kid: string; alg: string; status: string } }>();
@@ -192,10 +193,10 @@ describe('keys import', () => {
   });
 
   it('adds an Ed25519 private JWK from stdin as next, replacing the earlier next key of its alg', async () => {
-    const edKey = crypto.generateKeyPairSync('ed25519').privateKey;
+    const edKey = freshPrivateKey('ed25519');
     const first = await server.cli(['keys', 'import', '--file', write('ed1.jwk', JSON.stringify(edKey.export({ format: 'jwk' })))]);
     const firstKid = first.json<{ imported: { kid: string } }>().imported.kid;
-    const other = crypto.generateKeyPairSync('ed25519').privateKey;
+    const other = freshPrivateKey('ed25519');
     const second = await server.cli(['keys', 'import', '--file', '-'], JSON.stringify(other.export({ format: 'jwk' })));
     expect(second.code).toBe(0);
     const secondKid = second.json<{ imported: { kid: string; alg: string } }>().imported;
@@ -206,16 +207,16 @@ describe('keys import', () => {
   });
 
   const refusals: Array<[string, () => string[], RegExp]> = [
-    ['a 1024-bit RSA key', () => ['--file', write('weak.pem', pem(crypto.generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey))],
+    ['a 1024-bit RSA key', () => ['--file', write('weak.pem', pem(freshPrivateKey('rsa', { modulusLength: 1024 })))],
       /^inkan: the RSA key has 1024 bits; at least 2048 are required$/m],
     ['a malformed file', () => ['--file', write('junk.pem', '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n')],
       /^inkan: the PEM is not a valid private key/m],
     ['a file that is not a key at all', () => ['--file', write('junk.txt', 'hello')], /^inkan: the file is neither PEM nor valid JSON \(a JWK\)$/m],
-    ['a public-only PEM', () => ['--file', write('public.pem', crypto.createPublicKey(crypto.generateKeyPairSync('ed25519').privateKey).export({ format: 'pem', type: 'spki' }).toString())],
+    ['a public-only PEM', () => ['--file', write('public.pem', crypto.createPublicKey(freshPrivateKey('ed25519')).export({ format: 'pem', type: 'spki' }).toString())],
       /^inkan: the PEM holds a public key or certificate: it has no private part$/m],
-    ['a public-only JWK', () => ['--file', write('public.jwk', JSON.stringify(crypto.createPublicKey(crypto.generateKeyPairSync('ed25519').privateKey).export({ format: 'jwk' })))],
+    ['a public-only JWK', () => ['--file', write('public.jwk', JSON.stringify(crypto.createPublicKey(freshPrivateKey('ed25519')).export({ format: 'jwk' })))],
       /^inkan: the JWK is a public key: it has no private part \("d"\)$/m],
-    ['a P-256 key', () => ['--file', write('p256.pem', pem(crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey))],
+    ['a P-256 key', () => ['--file', write('p256.pem', pem(freshPrivateKey('ec', { namedCurve: 'P-256' })))],
       /^inkan: unsupported key type ec \(prime256v1\); Inkan signs with RSA ≥ 2048 bits \(RS256\) or Ed25519 \(EdDSA\)$/m],
     ['a missing file', () => ['--file', path.join(files, 'nope.pem')], /^inkan: cannot read --file .*nope\.pem: ENOENT$/m],
     ['no --file', () => [], /^inkan: --file is required$/m],
@@ -230,7 +231,7 @@ describe('keys import', () => {
   });
 
   it('refuses a key whose kid is already known (active, next or revoked)', async () => {
-    const edKey = crypto.generateKeyPairSync('ed25519').privateKey;
+    const edKey = freshPrivateKey('ed25519');
     const file = write('dup.pem', pem(edKey));
     const first = await server.cli(['keys', 'import', '--file', file]);
     const { kid } = first.json<{ imported: { kid: string } }>().imported;
@@ -287,7 +288,7 @@ describe('a key whose private half cannot be decrypted', () => {
     const refused = await runNode(CLI_ENTRY, ['keys', 'rotate'], withWrongKek, env.dir);
     expectRefusal(refused, /^inkan: signing key \S+ cannot be decrypted with this key-encryption key/m);
     const importFile = path.join(env.dir, 'ed.pem');
-    fs.writeFileSync(importFile, crypto.generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
+    fs.writeFileSync(importFile, freshPrivateKey('ed25519').export({ format: 'pem', type: 'pkcs8' }).toString());
     expectRefusal(await runNode(CLI_ENTRY, ['keys', 'import', '--file', importFile], withWrongKek, env.dir), /cannot be decrypted/);
     expect((await listKeys(first)).length).toBe(keysBefore.length + 2);
   });

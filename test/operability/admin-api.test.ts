@@ -12,6 +12,7 @@ import { registerClient, type RegisteredClient } from '../helpers/clients.js';
 import { recordSecrets } from '../helpers/secrets.js';
 import { registerApp, refresh, startFamily } from '../refresh/fixtures.js';
 import { clientToken, signInAttempt } from './support.js';
+import { freshPrivateKey } from '../../src/keys/material.js';
 
 let server: TestServer;
 let admin: RegisteredClient;
@@ -193,7 +194,7 @@ describe('operations', () => {
     // No body at all rotates both algs.
     expect((await call('POST', '/keys/rotate', { token: adminToken })).body.active.map((key: { alg: string }) => key.alg).sort()).toEqual(['EdDSA', 'RS256']);
 
-    const pem = crypto.generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const pem = freshPrivateKey('ed25519').export({ format: 'pem', type: 'pkcs8' }).toString();
     recordSecrets(pem);
     const imported = await call('POST', '/keys/import', { token: adminToken, json: { key: pem } });
     expect(imported).toMatchObject({ status: 201, body: { imported: { kid: expect.any(String), alg: 'EdDSA', status: 'next' } } });

@@ -14,6 +14,7 @@ import { basicAuth, registerClient, type RegisteredClient } from '../helpers/cli
 import { createUser, movableClock } from '../people/people-helpers.js';
 import { refresh, registerApp, startFamily } from '../refresh/fixtures.js';
 import { clientToken, LogLines, signInAttempt } from './support.js';
+import { freshPrivateKey } from '../../src/keys/material.js';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
 const clock = movableClock();
@@ -170,7 +171,7 @@ describe('CLI events (appended to CLI_AUDIT_LOG, stdout untouched)', () => {
     const rotated = await server.cli(['keys', 'rotate', '--alg', 'RS256']);
     const kid = rotated.json<{ active: { kid: string }[] }>().active[0]!.kid;
     expect(cliAudit('key.rotated').find((line) => line.kid === kid)).toMatchObject({ actor: 'cli', alg: 'RS256', previous_kid: expect.any(String) });
-    const pem = crypto.generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const pem = freshPrivateKey('ed25519').export({ format: 'pem', type: 'pkcs8' }).toString();
     const imported = await server.cli(['keys', 'import', '--file', '-'], pem);
     expect(imported.code, imported.stderr).toBe(0);
     const importedKid = imported.json<{ imported: { kid: string } }>().imported.kid;

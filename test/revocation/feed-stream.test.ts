@@ -8,10 +8,11 @@ import { pino } from 'pino';
 import { parseCursor, RevocationFeed } from '../../src/revocation/feed.js';
 import { jwtSigner } from '../../src/tokens/jwt-signer.js';
 import type { RevocationRecord } from '../../src/revocation/revocations.js';
+import { freshPrivateKey } from '../../src/keys/material.js';
 
 function fakeFeed(records: RevocationRecord[], heartbeatIntervalMs = 40) {
   const listeners = new Set<(record: RevocationRecord) => void>();
-  const signer = jwtSigner('k1', 'EdDSA', crypto.generateKeyPairSync('ed25519').privateKey);
+  const signer = jwtSigner('k1', 'EdDSA', freshPrivateKey('ed25519'));
   const feed = new RevocationFeed({
     revocations: {
       onRevoked: (listener) => {

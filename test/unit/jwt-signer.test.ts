@@ -8,6 +8,7 @@
 import crypto from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { freshPrivateKey } from '../../src/keys/material.js';
 import { jwtSigner, type JwtType } from '../../src/tokens/jwt-signer.js';
 
 const KID = 'test-kid-0123456789';
@@ -29,7 +30,8 @@ function parts(token: string): { signingInput: Buffer; signature: Buffer } {
 }
 
 describe('EdDSA (libsodium)', () => {
-  const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
+  const privateKey = freshPrivateKey('ed25519');
+  const publicKey = crypto.createPublicKey(privateKey);
   const signer = jwtSigner(KID, 'EdDSA', privateKey);
 
   it('names its kid and alg', () => {
@@ -64,7 +66,8 @@ describe('EdDSA (libsodium)', () => {
   });
 
   it('signers of two keys do not share state: each token verifies only with its own key', async () => {
-    const other = crypto.generateKeyPairSync('ed25519');
+    const otherPrivate = freshPrivateKey('ed25519');
+    const other = { privateKey: otherPrivate, publicKey: crypto.createPublicKey(otherPrivate) };
     const otherSigner = jwtSigner('other-kid', 'EdDSA', other.privateKey);
     const payload = PAYLOADS[2]!.payload;
     const mine = signer.sign('JWT', payload);
@@ -84,7 +87,8 @@ describe('EdDSA (libsodium)', () => {
 });
 
 describe('RS256 (node:crypto)', () => {
-  const keys = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const rsaPrivate = freshPrivateKey('rsa', { modulusLength: 2048 });
+  const keys = { privateKey: rsaPrivate, publicKey: crypto.createPublicKey(rsaPrivate) };
   const signer = jwtSigner(KID, 'RS256', keys.privateKey);
 
   it.each(PAYLOADS)('$name: verifies with jose, header {alg, kid, typ}, the payload intact', async ({ payload }) => {

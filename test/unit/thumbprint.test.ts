@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair as joseGenerateKeyPair, type JWK } from 'jose';
-import { describeKeyPair, generateKeyPair, jwkThumbprint } from '../../src/keys/material.js';
+import { describeKeyPair, freshPrivateKey, generateKeyPair, jwkThumbprint } from '../../src/keys/material.js';
 
 describe('jwkThumbprint', () => {
   it('matches the example of RFC 7638 §3.1', () => {
@@ -36,7 +36,7 @@ describe('jwkThumbprint', () => {
   });
 
   it('agrees with jose for a key imported from elsewhere (RSA from node:crypto)', async () => {
-    const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const privateKey = freshPrivateKey('rsa', { modulusLength: 2048 });
     const pair = describeKeyPair('RS256', privateKey);
     const fromNode = crypto.createPublicKey(privateKey).export({ format: 'jwk' }) as JWK;
     expect(pair.kid).toBe(await calculateJwkThumbprint(fromNode, 'sha256'));

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVerifier, verifierMiddleware, VerifierError, type Verifier, type VerifierErrorCode } from '../../src/verifier/index.js';
 import { startInkan, ROOT, type TestServer } from '../helpers/inkan.js';
 import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
+import { freshPrivateKey } from '../../src/keys/material.js';
 
 let server: TestServer;
 let client: RegisteredClient;
@@ -88,7 +89,7 @@ describe('bad tokens, each with its own code', () => {
   });
 
   it('a forged signature under a valid-looking kid: ERR_SIGNATURE_INVALID', async () => {
-    const forger = crypto.generateKeyPairSync('ed25519').privateKey;
+    const forger = freshPrivateKey('ed25519');
     const input = `${b64(header)}.${b64({ ...payload, sub: 'admin' })}`;
     const forged = `${input}.${crypto.sign(null, Buffer.from(input), forger).toString('base64url')}`;
     expect(await rejection(verifier, forged)).toBe('ERR_SIGNATURE_INVALID');
