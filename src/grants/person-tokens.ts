@@ -27,7 +27,7 @@ export function issuePersonAccessToken(deps: AccessTokenDeps, login: PersonLogin
     client: login.client,
     scopes: login.scopes,
     audience,
-    extraClaims: { sid: login.sessionId, auth_time: login.authTime, ...(login.dpopJkt === undefined ? {} : { cnf: { jkt: login.dpopJkt } }) },
+    extraClaims: { sid: login.sessionId, auth_time: login.authTime, cnf: login.dpopJkt === undefined ? undefined : { jkt: login.dpopJkt } },
   });
 }
 
@@ -55,7 +55,8 @@ export function personTokenResponse(
     token_type: login.dpopJkt === undefined ? 'Bearer' : 'DPoP',
     expires_in: access.expiresIn,
     scope: access.scope,
-    ...(extra.idToken === undefined ? {} : { id_token: extra.idToken }),
-    ...(extra.refreshToken === undefined ? {} : { refresh_token: extra.refreshToken }),
+    // Left out of the JSON when undefined.
+    id_token: extra.idToken,
+    refresh_token: extra.refreshToken,
   };
 }
