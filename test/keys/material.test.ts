@@ -106,7 +106,8 @@ describe('parseImportedKey', () => {
     ['a 1024-bit RSA JWK', () => JSON.stringify(privateJwk(rsa(1024))), /^the RSA key has 1024 bits/],
     ['a P-256 key', () => pkcs8Pem(freshPrivateKey('ec', { namedCurve: 'P-256' })), /^unsupported key type ec \(prime256v1\)/],
     ['an Ed448 key', () => pkcs8Pem(freshPrivateKey('ed448')), /^unsupported key type ed448/],
-    ['an RSA-PSS key', () => pkcs8Pem(crypto.generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).privateKey), /^unsupported key type rsa-pss/],
+    // The job encodes the PEM itself: no KeyObject shares its mutex (material.ts, freshPrivateKey).
+    ['an RSA-PSS key', () => crypto.generateKeyPairSync('rsa-pss', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey, /^unsupported key type rsa-pss/],
     ['a public PEM', () => crypto.createPublicKey(ed25519()).export({ format: 'pem', type: 'spki' }).toString(), /has no private part/],
     ['a public JWK', () => JSON.stringify(crypto.createPublicKey(rsa(2048)).export({ format: 'jwk' })), /^the JWK is a public key: it has no private part/],
     ['a JWK Set', () => JSON.stringify({ keys: [privateJwk(ed25519())] }), /^the file is a JWK Set; give a single private JWK$/],
