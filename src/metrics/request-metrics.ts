@@ -96,7 +96,8 @@ export class RequestMetrics {
 
   /**
    * Registers a metric of prom-client's shape: the registry reads `name`, `help`, `type` and the
-   * samples of `get()` when it renders, and calls `reset()` from `resetMetrics()`. (prom-client
+   * samples of `get()` when it renders, and calls `reset()` from `resetMetrics()` (both metrics
+   * read the same series, so either one's reset clears both). (prom-client
    * types its registry for its own four classes, hence the one cast.)
    */
   private expose(registry: Registry, name: string, help: string, type: 'counter' | 'histogram', values: () => Sample[]): void {
