@@ -57,7 +57,7 @@ export function buildApp(deps: Deps, requestLog: RequestLog): Koa {
     issuer: deps.config.issuer,
     clientAuthenticator: deps.clientAuthenticator,
     verifyAccessToken: deps.verifyAccessToken,
-    revocations: deps.revocations,
+    revoker: deps.revoker,
     refreshTokens: deps.refreshTokens,
   };
   mountRevocation(router, tokenStatus);
@@ -67,7 +67,7 @@ export function buildApp(deps: Deps, requestLog: RequestLog): Koa {
   mountLogin(router, { authorizer: deps.authorizer, cookies });
   mountConsent(router, { authorizer: deps.authorizer, cookies });
   mountUserinfo(router, { verifyAccessToken: deps.verifyAccessToken, issuer: deps.config.issuer, users: deps.stores.users, dpop: deps.dpop });
-  mountEndSession(router, { stores: deps.stores, keyring: deps.keyring, clock: deps.clock, issuer: deps.config.issuer, hooks: deps.peopleHooks, cookies });
+  mountEndSession(router, { stores: deps.stores, keyring: deps.keyring, clock: deps.clock, issuer: deps.config.issuer, revoker: deps.revoker, cookies });
   mountRevocationFeed(router, { feed: deps.revocationFeed, verifyAccessToken: deps.verifyAccessToken, issuer: deps.config.issuer, log: deps.log });
   mountStatusList(router, { statusLists: deps.statusLists });
   mountHealth(router, deps);

@@ -48,6 +48,11 @@ export interface Config {
    * is the entry that many places from the right of that header; off, it is the TCP peer.
    */
   readonly trustedProxyHops: number;
+  /**
+   * FEED_MAX_STREAMS_PER_CLIENT (default 16): how many revocation-feed streams one client may hold
+   * open at once (each instance of a resource server holds one); one more is refused with 429.
+   */
+  readonly feedMaxStreamsPerClient: number;
   /** Operability (issue 10, see src/metrics, src/audit, src/http/endpoints/admin.ts). */
   readonly operations: OperationsConfig;
   /** TEST-ONLY (INKAN_FAULT_INJECTION): makes the process SIGKILL itself during a key change; see keys/fault-injection.ts. */
@@ -224,6 +229,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     clockSkewSeconds: positiveSeconds(env, 'CLOCK_SKEW', 60),
     logLevel: logLevel(env),
     trustedProxyHops: trustedProxyHops(env),
+    feedMaxStreamsPerClient: wholeNumber(env, 'FEED_MAX_STREAMS_PER_CLIENT', 'streams', 16, 1, 100_000),
     operations: operations(env, cwd),
     faultInjection: faultInjection(env),
   });

@@ -17,11 +17,10 @@ import type { AccessTokenDeps } from './tokens/access-token.js';
 import type { IdTokenDeps } from './tokens/id-token.js';
 import type { KeyChanges, Stores } from './storage/stores.js';
 import { createKnexStores } from './storage/knex/index.js';
-import type { PeopleRevocationHooks } from './login/revocation-hooks.js';
 import { RevocationService } from './revocation/service.js';
 import { RevocationFeed } from './revocation/feed.js';
 import { StatusLists } from './revocation/status-lists.js';
-import { createLogout, type Logout } from './revocation/logout.js';
+import { createRevoker, type Revoker } from './revocation/revoker.js';
 import { deriveSuccessorKey, RefreshTokenService } from './refresh/service.js';
 import { refreshTokenGrant } from './grants/refresh-token.js';
 import { authorizationCodeGrant } from './grants/authorization-code.js';
@@ -55,12 +54,10 @@ export interface Core {
   readonly stores: Stores;
   readonly sealer: KeySealer;
   readonly keyManager: KeyManager;
-  /** Where logout, `users disable` and code replay reach the refresh-token domain (issue 5 fills it). */
-  readonly peopleHooks: PeopleRevocationHooks;
   /** Revocation records: writes, and the in-memory "is this access token revoked?" (revocation/service.ts). */
   readonly revocations: RevocationService;
-  /** Ends sessions, refresh families and their access tokens (revocation/logout.ts). */
-  readonly logout: Logout;
+  /** The one revocation path: ends tokens, grants, sessions, people and clients (revocation/revoker.ts). */
+  readonly revoker: Revoker;
   /** Derived from the KEK: refresh-token successors are computed with it (refresh/service.ts). */
   readonly refreshSuccessorKey: Buffer;
   /** Security events: every domain change above is recorded here (audit/audit-log.ts). */
@@ -94,14 +91,9 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
     });
-    const logout = createLogout({ stores, revocations, clock });
-    const peopleHooks: PeopleRevocationHooks = {
-      endRefreshFamiliesOfSession: async (sessionId) => void (await logout.endSession(sessionId)),
-      endRefreshFamiliesOfUser: async (userId) => void (await logout.revokeEverythingOfUser(userId)),
-      endRefreshFamilyOfReplayedCode: async (familyId) => void (await stores.refreshTokens.revokeFamily(familyId, clock.nowSeconds())),
-    };
+    const revoker = createRevoker({ stores, revocations, clock, statusListUriPrefix: `${config.issuer}${ENDPOINT_PATHS.statusLists}/` });
     const refreshSuccessorKey = deriveSuccessorKey(kek);
-    return { config, clock, stores, sealer, keyManager, peopleHooks, revocations, logout, refreshSuccessorKey, audit };
+    return { config, clock, stores, sealer, keyManager, revocations, revoker, refreshSuccessorKey, audit };
   } catch (error) {
     await stores.close();
     throw error;
@@ -163,7 +155,7 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
       absoluteTtlSeconds: config.refreshTokenTtlSeconds,
       idleTtlSeconds: config.refreshTokenIdleTtlSeconds,
       successorKey: core.refreshSuccessorKey,
-      revocations: core.revocations,
+      revoker: core.revoker,
       // Reuse detection is an audit event (refresh.reuse_detected) and a metric.
       audit: core.audit,
       metrics,
@@ -177,7 +169,14 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
         );
       },
     };
-    const revocationFeed = new RevocationFeed({ revocations: core.revocations, keyring, issuer: config.issuer, log, metrics });
+    const revocationFeed = new RevocationFeed({
+      revocations: core.revocations,
+      keyring,
+      issuer: config.issuer,
+      log,
+      metrics,
+      maxStreamsPerClient: config.feedMaxStreamsPerClient,
+    });
     metrics.watchFeed(() => revocationFeed.subscribers);
     metrics.watchKeys({ keys: () => core.keyManager.list(), rotationIntervalSeconds: config.keyRotationIntervalSeconds });
     const idTokenDeps: IdTokenDeps = { keyring, clock: core.clock, issuer: config.issuer, idTokenTtlSeconds: config.idTokenTtlSeconds };
@@ -189,8 +188,7 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
           idTokens: idTokenDeps,
           clock: core.clock,
           stores: core.stores,
-          hooks: core.peopleHooks,
-          revocations: core.revocations,
+          revoker: core.revoker,
           refreshTokens,
           observer,
         }),
@@ -222,7 +220,7 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
         clock: core.clock,
         issuer: config.issuer,
         throttle: new LoginThrottle(core.stores.loginThrottle, core.clock),
-        hooks: core.peopleHooks,
+        revoker: core.revoker,
         paths: { login: browserPath(config.issuer, ENDPOINT_PATHS.login), consent: browserPath(config.issuer, ENDPOINT_PATHS.consent) },
         audit: core.audit,
         metrics,

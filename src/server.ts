@@ -94,7 +94,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       revocationSync.stop();
       revocationPush();
       const keyReloaderStopped = keyReloader.stop();
-      deps.statusLists.stop();
+      await deps.statusLists.stop();
       await schedulerStopped;
       await keyReloaderStopped;
       await housekeeping.stop();

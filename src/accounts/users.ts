@@ -4,8 +4,8 @@
  */
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
-import type { SessionStore, UserRecord, UserStore } from '../storage/stores.js';
-import type { PeopleRevocationHooks } from '../login/revocation-hooks.js';
+import type { UserRecord, UserStore } from '../storage/stores.js';
+import type { Revoker } from '../revocation/revoker.js';
 import { checkPassword, hashPassword, PASSWORD_MAX_BYTES } from './passwords.js';
 import { type Actor, type AuditLog, CLI_ACTOR, emailDigest } from '../audit/audit-log.js';
 
@@ -65,20 +65,18 @@ export async function createUser(deps: { users: UserStore; clock: Clock; audit?:
 
 export interface DisableDeps {
   readonly users: UserStore;
-  readonly sessions: SessionStore;
   readonly clock: Clock;
-  readonly hooks: PeopleRevocationHooks;
+  readonly revoker: Pick<Revoker, 'endUser'>;
   readonly audit?: AuditLog;
 }
 
-/** Disables the user now and logs them out everywhere: sessions here, refresh families via the hook. */
+/** Disables the user now and logs them out everywhere (sessions, refresh families, access tokens). */
 export async function disableUser(deps: DisableDeps, emailOrId: string, actor: Actor = CLI_ACTOR): Promise<UserRecord> {
   const user = (await deps.users.findByEmail(emailOrId)) ?? (await deps.users.find(emailOrId));
   if (user === undefined) throw new UserError(`no user with the email ${emailOrId}`, 'unknown');
   const now = deps.clock.nowSeconds();
   await deps.users.disable(user.id, now);
-  await deps.sessions.endAllForUser(user.id, now);
-  await deps.hooks.endRefreshFamiliesOfUser?.(user.id);
+  await deps.revoker.endUser(user.id);
   deps.audit?.record({ event: 'user.disabled', sub: user.id, email_sha256: emailDigest(user.email) }, actor);
   return user;
 }

@@ -1,7 +1,7 @@
 /**
  * The admin API's operations, without HTTP: a JSON body in, a JSON result out. Each one reads its
  * fields and calls the very domain function the matching CLI command calls (clients/registry.ts,
- * accounts/users.ts, keys/key-manager.ts, revocation/logout.ts), with the admin API as the audit
+ * accounts/users.ts, keys/key-manager.ts, revocation/revoker.ts), with the admin API as the audit
  * actor; the domain's refusals become `AdminError`s with a status and a stable code
  * (`invalid_request` 400, `not_found` 404, `conflict` 409).
  */
@@ -12,7 +12,7 @@ import type { Core } from '../deps.js';
 import { describeKey } from '../keys/describe.js';
 import { KeyImportError, parseImportedKey } from '../keys/import.js';
 import { KeyLifecycleError } from '../keys/lifecycle.js';
-import { logOutEverywhere } from '../revocation/logout.js';
+import { logOutEverywhere } from '../revocation/revoker.js';
 import { SIGNING_ALGS, type SigningAlg } from '../storage/stores.js';
 
 export type AdminErrorCode = 'invalid_request' | 'not_found' | 'conflict';
@@ -28,7 +28,7 @@ export class AdminError extends Error {
   }
 }
 
-export type AdminDeps = Pick<Core, 'stores' | 'clock' | 'logout' | 'keyManager' | 'peopleHooks' | 'audit'>;
+export type AdminDeps = Pick<Core, 'stores' | 'clock' | 'revoker' | 'keyManager' | 'audit'>;
 export type JsonBody = Readonly<Record<string, unknown>>;
 
 export interface AdminResult {
@@ -111,7 +111,7 @@ export async function createClientOperation(deps: AdminDeps, body: JsonBody, act
 }
 
 export async function deleteClientOperation(deps: AdminDeps, clientId: string, actor: Actor): Promise<AdminResult> {
-  if (!(await deleteClient({ clients: deps.stores.clients, logout: deps.logout, audit: deps.audit }, clientId, actor))) {
+  if (!(await deleteClient({ clients: deps.stores.clients, revoker: deps.revoker, audit: deps.audit }, clientId, actor))) {
     throw new AdminError(404, 'not_found', `no client with client_id ${clientId}`);
   }
   return ok({ deleted: clientId });
@@ -137,11 +137,7 @@ export async function createUserOperation(deps: AdminDeps, body: JsonBody, actor
 export async function disableUserOperation(deps: AdminDeps, body: JsonBody, actor: Actor): Promise<AdminResult> {
   onlyFields(body, ['email']);
   const email = requiredString(body, 'email');
-  await disableUser(
-    { users: deps.stores.users, sessions: deps.stores.sessions, clock: deps.clock, hooks: deps.peopleHooks, audit: deps.audit },
-    email,
-    actor,
-  ).catch(userError);
+  await disableUser({ users: deps.stores.users, clock: deps.clock, revoker: deps.revoker, audit: deps.audit }, email, actor).catch(userError);
   return ok({ disabled: email });
 }
 
@@ -187,7 +183,7 @@ export async function importKeyOperation(deps: AdminDeps, body: JsonBody, actor:
 export async function revokeTokensOperation(deps: AdminDeps, body: JsonBody, actor: Actor): Promise<AdminResult> {
   onlyFields(body, ['email']);
   const email = requiredString(body, 'email');
-  const revoked = await logOutEverywhere({ users: deps.stores.users, logout: deps.logout, audit: deps.audit }, email, actor);
+  const revoked = await logOutEverywhere({ users: deps.stores.users, revoker: deps.revoker, audit: deps.audit }, email, actor);
   if (revoked === undefined) throw new AdminError(404, 'not_found', `no user with the email ${email}`);
   return ok({ revoked });
 }

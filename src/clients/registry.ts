@@ -12,7 +12,7 @@ import { hashSecret, randomSecret } from '../tokens/secrets.js';
 import type { ClientAuthMethod, ClientRecord, ClientStore, SigningAlg } from '../storage/stores.js';
 import { SIGNING_ALGS } from '../storage/stores.js';
 import { type Actor, type AuditLog, CLI_ACTOR } from '../audit/audit-log.js';
-import type { Logout } from '../revocation/logout.js';
+import type { Revoker } from '../revocation/revoker.js';
 
 export const SUPPORTED_GRANT_TYPES = ['client_credentials', 'authorization_code', 'refresh_token'] as const;
 export const SECRET_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
@@ -169,12 +169,12 @@ export async function createClient(deps: RegistryDeps, input: NewClient, actor: 
  * the registration goes. Returns false when there is no such client.
  */
 export async function deleteClient(
-  deps: { readonly clients: ClientStore; readonly logout: Pick<Logout, 'revokeClient'>; readonly audit?: AuditLog },
+  deps: { readonly clients: ClientStore; readonly revoker: Pick<Revoker, 'endClient'>; readonly audit?: AuditLog },
   clientId: string,
   actor: Actor = CLI_ACTOR,
 ): Promise<boolean> {
   if ((await deps.clients.find(clientId)) === undefined) return false;
-  const familiesEnded = await deps.logout.revokeClient(clientId);
+  const familiesEnded = await deps.revoker.endClient(clientId);
   if (!(await deps.clients.delete(clientId))) return false;
   deps.audit?.record({ event: 'client.deleted', client_id: clientId, refresh_families_ended: familiesEnded }, actor);
   return true;

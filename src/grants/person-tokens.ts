@@ -1,7 +1,7 @@
 /**
  * The tokens a person's login yields, shared by the grants that serve one (authorization_code
- * and refresh_token): the access token with the login's `sid` and `auth_time` (and `cnf` when
- * DPoP-bound), the ID token with the claims of the granted scopes, and the token response. The
+ * and refresh_token): the access token with the login's `sid`, `auth_time` and `grant_id` (and
+ * `cnf` when DPoP-bound), the ID token with the claims of the granted scopes, and the token response. The
  * grants differ only in how they establish the login; what they issue for it is defined here once.
  */
 import type { UserRecord, ClientRecord } from '../storage/stores.js';
@@ -16,6 +16,11 @@ export interface PersonLogin {
   readonly scopes: readonly string[];
   /** The login session: the `sid` claim. */
   readonly sessionId: string;
+  /**
+   * The grant: one code exchange and the refresh family it started (whose id it is). Its access
+   * tokens carry it as `grant_id`, so ending the grant revokes exactly them (revocation/revoker.ts).
+   */
+  readonly grantId: string;
   readonly authTime: number;
   /** The DPoP key's thumbprint when the token is bound (`cnf.jkt`). */
   readonly dpopJkt: string | undefined;
@@ -27,7 +32,12 @@ export function issuePersonAccessToken(deps: AccessTokenDeps, login: PersonLogin
     client: login.client,
     scopes: login.scopes,
     audience,
-    extraClaims: { sid: login.sessionId, auth_time: login.authTime, cnf: login.dpopJkt === undefined ? undefined : { jkt: login.dpopJkt } },
+    extraClaims: {
+      sid: login.sessionId,
+      grant_id: login.grantId,
+      auth_time: login.authTime,
+      cnf: login.dpopJkt === undefined ? undefined : { jkt: login.dpopJkt },
+    },
   });
 }
 

@@ -37,7 +37,7 @@ export function refreshTokenGrant(deps: RefreshTokenGrantDeps): Grant {
       const audience = audienceFor(resources, client.resources, deps.tokens.issuer);
       const refreshed = await deps.refreshTokens.rotate(presented, client, params.get('scope'), dpop?.jkt, { requestId, address: clientAddress });
       const { family, user, scopes } = refreshed;
-      const login: PersonLogin = { client, user, scopes, sessionId: family.sessionId, authTime: family.authTime, dpopJkt: dpop?.jkt };
+      const login: PersonLogin = { client, user, scopes, sessionId: family.sessionId, grantId: family.id, authTime: family.authTime, dpopJkt: dpop?.jkt };
       const access = issuePersonAccessToken(deps.tokens, login, audience);
       deps.observer?.tokenIssued({ grantType: 'refresh_token', client, sub: user.id, jti: access.jti, requestId, clientAddress });
       // OIDC Core §12.2: a new ID token with the same sub, auth_time and sid, and no nonce.

@@ -18,7 +18,7 @@ import { authenticate } from '../accounts/users.js';
 import type { LoginThrottle } from '../accounts/throttle.js';
 import { AuthorizationError, validateAuthorizationRequest, type RawParameters } from './authorization-request.js';
 import { findLiveSession, startSession, type LiveSession } from './sessions.js';
-import type { PeopleRevocationHooks } from './revocation-hooks.js';
+import type { Revoker } from '../revocation/revoker.js';
 import { type Actor, type AuditLog, emailDigest } from '../audit/audit-log.js';
 import type { Metrics } from '../metrics/metrics.js';
 
@@ -32,7 +32,8 @@ export interface AuthorizerDeps {
   readonly clock: Clock;
   readonly issuer: string;
   readonly throttle: LoginThrottle;
-  readonly hooks: PeopleRevocationHooks;
+  /** Ends the previous person's session when another one signs in in the same browser. */
+  readonly revoker: Pick<Revoker, 'endSession'>;
   /** Where the login and consent pages are, to build the URLs of the interaction steps. */
   /** Where the browser is sent for the login and consent pages (see browserPath). */
   readonly paths: { readonly login: string; readonly consent: string };
@@ -216,7 +217,7 @@ export class Authorizer {
 
     const previous = await this.live({ sessionSecret: cookies.sessionSecret, browserSecret: cookies.browserSecret ?? '' });
     const started = await startSession(
-      { sessions: this.deps.stores.sessions, users: this.deps.stores.users, clock: this.deps.clock, hooks: this.deps.hooks },
+      { sessions: this.deps.stores.sessions, users: this.deps.stores.users, clock: this.deps.clock, revoker: this.deps.revoker },
       user.id,
       previous?.session,
     );
@@ -296,8 +297,7 @@ export class Authorizer {
       createdAt: now,
       expiresAt: now + AUTHORIZATION_CODE_TTL_SECONDS,
       consumedAt: null,
-      issuedAccessTokens: [],
-      refreshFamilyId: null,
+      grantId: null,
       replayedAt: null,
     });
     return { kind: 'redirect', location: redirectWith(request.redirectUri, { code, state: request.state, iss: this.deps.issuer }) };

@@ -16,15 +16,15 @@ import type { Keyring } from '../keys/keyring.js';
 import { SIGNING_ALGS, type ClientRecord, type Stores } from '../storage/stores.js';
 import { OAuthError } from '../oauth/errors.js';
 import { redirectWith } from '../oauth/redirect-uri.js';
-import { endSession, findLiveSession } from './sessions.js';
-import type { PeopleRevocationHooks } from './revocation-hooks.js';
+import { findLiveSession } from './sessions.js';
+import type { Revoker } from '../revocation/revoker.js';
 
 export interface LogoutDeps {
   readonly stores: Pick<Stores, 'clients' | 'sessions' | 'users'>;
   readonly keyring: Pick<Keyring, 'verificationKeys'>;
   readonly clock: Clock;
   readonly issuer: string;
-  readonly hooks: PeopleRevocationHooks;
+  readonly revoker: Pick<Revoker, 'endSession'>;
 }
 
 export interface LogoutRequest {
@@ -108,6 +108,6 @@ export async function handleLogout(deps: LogoutDeps, request: LogoutRequest, ses
       hidden: { client_id: clientId, post_logout_redirect_uri: request.postLogoutRedirectUri, state: request.state },
     };
   }
-  await endSession({ sessions: deps.stores.sessions, clock: deps.clock, hooks: deps.hooks }, live.session.id);
+  await deps.revoker.endSession(live.session.id);
   return { kind: 'done', redirect };
 }

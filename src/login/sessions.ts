@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { SessionRecord, SessionStore, UserRecord, UserStore } from '../storage/stores.js';
 import { hashSecret, randomSecret } from '../tokens/secrets.js';
-import type { PeopleRevocationHooks } from './revocation-hooks.js';
+import type { Revoker } from '../revocation/revoker.js';
 
 /** Absolute lifetime of a login session. */
 export const SESSION_TTL_SECONDS = 12 * 3600;
@@ -45,7 +45,7 @@ export interface StartedSession {
  * person ends the previous session.
  */
 export async function startSession(
-  deps: SessionDeps & { hooks: PeopleRevocationHooks },
+  deps: SessionDeps & { revoker: Pick<Revoker, 'endSession'> },
   userId: string,
   previous: SessionRecord | undefined,
 ): Promise<StartedSession> {
@@ -55,7 +55,8 @@ export async function startSession(
     await deps.sessions.reauthenticate(previous.id, hashSecret(secret), now);
     return { session: { ...previous, secretHash: hashSecret(secret), authTime: now }, secret };
   }
-  if (previous !== undefined) await endSession(deps, previous.id);
+  // A different person in this browser: the previous person's session ends, everything it issued too.
+  if (previous !== undefined) await deps.revoker.endSession(previous.id);
   const session: SessionRecord = {
     id: crypto.randomBytes(16).toString('base64url'),
     secretHash: hashSecret(secret),
@@ -67,10 +68,4 @@ export async function startSession(
   };
   await deps.sessions.insert(session);
   return { session, secret };
-}
-
-/** Ends a session here and, through the hook, the refresh families started in it. */
-export async function endSession(deps: { sessions: SessionStore; clock: Clock; hooks: PeopleRevocationHooks }, sessionId: string): Promise<void> {
-  await deps.sessions.end(sessionId, deps.clock.nowSeconds());
-  await deps.hooks.endRefreshFamiliesOfSession?.(sessionId);
 }

@@ -19,7 +19,7 @@ import { RequestMetrics } from './request-metrics.js';
 
 export type LoginOutcome = 'success' | 'failure' | 'throttled';
 /** Revocation records by target, and refresh families ended one by one (RFC 7009, reuse). */
-export type RevocationKind = 'jti' | 'subject' | 'session' | 'client' | 'refresh_family';
+export type RevocationKind = 'jti' | 'subject' | 'session' | 'grant' | 'client' | 'refresh_family';
 
 const LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const FEED_LAG_BUCKETS_SECONDS = [0.5, 1, 2, 3, 5, 10, 30, 60];
@@ -99,7 +99,7 @@ export class Metrics {
     });
     this.revocations = new Counter({
       name: 'inkan_revocations_total',
-      help: 'Revocations written by this process, by kind: jti, subject, session, client (revocation records) and refresh_family',
+      help: 'Revocations written by this process, by kind: jti, subject, session, grant, client (revocation records) and refresh_family',
       labelNames: ['kind'],
       registers,
     });

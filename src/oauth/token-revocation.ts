@@ -1,27 +1,25 @@
 /**
  * Token revocation (RFC 7009) without HTTP. The caller (a client, authenticated like at the token
  * endpoint; public clients included, §2.1) revokes a token issued to it:
- * - a refresh token ends its whole family (every token descended from the same login);
+ * - a refresh token ends its grant: the whole family, and every access token the grant issued
+ *   (they carry its `grant_id`), the refreshed ones included (RFC 7009 §2.1);
  * - an access token (Inkan's own JWT, verified against the published keys) gets a `jti`
  *   revocation record until its `exp`, which introspection, userinfo, the push feed and the
- *   status list honour.
+ *   status list honour (the record says where the token's status bit is).
  * A token issued to another client is left alone, and an unknown, expired or malformed token is
  * not an error: the endpoint answers 200 whatever happened (§2.2), so it cannot be used to probe
  * for valid tokens. `token_type_hint` is ignored: the token's shape tells the types apart.
- *
- * Revoking a refresh token does not reach the access tokens already issued from its family (Inkan
- * does not keep their ids); they end at their `exp`, at most ACCESS_TOKEN_TTL later. Logout, which
- * knows the session, revokes those too.
+ * Both go through revocation/revoker.ts, the one revocation path.
  */
 import type { RefreshTokenService } from '../refresh/service.js';
-import type { RevocationService } from '../revocation/service.js';
+import type { Revoker } from '../revocation/revoker.js';
 import type { ClientRecord } from '../storage/stores.js';
 import { AccessTokenRejected, type IssuedAccessTokenClaims, type IssuedAccessTokenVerifier } from '../tokens/issued-access-token.js';
 import { looksLikeJwt, MAX_INTROSPECTED_TOKEN_LENGTH } from './introspection.js';
 
 export interface TokenRevocationDeps {
   readonly verifyAccessToken: IssuedAccessTokenVerifier;
-  readonly revocations: Pick<RevocationService, 'revoke'>;
+  readonly revoker: Pick<Revoker, 'revokeAccessToken'>;
   readonly refreshTokens: Pick<RefreshTokenService, 'revokeFamilyOf'>;
 }
 
@@ -40,6 +38,6 @@ export async function revokeToken(deps: TokenRevocationDeps, client: ClientRecor
     throw error;
   }
   if (claims.client_id !== client.clientId) return 'ignored';
-  await deps.revocations.revoke({ kind: 'jti', jti: claims.jti, expiresAt: claims.exp });
+  await deps.revoker.revokeAccessToken(claims);
   return 'revoked';
 }

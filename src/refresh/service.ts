@@ -11,7 +11,8 @@
  *   Each token also has an idle expiry, REFRESH_TOKEN_IDLE_TTL (default 14 days) after it was
  *   issued, never later than the family's.
  * - Rotation on every use: the store's one transaction lets exactly one caller consume a token.
- * - Replaying a consumed token is theft, and the whole family is revoked — with one exception, the
+ * - Replaying a consumed token is theft, and the whole grant is revoked (the family and every access
+ *   token it issued, through revocation/revoker.ts) — with one exception, the
  *   grace window: for REFRESH_GRACE_SECONDS after a token was consumed, presenting it again returns
  *   the SAME successor (re-derived, since only its hash is stored) as long as that successor is
  *   still the family's unused head. This is what a client's network retry needs, and what makes a
@@ -26,7 +27,7 @@
  * - DPoP (RFC 9449 §5): a family started by a public client with a DPoP proof records the key's
  *   thumbprint; every refresh must prove that key (invalid_dpop_proof otherwise, before consuming).
  */
-import type { RevocationService } from '../revocation/service.js';
+import type { Revoker } from '../revocation/revoker.js';
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { OAuthError } from '../oauth/errors.js';
@@ -53,14 +54,12 @@ export interface RefreshTokenServiceDeps {
   readonly absoluteTtlSeconds: number;
   readonly idleTtlSeconds: number;
   readonly successorKey: Buffer;
-  /** Told when a replay revoked a family (the server logs it as a security event). */
-  readonly onReuseDetected?: (family: RefreshFamilyRecord) => void;
   /**
-   * Revokes the access tokens a family issued (its session's tokens for its client) when the family
-   * is revoked: RFC 7009 §2.1 ("SHOULD also invalidate all access tokens based on the same
-   * authorization grant"), and on reuse, which is theft.
+   * Ends the family's grant — the family and the access tokens it issued — on RFC 7009 §2.1 ("SHOULD
+   * also invalidate all access tokens based on the same authorization grant") and on reuse, which
+   * is theft.
    */
-  readonly revocations?: Pick<RevocationService, 'revoke'>;
+  readonly revoker: Pick<Revoker, 'endGrant'>;
   /** Reuse detections and revoked families are audit events (audit/audit-log.ts). */
   readonly audit?: AuditLog;
   readonly metrics?: Pick<Metrics, 'refreshRotated' | 'refreshReuseDetected' | 'revoked'>;
@@ -161,9 +160,7 @@ export class RefreshTokenService implements RefreshTokenIssuer {
           this.deps.metrics?.refreshRotated(true);
           return { family, user, scopes, refreshToken: successor, retried: true };
         }
-        await this.deps.store.revokeFamily(family.id, now);
-        await this.revokeAccessTokensOf(family);
-        this.deps.onReuseDetected?.(family);
+        await this.deps.revoker.endGrant(family.id);
         this.deps.metrics?.refreshReuseDetected();
         this.familyRevoked(family, 'reuse_detected', { type: 'client', id: client.clientId, requestId: origin?.requestId, address: origin?.address });
         throw invalidGrant('the refresh token was already used; every token of its login is now revoked');
@@ -189,14 +186,9 @@ export class RefreshTokenService implements RefreshTokenIssuer {
   async revokeFamilyOf(presented: string, clientId: string): Promise<boolean> {
     const found = await this.deps.store.find(hashSecret(presented));
     if (found === undefined || found.family.clientId !== clientId) return false;
-    await this.deps.store.revokeFamily(found.family.id, this.deps.clock.nowSeconds());
-    await this.revokeAccessTokensOf(found.family);
+    await this.deps.revoker.endGrant(found.family.id);
     this.familyRevoked(found.family, 'revocation_endpoint', { type: 'client', id: clientId });
     return true;
-  }
-
-  private async revokeAccessTokensOf(family: RefreshFamilyRecord): Promise<void> {
-    await this.deps.revocations?.revoke({ kind: 'session', sid: family.sessionId, clientId: family.clientId });
   }
 
   private familyRevoked(family: RefreshFamilyRecord, reason: 'reuse_detected' | 'revocation_endpoint', actor: Actor): void {

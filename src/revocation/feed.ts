@@ -10,8 +10,11 @@
  * service learns of them: at once for this process's own writes, within its one-second sync
  * (one indexed query per process, not per subscriber) for other processes'. A comment line every
  * 15 s keeps proxies and the client's idle timer content. The stream ends when the subscriber's
- * access token expires (the client reconnects with a fresh one) or the server stops (its last
- * lines are then a `retry:` hint and a comment).
+ * access token expires (the client reconnects with a fresh one), when a record covers that token
+ * (its jti revoked, its client deleted: the record is sent, then the stream closes, so revoked
+ * credentials never keep a stream), or when the server stops (its last lines are then a `retry:`
+ * hint and a comment). Each client may hold at most FEED_MAX_STREAMS_PER_CLIENT streams at once
+ * (`reserve`): one token cannot open streams without bound.
  *
  * Each record is signed once (EdDSA, the active key) and the SET reused for every subscriber;
  * a cached SET whose key is no longer the active one is signed again, so an emergency key
@@ -21,7 +24,7 @@ import type { Logger } from 'pino';
 import type { Keyring } from '../keys/keyring.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { securityEventClaims } from '../verifier/security-events.js';
-import type { RevocationRecord } from './revocations.js';
+import { isCoveredBy, type RevocableClaims, type RevocationRecord } from './revocations.js';
 import type { RevocationService } from './service.js';
 
 export const FEED_SCOPE = 'revocations:read';
@@ -42,7 +45,10 @@ export interface RevocationFeedDeps {
   readonly nowMs?: () => number;
   /** Told of each record delivered live (after `ready`), for the feed's lag metrics. */
   readonly metrics?: Pick<Metrics, 'feedDelivered'>;
+  /** How many streams one client may hold open at once. */
+  readonly maxStreamsPerClient: number;
 }
+
 
 /** What a stream ended by a server shutdown sends last: reconnect (to another instance) after this long. */
 export const SHUTDOWN_RETRY_MS = 1000;
@@ -63,6 +69,7 @@ export function parseCursor(value: string | undefined): number | undefined {
 export class RevocationFeed {
   private readonly signed = new Map<number, SignedEvent>();
   private readonly streams = new Set<() => void>();
+  private readonly streamsPerClient = new Map<string, number>();
   private closed = false;
   private readonly heartbeatIntervalMs: number;
   private readonly nowMs: () => number;
@@ -82,9 +89,37 @@ export class RevocationFeed {
     for (const end of [...this.streams]) end();
   }
 
-  /** Streams to `sink` until `signal` aborts, `untilMs` passes or the feed closes. */
-  async stream(lastEventId: string | undefined, sink: FeedSink, options: { signal: AbortSignal; untilMs: number }): Promise<void> {
+  /**
+   * Takes one of the client's stream slots: the release function, to call once its stream is over,
+   * or undefined when the client holds every slot already.
+   */
+  reserve(clientId: string): (() => void) | undefined {
+    const open = this.streamsPerClient.get(clientId) ?? 0;
+    if (open >= this.deps.maxStreamsPerClient) return undefined;
+    this.streamsPerClient.set(clientId, open + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.streamsPerClient.get(clientId) ?? 1) - 1;
+      if (left === 0) this.streamsPerClient.delete(clientId);
+      else this.streamsPerClient.set(clientId, left);
+    };
+  }
+
+  /**
+   * Streams to `sink` until `signal` aborts, `untilMs` passes (the subscriber's token expires), a
+   * record covers the subscriber's token, or the feed closes.
+   */
+  async stream(
+    lastEventId: string | undefined,
+    sink: FeedSink,
+    options: { readonly signal: AbortSignal; readonly untilMs: number; readonly subscriber: RevocableClaims },
+  ): Promise<void> {
     if (this.closed) return;
+    const { subscriber, untilMs } = options;
+    /** Set once a record covers the subscriber's own token: that record is its last. */
+    let revoked = false;
     const queue: RevocationRecord[] = [];
     let wake: (() => void) | undefined;
     let ended = false;
@@ -113,18 +148,20 @@ export class RevocationFeed {
         if (record.id <= sent) continue;
         await sink.write(this.event(record));
         sent = record.id;
+        if (isCoveredBy(record.target, subscriber)) return;
       }
       await sink.write(`event: ready\ndata: ${JSON.stringify({ last_event_id: sent })}\n\n`);
       while (!ended) {
-        while (queue.length > 0 && !ended) {
+        while (queue.length > 0 && !ended && !revoked) {
           const record = queue.shift()!;
           if (record.id <= sent) continue;
           await sink.write(this.event(record));
           sent = record.id;
           this.deps.metrics?.feedDelivered(record.createdAt, this.nowMs());
+          revoked = isCoveredBy(record.target, subscriber);
         }
-        if (ended) break;
-        const remainingMs = options.untilMs - this.nowMs();
+        if (ended || revoked) break;
+        const remainingMs = untilMs - this.nowMs();
         if (remainingMs <= 0) break;
         const timedOut = await new Promise<boolean>((resolve) => {
           const timer = setTimeout(() => resolve(true), Math.min(this.heartbeatIntervalMs, remainingMs));

@@ -1,16 +1,17 @@
 /**
- * The revocation service: the one way Inkan writes revocation records, and a cheap in-memory
- * answer to "is this access token revoked?".
+ * The revocation records service: writes records (for revocation/revoker.ts, the one path that
+ * decides what ends), and gives a cheap in-memory answer to "is this access token revoked?".
  *
  * Writing (`revoke`): the record's lifetime is computed here. A `jti` record lives until that
- * token's `exp`. `subject`, `session` and `client` records cover tokens issued up to now, so they
- * live until the latest `exp` such a token can have: now + 1 + ACCESS_TOKEN_TTL. `subject` and
- * `client` records get `notBefore = now + 1`, so a token issued in the same second as the
- * revocation (iat = now) is covered too; a token issued afterwards is not, which is why the
- * families and sessions behind them are ended in the same breath (see logout.ts).
+ * token's `exp`. `subject`, `session`, `grant` and `client` records cover tokens issued up to
+ * now, so they live until the latest `exp` such a token can have: now + 1 + ACCESS_TOKEN_TTL.
+ * `subject` and `client` records get `notBefore = now + 1`, so a token issued in the same second
+ * as the revocation (iat = now) is covered too; a token issued afterwards is not, which is why the
+ * families and sessions behind them are ended in the same breath (see revoker.ts). Sessions and
+ * grants end for good, so their records need no time bound.
  *
- * Reading (`isRevoked`): every unexpired record is held in memory, indexed by jti, sub, sid and
- * client_id, so a check is a few map lookups. The cache follows the store with
+ * Reading (`isRevoked`): every unexpired record is held in memory, indexed by jti, sub, sid,
+ * grant_id and client_id, so a check is a few map lookups. The cache follows the store with
  * `listSince(lastSeenId)`: at most once per second on the read path, after every local write,
  * every second while `startSync` runs (the server starts it), and — for callers that must not
  * answer from a cache that may be a second old, like introspection, whose answer is the
@@ -29,15 +30,17 @@
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../clock.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { isCoveredBy, type RevocableClaims, type RevocationRecord, type RevocationStore } from './revocations.js';
+import { isCoveredBy, targetKey, tokenKeys, type RevocableClaims, type RevocationStore, type StatusEntry, type StoredRevocation } from './revocations.js';
 
 export type RevocationRequest =
-  /** One access token, until its own `exp`. */
-  | { readonly kind: 'jti'; readonly jti: string; readonly expiresAt: number }
+  /** One access token, until its own `exp`; with where its status bit is, when it has one. */
+  | { readonly kind: 'jti'; readonly jti: string; readonly expiresAt: number; readonly statusEntry?: StatusEntry | undefined }
   /** Every token of the user issued so far (log out everywhere, user disabled). */
   | { readonly kind: 'subject'; readonly sub: string }
-  /** Every token of one login session (logout of one device), or of one client in it (a refresh family). */
-  | { readonly kind: 'session'; readonly sid: string; readonly clientId?: string }
+  /** Every token of one login session (logout of one device). */
+  | { readonly kind: 'session'; readonly sid: string }
+  /** Every token of one grant: a code exchange and its refresh family. */
+  | { readonly kind: 'grant'; readonly grantId: string }
   /** Every token issued to the client so far (client deleted). */
   | { readonly kind: 'client'; readonly clientId: string };
 
@@ -51,7 +54,7 @@ export interface RevocationServiceDeps {
   readonly metrics?: Pick<Metrics, 'revoked'>;
 }
 
-export type RevocationListener = (record: RevocationRecord) => void;
+export type RevocationListener = (record: StoredRevocation) => void;
 
 export interface RevocationSync {
   stop(): void;
@@ -62,8 +65,8 @@ export const REVOCATION_CACHE_MAX_AGE_MS = 1000;
 const PAGE_SIZE = 1000;
 
 export class RevocationService {
-  private readonly records = new Map<number, RevocationRecord>();
-  private readonly byKey = new Map<string, Set<RevocationRecord>>();
+  private readonly records = new Map<number, StoredRevocation>();
+  private readonly byKey = new Map<string, Set<StoredRevocation>>();
   private readonly listeners = new Set<RevocationListener>();
   private lastId = 0;
   private lastSyncStartedMs: number | undefined;
@@ -76,19 +79,22 @@ export class RevocationService {
   }
 
   /** Writes a record and brings the cache (and listeners) up to date before returning it. */
-  async revoke(request: RevocationRequest): Promise<RevocationRecord> {
+  async revoke(request: RevocationRequest): Promise<StoredRevocation> {
     const now = this.deps.clock.nowSeconds();
     const coveredUntil = now + 1 + this.deps.accessTokenTtlSeconds;
-    let record: RevocationRecord;
+    let record: StoredRevocation;
     switch (request.kind) {
       case 'jti':
-        record = await this.deps.store.add({ kind: 'jti', jti: request.jti }, now, request.expiresAt);
+        record = await this.deps.store.add({ kind: 'jti', jti: request.jti }, now, request.expiresAt, request.statusEntry);
         break;
       case 'subject':
         record = await this.deps.store.add({ kind: 'subject', sub: request.sub, notBefore: now + 1 }, now, coveredUntil);
         break;
       case 'session':
-        record = await this.deps.store.add({ kind: 'session', sid: request.sid, ...(request.clientId === undefined ? {} : { clientId: request.clientId }) }, now, coveredUntil);
+        record = await this.deps.store.add({ kind: 'session', sid: request.sid }, now, coveredUntil);
+        break;
+      case 'grant':
+        record = await this.deps.store.add({ kind: 'grant', grantId: request.grantId }, now, coveredUntil);
         break;
       case 'client':
         record = await this.deps.store.add({ kind: 'client', clientId: request.clientId, notBefore: now + 1 }, now, coveredUntil);
@@ -109,14 +115,18 @@ export class RevocationService {
   /** The cached answer, without touching the store (for synchronous hot paths; up to ~1 s old). */
   covers(claims: RevocableClaims): boolean {
     const now = this.deps.clock.nowSeconds();
-    const keys = [`jti:${claims.jti}`, `sub:${claims.sub}`, `client:${claims.client_id}`];
-    if (claims.sid !== undefined) keys.push(`sid:${claims.sid}`);
-    for (const key of keys) {
+    for (const key of tokenKeys(claims)) {
       for (const record of this.byKey.get(key) ?? []) {
         if (record.expiresAt > now && isCoveredBy(record.target, claims)) return true;
       }
     }
     return false;
+  }
+
+  /** The live records filed under `key` (revocations.ts `targetKey`). */
+  recordsFor(key: string): StoredRevocation[] {
+    const now = this.deps.clock.nowSeconds();
+    return [...(this.byKey.get(key) ?? [])].filter((record) => record.expiresAt > now);
   }
 
   /** Subscribes to every record learned from now on; returns the unsubscribe function. */
@@ -126,7 +136,7 @@ export class RevocationService {
   }
 
   /** The live records held now, in id order. */
-  snapshot(): RevocationRecord[] {
+  snapshot(): StoredRevocation[] {
     const now = this.deps.clock.nowSeconds();
     return [...this.records.values()].filter((record) => record.expiresAt > now).sort((a, b) => a.id - b.id);
   }
@@ -176,11 +186,11 @@ export class RevocationService {
     this.forgetExpired(now);
   }
 
-  private remember(record: RevocationRecord): void {
+  private remember(record: StoredRevocation): void {
     if (record.id <= this.lastId && this.records.has(record.id)) return;
     this.lastId = Math.max(this.lastId, record.id);
     this.records.set(record.id, record);
-    const key = keyOf(record);
+    const key = targetKey(record.target);
     let set = this.byKey.get(key);
     if (set === undefined) {
       set = new Set();
@@ -200,24 +210,10 @@ export class RevocationService {
     for (const [id, record] of this.records) {
       if (record.expiresAt > now) continue;
       this.records.delete(id);
-      const key = keyOf(record);
+      const key = targetKey(record.target);
       const set = this.byKey.get(key);
       set?.delete(record);
       if (set?.size === 0) this.byKey.delete(key);
     }
-  }
-}
-
-function keyOf(record: RevocationRecord): string {
-  const target = record.target;
-  switch (target.kind) {
-    case 'jti':
-      return `jti:${target.jti}`;
-    case 'subject':
-      return `sub:${target.sub}`;
-    case 'session':
-      return `sid:${target.sid}`;
-    case 'client':
-      return `client:${target.clientId}`;
   }
 }

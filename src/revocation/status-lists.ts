@@ -9,19 +9,21 @@
  * most). The lease is for LEASE_SECONDS; the list is free again only after every token issued
  * from it has expired (lease end + ACCESS_TOKEN_TTL + skew), so an index is never reused while
  * a token carrying it is alive. A spare lease is taken in the background before the current one
- * runs out, so issuing a token never waits for the database. If no lease is ready (the database
- * was down for the whole lease), tokens are issued without a status claim and a warning is
- * logged: the feed still covers them.
+ * runs out, so issuing a token never waits for a lease. If no lease is ready (the database was
+ * down for the whole lease), tokens are issued without a status claim and a warning is logged:
+ * the feed still covers them.
  *
- * Which bits flip. Each process remembers, per list it leased, the tokens it issued from it
- * (status-index.ts: iat, exp, jti prefix and interned subject/client/session ids in typed arrays,
- * about 32 bytes a token). Every revocation record the revocation service learns of (its own and
- * other processes', via its one-second sync) is matched against those lists with the same rule as
- * everywhere else (`isCoveredBy`), and the covered entries are written as set bits: jti records
- * flip that token's bit; subject, session and client records flip the bits of every covered
- * token. A list's index is dropped once every token in it has expired. The index lives in memory
- * only: tokens issued before a process restarted keep a clear bit and are covered by the feed and
- * introspection alone.
+ * Which bits flip, durably. Each issued index is recorded in the database under the token's
+ * owners — its client, subject, session and grant — by a group commit the token endpoint waits for
+ * before it answers (issued-status-log.ts). Setting the bits a revocation record covers is then a
+ * query of the database, the same before and after a restart, for tokens of any process: `jti`
+ * records name their token's entry themselves (RFC 7009 presented the token), the other kinds
+ * look up the indices issued to their owner (subject and client records only those issued before
+ * their `notBefore`). Every process flips every record it learns of — its own writes, other
+ * processes' through the revocation service's sync, and at start every live record (a process
+ * that died between a commit and a flip, a record the CLI wrote while no server ran); and after
+ * each of its own commits, the records it already knows that name an owner of the batch, so a
+ * token committed while a record was being written is covered too. Flips are idempotent.
  *
  * Serving. Any process serves any list from the database's set bits (cached one second), signed
  * with the active EdDSA key: header `typ: statuslist+jwt`; claims `iss`, `sub` (the list's uri),
@@ -33,8 +35,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Keyring } from '../keys/keyring.js';
 import { encodeStatusList, setBit } from '../verifier/status-list-bits.js';
-import type { RevocationRecord } from './revocations.js';
-import { type IndexedTokenFacts, LeaseIndex } from './status-index.js';
+import { IssuedStatusLog } from './issued-status-log.js';
+import { ownerKeys, targetKey, type RevocableClaims, type StoredRevocation } from './revocations.js';
 import type { RevocationService } from './service.js';
 import type { RevokedStatusEntry, StatusListLease, StatusListStore } from './status-list-store.js';
 
@@ -48,9 +50,11 @@ const SERVE_CACHE_MS = 1000;
 const SKEW_SECONDS = 60;
 
 /** What the access-token issuer tells the status list about a token it is about to sign. */
-export type StatusListTokenFacts = IndexedTokenFacts;
+export interface StatusListTokenFacts extends RevocableClaims {
+  readonly exp: number;
+}
 
-/** The optional dependency of tokens/access-token.ts. */
+/** The dependency of tokens/access-token.ts. */
 export interface StatusListReferences {
   /** The token's `status.status_list` claim, or undefined when no index is available. */
   reference(token: StatusListTokenFacts): { idx: number; uri: string } | undefined;
@@ -60,12 +64,11 @@ interface ActiveLease extends StatusListLease {
   readonly uri: string;
   readonly used: Uint8Array;
   count: number;
-  readonly index: LeaseIndex;
 }
 
 export interface StatusListsDeps {
   readonly store: StatusListStore;
-  readonly revocations: Pick<RevocationService, 'onRevoked'>;
+  readonly revocations: Pick<RevocationService, 'onRevoked' | 'snapshot' | 'recordsFor'>;
   readonly keyring: Pick<Keyring, 'signer'>;
   readonly clock: Clock;
   readonly issuer: string;
@@ -78,14 +81,23 @@ export class StatusLists implements StatusListReferences {
   private current: ActiveLease | undefined;
   private spare: ActiveLease | undefined;
   private leasing: Promise<void> | undefined;
-  /** Every lease that still has live tokens (or is current), by list id. */
-  private readonly indexed = new Map<string, ActiveLease>();
+  private readonly issued: IssuedStatusLog;
   private readonly served = new Map<string, { jwt: string; builtAtMs: number }>();
+  /** Flips run one after another: a burst of records (a start) must not take every pooled connection. */
+  private flips: Promise<unknown> = Promise.resolve();
   private unsubscribe: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private warnedNoLease = false;
 
-  constructor(private readonly deps: StatusListsDeps) {}
+  constructor(private readonly deps: StatusListsDeps) {
+    this.issued = new IssuedStatusLog({
+      store: deps.store,
+      onCommitted: (owners) => {
+        for (const owner of owners) for (const record of deps.revocations.recordsFor(owner)) void this.flip(record);
+      },
+      onFailed: (error) => deps.log.error({ err: error, event: 'status_list.commit_failed' }, 'issued status-list indices could not be recorded'),
+    });
+  }
 
   uriOf(listId: string): string {
     return `${this.deps.issuer}${this.deps.listPath}/${listId}`;
@@ -94,23 +106,18 @@ export class StatusLists implements StatusListReferences {
   /** Takes the first lease and starts following revocations; call before issuing tokens. */
   async start(): Promise<void> {
     await this.ensureSpare();
-    this.unsubscribe = this.deps.revocations.onRevoked((record) => {
-      this.flip(record).catch((error: unknown) => this.deps.log.error({ err: error, recordId: record.id }, 'status list bits could not be written'));
-    });
+    this.unsubscribe = this.deps.revocations.onRevoked((record) => void this.flip(record));
+    // Records already known (the service may have synced before this subscription) flip too.
+    for (const record of this.deps.revocations.snapshot()) void this.flip(record);
     this.timer = setInterval(() => this.housekeeping(), 10_000);
     this.timer.unref();
   }
 
-  stop(): void {
+  /** Stops following revocations and waits for the flips under way. */
+  async stop(): Promise<void> {
     this.unsubscribe?.();
     clearInterval(this.timer);
-  }
-
-  /** Number of live tokens this process can still flip bits for (for tests and metrics). */
-  get indexedTokens(): number {
-    let tokens = 0;
-    for (const lease of this.indexed.values()) tokens += lease.index.size;
-    return tokens;
+    await this.flips;
   }
 
   reference(token: StatusListTokenFacts): { idx: number; uri: string } | undefined {
@@ -133,9 +140,14 @@ export class StatusLists implements StatusListReferences {
     while (((lease.used[idx >> 3] ?? 0) >> (idx & 7)) & 1);
     setBit(lease.used, idx);
     lease.count += 1;
-    if (lease.index.size === 0) this.indexed.set(lease.listId, lease);
-    lease.index.add(idx, token);
+    // A jti record names its token's entry itself; every other kind finds it under an owner.
+    this.issued.add({ listId: lease.listId, idx, owners: ownerKeys(token), issuedAt: token.iat, expiresAt: token.exp });
     return { idx, uri: lease.uri };
+  }
+
+  /** Resolves once the indices of every token referenced so far are committed (the token endpoint waits for it). */
+  durable(): Promise<void> {
+    return this.issued.durable();
   }
 
   /** The signed status list token of a list, or undefined when there is no such list. */
@@ -159,12 +171,22 @@ export class StatusLists implements StatusListReferences {
     return jwt;
   }
 
-  /** Sets the bits of this process's tokens that the record covers. */
-  async flip(record: RevocationRecord): Promise<number> {
+  /** Sets the bits of every token the record covers (queued behind earlier flips); resolves to how many. */
+  flip(record: StoredRevocation): Promise<number> {
+    const flipped = this.flips.then(() => this.setBits(record));
+    this.flips = flipped.catch((error: unknown) => this.deps.log.error({ err: error, recordId: record.id }, 'status list bits could not be written'));
+    return flipped;
+  }
+
+  private async setBits(record: StoredRevocation): Promise<number> {
     const now = this.deps.clock.nowSeconds();
-    const entries: RevokedStatusEntry[] = [];
-    for (const lease of this.indexed.values()) {
-      for (const { idx, exp } of lease.index.covered(record.target, now)) entries.push({ listId: lease.listId, idx, expiresAt: exp });
+    const target = record.target;
+    let entries: RevokedStatusEntry[];
+    if (target.kind === 'jti') {
+      entries = record.statusEntry === undefined ? [] : [{ ...record.statusEntry, expiresAt: record.expiresAt }];
+    } else {
+      const issuedBefore = target.kind === 'subject' || target.kind === 'client' ? target.notBefore : undefined;
+      entries = await this.deps.store.issuedTo(targetKey(target), now, issuedBefore);
     }
     if (entries.length === 0) return 0;
     await this.deps.store.markRevoked(entries);
@@ -184,13 +206,7 @@ export class StatusLists implements StatusListReferences {
         newListId: crypto.randomBytes(12).toString('base64url'),
         capacity: STATUS_LIST_CAPACITY,
       });
-      const active: ActiveLease = {
-        ...lease,
-        uri: this.uriOf(lease.listId),
-        used: new Uint8Array(lease.capacity / 8),
-        count: 0,
-        index: new LeaseIndex(FILL_LIMIT),
-      };
+      const active: ActiveLease = { ...lease, uri: this.uriOf(lease.listId), used: new Uint8Array(lease.capacity / 8), count: 0 };
       if (this.current === undefined) this.current = active;
       else this.spare = active;
     })()
@@ -199,13 +215,9 @@ export class StatusLists implements StatusListReferences {
     await this.leasing;
   }
 
-  /** Forgets lists whose tokens have all expired, purges expired bits and cached lists. */
+  /** Forgets cached lists and purges expired bits and issued indices. */
   housekeeping(): void {
-    const now = this.deps.clock.nowSeconds();
-    for (const [listId, lease] of this.indexed) {
-      if (lease !== this.current && lease.index.latestExp <= now) this.indexed.delete(listId);
-    }
     for (const [listId, served] of this.served) if (performance.now() - served.builtAtMs > SERVE_CACHE_MS) this.served.delete(listId);
-    this.deps.store.purgeExpired(now).catch((error: unknown) => this.deps.log.warn({ err: error }, 'status list purge failed'));
+    this.deps.store.purgeExpired(this.deps.clock.nowSeconds()).catch((error: unknown) => this.deps.log.warn({ err: error }, 'status list purge failed'));
   }
 }

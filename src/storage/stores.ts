@@ -259,28 +259,24 @@ export interface AuthorizationCodeRecord {
   readonly createdAt: number;
   readonly expiresAt: number;
   readonly consumedAt: number | null;
-  /** Access tokens issued for this code, revoked if the code is presented again. */
-  readonly issuedAccessTokens: readonly { readonly jti: string; readonly exp: number }[];
-  /** The refresh-token family the exchange starts (its id is chosen before the code is consumed). */
-  readonly refreshFamilyId: string | null;
+  /**
+   * The grant its exchange started (the access tokens' `grant_id`, and the id of the refresh family
+   * when one was started): chosen before the code is consumed and recorded in the same update, so a
+   * replay revokes exactly what the code issued. Null until consumed.
+   */
+  readonly grantId: string | null;
   /** When the code was first presented again after its exchange (a replay). */
   readonly replayedAt: number | null;
-}
-
-/** What an exchange issues for a code, recorded in the same update that consumes it. */
-export interface IssuedForCode {
-  readonly accessTokens: readonly { readonly jti: string; readonly exp: number }[];
-  readonly refreshFamilyId: string | null;
 }
 
 export interface AuthorizationCodeStore {
   insert(code: AuthorizationCodeRecord): Promise<void>;
   find(codeHash: string): Promise<AuthorizationCodeRecord | undefined>;
   /**
-   * Marks the code used and records what was issued for it, in one conditional update: exactly
-   * one caller gets true, and a later replay always finds the tokens to revoke.
+   * Marks the code used and records the grant its exchange starts, in one conditional update:
+   * exactly one caller gets true, and a later replay always finds the grant to revoke.
    */
-  consume(codeHash: string, at: number, issued: IssuedForCode): Promise<boolean>;
+  consume(codeHash: string, at: number, grantId: string): Promise<boolean>;
   /** Records a replay (the first one's time is kept) and returns the code as it is now. */
   markReplayed(codeHash: string, at: number): Promise<AuthorizationCodeRecord | undefined>;
   /** Deletes up to `limit` codes that expired before `before`; returns how many. */

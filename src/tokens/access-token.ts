@@ -56,12 +56,13 @@ export function issueAccessToken(deps: AccessTokenDeps, request: AccessTokenRequ
   const exp = iat + deps.accessTokenTtlSeconds;
   const jti = newJti();
   const scope = request.scopes.join(' ');
-  const sid = request.extraClaims?.sid;
+  const { sid, grant_id: grantId } = request.extraClaims ?? {};
   const statusList = deps.statusList?.reference({
     jti,
     sub: request.subject,
-    clientId: request.client.clientId,
+    client_id: request.client.clientId,
     sid: typeof sid === 'string' ? sid : undefined,
+    grant_id: typeof grantId === 'string' ? grantId : undefined,
     iat,
     exp,
   });

@@ -9,8 +9,9 @@
  * fail — then `typ: at+jwt` (an ID token is not an access token, RFC 9068 §4), the issuer, the
  * audience when asked for, expiry, the RFC 9068 claims with their types, and last whether a
  * revocation record covers the token. That last answer comes from one place, the revocation
- * service (revocation/service.ts): `jti` records (RFC 7009, a replayed authorization code), `sub`
- * (log out everywhere, user disabled), `sid` (logout of one device) and `client` (client deleted).
+ * service (revocation/service.ts): `jti` records (RFC 7009), `sub` (log out everywhere, user
+ * disabled), `sid` (logout of one device), `grant_id` (a revoked refresh token or a replayed
+ * code) and `client` (client deleted).
  * By default the service is synced for the call (`fresh`), so a revocation committed by any
  * process before the request is seen; a caller that only needs the cached answer says so.
  *
@@ -33,6 +34,8 @@ export interface IssuedAccessTokenClaims extends JWTPayload {
   /** Space-separated; '' when the token carries none. */
   readonly scope: string;
   readonly sid?: string;
+  /** A person's token: the grant it came from (revocation/revoker.ts). */
+  readonly grant_id?: string;
 }
 
 export type AccessTokenRejection = 'invalid' | 'expired' | 'revoked';
@@ -87,11 +90,13 @@ export function issuedAccessTokenVerifier(deps: IssuedAccessTokenDeps): IssuedAc
       if (error instanceof errors.JOSEError) throw new AccessTokenRejected(error.code === 'ERR_JWT_EXPIRED' ? 'expired' : 'invalid', { cause: error });
       throw error;
     }
-    const { sub, jti, client_id: clientId, sid, scope, iat } = payload;
+    const { sub, jti, client_id: clientId, sid, grant_id: grantId, scope, iat } = payload;
     if (typeof sub !== 'string' || typeof jti !== 'string' || typeof clientId !== 'string' || typeof iat !== 'number') {
       throw new AccessTokenRejected('invalid');
     }
-    if ((sid !== undefined && typeof sid !== 'string') || (scope !== undefined && typeof scope !== 'string')) throw new AccessTokenRejected('invalid');
+    if ((sid !== undefined && typeof sid !== 'string') || (grantId !== undefined && typeof grantId !== 'string') || (scope !== undefined && typeof scope !== 'string')) {
+      throw new AccessTokenRejected('invalid');
+    }
     const claims = { ...payload, scope: scope ?? '' } as IssuedAccessTokenClaims;
     if (await deps.revocations.isRevoked(claims, { fresh: check.fresh ?? true })) throw new AccessTokenRejected('revoked');
     return claims;

@@ -1,6 +1,6 @@
 /**
  * The verifier's in-memory copy of the issuer's revocation records, shaped for the hot path: one
- * Map lookup per kind (jti, sid, sub → not-before, client → not-before), no scan.
+ * Map lookup per kind (jti, sid, grant_id, sub → not-before, client → not-before), no scan.
  *
  * Records for the same subject (or client) merge into one window: a later not-before covers every
  * token an earlier one did, so keeping the largest not-before and the latest expiry is exactly
@@ -14,13 +14,10 @@ interface Window {
   expiresAt: number;
 }
 
-/** A whole session's key is its sid; one client's part of it, the sid and the client_id. */
-const sessionKey = (sid: string, clientId?: string): string => (clientId === undefined ? sid : `${sid}\u0000${clientId}`);
-
 export class RevocationList {
   private readonly jtis = new Map<string, number>();
-  /** By sessionKey. */
   private readonly sessions = new Map<string, number>();
+  private readonly grants = new Map<string, number>();
   private readonly subjects = new Map<string, Window>();
   private readonly clients = new Map<string, Window>();
   /** The highest record id applied: the feed's Last-Event-ID. */
@@ -29,7 +26,7 @@ export class RevocationList {
   private nextExpiryAt = Infinity;
 
   get size(): number {
-    return this.jtis.size + this.sessions.size + this.subjects.size + this.clients.size;
+    return this.jtis.size + this.sessions.size + this.grants.size + this.subjects.size + this.clients.size;
   }
 
   add(record: RevocationRecord): void {
@@ -37,13 +34,14 @@ export class RevocationList {
     const expiresAt = record.expiresAt;
     switch (target.kind) {
       case 'jti':
-        this.jtis.set(target.jti, Math.max(expiresAt, this.jtis.get(target.jti) ?? 0));
+        keep(this.jtis, target.jti, expiresAt);
         break;
-      case 'session': {
-        const key = sessionKey(target.sid, target.clientId);
-        this.sessions.set(key, Math.max(expiresAt, this.sessions.get(key) ?? 0));
+      case 'session':
+        keep(this.sessions, target.sid, expiresAt);
         break;
-      }
+      case 'grant':
+        keep(this.grants, target.grantId, expiresAt);
+        break;
       case 'subject':
         merge(this.subjects, target.sub, target.notBefore, expiresAt);
         break;
@@ -58,9 +56,8 @@ export class RevocationList {
   /** The kind of record that covers the token, or undefined. */
   covers(claims: RevocableClaims): RevocationRecord['target']['kind'] | undefined {
     if (this.jtis.size !== 0 && this.jtis.has(claims.jti)) return 'jti';
-    if (claims.sid !== undefined && this.sessions.size !== 0 && (this.sessions.has(claims.sid) || this.sessions.has(sessionKey(claims.sid, claims.client_id)))) {
-      return 'session';
-    }
+    if (claims.sid !== undefined && this.sessions.size !== 0 && this.sessions.has(claims.sid)) return 'session';
+    if (claims.grant_id !== undefined && this.grants.size !== 0 && this.grants.has(claims.grant_id)) return 'grant';
     const subject = this.subjects.size === 0 ? undefined : this.subjects.get(claims.sub);
     if (subject !== undefined && claims.iat < subject.notBefore) return 'subject';
     const client = this.clients.size === 0 ? undefined : this.clients.get(claims.client_id);
@@ -73,7 +70,7 @@ export class RevocationList {
     if (beforeSeconds <= this.nextExpiryAt) return 0;
     let purged = 0;
     let next = Infinity;
-    for (const map of [this.jtis, this.sessions] as Map<string, number>[]) {
+    for (const map of [this.jtis, this.sessions, this.grants]) {
       for (const [key, expiresAt] of map) {
         if (expiresAt < beforeSeconds) {
           map.delete(key);
@@ -97,11 +94,16 @@ export class RevocationList {
   clear(): void {
     this.jtis.clear();
     this.sessions.clear();
+    this.grants.clear();
     this.subjects.clear();
     this.clients.clear();
     this.lastId = 0;
     this.nextExpiryAt = Infinity;
   }
+}
+
+function keep(map: Map<string, number>, key: string, expiresAt: number): void {
+  map.set(key, Math.max(expiresAt, map.get(key) ?? 0));
 }
 
 function merge(map: Map<string, Window>, key: string, notBefore: number, expiresAt: number): void {

@@ -8,8 +8,9 @@
  * exactly one member:
  * - session (logout of one device): the CAEP `session-revoked` event, `sub_id` a complex subject
  *   whose `session` is the opaque `sid`.
- * - jti, subject, client: Inkan's own event URIs (CAEP has no "this access token" or "tokens
- *   issued before T" event); `sub_id` is the opaque jti, the `iss_sub` pair, or the opaque client_id.
+ * - jti, subject, grant, client: Inkan's own event URIs (CAEP has no "this access token", "this
+ *   grant" or "tokens issued before T" event); `sub_id` is the opaque jti, the `iss_sub` pair, the
+ *   opaque grant id (the access tokens' `grant_id` claim) or the opaque client_id.
  * Every event object carries `event_timestamp` (CAEP), `record_id` (the feed's event id, also
  * signed here so a proxy cannot renumber events), `expires_at` (when the verifier may forget the
  * record) and, for subject and client records, `not_before`.
@@ -20,6 +21,7 @@ export const EVENT_TYPES = {
   session: 'https://schemas.openid.net/secevent/caep/event-type/session-revoked',
   jti: 'urn:inkan:secevent:token-revoked',
   subject: 'urn:inkan:secevent:subject-tokens-revoked',
+  grant: 'urn:inkan:secevent:grant-tokens-revoked',
   client: 'urn:inkan:secevent:client-tokens-revoked',
 } as const satisfies Record<RevocationTarget['kind'], string>;
 
@@ -37,13 +39,11 @@ export function securityEventClaims(record: RevocationRecord, issuer: string): R
       subId = { format: 'opaque', id: target.jti };
       break;
     case 'session':
-      // RFC 9493 complex subject: the session, and the application when only one client's
-      // tokens of it are revoked.
-      subId = {
-        format: 'complex',
-        session: { format: 'opaque', id: target.sid },
-        ...(target.clientId === undefined ? {} : { application: { format: 'opaque', id: target.clientId } }),
-      };
+      // RFC 9493 complex subject: the session.
+      subId = { format: 'complex', session: { format: 'opaque', id: target.sid } };
+      break;
+    case 'grant':
+      subId = { format: 'opaque', id: target.grantId };
       break;
     case 'subject':
       subId = { format: 'iss_sub', iss: issuer, sub: target.sub };
@@ -90,13 +90,11 @@ export function recordFromSecurityEvent(claims: Record<string, unknown>, issuer:
     case 'session': {
       const session = subId.session;
       if (subId.format !== 'complex' || !isObject(session) || !isText(session.id)) fail('session-revoked needs a session sub_id');
-      const application = subId.application;
-      if (application !== undefined && (!isObject(application) || !isText(application.id))) fail('session-revoked has a malformed application');
-      const sid = (session as Record<string, unknown>).id as string;
-      return application === undefined
-        ? { ...base, target: { kind, sid } }
-        : { ...base, target: { kind, sid, clientId: (application as Record<string, unknown>).id as string } };
+      return { ...base, target: { kind, sid: (session as Record<string, unknown>).id as string } };
     }
+    case 'grant':
+      if (subId.format !== 'opaque' || !isText(subId.id)) fail('grant-tokens-revoked needs an opaque sub_id');
+      return { ...base, target: { kind, grantId: subId.id as string } };
     case 'subject':
       if (subId.format !== 'iss_sub' || subId.iss !== issuer || !isText(subId.sub) || !isTime(event.not_before)) fail('subject-tokens-revoked needs iss_sub and not_before');
       return { ...base, target: { kind, sub: subId.sub as string, notBefore: event.not_before as number } };

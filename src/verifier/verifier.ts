@@ -92,6 +92,8 @@ export interface AccessTokenClaims extends JWTPayload {
   readonly client_id: string;
   readonly scope?: string;
   readonly sid?: string;
+  /** The grant (one sign-in at one client) a person's token comes from: `grant` records cover it. */
+  readonly grant_id?: string;
   readonly status?: { readonly status_list?: { readonly idx: number; readonly uri: string } };
   /** RFC 9449 §6: the thumbprint of the key a DPoP-bound token is bound to. */
   readonly cnf?: { readonly jkt?: string };
@@ -299,6 +301,7 @@ class InkanVerifier implements Verifier {
       fail('ERR_CLAIM_INVALID', 'sub, jti and client_id are required strings');
     }
     if (payload.sid !== undefined && typeof payload.sid !== 'string') fail('ERR_CLAIM_INVALID', 'sid must be a string');
+    if (payload.grant_id !== undefined && typeof payload.grant_id !== 'string') fail('ERR_CLAIM_INVALID', 'grant_id must be a string');
     return payload as AccessTokenClaims;
   }
 

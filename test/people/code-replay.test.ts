@@ -1,16 +1,18 @@
 /**
- * A replayed authorization code (RFC 6749 §4.1.2) revokes what its exchange issued through the
- * one revocation mechanism: a `jti` revocation record for the access token (so introspection,
- * userinfo, the push feed and the status list all see it) and the end of exactly the refresh
- * family that exchange started. Also the race where the replay lands between the exchange's
- * consuming update and the family's insert, and that the people helper's own revoked-jti table
- * is gone.
+ * A replayed authorization code (RFC 6749 §4.1.2) ends the grant its exchange started, through
+ * the one revocation path: a `grant` record covering every access token carrying the grant's
+ * `grant_id` — the exchange's and every one refreshed since — so introspection, userinfo, the
+ * feed, the status list and the SDK all reject them, and the end of exactly the refresh family
+ * the exchange started; a later sign-in of the same browser at the same client is untouched. Also
+ * the race where the replay lands between the exchange's consuming update and the family's
+ * insert, and the code table's columns after migration 0013.
  */
 import crypto from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
+import { createVerifier, VerifierError } from '../../src/verifier/index.js';
 import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
 import type { NewRefreshFamily } from '../../src/refresh/refresh-tokens.js';
 import { hashSecret } from '../../src/tokens/secrets.js';
@@ -30,7 +32,8 @@ beforeAll(async () => {
     '--name', 'App', '--grant-types', 'authorization_code,refresh_token', '--redirect-uris', REDIRECT,
     '--scope', 'openid offline_access', '--auth-method', 'none', '--skip-consent',
   ]);
-  resourceServer = await registerClient(server, ['--name', 'RS', '--scope', 'api']);
+  // A resource server for tokens whose audience is Inkan itself: it may introspect them.
+  resourceServer = await registerClient(server, ['--name', 'RS', '--scope', 'api revocations:read', '--resources', server.issuer]);
 });
 afterAll(async () => {
   await server.stop();
@@ -63,47 +66,64 @@ async function codeExchange(browser: HttpBrowser): Promise<Record<string, string
   return { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: app.client_id, code_verifier: codeVerifier };
 }
 
-const jtiOf = (jwt: string) => (JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as { jti: string; exp: number });
+const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as { jti: string; exp: number; grant_id: string; sid: string };
 const introspect = (token: string) => post('/introspect', { token }, { authorization: basicAuth(resourceServer) });
 const refresh = (refreshToken: string) => post('/token', { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: app.client_id });
+const userinfoStatus = async (token: string) => (await fetch(`${server.issuer}/userinfo`, { headers: { authorization: `Bearer ${token}` } })).status;
+
+/** What Inkan's SDK says of a token: fresh verifiers, one reading the status list, one the feed. */
+async function sdkVerdicts(token: string): Promise<string[]> {
+  const verdicts: string[] = [];
+  for (const options of [{}, { clientId: resourceServer.client_id, clientSecret: resourceServer.client_secret! }]) {
+    const verifier = createVerifier({ issuer: server.issuer, audience: server.issuer, logger: { warn: () => {} }, ...options });
+    try {
+      await verifier.verify(token);
+      verdicts.push('valid');
+    } catch (error) {
+      verdicts.push(error instanceof VerifierError ? error.code : String(error));
+    } finally {
+      await verifier.close();
+    }
+  }
+  return verdicts;
+}
 
 describe('a replayed authorization code', () => {
-  it('revokes its access token with a jti revocation record and ends only the family its exchange started', async () => {
+  it('revokes every access token of its grant, refreshed ones included, and ends only the family its exchange started', async () => {
     const browser = new HttpBrowser(server.issuer);
     const form = await codeExchange(browser);
     const first = await post('/token', form);
     expect(first.status).toBe(200);
-    // A second login of the same browser (same session, same client): a family the replay must not touch.
+    // Code → tokens → refresh: a second access token of the same grant.
+    const refreshed = await refresh(first.body.refresh_token!);
+    expect(refreshed.status).toBe(200);
+    const grantId = claimsOf(first.body.access_token!).grant_id;
+    expect(claimsOf(refreshed.body.access_token!).grant_id).toBe(grantId);
+    // A second sign-in of the same browser (same session, same client): a grant the replay must not touch.
     const other = await post('/token', await codeExchange(browser));
     expect(other.status).toBe(200);
+    expect(claimsOf(other.body.access_token!).sid).toBe(claimsOf(first.body.access_token!).sid);
+    expect(claimsOf(other.body.access_token!).grant_id).not.toBe(grantId);
+    expect(await sdkVerdicts(refreshed.body.access_token!)).toEqual(['valid', 'valid']);
 
     const replay = await post('/token', form);
     expect(replay.status).toBe(400);
     expect(replay.body.error).toBe('invalid_grant');
 
-    const { jti, exp } = jtiOf(first.body.access_token!);
-    const records = server.deps.revocations.snapshot().filter((record) => record.target.kind === 'jti' && record.target.jti === jti);
+    const records = server.deps.revocations.snapshot().filter((record) => record.target.kind === 'grant' && record.target.grantId === grantId);
     expect(records).toHaveLength(1);
-    expect(records[0]!.expiresAt).toBe(exp);
-    expect((await introspect(first.body.access_token!)).body).toEqual({ active: false });
-    const userinfo = await fetch(`${server.issuer}/userinfo`, { headers: { authorization: `Bearer ${first.body.access_token}` } });
-    expect(userinfo.status).toBe(401);
-    expect(userinfo.headers.get('www-authenticate')).toContain('revoked');
-    expect(await refresh(first.body.refresh_token!)).toMatchObject({ status: 400, body: { error: 'invalid_grant', error_description: 'the refresh token was revoked' } });
+    for (const token of [first.body.access_token!, refreshed.body.access_token!]) {
+      expect((await introspect(token)).body).toEqual({ active: false });
+      expect(await userinfoStatus(token)).toBe(401);
+      expect(await sdkVerdicts(token)).toEqual(['ERR_TOKEN_REVOKED', 'ERR_TOKEN_REVOKED']);
+    }
+    expect(await refresh(refreshed.body.refresh_token!)).toMatchObject({ status: 400, body: { error: 'invalid_grant', error_description: 'the refresh token was revoked' } });
 
-    // The other login's tokens live on.
+    // The other sign-in's tokens live on.
     expect((await introspect(other.body.access_token!)).body).toMatchObject({ active: true });
+    expect(await userinfoStatus(other.body.access_token!)).toBe(200);
+    expect(await sdkVerdicts(other.body.access_token!)).toEqual(['valid', 'valid']);
     expect((await refresh(other.body.refresh_token!)).status).toBe(200);
-  });
-
-  it('adds no second record when replayed again', async () => {
-    const form = await codeExchange(new HttpBrowser(server.issuer));
-    const first = await post('/token', form);
-    expect(first.status).toBe(200);
-    expect((await post('/token', form)).body.error).toBe('invalid_grant');
-    expect((await post('/token', form)).body.error).toBe('invalid_grant');
-    const { jti } = jtiOf(first.body.access_token!);
-    expect(server.deps.revocations.snapshot().filter((record) => record.target.kind === 'jti' && record.target.jti === jti)).toHaveLength(1);
   });
 
   it('ends the family even when the replay lands between the consuming update and the family insert', async () => {
@@ -134,13 +154,15 @@ describe('a replayed authorization code', () => {
   });
 });
 
-describe('the people helper\'s revoked-jti table', () => {
-  it('is gone: a migration turned it into revocation records', () => {
+describe('the authorization code table', () => {
+  it('records the grant a code started, and no list of access token ids (migration 0013)', () => {
     const db = new Database(path.join(server.dir, 'inkan.sqlite'), { readonly: true });
     try {
       expect(db.prepare("select name from sqlite_master where type = 'table' and name = 'revoked_access_tokens'").get()).toBeUndefined();
       const columns = (db.prepare("select name from pragma_table_info('authorization_codes')").all() as { name: string }[]).map((c) => c.name);
-      expect(columns).toEqual(expect.arrayContaining(['refresh_family_id', 'replayed_at']));
+      expect(columns).toEqual(expect.arrayContaining(['grant_id', 'replayed_at']));
+      expect(columns).not.toContain('refresh_family_id');
+      expect(columns).not.toContain('issued_access_tokens');
     } finally {
       db.close();
     }

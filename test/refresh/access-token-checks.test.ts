@@ -73,7 +73,7 @@ describe('one access-token check', () => {
 
   it('honours a session revocation (logout of one device) everywhere', async () => {
     const { sid, token } = await freshLogin();
-    await server.deps.logout.endSession(sid);
+    await server.deps.revoker.endSession(sid);
     const seen = await verdicts(token);
     expect(seen).toMatchObject({ userinfo: 401, feed: 401, active: false });
     expect(seen.userinfoChallenge).toContain('error_description="the access token was revoked"');

@@ -59,7 +59,7 @@ function raceSuite(engine: string, env: () => Promise<Record<string, string>>): 
     it('leave the family ended when refreshes race a logout of its session', async () => {
       const login = await startFamily(server, app);
       const [revoked, ...answers] = await Promise.all([
-        server.deps.logout.endSession(login.sid),
+        server.deps.revoker.endSession(login.sid),
         ...Array.from({ length: 10 }, () => refresh(server, app, login.refreshToken)),
       ]);
       expect(revoked.familiesEnded).toBe(1);

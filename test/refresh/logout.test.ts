@@ -130,7 +130,7 @@ describe('in-process logout functions', () => {
     const oneTokens = (await refresh(server, app, one.refreshToken)).body;
     const twoTokens = (await refresh(server, app, two.refreshToken)).body;
 
-    expect(await server.deps.logout.endSession(one.sid)).toEqual({ sessionEnded: true, familiesEnded: 1 });
+    expect(await server.deps.revoker.endSession(one.sid)).toEqual({ sessionEnded: true, familiesEnded: 1 });
     expect((await server.deps.stores.sessions.find(one.sid))?.endedAt).toEqual(expect.any(Number));
     expect((await refresh(server, app, oneTokens.refresh_token)).body.error).toBe('invalid_grant');
     expect(await active(oneTokens.access_token)).toBe(false);

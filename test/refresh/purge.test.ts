@@ -31,11 +31,11 @@ it('purges revoked families at once, and consumed and expired tokens once their 
   const a1 = (await refresh(server, app, a.refreshToken)).body;
   const a2 = (await refresh(server, app, a1.refresh_token)).body;
   await revoke(server, app, a2.access_token);
-  // Family B: revoked, with the access tokens it issued (a session record scoped to the client).
+  // Family B: revoked, with the access tokens it issued (a grant record).
   const b = await startFamily(server, app);
   await revoke(server, app, b.refreshToken);
   const kinds = (await allRevocationRecords()).map((record) => record.target.kind).sort();
-  expect(kinds).toEqual(['jti', 'session']);
+  expect(kinds).toEqual(['grant', 'jti']);
 
   const first = await purgeOnce(server.deps);
   expect(first.refreshTokens).toBeGreaterThanOrEqual(2); // B's token and B's family

@@ -209,8 +209,12 @@ describe('revocation (RFC 7009)', () => {
     expect((await introspect(server, app, tokens.refreshToken)).body).toEqual({ active: false });
     expect((await introspect(server, app, tokens.accessToken)).body).toEqual({ active: false });
     expect((await introspect(server, app, siblingAccess)).body.active).toBe(true);
-    const record = server.deps.revocations.snapshot().find((r) => r.target.kind === 'session' && r.target.sid === tokens.sid);
-    expect(record?.target).toEqual({ kind: 'session', sid: tokens.sid, clientId: app.record.clientId });
+    // One grant record: exactly the family's grant, neither the session nor the client.
+    const grantId = decodeJwt(tokens.accessToken).grant_id;
+    expect(typeof grantId).toBe('string');
+    const records = server.deps.revocations.snapshot().filter((r) => r.target.kind !== 'jti');
+    expect(records.filter((r) => r.target.kind === 'grant' && r.target.grantId === grantId)).toHaveLength(1);
+    expect(records.filter((r) => r.target.kind === 'session' && r.target.sid === tokens.sid)).toEqual([]);
   });
 
   it('revokes the access tokens of a family whose refresh token was replayed (theft)', async () => {

@@ -1,6 +1,7 @@
 /**
  * RevocationFeed without HTTP: heartbeats while idle, the end of the stream at the subscriber's
- * token expiry and at shutdown, and the resume/snapshot decision for each kind of cursor.
+ * token expiry, at shutdown and at a record covering the subscriber's own token, the per-client
+ * stream cap, and the resume/snapshot decision for each kind of cursor.
  */
 import crypto from 'node:crypto';
 import { expect, it } from 'vitest';
@@ -29,6 +30,7 @@ function fakeFeed(records: RevocationRecord[], heartbeatIntervalMs = 40) {
     issuer: 'https://issuer.example',
     log: pino({ level: 'silent' }),
     heartbeatIntervalMs,
+    maxStreamsPerClient: 2,
   });
   const push = (record: RevocationRecord) => {
     records.push(record);
@@ -38,12 +40,13 @@ function fakeFeed(records: RevocationRecord[], heartbeatIntervalMs = 40) {
 }
 
 const rec = (id: number): RevocationRecord => ({ id, target: { kind: 'jti', jti: `j${id}` }, createdAt: 1, expiresAt: 4_000_000_000 });
+const subscriber = { jti: 'subscriber-jti', sub: 'rs', client_id: 'rs', iat: 100 };
 
 it('sends heartbeats while idle and ends the stream when the subscriber token expires', async () => {
   const { feed } = fakeFeed([rec(1)]);
   const chunks: string[] = [];
   const started = Date.now();
-  await feed.stream(undefined, { write: async (chunk) => void chunks.push(chunk) }, { signal: new AbortController().signal, untilMs: Date.now() + 200 });
+  await feed.stream(undefined, { write: async (chunk) => void chunks.push(chunk) }, { signal: new AbortController().signal, untilMs: Date.now() + 200, subscriber });
   expect(Date.now() - started).toBeGreaterThanOrEqual(150);
   expect(chunks[0]).toBe('retry: 1000\n\n');
   expect(chunks[1]).toBe('event: reset\ndata: {}\n\n');
@@ -57,7 +60,7 @@ it('resumes from a cursor it holds, snapshots for one it cannot, and pushes live
   const { feed, push } = fakeFeed([rec(3), rec(4), rec(5)], 10_000);
   const run = (cursor: string | undefined) => {
     const chunks: string[] = [];
-    const done = feed.stream(cursor, { write: async (chunk) => void chunks.push(chunk) }, { signal: new AbortController().signal, untilMs: Date.now() + 60_000 });
+    const done = feed.stream(cursor, { write: async (chunk) => void chunks.push(chunk) }, { signal: new AbortController().signal, untilMs: Date.now() + 60_000, subscriber });
     return { chunks, done, ids: () => chunks.flatMap((chunk) => /^id: (\d+)/.exec(chunk)?.[1] ?? []).map(Number) };
   };
   const resumed = run('4');
@@ -78,6 +81,42 @@ it('resumes from a cursor it holds, snapshots for one it cannot, and pushes live
   feed.close();
   await Promise.all([resumed.done, ahead.done, old.done, garbage.done]);
   expect(feed.subscribers).toBe(0);
+});
+
+it('ends a stream after sending the record that covers its own token, live or in the backlog', async () => {
+  const { feed, push } = fakeFeed([rec(1)], 10_000);
+  const chunks: string[] = [];
+  const done = feed.stream(undefined, { write: async (chunk) => void chunks.push(chunk) }, { signal: new AbortController().signal, untilMs: Date.now() + 60_000, subscriber });
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  push({ id: 2, target: { kind: 'client', clientId: 'other', notBefore: 200 }, createdAt: 150, expiresAt: 4_000_000_000 });
+  push({ id: 3, target: { kind: 'client', clientId: 'rs', notBefore: 200 }, createdAt: 150, expiresAt: 4_000_000_000 });
+  push({ id: 4, target: { kind: 'jti', jti: 'after' }, createdAt: 150, expiresAt: 4_000_000_000 });
+  await done;
+  expect(chunks.flatMap((chunk) => /^id: (\d+)/.exec(chunk)?.[1] ?? []).map(Number)).toEqual([1, 2, 3]);
+  expect(feed.subscribers).toBe(0);
+
+  const backlog: string[] = [];
+  await feed.stream(undefined, { write: async (chunk) => void backlog.push(chunk) }, {
+    signal: new AbortController().signal,
+    untilMs: Date.now() + 60_000,
+    subscriber: { ...subscriber, jti: 'after', client_id: 'another' },
+  });
+  expect(backlog.flatMap((chunk) => /^id: (\d+)/.exec(chunk)?.[1] ?? []).map(Number)).toEqual([1, 2, 3, 4]);
+  expect(backlog.some((chunk) => chunk.startsWith('event: ready'))).toBe(false);
+});
+
+it('lets one client hold at most maxStreamsPerClient stream slots', () => {
+  const { feed } = fakeFeed([]);
+  const first = feed.reserve('rs');
+  const second = feed.reserve('rs');
+  expect(first).toBeTypeOf('function');
+  expect(second).toBeTypeOf('function');
+  expect(feed.reserve('rs')).toBeUndefined();
+  expect(feed.reserve('other')).toBeTypeOf('function');
+  first!();
+  first!();
+  expect(feed.reserve('rs')).toBeTypeOf('function');
+  expect(feed.reserve('rs')).toBeUndefined();
 });
 
 it('parses Last-Event-ID strictly', () => {

@@ -32,21 +32,20 @@ function code(userId: string, expiresAt: number): AuthorizationCodeRecord {
     createdAt: expiresAt - 60,
     expiresAt,
     consumedAt: null,
-    issuedAccessTokens: [],
-    refreshFamilyId: null,
+    grantId: null,
     replayedAt: null,
   };
 }
 
 export function peopleStoreContract(stores: CurrentStores): void {
-  it('consumes a code once, recording what it issued, and keeps the first replay time', async () => {
+  it('consumes a code once, recording the grant it started, and keeps the first replay time', async () => {
     const record = code(await withUser(stores), T + 60);
     await stores().authorizationCodes.insert(record);
-    const issued = { accessTokens: [{ jti: 'j1', exp: T + 900 }], refreshFamilyId: 'family-1' };
-    expect(await stores().authorizationCodes.consume(record.codeHash, T + 1, issued)).toBe(true);
-    expect(await stores().authorizationCodes.consume(record.codeHash, T + 2, { accessTokens: [], refreshFamilyId: null })).toBe(false);
+    expect((await stores().authorizationCodes.find(record.codeHash))?.grantId).toBeNull();
+    expect(await stores().authorizationCodes.consume(record.codeHash, T + 1, 'grant-1')).toBe(true);
+    expect(await stores().authorizationCodes.consume(record.codeHash, T + 2, 'grant-2')).toBe(false);
     const replayed = await stores().authorizationCodes.markReplayed(record.codeHash, T + 5);
-    expect(replayed).toMatchObject({ consumedAt: T + 1, issuedAccessTokens: issued.accessTokens, refreshFamilyId: 'family-1', replayedAt: T + 5 });
+    expect(replayed).toMatchObject({ consumedAt: T + 1, grantId: 'grant-1', replayedAt: T + 5 });
     expect((await stores().authorizationCodes.markReplayed(record.codeHash, T + 9))?.replayedAt).toBe(T + 5);
     expect(await stores().authorizationCodes.markReplayed('0'.repeat(64), T)).toBeUndefined();
   });

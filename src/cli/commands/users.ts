@@ -32,7 +32,7 @@ export const usersDisable: Command = {
   async run(core, input) {
     const email = requiredOption(input, 'email');
     await cliErrors(() =>
-      disableUser({ users: core.stores.users, sessions: core.stores.sessions, clock: core.clock, hooks: core.peopleHooks, audit: core.audit }, email),
+      disableUser({ users: core.stores.users, clock: core.clock, revoker: core.revoker, audit: core.audit }, email),
     );
     return { disabled: email };
   },

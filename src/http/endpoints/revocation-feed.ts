@@ -7,11 +7,13 @@
  * `typ: at+jwt`, Inkan as audience, not expired, not revoked — carrying the scope
  * `revocations:read`, checked and answered like at userinfo (http/bearer.ts): without a token 401
  * with a bare challenge, a malformed header 400, a bad token 401 invalid_token, without the scope
- * 403 insufficient_scope.
+ * 403 insufficient_scope. A client already holding FEED_MAX_STREAMS_PER_CLIENT streams gets 429
+ * (`Retry-After`) instead of one more.
  */
 import type { Router } from '@koa/router';
 import type { Logger } from 'pino';
 import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
+import { OAuthError } from '../../oauth/errors.js';
 import { FEED_SCOPE, type RevocationFeed } from '../../revocation/feed.js';
 import type { IssuedAccessTokenVerifier } from '../../tokens/issued-access-token.js';
 import { bearerFromHeader, verifiedBearer } from '../bearer.js';
@@ -29,6 +31,13 @@ export function mountRevocationFeed(router: Router, deps: RevocationFeedEndpoint
     const claims = await verifiedBearer(deps, bearerFromHeader(ctx), FEED_SCOPE);
     // Bearer only: a DPoP-bound token (RFC 9449) is useless without its proof, here as anywhere.
     refuseBoundAsBearer(claims);
+    const release = deps.feed.reserve(claims.client_id);
+    if (release === undefined) {
+      throw new OAuthError('temporarily_unavailable', 'this client already holds every revocation-feed stream it may open', {
+        status: 429,
+        headers: { 'Retry-After': '10' },
+      });
+    }
     const socket = ctx.req.socket;
     socket.setTimeout(0);
     socket.setNoDelay(true);
@@ -44,7 +53,10 @@ export function mountRevocationFeed(router: Router, deps: RevocationFeedEndpoint
     });
     res.flushHeaders();
     const controller = new AbortController();
-    res.once('close', () => controller.abort());
+    res.once('close', () => {
+      controller.abort();
+      release();
+    });
     res.on('error', () => controller.abort());
     const sink = {
       write: (chunk: string) =>
@@ -62,8 +74,11 @@ export function mountRevocationFeed(router: Router, deps: RevocationFeedEndpoint
     };
     const lastEventId = ctx.get('last-event-id') || undefined;
     void deps.feed
-      .stream(lastEventId, sink, { signal: controller.signal, untilMs: claims.exp * 1000 })
+      .stream(lastEventId, sink, { signal: controller.signal, untilMs: claims.exp * 1000, subscriber: claims })
       .catch((error: unknown) => deps.log.error({ err: error, reqId: ctx.state.requestId }, 'revocation feed stream failed'))
-      .finally(() => res.end());
+      .finally(() => {
+        release();
+        res.end();
+      });
   });
 }

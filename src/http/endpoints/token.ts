@@ -1,8 +1,10 @@
 /**
  * POST /token (RFC 6749 §3.2), answered on the hot path (../hot-path.ts). The shared steps of
  * every grant, in order: parse the form, find the grant, authenticate the client, check the
- * client may use the grant; then the grant does its part. Responses carry `Cache-Control:
- * no-store` (§5.1).
+ * client may use the grant; then the grant does its part; last, the answer waits until the status
+ * list indices of the tokens it carries are committed (revocation/issued-status-log.ts), so every
+ * token that leaves the server can be revoked through its status bit, after a restart too.
+ * Responses carry `Cache-Control: no-store` (§5.1).
  *
  * DPoP (RFC 9449 §5): a request with a `DPoP` header gets its proof checked (oauth/dpop.ts) after
  * the client is authenticated (whether a nonce is required depends on the client), a fresh
@@ -19,9 +21,11 @@ import { presentedCredentials } from '../client-credentials.js';
 import { dpopProofHeader } from '../dpop-header.js';
 import { readForm } from '../form.js';
 import type { HotEndpoint } from '../hot-path.js';
+import type { StatusLists } from '../../revocation/status-lists.js';
 
 export interface TokenEndpointDeps {
   readonly grants: ReadonlyMap<string, Grant>;
+  readonly statusLists: Pick<StatusLists, 'durable'>;
   readonly clientAuthenticator: ClientAuthenticator;
   readonly dpop: Dpop;
   readonly config: { readonly issuer: string };
@@ -53,6 +57,11 @@ export function tokenEndpoint(deps: TokenEndpointDeps): HotEndpoint {
         throw new OAuthError('invalid_dpop_proof', 'this client must send a DPoP proof with every token request');
       }
       const response = await grant.handle({ grantType, client, params: form.params, resources: form.resources, requestId, clientAddress, dpop });
+      try {
+        await deps.statusLists.durable();
+      } catch (error) {
+        throw new OAuthError('temporarily_unavailable', 'the token could not be recorded for revocation; try again', { cause: error });
+      }
       return { status: 200, headers: NO_STORE_HEADERS, json: response };
     },
   };

@@ -113,8 +113,7 @@ interface CodeRow {
   created_at: number;
   expires_at: number;
   consumed_at: number | null;
-  issued_access_tokens: string;
-  refresh_family_id: string | null;
+  grant_id: string | null;
   replayed_at: number | null;
 }
 
@@ -132,8 +131,7 @@ function codeFromRow(row: CodeRow): AuthorizationCodeRecord {
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
     consumedAt: optionalNumber(row.consumed_at),
-    issuedAccessTokens: JSON.parse(row.issued_access_tokens) as { jti: string; exp: number }[],
-    refreshFamilyId: row.refresh_family_id,
+    grantId: row.grant_id,
     replayedAt: optionalNumber(row.replayed_at),
   };
 }
@@ -154,8 +152,7 @@ export function knexAuthorizationCodeStore(db: Knex): AuthorizationCodeStore {
         created_at: code.createdAt,
         expires_at: code.expiresAt,
         consumed_at: code.consumedAt,
-        issued_access_tokens: JSON.stringify(code.issuedAccessTokens),
-        refresh_family_id: code.refreshFamilyId,
+        grant_id: code.grantId,
         replayed_at: code.replayedAt,
       });
     },
@@ -163,11 +160,8 @@ export function knexAuthorizationCodeStore(db: Knex): AuthorizationCodeStore {
       const row = await db<CodeRow>('authorization_codes').where({ code_hash: codeHash }).first();
       return row === undefined ? undefined : codeFromRow(row);
     },
-    async consume(codeHash, at, issued) {
-      const updated = await db<CodeRow>('authorization_codes')
-        .where({ code_hash: codeHash })
-        .whereNull('consumed_at')
-        .update({ consumed_at: at, issued_access_tokens: JSON.stringify(issued.accessTokens), refresh_family_id: issued.refreshFamilyId });
+    async consume(codeHash, at, grantId) {
+      const updated = await db<CodeRow>('authorization_codes').where({ code_hash: codeHash }).whereNull('consumed_at').update({ consumed_at: at, grant_id: grantId });
       return updated === 1;
     },
     async markReplayed(codeHash, at) {

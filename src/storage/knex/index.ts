@@ -16,6 +16,7 @@ import { knexLoginThrottleStore } from './login-throttle-store.js';
 import { knexRefreshTokenStore } from './refresh-store.js';
 import { knexRevocationStore } from './revocation-store.js';
 import { knexStatusListStore } from './status-list-store.js';
+import { sqliteStatusListStore } from './sqlite-status-list-store.js';
 import { knexUsedJtiStore } from './used-jti-store.js';
 import { migrateToLatest, openDatabase, waitForDatabase } from './connection.js';
 import { postgresChangeNotifier, sqliteChangeNotifier, type ChangeFeedLog } from './change-feed.js';
@@ -46,7 +47,8 @@ export async function createKnexStores(database: DatabaseConfig, options: KnexSt
   const changes = database.engine === 'postgres' ? postgresChangeNotifier(db, database.url, options.log) : sqliteChangeNotifier();
   // Two-step key changes may hold one pooled connection for the lock while they work on another.
   const keyChangeLock = database.engine === 'postgres' && (options.tuning ?? DEFAULT_DATABASE_TUNING).poolMax >= 2;
-  // On SQLite the statements of every refresh grant skip knex's per-statement cost (sqlite-session.ts).
+  // On SQLite the statements of every refresh grant and of the status lists' group commit skip
+  // knex's per-statement cost (sqlite-session.ts).
   const sqlite = database.engine === 'sqlite' ? sqliteSessions(db) : undefined;
   const stopCheckpoints = sqlite?.checkpointEvery(WAL_CHECKPOINT_INTERVAL_MS, (error) =>
     options.log?.warn({ err: error, event: 'database.checkpoint_failed' }, 'the SQLite WAL checkpoint failed; the next one retries'),
@@ -62,7 +64,7 @@ export async function createKnexStores(database: DatabaseConfig, options: KnexSt
     loginThrottle: knexLoginThrottleStore(db),
     refreshTokens: sqlite === undefined ? knexRefreshTokenStore(db) : sqliteRefreshTokenStore(knexRefreshTokenStore(db), sqlite),
     revocations: knexRevocationStore(db, changes),
-    statusLists: knexStatusListStore(db),
+    statusLists: sqlite === undefined ? knexStatusListStore(db) : sqliteStatusListStore(knexStatusListStore(db), sqlite),
     usedJtis: knexUsedJtiStore(db),
     changes,
     async ping() {

@@ -7,7 +7,7 @@
  * the (rare) revocations of every process sharing the database.
  */
 import type { Knex } from 'knex';
-import type { RevocationRecord, RevocationStore, RevocationTarget } from '../../revocation/revocations.js';
+import type { RevocationStore, RevocationTarget, StoredRevocation } from '../../revocation/revocations.js';
 import type { KnexChangeNotifier } from './change-feed.js';
 
 interface RevocationRow {
@@ -15,25 +15,28 @@ interface RevocationRow {
   kind: string;
   value: string;
   not_before: number | null;
-  /** A session record scoped to one client (migration 0012). */
-  client_id: string | null;
   created_at: number;
   expires_at: number;
+  /** A jti record's status bit (migration 0013). */
+  status_list_id: string | null;
+  status_idx: number | null;
 }
 
 /** An arbitrary constant naming Inkan's revocation-append lock among PostgreSQL advisory locks. */
 const APPEND_LOCK_KEY = 0x696e6b61;
 
-function targetToColumns(target: RevocationTarget): Pick<RevocationRow, 'kind' | 'value' | 'not_before' | 'client_id'> {
+function targetToColumns(target: RevocationTarget): Pick<RevocationRow, 'kind' | 'value' | 'not_before'> {
   switch (target.kind) {
     case 'jti':
-      return { kind: 'jti', value: target.jti, not_before: null, client_id: null };
+      return { kind: 'jti', value: target.jti, not_before: null };
     case 'subject':
-      return { kind: 'subject', value: target.sub, not_before: target.notBefore, client_id: null };
+      return { kind: 'subject', value: target.sub, not_before: target.notBefore };
     case 'session':
-      return { kind: 'session', value: target.sid, not_before: null, client_id: target.clientId ?? null };
+      return { kind: 'session', value: target.sid, not_before: null };
+    case 'grant':
+      return { kind: 'grant', value: target.grantId, not_before: null };
     case 'client':
-      return { kind: 'client', value: target.clientId, not_before: target.notBefore, client_id: null };
+      return { kind: 'client', value: target.clientId, not_before: target.notBefore };
   }
 }
 
@@ -44,7 +47,9 @@ function targetFromRow(row: RevocationRow): RevocationTarget {
     case 'subject':
       return { kind: 'subject', sub: row.value, notBefore: Number(row.not_before) };
     case 'session':
-      return row.client_id === null ? { kind: 'session', sid: row.value } : { kind: 'session', sid: row.value, clientId: row.client_id };
+      return { kind: 'session', sid: row.value };
+    case 'grant':
+      return { kind: 'grant', grantId: row.value };
     case 'client':
       return { kind: 'client', clientId: row.value, notBefore: Number(row.not_before) };
     default:
@@ -52,24 +57,31 @@ function targetFromRow(row: RevocationRow): RevocationTarget {
   }
 }
 
-function fromRow(row: RevocationRow): RevocationRecord {
-  return { id: Number(row.id), target: targetFromRow(row), createdAt: Number(row.created_at), expiresAt: Number(row.expires_at) };
+function fromRow(row: RevocationRow): StoredRevocation {
+  const record = { id: Number(row.id), target: targetFromRow(row), createdAt: Number(row.created_at), expiresAt: Number(row.expires_at) };
+  return row.status_list_id === null || row.status_idx === null ? record : { ...record, statusEntry: { listId: row.status_list_id, idx: Number(row.status_idx) } };
 }
 
 /** `changes`: every committed record is announced on the `revocations` channel (payload: its id). */
 export function knexRevocationStore(db: Knex, changes: KnexChangeNotifier): RevocationStore {
   const isPostgres = (db.client as { config: Knex.Config }).config.client === 'pg';
   return {
-    async add(target, createdAt, expiresAt) {
+    async add(target, createdAt, expiresAt, statusEntry) {
       return db.transaction(async (trx) => {
         if (isPostgres) await trx.raw('select pg_advisory_xact_lock(?)', [APPEND_LOCK_KEY]);
         const [inserted] = await trx<RevocationRow>('revocations').insert(
-          { ...targetToColumns(target), created_at: createdAt, expires_at: expiresAt },
+          {
+            ...targetToColumns(target),
+            created_at: createdAt,
+            expires_at: expiresAt,
+            status_list_id: statusEntry?.listId ?? null,
+            status_idx: statusEntry?.idx ?? null,
+          },
           ['id'],
         );
         const id = Number(typeof inserted === 'object' ? inserted.id : inserted);
         await changes.publishOnCommit(trx, 'revocations', String(id));
-        return { id, target, createdAt, expiresAt };
+        return statusEntry === undefined ? { id, target, createdAt, expiresAt } : { id, target, createdAt, expiresAt, statusEntry };
       });
     },
 

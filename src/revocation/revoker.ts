@@ -1,0 +1,127 @@
+/**
+ * The one revocation path. Every way something ends — one access token, a grant, a session, a
+ * person, a client — is a method here, and every caller (RFC 7009, reuse detection, a replayed
+ * code, end-session, a different person signing in, `users disable`, `tokens revoke --email`,
+ * `clients delete`, the admin API) goes through it. It is a required dependency, never an
+ * optional hook, so no path can forget a step.
+ *
+ * Ending something means up to three writes, in this order: the rows that could mint new tokens
+ * (the session, the refresh families), then one revocation record whose scope is exactly what
+ * ended, which introspection, userinfo, the push feed, the status lists and the SDK all honour:
+ *
+ * | what ends                          | rows ended                     | record                          |
+ * |------------------------------------|--------------------------------|---------------------------------|
+ * | one access token (RFC 7009)        | —                              | `jti` (+ where its status bit is) |
+ * | a grant (RFC 7009 on a refresh     | its refresh family             | `grant`: the tokens carrying     |
+ * |   token, reuse, a replayed code)   |                                |   its `grant_id`, refreshed ones too |
+ * | a session (end-session, another    | the session, its families      | `session`: tokens carrying its `sid` |
+ * |   person signs in in that browser) |                                |                                 |
+ * | a person (`users disable`,         | every session and family       | `subject`, issued before now + 1 |
+ * |   `tokens revoke --email`)         |                                |                                 |
+ * | a client (`clients delete`)        | every family of the client     | `client`, issued before now + 1  |
+ *
+ * Rows go first, so that a token issued after the record's `notBefore` can only come from a
+ * sign-in that is still allowed. A grant or session record covers nothing of a later sign-in: a
+ * new sign-in gets a new grant, and an ended session is never resumed.
+ */
+import type { Clock } from '../clock.js';
+import type { Stores, UserStore } from '../storage/stores.js';
+import { type Actor, type AuditLog, CLI_ACTOR, emailDigest } from '../audit/audit-log.js';
+import type { RevocationService } from './service.js';
+import type { StatusEntry } from './revocations.js';
+
+export interface RevokerDeps {
+  readonly stores: Pick<Stores, 'refreshTokens' | 'sessions'>;
+  readonly revocations: Pick<RevocationService, 'revoke'>;
+  readonly clock: Clock;
+  /** `<issuer><status list path>/`: a token's `status.status_list.uri` names one of Inkan's lists after it. */
+  readonly statusListUriPrefix: string;
+}
+
+/** The claims of an access token that RFC 7009 revokes. */
+export interface RevokedAccessToken {
+  readonly jti: string;
+  readonly exp: number;
+  readonly status?: unknown;
+}
+
+export interface SessionEnded {
+  /** False when the session did not exist or had already ended (its families are ended anyway). */
+  readonly sessionEnded: boolean;
+  readonly familiesEnded: number;
+}
+
+export interface Revoker {
+  /** One access token (RFC 7009), until its `exp`. */
+  revokeAccessToken(token: RevokedAccessToken): Promise<void>;
+  /** A grant: its refresh family and every access token carrying its `grant_id`. Returns whether a live family ended. */
+  endGrant(grantId: string): Promise<boolean>;
+  /** One session (logout of one device): the session, its refresh families, every token carrying its `sid`. */
+  endSession(sid: string): Promise<SessionEnded>;
+  /** A person, everywhere. Returns how many sessions and refresh families it ended. */
+  endUser(userId: string): Promise<number>;
+  /** A client being deleted. Returns how many refresh families it ended. */
+  endClient(clientId: string): Promise<number>;
+}
+
+export function createRevoker(deps: RevokerDeps): Revoker {
+  const { stores, revocations, clock } = deps;
+  return {
+    async revokeAccessToken(token) {
+      await revocations.revoke({ kind: 'jti', jti: token.jti, expiresAt: token.exp, statusEntry: statusEntryOf(token.status, deps.statusListUriPrefix) });
+    },
+
+    async endGrant(grantId) {
+      const ended = await stores.refreshTokens.revokeFamily(grantId, clock.nowSeconds());
+      await revocations.revoke({ kind: 'grant', grantId });
+      return ended;
+    },
+
+    async endSession(sid) {
+      const now = clock.nowSeconds();
+      const sessionEnded = await stores.sessions.end(sid, now);
+      const familiesEnded = await stores.refreshTokens.revokeFamilies({ sessionId: sid }, now);
+      await revocations.revoke({ kind: 'session', sid });
+      return { sessionEnded, familiesEnded };
+    },
+
+    async endUser(userId) {
+      const now = clock.nowSeconds();
+      const sessions = await stores.sessions.endAllForUser(userId, now);
+      const families = await stores.refreshTokens.revokeFamilies({ userId }, now);
+      await revocations.revoke({ kind: 'subject', sub: userId });
+      return sessions.length + families;
+    },
+
+    async endClient(clientId) {
+      const families = await stores.refreshTokens.revokeFamilies({ clientId }, clock.nowSeconds());
+      await revocations.revoke({ kind: 'client', clientId });
+      return families;
+    },
+  };
+}
+
+/** The status entry a token's `status` claim names, when it is one of this issuer's lists. */
+export function statusEntryOf(status: unknown, listUriPrefix: string): StatusEntry | undefined {
+  const reference = (status as { status_list?: { idx?: unknown; uri?: unknown } } | undefined)?.status_list;
+  if (reference === undefined || typeof reference.uri !== 'string' || !Number.isSafeInteger(reference.idx)) return undefined;
+  if (!reference.uri.startsWith(listUriPrefix)) return undefined;
+  const listId = reference.uri.slice(listUriPrefix.length);
+  return listId === '' || listId.includes('/') ? undefined : { listId, idx: reference.idx as number };
+}
+
+/**
+ * `tokens revoke --email` and the admin API's equivalent: log the person out everywhere. Returns
+ * how many sessions and refresh families ended, or undefined when no user has that email.
+ */
+export async function logOutEverywhere(
+  deps: { readonly users: Pick<UserStore, 'findByEmail'>; readonly revoker: Pick<Revoker, 'endUser'>; readonly audit?: AuditLog },
+  email: string,
+  actor: Actor = CLI_ACTOR,
+): Promise<number | undefined> {
+  const user = await deps.users.findByEmail(email);
+  if (user === undefined) return undefined;
+  const ended = await deps.revoker.endUser(user.id);
+  deps.audit?.record({ event: 'tokens.revoked', sub: user.id, email_sha256: emailDigest(user.email), sessions_and_families_ended: ended }, actor);
+  return ended;
+}
