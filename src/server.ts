@@ -23,7 +23,7 @@ export interface RunningServer {
 
 export interface ServerOptions extends CoreOptions {
   /**
-   * The safety-net polls of the key state and of the revocation records (default 1000 ms each).
+   * The safety-net polls of the key state (default 1000 ms) and of the revocation records (250 ms).
    * Change notifications (LISTEN/NOTIFY on PostgreSQL) deliver changes sooner; tests lengthen
    * these to prove that the notifications alone do.
    */
@@ -58,7 +58,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     deps.revocations.sync().catch((error: unknown) => log.warn({ err: error, event: 'revocations.sync_failed' }, 'revocation sync after a notification failed'));
   });
   const housekeeping = startHousekeeping(deps);
-  // Follows revocations written by other processes (the CLI) every second, for the push feed.
+  // Follows revocations written by other processes (the CLI) every 250 ms, for the push feed.
   const revocationSync = deps.revocations.startSync(options.revocationPollIntervalMs, (error) => log.error({ err: error, event: 'revocations.sync_failed' }, 'revocation sync failed'));
   const port = (server.address() as AddressInfo).port;
   log.info({ event: 'server.started', issuer: config.issuer, host: config.host, port }, 'Inkan is listening');

@@ -13,7 +13,7 @@
  * Reading (`isRevoked`): every unexpired record is held in memory, indexed by jti, sub, sid,
  * grant_id and client_id, so a check is a few map lookups. The cache follows the store with
  * `listSince(lastSeenId)`: at most once per second on the read path, after every local write,
- * every second while `startSync` runs (the server starts it), and — for callers that must not
+ * every REVOCATION_POLL_INTERVAL_MS while `startSync` runs (the server starts it), and — for callers that must not
  * answer from a cache that may be a second old, like introspection, whose answer is the
  * authority a resource server acts on — on demand with `{ fresh: true }`. Fresh syncs coalesce:
  * however many requests arrive, at most one query runs and one more waits behind it, and a
@@ -62,6 +62,12 @@ export interface RevocationSync {
 
 /** How old the cache may be before a (non-fresh) read refreshes it. */
 export const REVOCATION_CACHE_MAX_AGE_MS = 1000;
+/**
+ * How often a server looks for records other processes wrote (`startSync`): on SQLite the CLI's
+ * writes reach the feed, the status lists and the streams' own checks only this way, and a
+ * revocation must reach verifiers within a second. One indexed query that finds nothing, 4 a second.
+ */
+export const REVOCATION_POLL_INTERVAL_MS = 250;
 const PAGE_SIZE = 1000;
 
 export class RevocationService {
@@ -167,7 +173,7 @@ export class RevocationService {
   }
 
   /** Syncs every `intervalMs` (the server runs this so the push feed learns of CLI revocations). */
-  startSync(intervalMs = REVOCATION_CACHE_MAX_AGE_MS, onError: (error: unknown) => void = () => {}): RevocationSync {
+  startSync(intervalMs = REVOCATION_POLL_INTERVAL_MS, onError: (error: unknown) => void = () => {}): RevocationSync {
     const timer = setInterval(() => {
       this.sync().catch(onError);
     }, intervalMs);

@@ -1,7 +1,8 @@
 /**
  * The revocation feed over real HTTP: who may read it (RFC 6750 answers), the stream's shape
- * (snapshot, ready, live events, heartbeats), resumption with Last-Event-ID, and Security Event
- * Tokens that verify against the JWKS.
+ * (snapshot, ready, live events, heartbeats), resumption with Last-Event-ID, Security Event
+ * Tokens that verify against the JWKS, streams that end when their own credentials are revoked
+ * (the token, or its client deleted), and the per-client cap on open streams.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
@@ -65,7 +66,7 @@ async function openFeed(bearer: string, lastEventId?: string) {
 }
 
 beforeAll(async () => {
-  server = await startInkan();
+  server = await startInkan({ env: { FEED_MAX_STREAMS_PER_CLIENT: '3' } });
   reader = await registerClient(server, ['--name', 'resource-server', '--scope', 'revocations:read api']);
   const discovery = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string>;
   feedUrl = discovery.revocation_feed_endpoint!;
@@ -169,5 +170,86 @@ describe('the stream', () => {
     await feed.waitFor((events) => events.some((e) => e.id === String(record.id)), 2500);
     expect(Date.now() - started).toBeLessThan(1500);
     await feed.close();
+  });
+});
+
+describe('a stream\'s own credentials', () => {
+  /** Opens a stream and resolves `closed` with the time the server ended it. */
+  async function watchedFeed(bearer: string) {
+    const response = await fetch(feedUrl, { headers: { authorization: `Bearer ${bearer}` } });
+    expect(response.status).toBe(200);
+    const parser = new SseParser();
+    const decoder = new TextDecoder();
+    const events: FeedEvent[] = [];
+    const closed = (async () => {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) events.push(...parser.push(decoder.decode(chunk, { stream: true })));
+      return Date.now();
+    })();
+    const deadline = Date.now() + 3000;
+    while (!events.some((event) => event.type === 'ready')) {
+      if (Date.now() > deadline) throw new Error('no ready event');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return { events, closed };
+  }
+
+  it('ends the stream within a second of its token being revoked (RFC 7009), after sending that revocation', async () => {
+    const bearer = await token(reader, 'revocations:read');
+    const feed = await watchedFeed(bearer);
+    const revokedAt = Date.now();
+    const revoked = await fetch(`${server.issuer}/revoke`, {
+      method: 'POST',
+      headers: { authorization: basicAuth(reader), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: bearer }),
+    });
+    expect(revoked.status).toBe(200);
+    const closedAt = await feed.closed;
+    expect(closedAt - revokedAt).toBeLessThan(1000);
+    const last = feed.events.at(-1)!;
+    expect(last.type).toBe('revocation');
+    const { payload } = await jwtVerify(last.data, createRemoteJWKSet(new URL(`${server.issuer}/jwks`)), { issuer: server.issuer });
+    expect(recordFromSecurityEvent(payload, server.issuer).target).toEqual({ kind: 'jti', jti: JSON.parse(Buffer.from(bearer.split('.')[1]!, 'base64url').toString()).jti });
+    // The same token cannot open it again.
+    expect((await fetch(feedUrl, { headers: { authorization: `Bearer ${bearer}` } })).status).toBe(401);
+  });
+
+  it('ends the stream within a second of its client being deleted with the CLI (another process)', async () => {
+    const doomed = await registerClient(server, ['--name', 'doomed-rs', '--scope', 'revocations:read']);
+    const feed = await watchedFeed(await token(doomed));
+    const deleted = await server.cli(['clients', 'delete', doomed.client_id]);
+    const cliExitedAt = Date.now();
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect((await feed.closed) - cliExitedAt).toBeLessThan(1000);
+    const last = feed.events.at(-1)!;
+    const { payload } = await jwtVerify(last.data, createRemoteJWKSet(new URL(`${server.issuer}/jwks`)), { issuer: server.issuer });
+    expect(recordFromSecurityEvent(payload, server.issuer).target).toMatchObject({ kind: 'client', clientId: doomed.client_id });
+  });
+
+  it('lets one client hold FEED_MAX_STREAMS_PER_CLIENT streams, refuses one more with 429, and frees a slot when a stream ends', async () => {
+    const capped = await registerClient(server, ['--name', 'capped-rs', '--scope', 'revocations:read']);
+    const bearer = await token(capped);
+    const open = await Promise.all([1, 2, 3].map(() => openFeed(bearer)));
+    for (const feed of open) await feed.waitFor((events) => events.some((e) => e.type === 'ready'));
+    const refused = await fetch(feedUrl, { headers: { authorization: `Bearer ${bearer}` } });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('10');
+    expect(await refused.json()).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: 'this client already holds every revocation-feed stream it may open',
+    });
+    // Another client is not affected.
+    const other = await openFeed(await token(reader));
+    await other.waitFor((events) => events.some((e) => e.type === 'ready'));
+    await other.close();
+    await open[0]!.close();
+    const deadline = Date.now() + 3000;
+    let again = await fetch(feedUrl, { headers: { authorization: `Bearer ${bearer}` } });
+    while (again.status === 429 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      again = await fetch(feedUrl, { headers: { authorization: `Bearer ${bearer}` } });
+    }
+    expect(again.status).toBe(200);
+    await again.body?.cancel();
+    for (const feed of open.slice(1)) await feed.close();
   });
 });

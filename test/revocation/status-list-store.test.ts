@@ -1,6 +1,7 @@
 /**
  * The status-list store on SQLite and PostgreSQL: leases are exclusive and reuse a list only once
- * it is free, re-leasing clears its old bits, bits are idempotent and expire.
+ * it is free, re-leasing clears its old bits and issued indices, bits are idempotent and expire,
+ * and the indices issued to an owner come back as written (time bounds included) until they expire.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -57,5 +58,49 @@ describe.each(engines)('%s', (_name, open) => {
     const ids = leases.map((lease) => lease.listId);
     expect(new Set(ids).size).toBe(4);
     expect(ids.filter((id) => id === 'old')).toHaveLength(1);
+  });
+
+  it('records issued indices in one commit and finds them by owner, unexpired and issued before a bound', async () => {
+    stores = await open();
+    const lists = stores.statusLists;
+    await lists.lease({ now: 1000, leaseUntil: 1300, freeAfter: 2260, newListId: 'list-a', capacity: 65_536 });
+    await lists.recordIssued([
+      { listId: 'list-a', owner: 'client:svc', issuedAt: 1000, expiresAt: 1900, indexes: [0, 7, 65_535] },
+      { listId: 'list-a', owner: 'sub:ada', issuedAt: 1000, expiresAt: 1900, indexes: [7] },
+      { listId: 'list-b', owner: 'client:svc', issuedAt: 1005, expiresAt: 1100, indexes: [300] },
+      { listId: 'list-a', owner: 'grant:g1', issuedAt: 1010, expiresAt: 1910, indexes: [42, 43] },
+    ]);
+    await lists.recordIssued([]);
+    const sorted = (entries: Array<{ listId: string; idx: number; expiresAt: number }>) =>
+      [...entries].sort((a, b) => a.listId.localeCompare(b.listId) || a.idx - b.idx);
+    expect(sorted(await lists.issuedTo('client:svc', 1000))).toEqual([
+      { listId: 'list-a', idx: 0, expiresAt: 1900 },
+      { listId: 'list-a', idx: 7, expiresAt: 1900 },
+      { listId: 'list-a', idx: 65_535, expiresAt: 1900 },
+      { listId: 'list-b', idx: 300, expiresAt: 1100 },
+    ]);
+    // Issued before 1005: the second row (issued at 1005) is left out; after 1100 it has expired.
+    expect(sorted(await lists.issuedTo('client:svc', 1000, 1005)).map((entry) => entry.idx)).toEqual([0, 7, 65_535]);
+    expect(sorted(await lists.issuedTo('client:svc', 1100)).map((entry) => entry.listId)).toEqual(['list-a', 'list-a', 'list-a']);
+    expect(await lists.issuedTo('grant:g1', 1000)).toEqual([
+      { listId: 'list-a', idx: 42, expiresAt: 1910 },
+      { listId: 'list-a', idx: 43, expiresAt: 1910 },
+    ]);
+    expect(await lists.issuedTo('sid:nobody', 1000)).toEqual([]);
+
+    // Expired rows go with the purge (entries and issued indices alike).
+    await lists.markRevoked([{ listId: 'list-a', idx: 7, expiresAt: 1900 }]);
+    expect(await lists.purgeExpired(1905)).toBe(1 + 3);
+    expect(await lists.issuedTo('grant:g1', 1000)).toHaveLength(2);
+    expect(await lists.issuedTo('client:svc', 0)).toEqual([]);
+  });
+
+  it('forgets the issued indices of a list when it is leased again', async () => {
+    stores = await open();
+    const lists = stores.statusLists;
+    await lists.lease({ now: 0, leaseUntil: 1, freeAfter: 2, newListId: 'old', capacity: 64 });
+    await lists.recordIssued([{ listId: 'old', owner: 'client:svc', issuedAt: 0, expiresAt: 5, indexes: [1] }]);
+    expect((await lists.lease({ now: 3, leaseUntil: 300, freeAfter: 1200, newListId: 'new', capacity: 64 })).listId).toBe('old');
+    expect(await lists.issuedTo('client:svc', 0)).toEqual([]);
   });
 });

@@ -124,6 +124,7 @@ const targets: RevocationTarget[] = [
   { kind: 'jti', jti: 'jti-1' },
   { kind: 'subject', sub: 'user-1', notBefore: NOW + 1 },
   { kind: 'session', sid: 'session-1' },
+  { kind: 'grant', grantId: 'grant-1' },
   { kind: 'client', clientId: 'client-1', notBefore: NOW + 1 },
 ];
 
@@ -136,7 +137,16 @@ export function revocationStoreContract(stores: CurrentStores): void {
     expect(await stores().revocations.listSince(0, NOW, 100)).toEqual(added);
     expect(await stores().revocations.listSince(added[1]!.id, NOW, 100)).toEqual(added.slice(2));
     expect(await stores().revocations.listSince(0, NOW, 2)).toEqual(added.slice(0, 2));
-    expect(await stores().revocations.listSince(added[3]!.id, NOW, 100)).toEqual([]);
+    expect(await stores().revocations.listSince(added.at(-1)!.id, NOW, 100)).toEqual([]);
+  });
+
+  it('keeps where a jti record\'s token has its status bit', async () => {
+    const record = await stores().revocations.add({ kind: 'jti', jti: 'with-status' }, NOW, NOW + 900, { listId: 'list-1', idx: 65_535 });
+    expect(record.statusEntry).toEqual({ listId: 'list-1', idx: 65_535 });
+    const [listed] = await stores().revocations.listSince(record.id - 1, NOW, 1);
+    expect(listed).toEqual(record);
+    const plain = await stores().revocations.add({ kind: 'jti', jti: 'without-status' }, NOW, NOW + 900);
+    expect((await stores().revocations.listSince(plain.id - 1, NOW, 1))[0]).not.toHaveProperty('statusEntry');
   });
 
   it('leaves expired records out of listings and purges them within the limit', async () => {
