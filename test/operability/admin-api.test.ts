@@ -50,7 +50,8 @@ beforeAll(async () => {
   // JWKS_MAX_AGE=1: a next key may sign 4 s (JWKS_MAX_AGE + 3 s) after it was published.
   server = await startInkan({ env: { ADMIN_API: 'on', JWKS_MAX_AGE: '1' } });
   admin = await registerClient(server, ['--name', 'ops-tooling', '--scope', 'admin']);
-  other = await registerClient(server, ['--name', 'not-ops', '--scope', 'api']);
+  // Also a resource server for the issuer's audience: it may introspect the tokens of other clients that carry no resource.
+  other = await registerClient(server, ['--name', 'not-ops', '--scope', 'api', '--resources', server.issuer]);
   adminToken = (await clientToken(server, admin, 'admin')).access_token;
 });
 afterAll(async () => {
@@ -132,6 +133,13 @@ describe('operations', () => {
     const fresh: RegisteredClient = created.body;
     const { access_token } = await clientToken(server, fresh, 'api');
     await jwtVerify(access_token, createRemoteJWKSet(new URL(`${server.issuer}/jwks`)), { issuer: server.issuer, algorithms: ['EdDSA'] });
+    const introspect = async () =>
+      (await fetch(`${server.issuer}/introspect`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${other.client_id}:${other.client_secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: access_token }),
+      })).json();
+    expect(await introspect()).toMatchObject({ active: true, client_id: fresh.client_id });
 
     const listed = await call('GET', '/clients', { token: adminToken });
     expect(listed.status).toBe(200);
@@ -141,12 +149,7 @@ describe('operations', () => {
     expect(await call('DELETE', `/clients/${fresh.client_id}`, { token: adminToken })).toMatchObject({ status: 200, body: { deleted: fresh.client_id } });
     expect(await call('DELETE', `/clients/${fresh.client_id}`, { token: adminToken })).toMatchObject({ status: 404, body: { error: 'not_found' } });
     // Its tokens are revoked with it (the same domain call as `clients delete`).
-    const introspected = await fetch(`${server.issuer}/introspect`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${other.client_id}:${other.client_secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: access_token }),
-    });
-    expect(await introspected.json()).toEqual({ active: false });
+    expect(await introspect()).toEqual({ active: false });
   });
 
   it('refuses a bad client registration with 400 invalid_request', async () => {

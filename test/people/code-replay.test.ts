@@ -30,7 +30,8 @@ beforeAll(async () => {
     '--name', 'App', '--grant-types', 'authorization_code,refresh_token', '--redirect-uris', REDIRECT,
     '--scope', 'openid offline_access', '--auth-method', 'none', '--skip-consent',
   ]);
-  resourceServer = await registerClient(server, ['--name', 'RS', '--scope', 'api']);
+  // A resource server for the issuer's audience (the app's tokens carry no resource): entitled to introspect them.
+  resourceServer = await registerClient(server, ['--name', 'RS', '--scope', 'api', '--resources', server.issuer]);
 });
 afterAll(async () => {
   await server.stop();
