@@ -1,7 +1,7 @@
 /**
  * The key lifecycle as pure functions of the current keys and a clock.
  *
- *   (minted with its predecessor's promotion, or imported)
+ *   (minted with the first active key, or when its predecessor is promoted or revoked; or imported)
  *          │
  *          ▼
  *        next ──(published ≥ pre-publication time; rotation due, or `keys rotate`)──▶ active ──(successor active)──▶ retiring

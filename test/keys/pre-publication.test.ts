@@ -1,6 +1,6 @@
 /**
  * "Always a published next key", watched from outside: a real server process (node
- * dist/src/main.js) and the compiled CLI, with JWKS_MAX_AGE=2. A watcher polls the JWKS from the
+ * dist/src/main.js) and the compiled CLI, with JWKS_MAX_AGE=3. A watcher polls the JWKS from the
  * very start and records when each kid first appeared. `keys rotate` right after start, and
  * `keys revoke <active kid>` right after that, wait (saying so on stderr) and promote a key that
  * was in the JWKS at least JWKS_MAX_AGE before it signed its first token. `--unpublished` makes a
@@ -17,7 +17,7 @@ import { freePort } from '../helpers/postgres-server.js';
 import { KEY_PROPAGATION_SECONDS } from '../../src/keys/key-manager.js';
 import { accessToken, jwksUri, kidOf, publishedKids, type ServerProcess, startServerProcess, verifyFresh, waitFor } from './support.js';
 
-const JWKS_MAX_AGE = 2;
+const JWKS_MAX_AGE = 3;
 const PRE_PUBLISH_SECONDS = JWKS_MAX_AGE + KEY_PROPAGATION_SECONDS;
 const WAITING = new RegExp(
   `^inkan: the next (RS256|EdDSA) key \\S+ has been published for \\d+ s of the ${PRE_PUBLISH_SECONDS} s \\(the pre-publication time\\) ` +
