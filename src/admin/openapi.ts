@@ -19,7 +19,7 @@ const errors = (...statuses: readonly number[]) =>
             401: 'invalid_token: no token, or not a valid Inkan access token (RFC 6750)',
             403: 'insufficient_scope: the token lacks the admin scope or is not a client-credentials token',
             404: 'not_found',
-            409: 'conflict',
+            409: 'conflict (keys: the next key has not been published long enough yet; Retry-After says when it will have been)',
             415: 'invalid_request: the body must be application/json',
           }[status] ?? '',
         content: json(error),
@@ -49,7 +49,31 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
         Error: {
           type: 'object',
           required: ['error', 'error_description'],
-          properties: { error: { type: 'string' }, error_description: { type: 'string' } },
+          properties: {
+            error: { type: 'string' },
+            error_description: { type: 'string' },
+            retry_after: { type: 'integer', description: 'seconds until the same request can succeed (also the Retry-After header)' },
+          },
+        },
+        ActiveKeys: {
+          type: 'object',
+          required: ['active'],
+          properties: {
+            active: { type: 'array', items: { type: 'object', properties: { kid: { type: 'string' }, alg: { type: 'string' } } } },
+            warning: { type: 'string', description: 'only with unpublished: the keys that sign without ever having been published' },
+          },
+        },
+        Activation: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            unpublished: {
+              type: 'boolean',
+              description:
+                'true: a freshly minted, never-published key signs at once instead of the published next key ' +
+                '(verifiers with a cached JWKS miss its kid until they refetch)',
+            },
+          },
         },
         Client: {
           type: 'object',
@@ -164,26 +188,43 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
       '/keys/rotate': {
         post: {
           operationId: 'rotateKeys',
-          summary: 'Makes a new key active, for one alg or both (like `keys rotate`)',
+          summary:
+            'Makes the next key active, for one alg or both (like `keys rotate`); 409 with Retry-After while it has not been published ' +
+            'for JWKS_MAX_AGE + 3 s (the CLI waits instead), unless unpublished is true',
           requestBody: {
             required: false,
-            content: json({ type: 'object', additionalProperties: false, properties: { alg: { type: 'string', enum: ['RS256', 'EdDSA'] } } }),
+            content: json({
+              type: 'object',
+              additionalProperties: false,
+              properties: { alg: { type: 'string', enum: ['RS256', 'EdDSA'] }, unpublished: { $ref: '#/components/schemas/Activation/properties/unpublished' } },
+            }),
           },
-          responses: {
-            200: {
-              description: 'the keys now active',
-              content: json({ type: 'object', properties: { active: { type: 'array', items: { type: 'object', properties: { kid: { type: 'string' }, alg: { type: 'string' } } } } } }),
-            },
-            ...errors(400, 415),
-          },
+          responses: { 200: { description: 'the keys now active', content: json({ $ref: '#/components/schemas/ActiveKeys' }) }, ...errors(400, 409, 415) },
         },
       },
       '/keys/{kid}/revoke': {
         post: {
           operationId: 'revokeKey',
-          summary: 'Emergency: the key leaves the JWKS at once and signs nothing more (like `keys revoke`)',
+          summary:
+            'Emergency: the key leaves the JWKS at once and signs nothing more (like `keys revoke`). Revoking the active key makes the next ' +
+            'key active in its place: 409 with Retry-After while it has not been published long enough, unless unpublished is true',
           parameters: [{ name: 'kid', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { 200: { description: 'revoked', content: json({ type: 'object', properties: { revoked: { type: 'string' } } }) }, ...errors(404) },
+          requestBody: { required: false, content: json({ $ref: '#/components/schemas/Activation' }) },
+          responses: {
+            200: {
+              description: 'revoked; with unpublished, the key now active in its place and a warning',
+              content: json({
+                type: 'object',
+                required: ['revoked'],
+                properties: {
+                  revoked: { type: 'string' },
+                  active: { $ref: '#/components/schemas/ActiveKeys/properties/active' },
+                  warning: { type: 'string' },
+                },
+              }),
+            },
+            ...errors(400, 404, 409, 415),
+          },
         },
       },
       '/keys/import': {

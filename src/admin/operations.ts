@@ -4,14 +4,21 @@
  * accounts/users.ts, keys/key-manager.ts, revocation/revoker.ts), with the admin API as the audit
  * actor; the domain's refusals become `AdminError`s with a status and a stable code
  * (`invalid_request` 400, `not_found` 404, `conflict` 409).
+ *
+ * Key rotation and revocation of an active key never wait, unlike the CLI: an HTTP request should
+ * not hang for minutes. When the `next` key has not been published for the pre-publication time
+ * yet, the answer is 409 `conflict` with `Retry-After` (and `retry_after` in the body), the seconds
+ * until it has; the caller retries then, or sends `{"unpublished": true}` to make a never-published
+ * key sign at once (the answer then carries a `warning`, as the CLI's does).
  */
 import { createUser, disableUser, UserError } from '../accounts/users.js';
 import type { Actor } from '../audit/audit-log.js';
 import { ClientRegistrationError, createClient, deleteClient, describeClient } from '../clients/registry.js';
 import type { Core } from '../deps.js';
-import { describeKey } from '../keys/describe.js';
+import { describeKey, revocationAnswer, rotationAnswer } from '../keys/describe.js';
 import { KeyImportError, parseImportedKey } from '../keys/import.js';
-import { KeyLifecycleError } from '../keys/lifecycle.js';
+import type { KeyChangeOptions } from '../keys/key-manager.js';
+import { type Activation, KeyLifecycleError, KeyNotReadyError } from '../keys/lifecycle.js';
 import { logOutEverywhere } from '../revocation/revoker.js';
 import { SIGNING_ALGS, type SigningAlg } from '../storage/stores.js';
 
@@ -23,12 +30,14 @@ export class AdminError extends Error {
     readonly status: 400 | 404 | 409,
     readonly code: AdminErrorCode,
     readonly description: string,
+    /** When the same request can succeed: sent as `Retry-After` and `retry_after` (seconds). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(description);
   }
 }
 
-export type AdminDeps = Pick<Core, 'stores' | 'clock' | 'revoker' | 'keyManager' | 'audit'>;
+export type AdminDeps = Pick<Core, 'config' | 'stores' | 'clock' | 'revoker' | 'keyManager' | 'audit'>;
 export type JsonBody = Readonly<Record<string, unknown>>;
 
 export interface AdminResult {
@@ -145,22 +154,40 @@ export async function listKeys(deps: AdminDeps): Promise<AdminResult> {
   return ok((await deps.keyManager.list()).keys.map(describeKey));
 }
 
-export async function rotateKeysOperation(deps: AdminDeps, body: JsonBody, actor: Actor): Promise<AdminResult> {
-  onlyFields(body, ['alg']);
-  const alg = optionalString(body, 'alg');
-  if (alg !== undefined && !(SIGNING_ALGS as readonly string[]).includes(alg)) throw invalid(`alg must be one of ${SIGNING_ALGS.join(', ')}`);
-  const active = await deps.keyManager.rotate(alg === undefined ? SIGNING_ALGS : [alg as SigningAlg], actor);
-  return ok({ active: active.map((key) => ({ kid: key.kid, alg: key.alg })) });
+/** A key change that promotes the `next` key at once, or 409 saying when it can (see the header comment). */
+async function changeKeys<T>(deps: AdminDeps, change: (options: KeyChangeOptions) => Promise<T>): Promise<T> {
+  try {
+    return await change({ wait: false });
+  } catch (error) {
+    if (!(error instanceof KeyNotReadyError)) throw error;
+    const secondsLeft = error.readyAt === undefined ? deps.keyManager.prePublishSeconds : error.readyAt - deps.clock.nowSeconds();
+    const retryAfterSeconds = Math.max(1, secondsLeft);
+    throw new AdminError(409, 'conflict', `${error.message}; retry then, or send {"unpublished": true} to make a never-published key sign at once`, retryAfterSeconds);
+  }
 }
 
-export async function revokeKeyOperation(deps: AdminDeps, kid: string, actor: Actor): Promise<AdminResult> {
+const activation = (body: JsonBody): Activation => (optionalBoolean(body, 'unpublished') ? 'unpublished' : 'published');
+
+export async function rotateKeysOperation(deps: AdminDeps, body: JsonBody, actor: Actor): Promise<AdminResult> {
+  onlyFields(body, ['alg', 'unpublished']);
+  const alg = optionalString(body, 'alg');
+  if (alg !== undefined && !(SIGNING_ALGS as readonly string[]).includes(alg)) throw invalid(`alg must be one of ${SIGNING_ALGS.join(', ')}`);
+  const algs = alg === undefined ? SIGNING_ALGS : [alg as SigningAlg];
+  const how = activation(body);
+  const active = await changeKeys(deps, (options) => deps.keyManager.rotate(algs, { ...options, actor, activation: how }));
+  return ok(rotationAnswer(active, how, deps.config.jwksMaxAgeSeconds));
+}
+
+export async function revokeKeyOperation(deps: AdminDeps, kid: string, body: JsonBody, actor: Actor): Promise<AdminResult> {
+  onlyFields(body, ['unpublished']);
+  const how = activation(body);
   try {
-    await deps.keyManager.revoke(kid, actor);
+    const active = await changeKeys(deps, (options) => deps.keyManager.revoke(kid, { ...options, actor, activation: how }));
+    return ok(revocationAnswer(kid, active, how, deps.config.jwksMaxAgeSeconds));
   } catch (error) {
     if (error instanceof KeyLifecycleError) throw new AdminError(404, 'not_found', error.message);
     throw error;
   }
-  return ok({ revoked: kid });
 }
 
 /** Like `keys import`: `key` is the PEM text, or a private JWK (as an object or its JSON text). */

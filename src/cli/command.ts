@@ -13,6 +13,8 @@ export interface CommandInput {
   readonly options: Readonly<Record<string, string | boolean | undefined>>;
   /** Reads standard input to its end (secrets come this way, never through argv). */
   readonly readStdin: () => Promise<string>;
+  /** Tells the operator what a long command is doing (one line on stderr; stdout stays one JSON document). */
+  readonly notify: (line: string) => void;
 }
 
 export interface Command {

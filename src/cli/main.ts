@@ -66,7 +66,12 @@ async function main(argv: readonly string[]): Promise<void> {
   const audit = cliAuditLog(config.operations.cliAuditLog);
   const core = await openCore(config, beforeKeyApply === undefined ? { audit } : { beforeKeyApply, audit });
   try {
-    const result = await command.run(core, { positionals: parsed.positionals, options: parsed.values as Record<string, string | boolean>, readStdin });
+    const result = await command.run(core, {
+      positionals: parsed.positionals,
+      options: parsed.values as Record<string, string | boolean>,
+      readStdin,
+      notify: (line) => process.stderr.write(`inkan: ${line}\n`),
+    });
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } finally {
     await core.stores.close();

@@ -32,22 +32,22 @@ function basicCredentials(header: string | undefined): PresentedCredentials | un
   }
 }
 
-function assertionCredentials(form: ParsedForm, endpointPath: string): PresentedCredentials {
+function assertionCredentials(form: ParsedForm): PresentedCredentials {
   const type = form.params.get('client_assertion_type');
   const assertion = form.params.get('client_assertion');
   if (type !== CLIENT_ASSERTION_TYPE) throw invalidClient(`client_assertion_type must be ${CLIENT_ASSERTION_TYPE}`);
   if (assertion === undefined) throw invalidClient('client_assertion is required with client_assertion_type');
-  return { method: 'private_key_jwt', clientId: assertedClientId(assertion), assertion, endpointPath };
+  return { method: 'private_key_jwt', clientId: assertedClientId(assertion), assertion };
 }
 
-/** `authorization` is the request's header, `endpointPath` the path of the endpoint called. */
-export function presentedCredentials(authorization: string | undefined, form: ParsedForm, endpointPath: string): PresentedCredentials | undefined {
+/** `authorization` is the request's header. */
+export function presentedCredentials(authorization: string | undefined, form: ParsedForm): PresentedCredentials | undefined {
   const basic = basicCredentials(authorization);
   const clientId = form.params.get('client_id');
   const secret = form.params.get('client_secret');
   const post: PresentedCredentials | undefined =
     clientId !== undefined && secret !== undefined ? { method: 'client_secret_post', clientId, secret } : undefined;
-  const jwt = form.params.has('client_assertion_type') || form.params.has('client_assertion') ? assertionCredentials(form, endpointPath) : undefined;
+  const jwt = form.params.has('client_assertion_type') || form.params.has('client_assertion') ? assertionCredentials(form) : undefined;
   oneMethodOnly([basic, post, jwt].filter((method) => method !== undefined).length);
   if (jwt !== undefined) {
     if (clientId !== undefined && clientId !== jwt.clientId) throw invalidClient('client_id does not match the client assertion');

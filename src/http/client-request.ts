@@ -18,7 +18,7 @@ export function requirePost(ctx: Context, endpoint: string): void {
 }
 
 export function authenticateClient(ctx: Context, form: ParsedForm, authenticator: ClientAuthenticator): Promise<ClientRecord> {
-  return authenticator.authenticate(presentedCredentials(ctx.headers.authorization, form, ctx.path));
+  return authenticator.authenticate(presentedCredentials(ctx.headers.authorization, form));
 }
 
 /**

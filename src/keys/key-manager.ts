@@ -7,19 +7,27 @@
  * processes of a cluster take turns instead of racing: an explicit change waits for its turn; a
  * scheduler tick whose change another process is already making skips (the next tick finds
  * nothing left to do).
+ *
+ * `rotate` and `revoke` of an active key promote the published `next` key, which may not have
+ * been published long enough yet (right after start-up or after another rotation). With `wait`
+ * they wait for it (at most the pre-publication time per wait, never holding the lock meanwhile)
+ * and plan again; without, they throw the KeyNotReadyError that says when it will be possible.
  */
 import crypto from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Clock } from '../clock.js';
+import { type Clock, sleepUntil } from '../clock.js';
 import type { KeyChanges, KeySet, KeyStore, SigningAlg, SigningKeyRecord } from '../storage/stores.js';
 import { type KeySealer } from './encryption.js';
 import {
+  type Activation,
   applyChanges,
   invariantViolations,
   KeyLifecycleError,
+  KeyNotReadyError,
   type LifecyclePolicy,
   type Mint,
   planImport,
+  planMissingNext,
   planRevoke,
   planRotate,
   planScheduled,
@@ -85,9 +93,31 @@ export interface KeyManagerDeps {
   readonly beforeApply?: (changes: KeyChanges) => KeyChanges | void;
   /** Rotations, revocations and imports are audit events (audit/audit-log.ts). */
   readonly audit?: AuditLog;
+  /** Resolves once `clock` reads the given second (default: clock.ts `sleepUntil`); tests pass one that moves their clock. */
+  readonly waitUntil?: (seconds: number) => Promise<void>;
+}
+
+/** How `rotate` and `revoke` replace an active key. */
+export interface KeyChangeOptions {
+  /** Who asked (audit); the CLI by default. */
+  readonly actor?: Actor;
+  /** `unpublished`: a freshly minted key signs at once instead of the published `next` key. */
+  readonly activation?: Activation;
+  /** Wait until the `next` key has been published long enough, rather than throw KeyNotReadyError. */
+  readonly wait?: boolean;
+  /** Told before each wait (the CLI says so on stderr). */
+  readonly onWait?: (reason: KeyNotReadyError) => void;
 }
 
 const MAX_ATTEMPTS = 8;
+/**
+ * A wait ends with the `next` key old enough, unless another process promoted it meanwhile (its
+ * successor is young again): after this many waits in a row the change gives up.
+ */
+const MAX_WAITS = 5;
+
+/** The keys a written change made active. */
+const activated = (applied: KeyChanges | undefined) => (applied?.upsert ?? []).filter((key) => key.status === 'active');
 
 interface Planned {
   readonly version: number;
@@ -100,6 +130,11 @@ export class KeyManager {
 
   constructor(private readonly deps: KeyManagerDeps) {
     this.mint = (alg: SigningAlg, status, now) => keyRecord(generateKeyPair(alg), deps.sealer, status, now);
+  }
+
+  /** How long a `next` key is published before it may sign (JWKS_MAX_AGE + propagation). */
+  get prePublishSeconds(): number {
+    return this.deps.policy.prePublishSeconds;
   }
 
   list(): Promise<KeySet> {
@@ -117,15 +152,46 @@ export class KeyManager {
   }
 
   /** Makes a new key active for each alg; returns the keys that became active. */
-  async rotate(algs: readonly SigningAlg[], actor: Actor = CLI_ACTOR): Promise<SigningKeyRecord[]> {
-    const applied = await this.applyPlan((keys, now) => planRotate(keys, algs, now, this.deps.policy, this.mint));
-    this.audit(applied, actor);
-    return (applied?.upsert ?? []).filter((key) => key.status === 'active');
+  async rotate(algs: readonly SigningAlg[], options: KeyChangeOptions = {}): Promise<SigningKeyRecord[]> {
+    const activation = options.activation ?? 'published';
+    return activated(await this.promoting(options, (keys, now) => planRotate(keys, algs, now, this.deps.policy, this.mint, activation)));
   }
 
-  /** Throws KeyLifecycleError for an unknown kid. */
-  async revoke(kid: string, actor: Actor = CLI_ACTOR): Promise<void> {
-    this.audit(await this.applyPlan((keys, now) => planRevoke(keys, kid, now, this.deps.policy, this.mint)), actor);
+  /** Returns the key that became active in its place (none unless `kid` was active); throws KeyLifecycleError for an unknown kid. */
+  async revoke(kid: string, options: KeyChangeOptions = {}): Promise<SigningKeyRecord[]> {
+    const activation = options.activation ?? 'published';
+    return activated(await this.promoting(options, (keys, now) => planRevoke(keys, kid, now, this.deps.policy, this.mint, activation)));
+  }
+
+  /**
+   * Applies a plan that may promote a `next` key. A key set without a `next` key gets one first;
+   * a `next` key too young to sign is waited for (with `options.wait`), and the plan made again.
+   */
+  private async promoting(
+    options: KeyChangeOptions,
+    plan: (keys: readonly SigningKeyRecord[], now: number) => KeyChanges,
+  ): Promise<KeyChanges | undefined> {
+    const actor = options.actor ?? CLI_ACTOR;
+    for (let waits = 0; ; waits += 1) {
+      try {
+        const applied = await this.applyPlan(plan);
+        this.audit(applied, actor);
+        return applied;
+      } catch (error) {
+        if (!(error instanceof KeyNotReadyError) || waits >= MAX_WAITS) throw error;
+        if (error.readyAt === undefined) {
+          await this.applyPlan((keys, now) => planMissingNext(keys, now, this.mint));
+          continue;
+        }
+        if (options.wait !== true) throw error;
+        // A process with the wrong KEK is refused now, not after the wait.
+        if (waits === 0) this.checkKek((await this.deps.keyStore.snapshot()).keys);
+        options.onWait?.(error);
+        // Never longer than the pre-publication time, even for a key stamped by a clock ahead of ours.
+        const until = Math.min(error.readyAt, this.deps.clock.nowSeconds() + this.deps.policy.prePublishSeconds);
+        await (this.deps.waitUntil ?? ((seconds: number) => sleepUntil(this.deps.clock, seconds)))(until);
+      }
+    }
   }
 
   /** Adds an operator's key as `next`; throws KeyLifecycleError when its kid is already known. */

@@ -8,11 +8,19 @@
  *     same for an Ed25519 key (openid-client v6 says `Ed25519`, CONTRACT.md);
  *  3. a registered key fits the header (kid when given, key type/curve for the alg, `use: sig`);
  *     a `jwks_uri` client whose set lacks the kid gets one bounded refetch (clients/client-keys.ts);
- *  4. the signature, `iss` = `sub` = client_id, `aud` naming the issuer, the token endpoint or the
- *     endpoint being called (a string or an array holding one of them), `exp` present and not
- *     passed, `nbf` and `iat` not in the future (CLOCK_SKEW_SECONDS of tolerance);
- *  5. short-lived: `exp` at most MAX_ASSERTION_LIFETIME_SECONDS after `iat` (and after now);
- *  6. `jti` present and never seen before for this client (replay/used-jtis.ts, shared by every
+ *  4. the signature, `iss` = `sub` = client_id, `exp` present and not passed, `nbf` and `iat`
+ *     not in the future (CLOCK_SKEW_SECONDS of tolerance);
+ *  5. `aud` is one value — a string, or an array of exactly one element — equal to the issuer
+ *     identifier or the token endpoint URL, compared as exact, case-sensitive strings; the same
+ *     at every endpoint that authenticates clients (token, revocation, introspection). Anything
+ *     else is refused: another endpoint's URL (the introspection or revocation URL, in any case),
+ *     a near miss (a trailing slash, another case), and an array with any other member. This is
+ *     the 2025 audience-injection class (draft-ietf-oauth-rfc7523bis): a client that also talks
+ *     to another authorization server may be made to sign an assertion whose audience that
+ *     server chose, and an `aud` accepted for "containing" our identifier, or naming some other
+ *     URL of ours, would let that server replay it here. openid-client v6 sends the issuer;
+ *  6. short-lived: `exp` at most MAX_ASSERTION_LIFETIME_SECONDS after `iat` (and after now);
+ *  7. `jti` present and never seen before for this client (replay/used-jtis.ts, shared by every
  *     instance); it is remembered until the assertion would be refused for its `exp` anyway.
  */
 import { decodeJwt, decodeProtectedHeader, errors, importJWK, jwtVerify, type CryptoKey, type JWK, type JWTPayload } from 'jose';
@@ -39,8 +47,8 @@ export interface ClientAssertionDeps {
 }
 
 export interface ClientAssertionVerifier {
-  /** Resolves when `assertion` authenticates `client` at the endpoint `endpointPath`; otherwise invalid_client. */
-  verify(client: ClientRecord, assertion: string, endpointPath: string): Promise<void>;
+  /** Resolves when `assertion` authenticates `client`; otherwise invalid_client. */
+  verify(client: ClientRecord, assertion: string): Promise<void>;
 }
 
 /**
@@ -94,7 +102,7 @@ export function clientAssertionVerifier(deps: ClientAssertionDeps): ClientAssert
   }
 
   return {
-    async verify(client, assertion, endpointPath) {
+    async verify(client, assertion) {
       if (client.authMethod !== 'private_key_jwt') throw invalidClient(`this client is registered for ${client.authMethod}`);
       let header;
       try {
@@ -116,7 +124,6 @@ export function clientAssertionVerifier(deps: ClientAssertionDeps): ClientAssert
       if (keys.length === 0) throw invalidClient('no registered key of the client matches the client assertion');
 
       const now = deps.clock.nowSeconds();
-      const audience = [...new Set([deps.issuer, deps.tokenEndpoint, `${deps.issuer}${endpointPath}`])];
       let payload: JWTPayload | undefined;
       let lastError: unknown;
       for (const jwk of keys) {
@@ -125,7 +132,6 @@ export function clientAssertionVerifier(deps: ClientAssertionDeps): ClientAssert
             algorithms: [alg],
             issuer: client.clientId,
             subject: client.clientId,
-            audience,
             requiredClaims: ['exp', 'jti'],
             clockTolerance: CLOCK_SKEW_SECONDS,
             currentDate: new Date(now * 1000),
@@ -140,6 +146,7 @@ export function clientAssertionVerifier(deps: ClientAssertionDeps): ClientAssert
       if (payload === undefined) {
         throw invalidClient(describeFailure(lastError), lastError);
       }
+      checkAudience(payload.aud, [deps.issuer, deps.tokenEndpoint]);
       const exp = payload.exp!;
       if (payload.iat !== undefined && payload.iat > now + CLOCK_SKEW_SECONDS) throw invalidClient('the client assertion was issued in the future');
       const lifetimeSeconds = exp - Math.min(payload.iat ?? now, now);
@@ -155,10 +162,22 @@ export function clientAssertionVerifier(deps: ClientAssertionDeps): ClientAssert
   };
 }
 
+/** Rule 5: one audience, exactly one of `accepted` (the issuer, the token endpoint URL). */
+function checkAudience(aud: unknown, accepted: readonly string[]): void {
+  if (aud === undefined) throw invalidClient('the client assertion has no aud');
+  if (Array.isArray(aud) && aud.length !== 1) {
+    throw invalidClient(`the client assertion aud must be one value (the issuer or the token endpoint URL), not an array of ${aud.length}`);
+  }
+  const value: unknown = Array.isArray(aud) ? aud[0] : aud;
+  if (typeof value !== 'string') throw invalidClient('the client assertion aud must be a string');
+  if (!accepted.includes(value)) {
+    throw invalidClient('the client assertion aud must be exactly the issuer or the token endpoint URL (case-sensitive, nothing else)');
+  }
+}
+
 function describeFailure(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'the client assertion has expired';
   if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.claim === 'aud') return 'the client assertion aud is neither the issuer nor the endpoint';
     if (error.claim === 'iss' || error.claim === 'sub') return 'the client assertion iss and sub must both be the client_id';
     if (error.claim === 'nbf') return 'the client assertion is not valid yet';
     return `the client assertion ${error.claim} claim is invalid`;

@@ -13,8 +13,8 @@ import type { ClientAssertionVerifier } from './client-assertion.js';
 export type PresentedCredentials =
   | { readonly method: 'client_secret_basic' | 'client_secret_post'; readonly clientId: string; readonly secret: string }
   | { readonly method: 'none'; readonly clientId: string }
-  /** RFC 7523 §2.2; `endpointPath` is the endpoint called (a valid `aud` besides the issuer and token endpoint). */
-  | { readonly method: 'private_key_jwt'; readonly clientId: string; readonly assertion: string; readonly endpointPath: string };
+  /** RFC 7523 §2.2: the same assertion rules at every endpoint (oauth/client-assertion.ts). */
+  | { readonly method: 'private_key_jwt'; readonly clientId: string; readonly assertion: string };
 
 export interface ClientAuthenticator {
   authenticate(presented: PresentedCredentials | undefined): Promise<ClientRecord>;
@@ -31,7 +31,7 @@ export function clientAuthenticator(clients: Pick<ClientStore, 'find'>, assertio
       }
       if (presented.method === 'private_key_jwt') {
         if (client === undefined || assertions === undefined) throw invalidClient('client authentication failed');
-        await assertions.verify(client, presented.assertion, presented.endpointPath);
+        await assertions.verify(client, presented.assertion);
         return client;
       }
       // Hash and compare even for an unknown client, so the answer takes the same time.

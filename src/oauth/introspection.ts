@@ -5,8 +5,12 @@
  * Policy:
  * - Only confidential clients may introspect (RFC 7662 §2.1 requires the caller be authorized; a
  *   public client proves nothing but a client_id): a public client gets invalid_client.
- * - Access tokens: any confidential client may introspect any access token Inkan issued, whoever
- *   it was issued to, because resource servers are usually registered as clients of their own.
+ * - Access tokens are described only to the clients entitled to see them (RFC 7662 §4: the server
+ *   decides what a caller may learn, and a token's `sub`, `sid` and `scope` are no business of an
+ *   unrelated client): the token's own client (its `client_id`), or a resource server registered
+ *   as a client whose registered resources (`--resources`, RFC 8707) include one of the token's
+ *   `aud` values, i.e. a client the token is meant for. Anyone else gets `{"active": false}`,
+ *   exactly as for an unknown token, so the answer does not even confirm that the token exists.
  *   Active means: signed by a published Inkan key with an Inkan alg, `typ: at+jwt`, Inkan as `iss`,
  *   not expired, and covered by no revocation record (checked against a cache synced for this very
  *   call, so a revocation committed anywhere before the request is seen); the checks are
@@ -45,16 +49,25 @@ export function looksLikeJwt(token: string): boolean {
 export async function introspect(deps: IntrospectionDeps, client: ClientRecord, token: string): Promise<IntrospectionResponse> {
   if (client.authMethod === 'none') throw invalidClient('introspection requires an authenticated (confidential) client');
   if (token.length > MAX_INTROSPECTED_TOKEN_LENGTH) return INACTIVE;
-  return looksLikeJwt(token) ? introspectAccessToken(deps, token) : introspectRefreshToken(deps, client, token);
+  return looksLikeJwt(token) ? introspectAccessToken(deps, client, token) : introspectRefreshToken(deps, client, token);
 }
 
-async function introspectAccessToken(deps: IntrospectionDeps, token: string): Promise<IntrospectionResponse> {
+/** The token's own client, or a client the token is meant for (one of its audiences is a resource of the client). */
+function mayIntrospect(client: ClientRecord, claims: Pick<IssuedAccessTokenClaims, 'client_id' | 'aud'>): boolean {
+  if (claims.client_id === client.clientId) return true;
+  const audiences = typeof claims.aud === 'string' ? [claims.aud] : (claims.aud ?? []);
+  return audiences.some((audience) => client.resources.includes(audience));
+}
+
+async function introspectAccessToken(deps: IntrospectionDeps, client: ClientRecord, token: string): Promise<IntrospectionResponse> {
+  let claims: IssuedAccessTokenClaims;
   try {
-    return accessTokenResponse(await deps.verifyAccessToken(token, { fresh: true }));
+    claims = await deps.verifyAccessToken(token, { fresh: true });
   } catch (error) {
     if (error instanceof AccessTokenRejected) return INACTIVE;
     throw error;
   }
+  return mayIntrospect(client, claims) ? accessTokenResponse(claims) : INACTIVE;
 }
 
 function accessTokenResponse(claims: IssuedAccessTokenClaims): IntrospectionResponse {

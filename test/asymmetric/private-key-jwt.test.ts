@@ -1,7 +1,9 @@
 /**
  * private_key_jwt (RFC 7523 §2.2, OIDC Core §9) at the token, revocation and introspection
  * endpoints: openid-client's `PrivateKeyJwt` gets tokens with keys registered by file and by
- * jwks_uri, and every bad assertion is refused with 401 invalid_client.
+ * jwks_uri; `aud` is one value, the issuer or the token endpoint URL exactly, at every endpoint
+ * (each audience of the 2025 injection class is sent and refused); every bad assertion is
+ * refused with 401 invalid_client.
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,26 +109,58 @@ describe('openid-client with PrivateKeyJwt', () => {
   });
 });
 
-describe('the audience of an assertion', () => {
-  it('accepts the issuer, the token endpoint URL, or an array holding one of them', async () => {
-    for (const aud of [server.issuer, tokenUrl(), ['https://elsewhere.example', tokenUrl()]]) {
-      const answer = await withAssertion(await assertion(rsa, rsaClient.client_id, aud));
-      expect(answer.status).toBe(200);
-      expect(answer.body.token_type).toBe('Bearer');
+describe('the audience of an assertion: one value, the issuer or the token endpoint URL, exactly', () => {
+  const endpoints = async () => (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string>;
+  /** A request authenticated by `clientAssertion` at `endpoint`: client_credentials at the token endpoint, a token elsewhere. */
+  async function at(endpoint: 'token' | 'introspection' | 'revocation', clientAssertion: string) {
+    if (endpoint === 'token') return withAssertion(clientAssertion);
+    const { access_token: token } = (await withAssertion(await assertion(rsa, rsaClient.client_id, server.issuer))).body as { access_token: string };
+    const url = (await endpoints())[`${endpoint}_endpoint`]!;
+    return postForm(url, { token, client_assertion_type: ASSERTION_TYPE, client_assertion: clientAssertion });
+  }
+  const ENDPOINTS = ['token', 'introspection', 'revocation'] as const;
+
+  it.each(ENDPOINTS)('accepts the issuer and the token endpoint URL, as a string or an array of one, at the %s endpoint', async (endpoint) => {
+    for (const aud of [server.issuer, tokenUrl(), [server.issuer], [tokenUrl()]]) {
+      const answer = await at(endpoint, await assertion(rsa, rsaClient.client_id, aud));
+      expect(answer.status, JSON.stringify(aud)).toBe(200);
+      if (endpoint === 'token') expect(answer.body.token_type).toBe('Bearer');
+      if (endpoint === 'introspection') expect(answer.body.active).toBe(true);
     }
   });
 
-  it('accepts the introspection endpoint URL at introspection, but not at the token endpoint', async () => {
-    const { body } = await withAssertion(await assertion(rsa, rsaClient.client_id, server.issuer));
-    const introspected = await postForm(`${server.issuer}/introspect`, {
-      token: body.access_token as string,
-      client_assertion_type: ASSERTION_TYPE,
-      client_assertion: await assertion(rsa, rsaClient.client_id, `${server.issuer}/introspect`),
-    });
-    expect(introspected.status).toBe(200);
-    expect(introspected.body.active).toBe(true);
-    expectInvalidClient(await withAssertion(await assertion(rsa, rsaClient.client_id, `${server.issuer}/introspect`)), /aud/);
-  });
+  const ONE_VALUE = (count: number) => `the client assertion aud must be one value (the issuer or the token endpoint URL), not an array of ${count}`;
+  const EXACTLY = 'the client assertion aud must be exactly the issuer or the token endpoint URL (case-sensitive, nothing else)';
+  const refused: Array<[string, () => Promise<unknown>, string]> = [
+    ['the issuer beside another authorization server', async () => [server.issuer, 'https://other-as.example'], ONE_VALUE(2)],
+    ['another audience beside the token endpoint URL', async () => ['https://elsewhere.example', tokenUrl()], ONE_VALUE(2)],
+    ['the issuer twice', async () => [server.issuer, server.issuer], ONE_VALUE(2)],
+    ['an empty array', async () => [], ONE_VALUE(0)],
+    ['the introspection endpoint URL', async () => (await endpoints()).introspection_endpoint, EXACTLY],
+    ['the introspection endpoint URL in capitals', async () => (await endpoints()).introspection_endpoint!.replace('/introspect', '/INTROSPECT'), EXACTLY],
+    ['the revocation endpoint URL', async () => (await endpoints()).revocation_endpoint, EXACTLY],
+    ['the revocation endpoint URL in capitals', async () => (await endpoints()).revocation_endpoint!.replace('/revoke', '/REVOKE'), EXACTLY],
+    ['the introspection endpoint URL in an array of one', async () => [(await endpoints()).introspection_endpoint], EXACTLY],
+    ['the issuer with a trailing slash', async () => `${server.issuer}/`, EXACTLY],
+    ['the token endpoint URL with a trailing slash', async () => `${tokenUrl()}/`, EXACTLY],
+    ['the issuer in other case', async () => server.issuer.toUpperCase(), EXACTLY],
+    ['the token endpoint URL in other case', async () => tokenUrl().replace('/token', '/Token'), EXACTLY],
+    ['another authorization server', async () => 'https://other-idp.example', EXACTLY],
+    ['a number', async () => 42, 'the client assertion aud must be a string'],
+    ['an array of one number', async () => [42], 'the client assertion aud must be a string'],
+    ['no aud at all', async () => undefined, 'the client assertion has no aud'],
+  ];
+
+  it.each(ENDPOINTS.flatMap((endpoint) => refused.map(([name, aud, description]) => [endpoint, name, aud, description] as const)))(
+    'at the %s endpoint refuses %s with 401 invalid_client',
+    async (endpoint, _name, aud, description) => {
+      const clientAssertion = await assertion(rsa, rsaClient.client_id, server.issuer, { claims: { aud: await aud() } });
+      const answer = await at(endpoint, clientAssertion);
+      expect(answer.status).toBe(401);
+      expect(answer.body).toEqual({ error: 'invalid_client', error_description: description });
+      expect(answer.headers.get('www-authenticate')).toContain('Basic');
+    },
+  );
 });
 
 describe('bad assertions: 401 invalid_client', () => {
@@ -142,10 +176,6 @@ describe('bad assertions: 401 invalid_client', () => {
     const once = await assertion(rsa, rsaClient.client_id, server.issuer);
     expect((await withAssertion(once)).status).toBe(200);
     expectInvalidClient(await postForm(`${server.issuer}/revoke`, { token: 'x', client_assertion_type: ASSERTION_TYPE, client_assertion: once }));
-  });
-
-  it('refuses a wrong aud', async () => {
-    expectInvalidClient(await withAssertion(await assertion(rsa, rsaClient.client_id, 'https://other-idp.example')), /aud/);
   });
 
   it('refuses an expired assertion', async () => {

@@ -1,7 +1,8 @@
 /**
  * What a relying party reads before it trusts a token: the two discovery documents (the same
- * document under both names, listing what works) and the JWKS (public members only, one key per
- * alg, kid = RFC 7638 thumbprint, cacheable with an ETag). Plus the health endpoints.
+ * document under both names, listing what works) and the JWKS (public members only, the active and
+ * the next key of each alg, kid = RFC 7638 thumbprint, cacheable with an ETag). Plus the health
+ * endpoints.
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,7 +95,7 @@ describe('discovery lists only what works', () => {
     expect([...(document.grant_types_supported as string[])].sort()).toEqual(['authorization_code', 'client_credentials', 'refresh_token']);
     expect(document.scopes_supported).toEqual(['openid', 'profile', 'email', 'offline_access', 'revocations:read']);
     const jwks = (await getJson<{ keys: JWK[] }>(document.jwks_uri)).body;
-    expect([...(document.id_token_signing_alg_values_supported as string[])].sort()).toEqual(jwks.keys.map((key) => key.alg).sort());
+    expect([...(document.id_token_signing_alg_values_supported as string[])].sort()).toEqual([...new Set(jwks.keys.map((key) => key.alg))].sort());
     // ID-token and userinfo claims only; access-token claims (RFC 9068) are not end-user claims.
     expect([...(document.claims_supported as string[])].sort()).toEqual(
       ['at_hash', 'aud', 'auth_time', 'email', 'email_verified', 'exp', 'iat', 'iss', 'name', 'nonce', 'sid', 'sub'],
@@ -134,22 +135,30 @@ describe('JWKS', () => {
     return { url: discovery.jwks_uri, ...(await getJson<{ keys: JWK[] }>(discovery.jwks_uri)) };
   }
 
-  it('publishes exactly one RS256 and one EdDSA key, public members only', async () => {
+  it('publishes exactly the active and the next key of RS256 and of EdDSA, public members only', async () => {
     const { response, body } = await fetchJwks();
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/(jwk-set\+)?json/);
-    expect(body.keys).toHaveLength(2);
+    expect(body.keys).toHaveLength(4);
 
     const rsa = body.keys.filter((key) => key.alg === 'RS256');
     const okp = body.keys.filter((key) => key.alg === 'EdDSA');
-    expect(rsa).toHaveLength(1);
-    expect(okp).toHaveLength(1);
-    expect(rsa[0]).toMatchObject({ kty: 'RSA', use: 'sig', alg: 'RS256', e: expect.any(String), n: expect.any(String) });
-    expect(okp[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', use: 'sig', alg: 'EdDSA', x: expect.any(String) });
-
-    const rsaBits = crypto.createPublicKey({ key: rsa[0]!, format: 'jwk' }).asymmetricKeyDetails?.modulusLength;
-    expect(rsaBits).toBeGreaterThanOrEqual(2048);
-    expect(Buffer.from(okp[0]!.x!, 'base64url')).toHaveLength(32);
+    expect(rsa).toHaveLength(2);
+    expect(okp).toHaveLength(2);
+    const { keys: stored } = await server.deps.stores.keys.snapshot();
+    for (const [alg, published] of [['RS256', rsa], ['EdDSA', okp]] as const) {
+      const kidOf = (status: string) => stored.filter((key) => key.alg === alg && key.status === status).map((key) => key.kid);
+      expect(published.map((key) => key.kid).sort()).toEqual([...kidOf('active'), ...kidOf('next')].sort());
+      expect(kidOf('active')).toEqual([server.deps.keyring.signer(alg).kid]);
+    }
+    for (const key of rsa) {
+      expect(key).toMatchObject({ kty: 'RSA', use: 'sig', alg: 'RS256', e: expect.any(String), n: expect.any(String) });
+      expect(crypto.createPublicKey({ key, format: 'jwk' }).asymmetricKeyDetails?.modulusLength).toBeGreaterThanOrEqual(2048);
+    }
+    for (const key of okp) {
+      expect(key).toMatchObject({ kty: 'OKP', crv: 'Ed25519', use: 'sig', alg: 'EdDSA', x: expect.any(String) });
+      expect(Buffer.from(key.x!, 'base64url')).toHaveLength(32);
+    }
 
     for (const key of body.keys) {
       for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']) expect(key).not.toHaveProperty(member);
@@ -172,7 +181,7 @@ describe('JWKS', () => {
 
     const stale = await fetch(url, { headers: { 'if-none-match': '"something-else"' } });
     expect(stale.status).toBe(200);
-    expect(((await stale.json()) as { keys: unknown[] }).keys).toHaveLength(2);
+    expect(((await stale.json()) as { keys: unknown[] }).keys).toHaveLength(4);
   });
 });
 

@@ -140,7 +140,7 @@ describe('a database that holds keys', () => {
   });
 
   it('keeps the same keys and clients across a restart', async () => {
-    expect(firstKids).toHaveLength(2);
+    expect(firstKids).toHaveLength(4); // the active and the next key of each alg
     const second = await spawnInkan(env.env, env.dir);
     try {
       await ready(second);
@@ -185,7 +185,7 @@ describe('a database that holds keys', () => {
 
   it('keeps no usable private key in the database alone', () => {
     const keys = storedKeys(env);
-    expect(keys).toHaveLength(2);
+    expect(keys).toHaveLength(4);
     for (const { sealed_private_key: sealed } of keys) {
       expect(sealed).not.toMatch(/PRIVATE KEY/);
       const attempts = [sealed, ...sealed.split('.')].flatMap((part) => [

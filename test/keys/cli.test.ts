@@ -21,8 +21,10 @@ import { freshPrivateKey } from '../../src/keys/material.js';
 const FAST = { ACCESS_TOKEN_TTL: '3', ID_TOKEN_TTL: '2', CLOCK_SKEW: '1', JWKS_MAX_AGE: '1' };
 const RETAIN_SECONDS = 3 + 1 + KEY_PROPAGATION_SECONDS;
 
-const activeKid = (keys: readonly { kid: string; alg: string; status: string }[], alg: string) =>
-  keys.filter((key) => key.alg === alg && key.status === 'active').map((key) => key.kid);
+const kidsWith = (status: string) => (keys: readonly { kid: string; alg: string; status: string }[], alg: string) =>
+  keys.filter((key) => key.alg === alg && key.status === status).map((key) => key.kid);
+const activeKid = kidsWith('active');
+const nextKid = kidsWith('next');
 
 /** Asserts a failed command: exit 1, one line on stderr naming the problem, nothing on stdout. */
 function expectRefusal(result: { code: number | null; stdout: string; stderr: string }, message: RegExp) {
@@ -44,14 +46,18 @@ describe('keys rotate and keys revoke on a running server', () => {
     await server.stop();
   });
 
-  it('lists one active key per alg with kid, alg, status and created_at', async () => {
+  it('lists one active and one next key per alg with kid, alg, status and created_at, all four published', async () => {
     const keys = await listKeys(server);
-    expect(keys).toHaveLength(2);
-    for (const alg of ['RS256', 'EdDSA']) expect(activeKid(keys, alg)).toHaveLength(1);
+    expect(keys).toHaveLength(4);
+    for (const alg of ['RS256', 'EdDSA']) {
+      expect(activeKid(keys, alg)).toHaveLength(1);
+      expect(nextKid(keys, alg)).toHaveLength(1);
+    }
     for (const key of keys) {
-      expect(key).toMatchObject({ kid: expect.any(String), alg: expect.stringMatching(/^(RS256|EdDSA)$/), status: 'active' });
+      expect(key).toMatchObject({ kid: expect.any(String), alg: expect.stringMatching(/^(RS256|EdDSA)$/), status: expect.stringMatching(/^(active|next)$/) });
       expect(new Date(key.created_at).toISOString()).toBe(key.created_at);
     }
+    expect((await publishedKids(server.issuer)).sort()).toEqual(keys.map((key) => key.kid).sort());
   });
 
   it('rotate: token A still verifies, new tokens carry the new kid within 5 s, both keys published; the old key leaves after its window', async () => {
@@ -68,6 +74,8 @@ describe('keys rotate and keys revoke on a running server', () => {
     expect(active[0]!.alg).toBe('RS256');
     const kidB = active[0]!.kid;
     expect(kidB).not.toBe(kidA);
+    // The published next key became active, and a fresh next key is published in its place.
+    expect(nextKid(before, 'RS256')).toEqual([kidB]);
     const rotatedAt = Date.now();
 
     await expect(verifyFresh(server.issuer, tokenA)).resolves.toBeTruthy();
@@ -83,6 +91,8 @@ describe('keys rotate and keys revoke on a running server', () => {
     expect(after.find((key) => key.kid === kidA)!.status).toBe('retiring');
     expect(activeKid(after, 'RS256')).toEqual([kidB]);
     expect(activeKid(after, 'EdDSA')).toEqual([eddsaKid]);
+    expect(nextKid(after, 'RS256')).toHaveLength(1);
+    expect(before.map((key) => key.kid)).not.toContain(nextKid(after, 'RS256')[0]);
 
     // Token A (3 s) has expired long before the old key leaves the JWKS.
     await waitFor('the retired key to leave the JWKS', async () => !(await publishedKids(server.issuer)).includes(kidA!), (RETAIN_SECONDS + 6) * 1000, 250);
@@ -91,8 +101,9 @@ describe('keys rotate and keys revoke on a running server', () => {
     expect(await publishedKids(server.issuer)).toEqual(expect.arrayContaining([kidB, eddsaKid]));
   });
 
-  it('revoke: the key leaves the JWKS within 5 s, tokens it signed fail verification, a fresh key signs', async () => {
-    const [kidB] = activeKid(await listKeys(server), 'RS256');
+  it('revoke: the key leaves the JWKS within 5 s, tokens it signed fail verification, the next key signs', async () => {
+    const before = await listKeys(server);
+    const [kidB] = activeKid(before, 'RS256');
     const tokenB = await accessToken(server.issuer, client);
     expect(kidOf(tokenB)).toBe(kidB);
     await expect(verifyFresh(server.issuer, tokenB)).resolves.toBeTruthy();
@@ -102,12 +113,14 @@ describe('keys rotate and keys revoke on a running server', () => {
     expect(revoked.json()).toEqual({ revoked: kidB });
     const revokedAt = Date.now();
 
-    // The CLI made a fresh active key first, so the alg was never without one.
+    // The CLI made the published next key active in the same change, so the alg was never without one.
     const keys = await listKeys(server);
     expect(keys.find((key) => key.kid === kidB)!.status).toBe('revoked');
     const [kidC] = activeKid(keys, 'RS256');
     expect(kidC).toBeDefined();
     expect(kidC).not.toBe(kidB);
+    expect(nextKid(before, 'RS256')).toEqual([kidC]);
+    expect(nextKid(keys, 'RS256')).toHaveLength(1);
 
     await waitFor('the revoked key to leave the JWKS', async () => !(await publishedKids(server.issuer)).includes(kidB!), 5000, 100);
     expect(Date.now() - revokedAt).toBeLessThan(5000);
@@ -139,7 +152,7 @@ describe('keys rotate and keys revoke on a running server', () => {
     expect(await server.deps.stores.keys.version()).toBe(version);
   });
 
-  it('rotate without --alg makes a new key active for both algs', async () => {
+  it('rotate without --alg makes the next key active for both algs', async () => {
     const before = await listKeys(server);
     const result = await server.cli(['keys', 'rotate']);
     expect(result.code).toBe(0);
@@ -148,7 +161,8 @@ describe('keys rotate and keys revoke on a running server', () => {
     const after = await listKeys(server);
     for (const { kid, alg } of active) {
       expect(activeKid(after, alg)).toEqual([kid]);
-      expect(before.map((key) => key.kid)).not.toContain(kid);
+      expect(activeKid(before, alg)).not.toContain(kid);
+      expect(nextKid(before, alg)).toEqual([kid]);
     }
   });
 });
@@ -165,7 +179,8 @@ describe('keys import', () => {
 
   beforeAll(async () => {
     // Default lifetimes: no retired key leaves during these tests, so "nothing changed" is exact.
-    server = await startInkan();
+    // A short JWKS_MAX_AGE: `keys rotate` waits for the imported key to be published that long (+3 s).
+    server = await startInkan({ env: { JWKS_MAX_AGE: '1' } });
     files = path.join(server.dir, 'operator-keys');
     fs.mkdirSync(files);
   });

@@ -95,3 +95,36 @@ export function runNode(entry: string, args: readonly string[], env: Record<stri
 
 export const CLI_ENTRY = 'dist/src/cli/main.js';
 export const SERVER_ENTRY = 'dist/src/main.js';
+
+export interface ServerProcess {
+  readonly issuer: string;
+  /** SIGTERM, then waits for the exit. */
+  stop(): Promise<void>;
+}
+
+/** `node dist/src/main.js` in its own process, as operators run it; resolves once /readyz answers 200. */
+export async function startServerProcess(env: Record<string, string>, cwd: string, port: number): Promise<ServerProcess> {
+  const issuer = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [path.join(ROOT, SERVER_ENTRY)], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1', ISSUER: issuer },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    await waitFor('the server process to be ready', async () => {
+      if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}: ${stderr}`);
+      return (await fetch(`${issuer}/readyz`).catch(() => undefined))?.status === 200;
+    }, 20_000, 50);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { issuer, stop };
+}

@@ -34,10 +34,24 @@ async function call(method: string, path: string, options: { token?: string; jso
   return { status: response.status, headers: response.headers, body: text === '' ? undefined : (JSON.parse(text) as any) };
 }
 
+/** POST /keys/rotate, retried as its 409 says (Retry-After) while the next keys are too young to sign. */
+async function rotateWhenReady(json?: unknown) {
+  for (let attempt = 1; ; attempt += 1) {
+    const answer = await call('POST', '/keys/rotate', json === undefined ? { token: adminToken } : { token: adminToken, json });
+    if (answer.status !== 409 || attempt === 3) return answer;
+    await new Promise((resolve) => setTimeout(resolve, Number(answer.headers.get('retry-after')) * 1000));
+  }
+}
+
+const keyOf = (keys: Array<{ kid: string; alg: string; status: string }>, alg: string, status: string) =>
+  keys.find((key) => key.alg === alg && key.status === status)!;
+
 beforeAll(async () => {
-  server = await startInkan({ env: { ADMIN_API: 'on' } });
+  // JWKS_MAX_AGE=1: a next key may sign 4 s (JWKS_MAX_AGE + 3 s) after it was published.
+  server = await startInkan({ env: { ADMIN_API: 'on', JWKS_MAX_AGE: '1' } });
   admin = await registerClient(server, ['--name', 'ops-tooling', '--scope', 'admin']);
-  other = await registerClient(server, ['--name', 'not-ops', '--scope', 'api']);
+  // Also a resource server for the issuer's audience: it may introspect the tokens of other clients that carry no resource.
+  other = await registerClient(server, ['--name', 'not-ops', '--scope', 'api', '--resources', server.issuer]);
   adminToken = (await clientToken(server, admin, 'admin')).access_token;
 });
 afterAll(async () => {
@@ -119,6 +133,13 @@ describe('operations', () => {
     const fresh: RegisteredClient = created.body;
     const { access_token } = await clientToken(server, fresh, 'api');
     await jwtVerify(access_token, createRemoteJWKSet(new URL(`${server.issuer}/jwks`)), { issuer: server.issuer, algorithms: ['EdDSA'] });
+    const introspect = async () =>
+      (await fetch(`${server.issuer}/introspect`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${other.client_id}:${other.client_secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: access_token }),
+      })).json();
+    expect(await introspect()).toMatchObject({ active: true, client_id: fresh.client_id });
 
     const listed = await call('GET', '/clients', { token: adminToken });
     expect(listed.status).toBe(200);
@@ -128,12 +149,7 @@ describe('operations', () => {
     expect(await call('DELETE', `/clients/${fresh.client_id}`, { token: adminToken })).toMatchObject({ status: 200, body: { deleted: fresh.client_id } });
     expect(await call('DELETE', `/clients/${fresh.client_id}`, { token: adminToken })).toMatchObject({ status: 404, body: { error: 'not_found' } });
     // Its tokens are revoked with it (the same domain call as `clients delete`).
-    const introspected = await fetch(`${server.issuer}/introspect`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${other.client_id}:${other.client_secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: access_token }),
-    });
-    expect(await introspected.json()).toEqual({ active: false });
+    expect(await introspect()).toEqual({ active: false });
   });
 
   it('refuses a bad client registration with 400 invalid_request', async () => {
@@ -186,13 +202,14 @@ describe('operations', () => {
     expect(activeBefore).toMatchObject({ kid: expect.any(String), created_at: expect.any(String) });
     expect(JSON.stringify(listed.body)).not.toMatch(/sealed|"d"/);
 
-    const rotated = await call('POST', '/keys/rotate', { token: adminToken, json: { alg: 'RS256' } });
+    const nextBefore = keyOf(listed.body, 'RS256', 'next');
+    const rotated = await rotateWhenReady({ alg: 'RS256' });
     expect(rotated.status).toBe(200);
-    expect(rotated.body.active).toEqual([{ kid: expect.any(String), alg: 'RS256' }]);
+    expect(rotated.body).toEqual({ active: [{ kid: nextBefore.kid, alg: 'RS256' }] });
     expect(rotated.body.active[0].kid).not.toBe(activeBefore.kid);
     expect((await call('POST', '/keys/rotate', { token: adminToken, json: { alg: 'HS256' } })).status).toBe(400);
     // No body at all rotates both algs.
-    expect((await call('POST', '/keys/rotate', { token: adminToken })).body.active.map((key: { alg: string }) => key.alg).sort()).toEqual(['EdDSA', 'RS256']);
+    expect((await rotateWhenReady()).body.active.map((key: { alg: string }) => key.alg).sort()).toEqual(['EdDSA', 'RS256']);
 
     const pem = freshPrivateKey('ed25519').export({ format: 'pem', type: 'pkcs8' }).toString();
     recordSecrets(pem);
@@ -206,6 +223,67 @@ describe('operations', () => {
     const jwks = (await (await fetch(`${server.issuer}/jwks`)).json()) as { keys: { kid: string }[] };
     expect(jwks.keys.map((key) => key.kid)).not.toContain(kid);
     expect(await call('POST', '/keys/no-such-kid/revoke', { token: adminToken })).toMatchObject({ status: 404, body: { error: 'not_found' } });
+  });
+
+  it('answers 409 with Retry-After while the next key is too young to sign, the same request succeeds then, and unpublished makes a fresh key sign at once with a warning', async () => {
+    const keys = async () => (await call('GET', '/keys', { token: adminToken })).body as Array<{ kid: string; alg: string; status: string }>;
+    // Revoking the next key publishes a fresh one, which may sign only 4 s later.
+    const { kid: oldNext } = keyOf(await keys(), 'RS256', 'next');
+    expect(await call('POST', `/keys/${oldNext}/revoke`, { token: adminToken })).toMatchObject({ status: 200, body: { revoked: oldNext } });
+    const { kid: freshNext } = keyOf(await keys(), 'RS256', 'next');
+    const { kid: active } = keyOf(await keys(), 'RS256', 'active');
+    expect(freshNext).not.toBe(oldNext);
+
+    const refused = await call('POST', '/keys/rotate', { token: adminToken, json: { alg: 'RS256' } });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toEqual({
+      error: 'conflict',
+      error_description: expect.stringMatching(
+        new RegExp(`^the next RS256 key ${freshNext} has been published for \\d s of the 4 s \\(the pre-publication time\\) it needs before it signs: ready in \\d s; retry then, or send \\{"unpublished": true\\} to make a never-published key sign at once$`),
+      ),
+      retry_after: expect.any(Number),
+    });
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBe(refused.body.retry_after);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(4);
+    // Revoking the active key is refused the same way, and leaves it active.
+    const revokeRefused = await call('POST', `/keys/${active}/revoke`, { token: adminToken });
+    expect(revokeRefused).toMatchObject({ status: 409, body: { error: 'conflict', retry_after: expect.any(Number) } });
+    expect(revokeRefused.headers.get('retry-after')).toBe(String(revokeRefused.body.retry_after));
+    expect(keyOf(await keys(), 'RS256', 'active').kid).toBe(active);
+
+    // unpublished: a fresh key at once, named in the answer with a warning; the next key stays.
+    const warning = (kid: string) =>
+      `RS256 key ${kid} signs from now on without ever having been published: verifiers with a cached JWKS will miss this kid ` +
+      'until they refetch the JWKS (up to JWKS_MAX_AGE, 1 s; later for those that do not refetch on an unknown kid)';
+    const forced = await call('POST', `/keys/${active}/revoke`, { token: adminToken, json: { unpublished: true } });
+    expect(forced.status).toBe(200);
+    const replacement = forced.body.active[0].kid as string;
+    expect(forced.body).toEqual({ revoked: active, active: [{ kid: replacement, alg: 'RS256' }], warning: warning(replacement) });
+    const rotatedAtOnce = await call('POST', '/keys/rotate', { token: adminToken, json: { alg: 'RS256', unpublished: true } });
+    expect(rotatedAtOnce.status).toBe(200);
+    const fresh = rotatedAtOnce.body.active[0].kid as string;
+    expect(rotatedAtOnce.body).toEqual({ active: [{ kid: fresh, alg: 'RS256' }], warning: warning(fresh) });
+    expect([replacement, freshNext, active]).not.toContain(fresh);
+    expect(keyOf(await keys(), 'RS256', 'next').kid).toBe(freshNext);
+    const bothAtOnce = await call('POST', '/keys/rotate', { token: adminToken, json: { unpublished: true } });
+    const [rs, ed] = ['RS256', 'EdDSA'].map((alg) => bothAtOnce.body.active.find((key: { alg: string }) => key.alg === alg).kid as string);
+    expect(bothAtOnce.body.warning).toBe(
+      `RS256 key ${rs} and EdDSA key ${ed} sign from now on without ever having been published: verifiers with a cached JWKS will miss these kids ` +
+        'until they refetch the JWKS (up to JWKS_MAX_AGE, 1 s; later for those that do not refetch on an unknown kid)',
+    );
+
+    // Once Retry-After has passed, the same request promotes the published next key.
+    await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+    expect(await call('POST', '/keys/rotate', { token: adminToken, json: { alg: 'RS256' } })).toMatchObject({ status: 200, body: { active: [{ kid: freshNext, alg: 'RS256' }] } });
+
+    for (const json of [{ unpublished: 'yes' }, { unpublished: 1 }]) {
+      expect(await call('POST', '/keys/rotate', { token: adminToken, json })).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: 'unpublished must be true or false' } });
+      expect(await call('POST', `/keys/${freshNext}/revoke`, { token: adminToken, json })).toMatchObject({ status: 400, body: { error: 'invalid_request', error_description: 'unpublished must be true or false' } });
+    }
+    expect(await call('POST', `/keys/${freshNext}/revoke`, { token: adminToken, json: { surprise: true } })).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+    expect(keyOf(await keys(), 'RS256', 'active').kid).toBe(freshNext);
   });
 
   it('serves an OpenAPI 3.1 document of every operation', async () => {

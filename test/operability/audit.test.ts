@@ -36,7 +36,8 @@ function cliAudit(event: string): Record<string, unknown>[] {
 }
 
 beforeAll(async () => {
-  server = await startInkan({ core: { clock }, env: { ADMIN_API: 'on', CLI_AUDIT_LOG: cliAuditFile }, onLog: log.collect });
+  // JWKS_MAX_AGE=1: a next key may sign 4 s after it was published (the admin rotation below moves the clock that far).
+  server = await startInkan({ core: { clock }, env: { ADMIN_API: 'on', CLI_AUDIT_LOG: cliAuditFile, JWKS_MAX_AGE: '1' }, onLog: log.collect });
   webApp = await registerClient(server, ['--name', 'web', '--grant-types', 'authorization_code', '--redirect-uris', REDIRECT, '--scope', 'openid']);
   admin = await registerClient(server, ['--name', 'ops', '--scope', 'admin']);
 });
@@ -117,6 +118,7 @@ describe('server events', () => {
 
   it('key rotated and revoked through the admin API: the admin client as actor', async () => {
     const { access_token } = await clientToken(server, admin, 'admin');
+    clock.advance(4); // the next key has been published long enough to sign
     const rotated = await fetch(`${server.issuer}/admin/v1/keys/rotate`, {
       method: 'POST',
       headers: { authorization: `Bearer ${access_token}`, 'content-type': 'application/json' },

@@ -25,7 +25,8 @@ beforeAll(async () => {
       '--name', 'Web', '--grant-types', 'authorization_code,refresh_token', '--redirect-uris', REDIRECT,
       '--post-logout-redirect-uris', 'http://127.0.0.1:9/bye', '--scope', 'openid email offline_access', '--skip-consent',
     ]),
-    registerClient(server, ['--name', 'rs', '--scope', 'read']),
+    // A resource server for the issuer's audience (tokens issued without a resource): entitled to introspect them.
+    registerClient(server, ['--name', 'rs', '--scope', 'read', '--resources', server.issuer]),
   ]);
 });
 afterAll(async () => {

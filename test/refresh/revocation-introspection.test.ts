@@ -2,6 +2,8 @@
  * RFC 7009 (POST revocation_endpoint) and RFC 7662 (POST introspection_endpoint) over HTTP,
  * including every bad token the issue names: expired, revoked, malformed, wrongly signed,
  * `alg: none`, HS256 keyed with the public key, and tokens of another type or another client.
+ * Introspection describes an access token to its own client and to resource servers registered
+ * with one of its audiences; to any other client it is `{"active": false}`, like an unknown token.
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,13 +27,19 @@ let server: TestServer;
 let app: AppClient;
 let other: AppClient;
 let service: RegisteredClient;
+/** A resource server registered as a client, for the audience of `service`'s tokens. */
+let api: RegisteredClient;
+/** A resource server for another audience. */
+let elsewhere: RegisteredClient;
 
 beforeAll(async () => {
   server = await startInkan({ core: { clock } });
-  [app, other, service] = await Promise.all([
+  [app, other, service, api, elsewhere] = await Promise.all([
     registerApp(server),
     registerApp(server),
     registerClient(server, ['--name', 'api', '--scope', 'read', '--resources', 'https://api.example.com']),
+    registerClient(server, ['--name', 'api-resource-server', '--resources', 'https://api.example.com,https://api2.example.com']),
+    registerClient(server, ['--name', 'other-resource-server', '--resources', 'https://elsewhere.example.com']),
   ]);
 });
 afterAll(async () => {
@@ -90,10 +98,45 @@ describe('introspection (RFC 7662)', () => {
     });
   });
 
-  it('lets a resource server introspect access tokens issued to other clients', async () => {
+  it('describes an access token to its own client', async () => {
     const token = await clientCredentialsToken();
-    const response = await introspect(server, app, token);
+    const response = await introspect(server, service, token);
     expect(response.body).toMatchObject({ active: true, client_id: service.client_id, sub: service.client_id, aud: 'https://api.example.com', scope: 'read' });
+  });
+
+  it('describes an access token to a resource server registered with one of its audiences (--resources)', async () => {
+    const token = await clientCredentialsToken();
+    const response = await introspect(server, api, token);
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ active: true, client_id: service.client_id, sub: service.client_id, aud: 'https://api.example.com', scope: 'read' });
+  });
+
+  it('describes a token with several audiences to a resource server registered with any one of them', async () => {
+    const multi = await registerClient(server, ['--name', 'multi', '--scope', 'read', '--resources', 'https://api2.example.com,https://elsewhere.example.com']);
+    const response = await fetch(await endpoint(server, 'token_endpoint'), {
+      method: 'POST',
+      headers: { authorization: basicAuth(multi), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams([['grant_type', 'client_credentials'], ['resource', 'https://api2.example.com'], ['resource', 'https://elsewhere.example.com']]),
+    });
+    const token = ((await response.json()) as { access_token: string }).access_token;
+    expect(decodeJwt(token).aud).toEqual(['https://api2.example.com', 'https://elsewhere.example.com']);
+    for (const client of [multi, api, elsewhere]) {
+      expect((await introspect(server, client, token)).body).toMatchObject({ active: true, client_id: multi.client_id, aud: ['https://api2.example.com', 'https://elsewhere.example.com'] });
+    }
+    expect((await introspect(server, service, token)).body).toEqual({ active: false });
+  });
+
+  it('answers an unrelated confidential client {"active": false} and nothing else, for a live token', async () => {
+    const serviceToken = await clientCredentialsToken();
+    const personToken = (await tokensOf()).accessToken;
+    for (const [client, token] of [[app, serviceToken], [other, serviceToken], [elsewhere, serviceToken], [api, personToken], [other, personToken]] as const) {
+      const response = await introspect(server, client, token);
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({ active: false });
+    }
+    // The same tokens are live for those entitled to them.
+    expect((await introspect(server, api, serviceToken)).body.active).toBe(true);
+    expect((await introspect(server, app, personToken)).body.active).toBe(true);
   });
 
   it('describes a live refresh token to its own client only', async () => {
@@ -208,7 +251,7 @@ describe('revocation (RFC 7009)', () => {
     expect((await refresh(server, app, tokens.refreshToken)).body.error).toBe('invalid_grant');
     expect((await introspect(server, app, tokens.refreshToken)).body).toEqual({ active: false });
     expect((await introspect(server, app, tokens.accessToken)).body).toEqual({ active: false });
-    expect((await introspect(server, app, siblingAccess)).body.active).toBe(true);
+    expect((await introspect(server, other, siblingAccess)).body.active).toBe(true);
     // One grant record: exactly the family's grant, neither the session nor the client.
     const grantId = decodeJwt(tokens.accessToken).grant_id;
     expect(typeof grantId).toBe('string');

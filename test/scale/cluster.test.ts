@@ -42,7 +42,8 @@ describe.skipIf(unavailable)('two instances on one PostgreSQL', () => {
   beforeAll(async () => {
     if (serverUrl === '') throw new Error('PostgreSQL did not start (global setup), and CI requires it');
     const url = await createDatabase(serverUrl, `cluster_${crypto.randomBytes(6).toString('hex')}`);
-    const cluster = clusterEnv(url);
+    // JWKS_MAX_AGE=1: a rotation promotes the next key once it has been published for 4 s.
+    const cluster = clusterEnv(url, { JWKS_MAX_AGE: '1' });
     a = await startInstance(cluster, NO_POLL);
     b = await startInstance(cluster, NO_POLL);
     [rsClient, edClient] = await Promise.all([
@@ -74,9 +75,13 @@ describe.skipIf(unavailable)('two instances on one PostgreSQL', () => {
     expect(rotated.code, rotated.stderr).toBe(0);
     const active = rotated.json<{ active: { kid: string; alg: string }[] }>().active;
     expect(active.map((key) => key.alg).sort()).toEqual([...SIGNING_ALGS].sort());
+    // The promoted keys were published already; the rotation published their successors as next keys.
+    const { keys } = await a.deps.stores.keys.snapshot();
+    const successors = keys.filter((key) => key.status === 'next').map((key) => key.kid);
+    expect(successors).toHaveLength(2);
     const elapsedMs = await eventually(async () => {
       const [kidsA, kidsB] = await Promise.all([jwksKids(a), jwksKids(b)]);
-      return active.every((key) => kidsA.includes(key.kid) && kidsB.includes(key.kid));
+      return [...active.map((key) => key.kid), ...successors].every((kid) => kidsA.includes(kid) && kidsB.includes(kid));
     }, 1000);
     expect(elapsedMs).toBeLessThan(1000);
     const rsKid = active.find((key) => key.alg === 'RS256')!.kid;
@@ -84,7 +89,7 @@ describe.skipIf(unavailable)('two instances on one PostgreSQL', () => {
     expect(b.deps.keyring.signer('RS256').kid).toBe(rsKid);
   });
 
-  it('leaves exactly one active key per alg after concurrent rotations on A and B, and loses none; the lock makes them take turns', async () => {
+  it('leaves exactly one active key per alg after concurrent rotations on A and B, and loses none; the lock makes them take turns', { timeout: 60_000 }, async () => {
     // Count compare-and-sets that lost: with the advisory lock the instances never even race.
     let lostCompareAndSets = 0;
     const originals = [a, b].map((server) => {
@@ -99,13 +104,15 @@ describe.skipIf(unavailable)('two instances on one PostgreSQL', () => {
     });
     const returned: string[] = [];
     for (let round = 0; round < 3; round += 1) {
-      const results = await Promise.all([a.deps.keyManager.rotate(['RS256', 'EdDSA']), b.deps.keyManager.rotate(['RS256', 'EdDSA'])]);
+      // Each waits (outside the lock) for the next keys the other one published, then rotates in its turn.
+      const results = await Promise.all([a.deps.keyManager.rotate(['RS256', 'EdDSA'], { wait: true }), b.deps.keyManager.rotate(['RS256', 'EdDSA'], { wait: true })]);
       for (const keys of results) {
         expect(keys.map((key) => key.alg).sort()).toEqual(['EdDSA', 'RS256']);
         returned.push(...keys.map((key) => key.kid));
       }
       const { keys } = await a.deps.stores.keys.snapshot();
       for (const alg of SIGNING_ALGS) expect(keys.filter((key) => key.alg === alg && key.status === 'active')).toHaveLength(1);
+      for (const alg of SIGNING_ALGS) expect(keys.filter((key) => key.alg === alg && key.status === 'next')).toHaveLength(1);
     }
     for (const restore of originals) restore();
     expect(lostCompareAndSets).toBe(0);
@@ -181,7 +188,7 @@ describe.skipIf(unavailable)('two instances on one PostgreSQL', () => {
 });
 
 describe.skipIf(unavailable)('instances starting together on an empty database', () => {
-  it('migrate once (the others wait for the lock), create one active key per alg, and all become ready', async () => {
+  it('migrate once (the others wait for the lock), create one active and one next key per alg, and all become ready', async () => {
     if (serverUrl === '') throw new Error('PostgreSQL did not start (global setup), and CI requires it');
     const url = await createDatabase(serverUrl, `together_${crypto.randomBytes(6).toString('hex')}`);
     const cluster = clusterEnv(url);
@@ -189,6 +196,8 @@ describe.skipIf(unavailable)('instances starting together on an empty database',
     try {
       const { keys } = await servers[0]!.deps.stores.keys.snapshot();
       for (const alg of SIGNING_ALGS) expect(keys.filter((key) => key.alg === alg && key.status === 'active')).toHaveLength(1);
+      for (const alg of SIGNING_ALGS) expect(keys.filter((key) => key.alg === alg && key.status === 'next')).toHaveLength(1);
+      expect(keys).toHaveLength(4);
       for (const server of servers) {
         expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
         expect((await jwksKids(server)).sort()).toEqual(keys.map((key) => key.kid).sort());

@@ -1,15 +1,18 @@
 /**
- * The key lifecycle's pure functions under a fake clock: pre-publication, retirement windows,
- * exactly one active key per alg after every plan, revocation and import.
+ * The key lifecycle's pure functions under a fake clock: a published `next` key per alg at all
+ * times, promotion only after the pre-publication time (or, explicitly, a fresh unpublished key),
+ * retirement windows, exactly one active key per alg after every plan, revocation and import.
  */
 import { describe, expect, it } from 'vitest';
 import {
   applyChanges,
   invariantViolations,
   KeyLifecycleError,
+  KeyNotReadyError,
   type LifecyclePolicy,
   type Mint,
   planImport,
+  planMissingNext,
   planRevoke,
   planRotate,
   planScheduled,
@@ -76,44 +79,63 @@ describe('lifecyclePolicy', () => {
   });
 });
 
+/** A key set from before `next` keys were always kept: one active key per alg, nothing else. */
+function withoutNext(mint: Mint, now = T0): SigningKeyRecord[] {
+  return [mint('RS256', 'active', now), mint('EdDSA', 'active', now)];
+}
+
+/** The error a plan threw (fails the test when it threw none). */
+function thrown(plan: () => unknown): unknown {
+  try {
+    plan();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('the plan threw nothing');
+}
+
 describe('planScheduled', () => {
-  it('creates one active key per alg on an empty database, signing at once', () => {
+  it('creates one active and one next key per alg on an empty database; the active key signs at once', () => {
     const keys = bootstrapped(counterMint());
     expect(invariantViolations(keys)).toEqual([]);
     for (const alg of ['RS256', 'EdDSA'] as const) {
       expect(withStatus(keys, alg, 'active')).toHaveLength(1);
       expect(withStatus(keys, alg, 'active')[0]!.activatedAt).toBe(T0);
+      expect(withStatus(keys, alg, 'next')).toHaveLength(1);
+      expect(withStatus(keys, alg, 'next')[0]!.createdAt).toBe(T0);
     }
-    expect(keys).toHaveLength(2);
+    expect(keys).toHaveLength(4);
+    expect(publishedKeys(keys, T0)).toHaveLength(4);
   });
 
-  it('does nothing while no rotation is near', () => {
+  it('does nothing until rotation is due', () => {
     const keys = bootstrapped(counterMint());
     expect(planScheduled(keys, T0 + 1, POLICY, counterMint())).toBeUndefined();
-    expect(planScheduled(keys, T0 + 1000 - 100 - 1, POLICY, counterMint())).toBeUndefined();
+    expect(planScheduled(keys, T0 + 1000 - 1, POLICY, counterMint())).toBeUndefined();
   });
 
-  it('publishes the successor as next exactly pre-publication time before rotation is due, and promotes it when due', () => {
+  it('promotes the next key when rotation is due and publishes its successor as next in the same change', () => {
     const mint = counterMint();
     let keys = bootstrapped(mint);
     const first = withStatus(keys, 'RS256', 'active')[0]!;
-    keys = run(keys, planScheduled(keys, T0 + 900, POLICY, mint));
     const next = withStatus(keys, 'RS256', 'next')[0]!;
-    expect(next.createdAt).toBe(T0 + 900);
-    expect(publishedKeys(keys, T0 + 900).map((key) => key.kid)).toContain(next.kid);
-    // Not yet due.
-    expect(planScheduled(keys, T0 + 999, POLICY, mint)).toBeUndefined();
     keys = run(keys, planScheduled(keys, T0 + 1000, POLICY, mint));
     expect(find(keys, next.kid)).toMatchObject({ status: 'active', activatedAt: T0 + 1000 });
     expect(find(keys, first.kid)).toMatchObject({ status: 'retiring', retiredAt: T0 + 1000, removeAfter: T0 + 1000 + 250 });
+    const successor = withStatus(keys, 'RS256', 'next')[0]!;
+    expect(successor.kid).not.toBe(next.kid);
+    expect(successor.createdAt).toBe(T0 + 1000);
+    expect(publishedKeys(keys, T0 + 1000).map((key) => key.kid)).toContain(successor.kid);
     expect(invariantViolations(keys)).toEqual([]);
   });
 
-  it('waits for a late next key to be published a full pre-publication time, even when rotation is overdue', () => {
+  it('publishes a next key at once on a key set without one, and promotes it only a full pre-publication time later, even when rotation is overdue', () => {
     const mint = counterMint();
-    let keys = bootstrapped(mint);
-    // The scheduler did not run for a long time (every server was down).
+    let keys = withoutNext(mint);
+    expect(invariantViolations(keys)).toEqual(['0 next RS256 keys', '0 next EdDSA keys']);
+    // The scheduler did not run for a long time (every server was down, or the database is older than next keys).
     keys = run(keys, planScheduled(keys, T0 + 5000, POLICY, mint));
+    expect(invariantViolations(keys)).toEqual([]);
     const next = withStatus(keys, 'EdDSA', 'next')[0]!;
     expect(next.createdAt).toBe(T0 + 5000);
     expect(planScheduled(keys, T0 + 5099, POLICY, mint)).toBeUndefined();
@@ -124,7 +146,6 @@ describe('planScheduled', () => {
   it('removes a retiring key only once its window has passed', () => {
     const mint = counterMint();
     let keys = bootstrapped(mint);
-    keys = run(keys, planScheduled(keys, T0 + 900, POLICY, mint));
     keys = run(keys, planScheduled(keys, T0 + 1000, POLICY, mint));
     const retiring = withStatus(keys, 'RS256', 'retiring')[0]!;
     expect(planScheduled(keys, T0 + 1249, POLICY, mint)).toBeUndefined();
@@ -135,19 +156,19 @@ describe('planScheduled', () => {
     expect(changes.upsert).toEqual([]);
   });
 
-  it('makes a pre-published next key active at once when an alg has no active key', () => {
+  it('makes the next key active at once when an alg has no active key, and publishes a new next key', () => {
     const mint = counterMint();
     let keys = bootstrapped(mint);
-    keys = run(keys, planScheduled(keys, T0 + 900, POLICY, mint));
     const next = withStatus(keys, 'RS256', 'next')[0]!;
     const active = withStatus(keys, 'RS256', 'active')[0]!;
     keys = keys.filter((key) => key.kid !== active.kid);
-    keys = run(keys, planScheduled(keys, T0 + 901, POLICY, mint));
+    keys = run(keys, planScheduled(keys, T0 + 1, POLICY, mint));
     expect(find(keys, next.kid)!.status).toBe('active');
+    expect(withStatus(keys, 'RS256', 'next')[0]!.createdAt).toBe(T0 + 1);
     expect(invariantViolations(keys)).toEqual([]);
   });
 
-  it('over a long simulated run: one active key per alg always, each signing key pre-published, each retired key kept after its last signature', () => {
+  it('over a long simulated run: one active and one next key per alg always, each signing key pre-published, each retired key kept after its last signature', () => {
     const mint = counterMint();
     const policy: LifecyclePolicy = { rotationIntervalSeconds: 40, prePublishSeconds: 15, retainSeconds: 25 };
     let keys: SigningKeyRecord[] = [];
@@ -169,7 +190,7 @@ describe('planScheduled', () => {
     expect(activatedAt.size).toBeGreaterThan(40); // ~24 rotations per alg
     for (const [kid, at] of activatedAt) {
       if (at === T0) continue; // the very first keys sign at once on an empty database
-      expect(at - firstPublished.get(kid)!, kid).toBeGreaterThanOrEqual(policy.prePublishSeconds);
+      expect(at - firstPublished.get(kid)!, kid).toBeGreaterThanOrEqual(policy.rotationIntervalSeconds);
     }
     for (const [kid, at] of removedAt) {
       // Signed up to the second before it retired; retirement started at lastSigned + 1.
@@ -177,89 +198,153 @@ describe('planScheduled', () => {
     }
     expect(removedAt.size).toBeGreaterThan(30);
   });
+
+  it('rotates every pre-publication time when that is longer than the rotation interval', () => {
+    const mint = counterMint();
+    const policy: LifecyclePolicy = { rotationIntervalSeconds: 5, prePublishSeconds: 30, retainSeconds: 10 };
+    let keys = run([], planScheduled([], T0, policy, mint));
+    const next = withStatus(keys, 'RS256', 'next')[0]!;
+    expect(planScheduled(keys, T0 + 29, policy, mint)).toBeUndefined();
+    keys = run(keys, planScheduled(keys, T0 + 30, policy, mint));
+    expect(find(keys, next.kid)).toMatchObject({ status: 'active', activatedAt: T0 + 30 });
+  });
 });
 
 describe('planRotate', () => {
-  it('activates a fresh key now and retires the old one with its full window', () => {
+  it('refuses while the next key has not been published for the pre-publication time, saying when it will have been', () => {
+    const mint = counterMint();
+    const keys = bootstrapped(mint);
+    const next = withStatus(keys, 'RS256', 'next')[0]!;
+    const error = thrown(() => planRotate(keys, ['RS256'], T0 + 40, POLICY, mint));
+    expect(error).toBeInstanceOf(KeyNotReadyError);
+    expect(error).toMatchObject({ alg: 'RS256', kid: next.kid, readyAt: T0 + 100 });
+    expect((error as Error).message).toBe(
+      `the next RS256 key ${next.kid} has been published for 40 s of the 100 s (the pre-publication time) it needs before it signs: ready in 60 s`,
+    );
+    expect(() => planRotate(keys, ['RS256'], T0 + 99, POLICY, mint)).toThrow(KeyNotReadyError);
+  });
+
+  it('promotes the next key once published long enough, publishes a fresh next key, and retires the old key with its full window', () => {
     const mint = counterMint();
     let keys = bootstrapped(mint);
     const old = withStatus(keys, 'RS256', 'active')[0]!;
+    const next = withStatus(keys, 'RS256', 'next')[0]!;
     const eddsa = withStatus(keys, 'EdDSA', 'active')[0]!;
-    keys = run(keys, planRotate(keys, ['RS256'], T0 + 10, POLICY, mint));
-    const [active] = withStatus(keys, 'RS256', 'active');
-    expect(active!.kid).not.toBe(old.kid);
-    expect(active!.activatedAt).toBe(T0 + 10);
-    expect(find(keys, old.kid)).toMatchObject({ status: 'retiring', removeAfter: T0 + 10 + 250 });
+    keys = run(keys, planRotate(keys, ['RS256'], T0 + 100, POLICY, mint));
+    expect(withStatus(keys, 'RS256', 'active').map((key) => key.kid)).toEqual([next.kid]);
+    expect(find(keys, next.kid)!.activatedAt).toBe(T0 + 100);
+    expect(find(keys, old.kid)).toMatchObject({ status: 'retiring', removeAfter: T0 + 100 + 250 });
+    expect(withStatus(keys, 'RS256', 'next')[0]!.createdAt).toBe(T0 + 100);
     expect(find(keys, eddsa.kid)!.status).toBe('active');
     expect(invariantViolations(keys)).toEqual([]);
   });
 
-  it('uses the pre-published next key when there is one', () => {
+  it('waits for the alg whose next key is ready last, so that one wait covers every alg', () => {
     const mint = counterMint();
     let keys = bootstrapped(mint);
-    keys = run(keys, planScheduled(keys, T0 + 950, POLICY, mint));
-    const next = withStatus(keys, 'EdDSA', 'next')[0]!;
-    keys = run(keys, planRotate(keys, ['RS256', 'EdDSA'], T0 + 951, POLICY, mint));
-    expect(find(keys, next.kid)!.status).toBe('active');
-    expect(withStatus(keys, 'EdDSA', 'next')).toEqual([]);
+    keys = run(keys, planRotate(keys, ['EdDSA'], T0 + 100, POLICY, mint));
+    const young = withStatus(keys, 'EdDSA', 'next')[0]!;
+    expect(thrown(() => planRotate(keys, ['RS256', 'EdDSA'], T0 + 150, POLICY, mint))).toMatchObject({ alg: 'EdDSA', kid: young.kid, readyAt: T0 + 200 });
+    keys = run(keys, planRotate(keys, ['RS256', 'EdDSA'], T0 + 200, POLICY, mint));
+    expect(find(keys, young.kid)!.status).toBe('active');
     expect(invariantViolations(keys)).toEqual([]);
+  });
+
+  it('unpublished: a freshly minted key signs at once and the next key stays next', () => {
+    const mint = counterMint();
+    let keys = bootstrapped(mint);
+    const old = withStatus(keys, 'RS256', 'active')[0]!;
+    const next = withStatus(keys, 'RS256', 'next')[0]!;
+    const minted = mint.count();
+    keys = run(keys, planRotate(keys, ['RS256'], T0 + 1, POLICY, mint, 'unpublished'));
+    const [active] = withStatus(keys, 'RS256', 'active');
+    expect(active).toMatchObject({ createdAt: T0 + 1, activatedAt: T0 + 1 });
+    expect([old.kid, next.kid]).not.toContain(active!.kid);
+    expect(mint.count()).toBe(minted + 1);
+    expect(withStatus(keys, 'RS256', 'next').map((key) => key.kid)).toEqual([next.kid]);
+    expect(find(keys, old.kid)!.status).toBe('retiring');
+    expect(invariantViolations(keys)).toEqual([]);
+  });
+
+  it('on a key set without a next key: refuses without a time, and planMissingNext publishes one', () => {
+    const mint = counterMint();
+    let keys = withoutNext(mint);
+    expect(thrown(() => planRotate(keys, ['RS256'], T0 + 1, POLICY, mint))).toMatchObject({ alg: 'RS256', kid: undefined, readyAt: undefined });
+    keys = run(keys, planMissingNext(keys, T0 + 1, mint));
+    expect(invariantViolations(keys)).toEqual([]);
+    expect(planMissingNext(keys, T0 + 2, mint)).toBeUndefined();
+    expect(thrown(() => planRotate(keys, ['RS256'], T0 + 2, POLICY, mint))).toMatchObject({ readyAt: T0 + 101 });
   });
 
   it('rotating twice keeps both earlier keys published for their windows', () => {
     const mint = counterMint();
     let keys = bootstrapped(mint);
     const first = withStatus(keys, 'RS256', 'active')[0]!;
-    keys = run(keys, planRotate(keys, ['RS256'], T0 + 1, POLICY, mint));
+    keys = run(keys, planRotate(keys, ['RS256'], T0 + 100, POLICY, mint));
     const second = withStatus(keys, 'RS256', 'active')[0]!;
-    keys = run(keys, planRotate(keys, ['RS256'], T0 + 2, POLICY, mint));
-    expect(publishedKeys(keys, T0 + 3).map((key) => key.kid)).toEqual(expect.arrayContaining([first.kid, second.kid]));
+    keys = run(keys, planRotate(keys, ['RS256'], T0 + 200, POLICY, mint));
+    expect(publishedKeys(keys, T0 + 201).map((key) => key.kid)).toEqual(expect.arrayContaining([first.kid, second.kid]));
     expect(withStatus(keys, 'RS256', 'active')).toHaveLength(1);
   });
 });
 
 describe('planRevoke', () => {
-  it('revoking the active key makes a fresh key of that alg active first and erases the private half', () => {
+  it('revoking the active key waits for the next key, then promotes it, publishes a fresh next key and erases the private half', () => {
     const mint = counterMint();
     let keys = bootstrapped(mint);
     const active = withStatus(keys, 'RS256', 'active')[0]!;
-    const changes = planRevoke(keys, active.kid, T0 + 5, POLICY, mint);
-    keys = run(keys, changes);
-    expect(find(keys, active.kid)).toMatchObject({ status: 'revoked', revokedAt: T0 + 5, sealedPrivateKey: '' });
-    const [successor] = withStatus(keys, 'RS256', 'active');
-    expect(successor!.kid).not.toBe(active.kid);
-    expect(successor!.activatedAt).toBe(T0 + 5);
-    expect(publishedKeys(keys, T0 + 5).map((key) => key.kid)).not.toContain(active.kid);
-    expect(invariantViolations(keys)).toEqual([]);
-  });
-
-  it('revoking the active key promotes the pre-published next key (it has never signed)', () => {
-    const mint = counterMint();
-    let keys = bootstrapped(mint);
-    keys = run(keys, planScheduled(keys, T0 + 950, POLICY, mint));
     const next = withStatus(keys, 'RS256', 'next')[0]!;
-    const active = withStatus(keys, 'RS256', 'active')[0]!;
-    keys = run(keys, planRevoke(keys, active.kid, T0 + 951, POLICY, mint));
-    expect(find(keys, next.kid)!.status).toBe('active');
+    expect(thrown(() => planRevoke(keys, active.kid, T0 + 5, POLICY, mint))).toMatchObject({ alg: 'RS256', kid: next.kid, readyAt: T0 + 100 });
+    keys = run(keys, planRevoke(keys, active.kid, T0 + 100, POLICY, mint));
+    expect(find(keys, active.kid)).toMatchObject({ status: 'revoked', revokedAt: T0 + 100, sealedPrivateKey: '' });
+    expect(find(keys, next.kid)).toMatchObject({ status: 'active', activatedAt: T0 + 100 });
+    expect(withStatus(keys, 'RS256', 'next')[0]!.createdAt).toBe(T0 + 100);
+    expect(publishedKeys(keys, T0 + 100).map((key) => key.kid)).not.toContain(active.kid);
     expect(invariantViolations(keys)).toEqual([]);
   });
 
-  it('revoking a retiring or next key removes it from the JWKS at once and leaves the active key alone', () => {
+  it('unpublished: revoking the active key makes a fresh key active at once and leaves the next key alone', () => {
+    const mint = counterMint();
+    let keys = bootstrapped(mint);
+    const active = withStatus(keys, 'EdDSA', 'active')[0]!;
+    const next = withStatus(keys, 'EdDSA', 'next')[0]!;
+    keys = run(keys, planRevoke(keys, active.kid, T0 + 5, POLICY, mint, 'unpublished'));
+    expect(find(keys, active.kid)!.status).toBe('revoked');
+    const [successor] = withStatus(keys, 'EdDSA', 'active');
+    expect(successor).toMatchObject({ createdAt: T0 + 5, activatedAt: T0 + 5 });
+    expect([active.kid, next.kid]).not.toContain(successor!.kid);
+    expect(withStatus(keys, 'EdDSA', 'next').map((key) => key.kid)).toEqual([next.kid]);
+    expect(invariantViolations(keys)).toEqual([]);
+  });
+
+  it('revoking a retiring key removes it from the JWKS at once and leaves the other keys alone', () => {
     const mint = counterMint();
     let keys = bootstrapped(mint);
     const first = withStatus(keys, 'RS256', 'active')[0]!;
-    keys = run(keys, planRotate(keys, ['RS256'], T0 + 1, POLICY, mint));
+    keys = run(keys, planRotate(keys, ['RS256'], T0 + 100, POLICY, mint));
     const active = withStatus(keys, 'RS256', 'active')[0]!;
-    keys = run(keys, planRevoke(keys, first.kid, T0 + 2, POLICY, mint));
+    const next = withStatus(keys, 'RS256', 'next')[0]!;
+    const minted = mint.count();
+    keys = run(keys, planRevoke(keys, first.kid, T0 + 101, POLICY, mint));
+    expect(mint.count()).toBe(minted);
     expect(find(keys, first.kid)!.status).toBe('revoked');
-    expect(publishedKeys(keys, T0 + 2).map((key) => key.kid)).not.toContain(first.kid);
+    expect(publishedKeys(keys, T0 + 101).map((key) => key.kid)).not.toContain(first.kid);
     expect(withStatus(keys, 'RS256', 'active')[0]!.kid).toBe(active.kid);
+    expect(withStatus(keys, 'RS256', 'next')[0]!.kid).toBe(next.kid);
+  });
 
-    keys = run(keys, planScheduled(keys, T0 + 1 + 900, POLICY, mint));
+  it('revoking the next key publishes a fresh next key in its place and leaves the active key alone', () => {
+    const mint = counterMint();
+    let keys = bootstrapped(mint);
+    const active = withStatus(keys, 'EdDSA', 'active')[0]!;
     const next = withStatus(keys, 'EdDSA', 'next')[0]!;
-    const mintedBefore = mint.count();
-    keys = run(keys, planRevoke(keys, next.kid, T0 + 902, POLICY, mint));
-    expect(mint.count()).toBe(mintedBefore);
-    expect(find(keys, next.kid)!.status).toBe('revoked');
+    keys = run(keys, planRevoke(keys, next.kid, T0 + 2, POLICY, mint));
+    expect(find(keys, next.kid)).toMatchObject({ status: 'revoked', sealedPrivateKey: '' });
+    expect(publishedKeys(keys, T0 + 2).map((key) => key.kid)).not.toContain(next.kid);
+    const [replacement] = withStatus(keys, 'EdDSA', 'next');
+    expect(replacement).toMatchObject({ createdAt: T0 + 2 });
+    expect(replacement!.kid).not.toBe(next.kid);
+    expect(withStatus(keys, 'EdDSA', 'active')[0]!.kid).toBe(active.kid);
     expect(invariantViolations(keys)).toEqual([]);
   });
 
@@ -268,15 +353,15 @@ describe('planRevoke', () => {
     let keys = bootstrapped(mint);
     expect(() => planRevoke(keys, 'no-such-kid', T0, POLICY, mint)).toThrow(new KeyLifecycleError('no signing key with kid no-such-kid'));
     const active = withStatus(keys, 'EdDSA', 'active')[0]!;
-    keys = run(keys, planRevoke(keys, active.kid, T0 + 1, POLICY, mint));
-    expect(planRevoke(keys, active.kid, T0 + 2, POLICY, mint)).toEqual({ upsert: [], remove: [] });
+    keys = run(keys, planRevoke(keys, active.kid, T0 + 100, POLICY, mint));
+    expect(planRevoke(keys, active.kid, T0 + 101, POLICY, mint)).toEqual({ upsert: [], remove: [] });
   });
 
   it('a revoked key is never removed by the schedule', () => {
     const mint = counterMint();
     let keys = bootstrapped(mint);
     const active = withStatus(keys, 'EdDSA', 'active')[0]!;
-    keys = run(keys, planRevoke(keys, active.kid, T0 + 1, POLICY, mint));
+    keys = run(keys, planRevoke(keys, active.kid, T0 + 1, POLICY, mint, 'unpublished'));
     keys = run(keys, planScheduled(keys, T0 + 100_000, POLICY, mint));
     expect(find(keys, active.kid)!.status).toBe('revoked');
   });
@@ -288,7 +373,6 @@ describe('planImport', () => {
   it('adds the key as next, replacing a generated next key of its alg', () => {
     const mint = counterMint();
     let keys = bootstrapped(mint);
-    keys = run(keys, planScheduled(keys, T0 + 900, POLICY, mint));
     const generated = withStatus(keys, 'RS256', 'next')[0]!;
     const imported = importedKey(mint, T0 + 901);
     const changes = planImport(keys, imported);
@@ -305,7 +389,7 @@ describe('planImport', () => {
 
   it('adds the key without removing anything when there is no next key', () => {
     const mint = counterMint();
-    const keys = bootstrapped(mint);
+    const keys = withoutNext(mint);
     const imported = importedKey(mint, T0 + 1);
     expect(planImport(keys, imported)).toEqual({ upsert: [imported], remove: [] });
   });
@@ -315,13 +399,13 @@ describe('planImport', () => {
     let keys = bootstrapped(mint);
     const active = withStatus(keys, 'RS256', 'active')[0]!;
     expect(() => planImport(keys, { ...active, status: 'next' })).toThrow(/already known \(status active\)/);
-    keys = run(keys, planRevoke(keys, active.kid, T0 + 1, POLICY, mint));
+    keys = run(keys, planRevoke(keys, active.kid, T0 + 100, POLICY, mint));
     expect(() => planImport(keys, { ...active, status: 'next', revokedAt: null })).toThrow(/already known \(status revoked\)/);
   });
 });
 
 describe('invariantViolations', () => {
-  it('names two active keys, a missing active key, two next keys and a published key without a private half', () => {
+  it('names two active keys, a missing active key, a missing next key, two next keys and a published key without a private half', () => {
     const mint = counterMint();
     const keys = [
       mint('RS256', 'active', T0),
@@ -331,8 +415,9 @@ describe('invariantViolations', () => {
     ];
     expect(invariantViolations(keys)).toEqual([
       '2 active RS256 keys',
+      '0 next RS256 keys',
       '0 active EdDSA keys',
-      'several next EdDSA keys',
+      '2 next EdDSA keys',
       'key EdDSA-4 is next without a private half',
     ]);
   });

@@ -93,7 +93,10 @@ export function mountAdmin(router: Router, deps: AdminEndpointDeps): void {
       send(ctx, await operation(ctx, actor));
     } catch (error) {
       if (!(error instanceof AdminError)) throw error;
-      send(ctx, { status: error.status, body: { error: error.code, error_description: error.description } });
+      const body = { error: error.code, error_description: error.description };
+      if (error.retryAfterSeconds === undefined) return send(ctx, { status: error.status, body });
+      ctx.set('Retry-After', String(error.retryAfterSeconds));
+      send(ctx, { status: error.status, body: { ...body, retry_after: error.retryAfterSeconds } });
     }
   };
   const param = (ctx: Context, name: string) => String((ctx.params as Record<string, string | undefined>)[name] ?? '');
@@ -111,6 +114,6 @@ export function mountAdmin(router: Router, deps: AdminEndpointDeps): void {
   router.get(`${ADMIN_PREFIX}/keys`, handle(() => listKeys(deps)));
   router.post(`${ADMIN_PREFIX}/keys/rotate`, handle(async (ctx, actor) => rotateKeysOperation(deps, await jsonBody(ctx, true), actor)));
   router.post(`${ADMIN_PREFIX}/keys/import`, handle(async (ctx, actor) => importKeyOperation(deps, await jsonBody(ctx), actor)));
-  router.post(`${ADMIN_PREFIX}/keys/:kid/revoke`, handle((ctx, actor) => revokeKeyOperation(deps, param(ctx, 'kid'), actor)));
+  router.post(`${ADMIN_PREFIX}/keys/:kid/revoke`, handle(async (ctx, actor) => revokeKeyOperation(deps, param(ctx, 'kid'), await jsonBody(ctx, true), actor)));
   router.post(`${ADMIN_PREFIX}/tokens/revoke`, handle(async (ctx, actor) => revokeTokensOperation(deps, await jsonBody(ctx), actor)));
 }
