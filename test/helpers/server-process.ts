@@ -11,6 +11,10 @@ import { LOG_CAPTURE_DIR, ROOT, runCli, type CliResult } from './inkan.js';
 export interface ServerProcess {
   readonly issuer: string;
   readonly env: Record<string, string>;
+  /** Where its standard output (the log) goes. */
+  readonly logFile: string;
+  /** Its exit code once it exits (null when a signal ended it). */
+  readonly exited: Promise<number | null>;
   cli(args: readonly string[], stdin?: string): Promise<CliResult>;
   /** Sends the signal and resolves once the process is gone. */
   kill(signal: NodeJS.Signals): Promise<void>;
@@ -33,7 +37,7 @@ export async function startServerProcess(dir: string, env: Record<string, string
   child.stdout!.on('data', (chunk: Buffer) => fs.appendFileSync(logFile, chunk));
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const issuer = env.ISSUER!;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -45,6 +49,8 @@ export async function startServerProcess(dir: string, env: Record<string, string
   return {
     issuer,
     env,
+    logFile,
+    exited,
     cli: (args, stdin) => runCli(args, { env, cwd: dir, stdin }),
     async kill(signal) {
       child.kill(signal);

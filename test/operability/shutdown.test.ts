@@ -6,19 +6,15 @@
  * nothing was issued whose answer was lost); none gets a 5xx or a cut body. An open revocation-feed stream
  * ends with a `retry:` hint, and the process exits 0.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { LOG_CAPTURE_DIR, ROOT, runCli, testEnv } from '../helpers/inkan.js';
+import { runCli, testEnv } from '../helpers/inkan.js';
 import { freePort } from '../helpers/postgres-server.js';
 import { basicAuth, type RegisteredClient } from '../helpers/clients.js';
 import { recordTokenResponse } from '../helpers/secrets.js';
+import { killServerProcesses, startServerProcess } from '../helpers/server-process.js';
 
-const children = new Set<ChildProcess>();
-afterAll(() => {
-  for (const child of children) child.kill('SIGKILL');
-});
+afterAll(() => killServerProcesses());
 
 type Outcome = { kind: 'answered'; status: number; body: string } | { kind: 'connection-error'; code: string };
 
@@ -30,23 +26,8 @@ it('answers or refuses every token request during a SIGTERM, never a 5xx or a cu
   expect(created.code, created.stderr).toBe(0);
   const client = created.json<RegisteredClient>();
 
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], { cwd: dir, env: { PATH: process.env.PATH ?? '', ...fullEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  // The server's log joins the run's capture, which the secret scan reads (test/helpers/secrets.ts).
-  fs.mkdirSync(LOG_CAPTURE_DIR, { recursive: true });
-  const logFile = path.join(LOG_CAPTURE_DIR, `spawned-${process.pid}-${child.pid}.log`);
-  child.stdout!.on('data', (chunk: Buffer) => fs.appendFileSync(logFile, chunk));
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (Date.now() > deadline) throw new Error(`not ready: ${stderr}`);
-    const ready = await fetch(`${url}/readyz`).then((response) => response.status === 200, () => false);
-    if (ready) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const server = await startServerProcess(dir, fullEnv);
+  const url = server.issuer;
 
   // A feed subscriber, to see its stream end with a retry hint.
   const feedToken = (await (await fetch(`${url}/token`, {
@@ -83,13 +64,13 @@ it('answers or refuses every token request during a SIGTERM, never a 5xx or a cu
       outcomes.push(outcome);
       if (!signalled && outcomes.length >= TOTAL / 3) {
         signalled = true;
-        child.kill('SIGTERM');
+        void server.kill('SIGTERM');
       }
     }
   };
   await Promise.all(Array.from({ length: WORKERS }, worker));
 
-  expect(await exited).toBe(0);
+  expect(await server.exited).toBe(0);
   expect(outcomes).toHaveLength(TOTAL);
   const answered = outcomes.filter((outcome) => outcome.kind === 'answered');
   for (const outcome of answered) {
@@ -109,7 +90,7 @@ it('answers or refuses every token request during a SIGTERM, never a 5xx or a cu
   const stream = await feedText;
   expect(stream).toContain('event: ready');
   expect(stream.trimEnd().split('\n').slice(-2)[0]).toMatch(/^retry: \d+$/);
-  const log = fs.readFileSync(logFile, 'utf8');
+  const log = fs.readFileSync(server.logFile, 'utf8');
   // Nothing was issued without its answer arriving: one token.issued audit line per 200 (+ the feed's token).
   expect(log.split('\n').filter((line) => line.includes('"event":"token.issued"'))).toHaveLength(answered.length + 1);
   expect(log).toContain('"event":"server.stopping"');
