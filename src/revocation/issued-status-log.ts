@@ -37,8 +37,11 @@ const newBatch = (): Batch => ({ rows: new Map(), committed: undefined });
 
 export interface IssuedStatusLogDeps {
   readonly store: Pick<StatusListStore, 'recordIssued'>;
-  /** Told of every committed batch's owners (to set the bits of records learnt meanwhile) and of failures. */
-  readonly onCommitted: (owners: ReadonlySet<string>) => void;
+  /**
+   * Told of every committed batch's owners, each with the earliest `iat` of its tokens in the
+   * batch (to set the bits of records learnt meanwhile), and of failures.
+   */
+  readonly onCommitted: (owners: ReadonlyMap<string, number>) => void;
   readonly onFailed: (error: unknown) => void;
 }
 
@@ -107,7 +110,9 @@ export class IssuedStatusLog {
       return false;
     }
     batch.settle?.();
-    this.deps.onCommitted(new Set(rows.map((row) => row.issued.owner)));
+    const owners = new Map<string, number>();
+    for (const { issued } of rows) owners.set(issued.owner, Math.min(issued.issuedAt, owners.get(issued.owner) ?? Infinity));
+    this.deps.onCommitted(owners);
     return true;
   }
 }

@@ -77,6 +77,16 @@ export interface StatusListsDeps {
   readonly log: Logger;
 }
 
+/**
+ * Whether a record may cover a token issued at `iat`: subject and client records cover only tokens
+ * issued before their `notBefore` (a person signing in again after a log-out-everywhere is not
+ * covered, and needs no flip); a session or grant never issues again once ended.
+ */
+function mayCover(record: StoredRevocation, iat: number): boolean {
+  const target = record.target;
+  return target.kind === 'subject' || target.kind === 'client' ? iat < target.notBefore : true;
+}
+
 export class StatusLists implements StatusListReferences {
   private current: ActiveLease | undefined;
   private spare: ActiveLease | undefined;
@@ -93,7 +103,9 @@ export class StatusLists implements StatusListReferences {
     this.issued = new IssuedStatusLog({
       store: deps.store,
       onCommitted: (owners) => {
-        for (const owner of owners) for (const record of deps.revocations.recordsFor(owner)) void this.flip(record);
+        for (const [owner, earliestIat] of owners) {
+          for (const record of deps.revocations.recordsFor(owner)) if (mayCover(record, earliestIat)) void this.flip(record);
+        }
       },
       onFailed: (error) => deps.log.error({ err: error, event: 'status_list.commit_failed' }, 'issued status-list indices could not be recorded'),
     });

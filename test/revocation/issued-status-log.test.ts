@@ -36,11 +36,12 @@ const token = (idx: number, owners: string[], issuedAt = 100): IssuedIndex => ({
 
 it('commits what arrived together in one write, grouped by list, owner and second, and tells whose owners', async () => {
   const fake = fakeStore();
-  const committed: string[][] = [];
+  const committed: Array<Array<[string, number]>> = [];
   const log = new IssuedStatusLog({ store: fake.store, onCommitted: (owners) => committed.push([...owners]), onFailed: () => {} });
   log.add(token(1, ['client:a', 'sub:a']));
   log.add(token(2, ['client:a', 'sub:a']));
   log.add(token(3, ['client:b', 'sub:u', 'grant:g'], 101));
+  log.add(token(4, ['client:b'], 102));
   await Promise.all([log.durable(), log.durable(), log.durable()]);
   expect(fake.commits).toHaveLength(1);
   expect(fake.commits[0]).toEqual([
@@ -49,8 +50,10 @@ it('commits what arrived together in one write, grouped by list, owner and secon
     { listId: 'L', owner: 'client:b', issuedAt: 101, expiresAt: 1001, indexes: [3] },
     { listId: 'L', owner: 'sub:u', issuedAt: 101, expiresAt: 1001, indexes: [3] },
     { listId: 'L', owner: 'grant:g', issuedAt: 101, expiresAt: 1001, indexes: [3] },
+    { listId: 'L', owner: 'client:b', issuedAt: 102, expiresAt: 1002, indexes: [4] },
   ]);
-  expect(committed).toEqual([['client:a', 'sub:a', 'client:b', 'sub:u', 'grant:g']]);
+  // Each owner once, with the earliest iat of its tokens in the batch.
+  expect(committed).toEqual([[['client:a', 100], ['sub:a', 100], ['client:b', 101], ['sub:u', 101], ['grant:g', 101]]]);
   // Nothing pending: durable() answers at once, and no empty commit is written.
   await log.durable();
   expect(fake.commits).toHaveLength(1);
