@@ -39,13 +39,17 @@ export class RawConnection {
   private text = '';
   private readonly openedAt = Date.now();
   private readonly waiters: (() => void)[] = [];
-  /** Resolves when the connection ends, whoever ended it. */
+  /** Resolves when the connection is closed, whoever closed it. */
   readonly closed: Promise<Closed>;
+  /** Resolves when the server has hung up: its FIN, or the connection closed. */
+  readonly ended: Promise<Closed>;
   /** True once the server sent its FIN (or the connection closed). */
   serverEnded = false;
 
   private constructor(readonly socket: net.Socket) {
     let error: string | undefined;
+    let serverFin: (closed: Closed) => void = () => undefined;
+    this.ended = new Promise((resolve) => (serverFin = resolve));
     socket.on('data', (chunk: Buffer) => {
       this.text += chunk.toString('latin1');
       this.wake();
@@ -53,20 +57,23 @@ export class RawConnection {
     socket.on('end', () => {
       this.serverEnded = true;
       this.wake();
+      serverFin({ error, afterMs: Date.now() - this.openedAt });
     });
     socket.on('error', (caught: NodeJS.ErrnoException) => (error ??= caught.code ?? caught.message));
     this.closed = new Promise((resolve) =>
       socket.on('close', () => {
         this.serverEnded = true;
         this.wake();
+        serverFin({ error, afterMs: Date.now() - this.openedAt });
         resolve({ error, afterMs: Date.now() - this.openedAt });
       }),
     );
   }
 
+  /** Half-open: the client may go on writing after the server's FIN, as a client busy uploading does. */
   static open(port: number, host = '127.0.0.1'): Promise<RawConnection> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect(port, host);
+      const socket = net.connect({ port, host, allowHalfOpen: true });
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);
@@ -107,15 +114,24 @@ export class RawConnection {
   }
 
   /** Waits at most `timeoutMs` for the connection to close; undefined if it is still open. */
-  async closedWithin(timeoutMs: number): Promise<Closed | undefined> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
-    const result = await Promise.race([this.closed, timeout]);
-    clearTimeout(timer);
-    return result;
+  closedWithin(timeoutMs: number): Promise<Closed | undefined> {
+    return within(this.closed, timeoutMs);
+  }
+
+  /** Waits at most `timeoutMs` for the server to hang up; undefined if it has not. */
+  endedWithin(timeoutMs: number): Promise<Closed | undefined> {
+    return within(this.ended, timeoutMs);
   }
 
   destroy(): void {
     this.socket.destroy();
   }
+}
+
+async function within<T>(promise: Promise<T>, timeoutMs: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
+  const result = await Promise.race([promise, timeout]);
+  clearTimeout(timer);
+  return result;
 }

@@ -14,7 +14,7 @@ import type { CookieJar } from '../cookies.js';
 import { readPageForm } from '../page-form.js';
 import { sendPage, sendRedirect } from '../page.js';
 import { errorPage } from '../html/pages.js';
-import type { OAuthError } from '../../oauth/errors.js';
+import { OAuthError } from '../../oauth/errors.js';
 
 export interface AuthorizeEndpointDeps {
   readonly authorizer: Authorizer;
@@ -31,6 +31,8 @@ export function browserSecret(ctx: Context, cookies: CookieJar): string {
 }
 
 export function sendErrorPage(ctx: Context, status: number, error: OAuthError | { description: string }, title = 'This request cannot continue'): void {
+  // An error's own headers (`Connection: close` after a refused body) go out with its page.
+  if (error instanceof OAuthError) ctx.set(error.headers);
   sendPage(ctx, { status, title: 'Error', content: errorPage(title, error.description) });
 }
 
