@@ -15,6 +15,7 @@ import { SECRET_AUTH_METHODS } from './clients/registry.js';
 import { errorHandler } from './http/error-handler.js';
 import { createRequestLog, requestLogMiddleware, type RequestLog } from './http/request-log.js';
 import { hotPath } from './http/hot-path.js';
+import { noSniff } from './http/no-sniff.js';
 import { mountDiscovery } from './http/endpoints/discovery.js';
 import { mountHealth } from './http/endpoints/health.js';
 import { mountRevocationFeed } from './http/endpoints/revocation-feed.js';
@@ -52,12 +53,13 @@ export function buildRequestListeners(deps: Deps): RequestListeners {
   };
 }
 
-/** The middleware every Koa listener starts with: request id and access line, then error rendering. */
+/** The middleware every Koa listener starts with: request id and access line, nosniff, error rendering. */
 function koaApp(deps: Deps, requestLog: RequestLog): Koa {
   // TRUST_PROXY also tells Koa to believe X-Forwarded-Proto/Host; ctx.ip comes from
   // http/client-address.ts, the rule the hot path uses too.
   const app = new Koa({ proxy: deps.config.trustedProxyHops > 0 });
   app.use(requestLogMiddleware(requestLog, deps.config.trustedProxyHops));
+  app.use(noSniff);
   app.use(errorHandler(deps.log));
   return app;
 }

@@ -63,6 +63,7 @@ function expectError(answer: Answer, status: number, error: string, challenged =
   expect(json.error).toBe(error);
   expect(typeof json.error_description).toBe('string');
   expect(answer.text).not.toMatch(/ at |<html/i);
+  expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
   if (challenged) expect(answer.headers.get('www-authenticate')).toBe('Basic realm="inkan", charset="UTF-8"');
   else expect(answer.headers.get('www-authenticate')).toBeNull();
   return json;
