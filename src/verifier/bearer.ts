@@ -19,7 +19,8 @@ export interface BearerOptions {
   readonly requiredScopes?: readonly string[];
   /**
    * The origin clients address this resource server at (`https://api.example.com`), for the DPoP
-   * `htu` check behind a proxy; the Koa middleware defaults to the request's protocol and Host.
+   * `htu` check. The Koa middleware needs it to accept the DPoP scheme: it never trusts the Host
+   * header for it.
    */
   readonly origin?: string;
 }
@@ -31,8 +32,11 @@ export interface ResourceRequest {
   /** The `DPoP` header (undefined or '' when absent). */
   readonly dpop: string | undefined;
   readonly method: string;
-  /** The URL the client addressed (scheme, host, path; query and fragment are ignored). */
-  readonly url: string;
+  /**
+   * The URL the client addressed (scheme, host, path; query and fragment are ignored), from the
+   * resource server's configured origin; undefined when it has none, which refuses the DPoP scheme.
+   */
+  readonly url: string | undefined;
 }
 
 export type BearerResult =
@@ -86,6 +90,9 @@ export async function authenticateRequest(verifier: Pick<Verifier, 'verify'>, re
   if (!/^dpop /i.test(authorization)) return authenticate(verifier, authorization, options);
   const match = DPOP_SCHEME.exec(authorization);
   if (match === null) return dpopRefusal(realm, 400, 'invalid_request', 'the Authorization header is not "DPoP <token>"', undefined);
+  if (request.url === undefined) {
+    return dpopRefusal(realm, 401, 'invalid_dpop_proof', 'this resource server accepts no DPoP proofs: it has no configured origin', 'ERR_DPOP_PROOF_INVALID');
+  }
   const proof = request.dpop ?? '';
   if (proof === '' || proof.includes(',')) {
     return dpopRefusal(realm, 401, 'invalid_dpop_proof', 'the request must carry exactly one DPoP proof', 'ERR_DPOP_PROOF_INVALID');

@@ -3,6 +3,11 @@
  * against this request's method and `origin + path`) authentication with the verifier; the
  * claims land in `ctx.state.accessToken`, a refusal is answered with its WWW-Authenticate
  * challenge. Only Koa's types are imported, so the SDK has no runtime dependency on Koa.
+ *
+ * The `origin` of the DPoP `htu` check is the configured `options.origin`, never one built from
+ * the request's Host header (or X-Forwarded-Host behind a proxy), which the client writes: a
+ * proof made for another origin must not pass because the request says it is for that origin.
+ * Without `origin`, the DPoP scheme is refused (Bearer works as before).
  */
 import type { Middleware } from 'koa';
 import { authenticateRequest, type BearerOptions } from './bearer.js';
@@ -13,10 +18,14 @@ export interface VerifiedState {
 }
 
 export function verifierMiddleware(verifier: Pick<Verifier, 'verify'>, options: BearerOptions = {}): Middleware<VerifiedState> {
+  const origin = options.origin;
+  if (origin !== undefined && !isOrigin(origin)) {
+    throw new TypeError(`origin must be a scheme, host and optional port such as "https://api.example.com", got ${JSON.stringify(origin)}`);
+  }
   return async (ctx, next) => {
     const result = await authenticateRequest(
       verifier,
-      { authorization: ctx.get('authorization'), dpop: ctx.get('dpop'), method: ctx.method, url: `${options.origin ?? `${ctx.protocol}://${ctx.host}`}${ctx.path}` },
+      { authorization: ctx.get('authorization'), dpop: ctx.get('dpop'), method: ctx.method, url: origin === undefined ? undefined : `${origin}${ctx.path}` },
       options,
     );
     if (!result.ok) {
@@ -29,4 +38,12 @@ export function verifierMiddleware(verifier: Pick<Verifier, 'verify'>, options: 
     ctx.state.accessToken = result.claims;
     await next();
   };
+}
+
+function isOrigin(value: string): boolean {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
 }

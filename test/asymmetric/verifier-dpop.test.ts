@@ -2,7 +2,9 @@
  * The verifier SDK (`inkan/verifier`) at a resource server: a DPoP-bound token verifies only with a
  * valid proof of its key (signature, htm, htu, iat, ath, jkt, single use), each failure with its
  * own code; the Koa middleware takes the DPoP scheme (openid-client's fetchProtectedResource with
- * a DPoP handle gets through) and refuses the bound token as Bearer.
+ * a DPoP handle gets through) and refuses the bound token as Bearer; its `htu` check uses the
+ * configured origin, so a forged Host header cannot make a proof for another origin pass, and
+ * without an origin it refuses the DPoP scheme.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -105,21 +107,59 @@ describe('verify(token, { dpop })', () => {
   });
 });
 
+/** A resource server on an ephemeral port; `options(origin)` gives the middleware's options once the port is known. */
+async function resourceServer(options: (origin: string) => Parameters<typeof verifierMiddleware>[1]): Promise<{ api: http.Server; origin: string }> {
+  let middleware: Koa.Middleware | undefined;
+  const app = new Koa();
+  app.use((ctx, next) => middleware!(ctx, next));
+  app.use((ctx) => {
+    ctx.body = { sub: (ctx.state as { accessToken: { sub: string } }).accessToken.sub };
+  });
+  const api = http.createServer(app.callback());
+  await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+  middleware = verifierMiddleware(verifier, options(origin)) as Koa.Middleware;
+  return { api, origin };
+}
+
+/** A GET with a Host header of the caller's choosing (fetch would not send it). */
+function getWithHost(origin: string, path: string, host: string, headers: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(new URL(path, origin), { headers: { ...headers, host } }, (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) as Record<string, unknown> }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
 describe('the Koa middleware with the DPoP scheme', () => {
   let api: http.Server;
   let origin: string;
   beforeAll(async () => {
-    const app = new Koa();
-    app.use(verifierMiddleware(verifier, { realm: 'test', requiredScopes: ['read'] }));
-    app.use((ctx) => {
-      ctx.body = { sub: (ctx.state as { accessToken: { sub: string } }).accessToken.sub };
-    });
-    api = http.createServer(app.callback());
-    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+    ({ api, origin } = await resourceServer((own) => ({ realm: 'test', requiredScopes: ['read'], origin: own })));
   });
   afterAll(async () => {
     await new Promise((resolve) => api.close(resolve));
+  });
+
+  it('checks htu against the configured origin: a forged Host cannot make a proof for another origin pass', async () => {
+    const forged = 'attacker.example';
+    const proof = await dpopProof(key, 'GET', `http://${forged}/orders`, { accessToken: bound });
+    const answer = await getWithHost(origin, '/orders', forged, { authorization: `DPoP ${bound}`, dpop: proof });
+    expect(answer.status).toBe(401);
+    expect(answer.body.error).toBe('invalid_dpop_proof');
+    // The same proof for the configured origin passes, whatever the Host header says.
+    const honest = await dpopProof(key, 'GET', `${origin}/orders`, { accessToken: bound });
+    expect((await getWithHost(origin, '/orders', forged, { authorization: `DPoP ${bound}`, dpop: honest })).status).toBe(200);
+  });
+
+  it('refuses an origin that is not one', () => {
+    for (const bad of ['api.example.com', 'https://api.example.com/', 'https://api.example.com/v1', 'not a url']) {
+      expect(() => verifierMiddleware(verifier, { origin: bad })).toThrow(/origin must be a scheme, host and optional port/);
+    }
   });
 
   it('lets openid-client with a DPoP handle through', async () => {
@@ -147,5 +187,27 @@ describe('the Koa middleware with the DPoP scheme', () => {
     const missing = await fetch(`${origin}/orders`, { headers: { authorization: `DPoP ${bound}` } });
     expect(missing.status).toBe(401);
     expect(((await missing.json()) as { error: string }).error).toBe('invalid_dpop_proof');
+  });
+});
+
+describe('the Koa middleware without an origin', () => {
+  let api: http.Server;
+  let origin: string;
+  beforeAll(async () => {
+    ({ api, origin } = await resourceServer(() => ({ realm: 'test' })));
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => api.close(resolve));
+  });
+
+  it('refuses the DPoP scheme, even with a proof for the Host the request names, and still takes Bearer', async () => {
+    const host = new URL(origin).host;
+    const proof = await dpopProof(key, 'GET', `${origin}/orders`, { accessToken: bound });
+    const answer = await getWithHost(origin, '/orders', host, { authorization: `DPoP ${bound}`, dpop: proof });
+    expect(answer).toEqual({
+      status: 401,
+      body: { error: 'invalid_dpop_proof', error_description: 'this resource server accepts no DPoP proofs: it has no configured origin' },
+    });
+    expect((await getWithHost(origin, '/orders', host, { authorization: `Bearer ${unbound}` })).status).toBe(200);
   });
 });
