@@ -40,6 +40,8 @@ export interface NewClient {
   readonly alg?: string;
   /** First-party: the consent page is never shown for this client. */
   readonly skipConsent?: boolean;
+  /** A legacy confidential client that cannot send PKCE (RFC 9700 §2.1.1 allows it with a nonce); never a public client. */
+  readonly allowNoPkce?: boolean;
 }
 
 export interface CreatedClient {
@@ -102,6 +104,9 @@ export function validateNewClient(input: NewClient): Omit<ClientRecord, 'clientI
   if (authMethod === 'none' && grantTypes.includes('client_credentials')) {
     throw new ClientRegistrationError('a public client (auth method none) cannot use client_credentials');
   }
+  if (authMethod === 'none' && input.allowNoPkce === true) {
+    throw new ClientRegistrationError('a public client (auth method none) must use PKCE: --allow-no-pkce is for confidential clients only');
+  }
   const redirectUris = (input.redirectUris ?? []).map((uri) => redirectUri(uri, 'redirect URI'));
   if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
     throw new ClientRegistrationError('the authorization_code grant needs at least one --redirect-uris');
@@ -138,6 +143,7 @@ export function validateNewClient(input: NewClient): Omit<ClientRecord, 'clientI
     jwksUri: registeredJwksUri,
     requireDpop: input.requireDpop === true,
     requireDpopNonce: input.requireDpopNonce === true,
+    allowNoPkce: input.allowNoPkce === true,
   };
 }
 
@@ -196,6 +202,7 @@ export function describeClient(client: ClientRecord): Record<string, unknown> {
     ...(client.jwksUri == null ? {} : { jwks_uri: client.jwksUri }),
     require_dpop: client.requireDpop === true,
     require_dpop_nonce: client.requireDpopNonce === true,
+    allow_no_pkce: client.allowNoPkce === true,
     created_at: new Date(client.createdAt * 1000).toISOString(),
   };
 }

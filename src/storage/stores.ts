@@ -41,6 +41,8 @@ export interface ClientRecord {
   readonly requireDpop?: boolean;
   /** DPoP proofs at the token endpoint must carry a server nonce (`--require-dpop-nonce`, RFC 9449 §8). */
   readonly requireDpopNonce?: boolean;
+  /** A legacy confidential client whose code requests may come without PKCE (`--allow-no-pkce`); never a public one. */
+  readonly allowNoPkce?: boolean;
 }
 
 export interface ClientStore {

@@ -145,6 +145,22 @@ describe('operations', () => {
     }
   });
 
+  it('registers a legacy confidential client with allow_no_pkce, and refuses it for a public client', async () => {
+    const base = { name: 'legacy', grant_types: ['authorization_code'], redirect_uris: ['https://legacy.example.com/cb'], scope: 'openid' };
+    const created = await call('POST', '/clients', { token: adminToken, json: { ...base, allow_no_pkce: true } });
+    expect(created.status).toBe(201);
+    recordSecrets(created.body.client_secret);
+    const listed = await call('GET', '/clients', { token: adminToken });
+    expect(listed.body.find((client: { client_id: string }) => client.client_id === created.body.client_id)).toMatchObject({ allow_no_pkce: true });
+    const refused = await call('POST', '/clients', { token: adminToken, json: { ...base, auth_method: 'none', allow_no_pkce: true } });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toEqual({
+      error: 'invalid_request',
+      error_description: 'a public client (auth method none) must use PKCE: --allow-no-pkce is for confidential clients only',
+    });
+    expect((await call('POST', '/clients', { token: adminToken, json: { ...base, allow_no_pkce: 'yes' } })).body.error_description).toBe('allow_no_pkce must be true or false');
+  });
+
   it('answers 415 for a body that is not JSON and 400 for JSON that is not an object', async () => {
     const form = await call('POST', '/users', { token: adminToken, body: 'email=a@example.com', contentType: 'application/x-www-form-urlencoded' });
     expect(form.status).toBe(415);

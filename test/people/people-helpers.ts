@@ -100,6 +100,9 @@ export function movableClock(): { nowSeconds(): number; advance(seconds: number)
   };
 }
 
+/** RFC 7636 Appendix B's S256 challenge: PKCE for a flow whose code is never exchanged (PKCE is required of every client). */
+export const PKCE_CHALLENGE = { code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSwOrEcM', code_challenge_method: 'S256' } as const;
+
 export function authorizeUrl(issuer: string, params: Record<string, string | undefined>): string {
   const url = new URL('/authorize', issuer);
   for (const [name, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(name, value);

@@ -12,6 +12,7 @@ import * as scale from '../../../migrations/0008_scale.js';
 import * as asymmetric from '../../../migrations/0009_asymmetric.js';
 import * as consolidation from '../../../migrations/0011_consolidation.js';
 import * as familyRevocations from '../../../migrations/0012_family_revocations.js';
+import * as pkceOptOut from '../../../migrations/0013_pkce_opt_out.js';
 
 interface Migration {
   readonly name: string;
@@ -28,6 +29,7 @@ const migrations: readonly Migration[] = [
   { name: '0009_asymmetric', ...asymmetric },
   { name: '0011_consolidation', ...consolidation },
   { name: '0012_family_revocations', ...familyRevocations },
+  { name: '0013_pkce_opt_out', ...pkceOptOut },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
