@@ -8,6 +8,7 @@ import type { JWK } from 'jose';
 import type { Clock } from '../clock.js';
 import { parseScope } from '../oauth/scopes.js';
 import { isResourceUri } from '../oauth/resources.js';
+import { LOOPBACK_HOSTS, redirectUriProblem } from '../oauth/redirect-uri.js';
 import { hashSecret, randomSecret } from '../tokens/secrets.js';
 import type { ClientAuthMethod, ClientRecord, ClientStore, SigningAlg } from '../storage/stores.js';
 import { SIGNING_ALGS } from '../storage/stores.js';
@@ -51,13 +52,8 @@ export interface CreatedClient {
 }
 
 function redirectUri(value: string, what: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ClientRegistrationError(`${what} ${JSON.stringify(value)} is not an absolute URI`);
-  }
-  if (url.hash !== '' || value.includes('#')) throw new ClientRegistrationError(`${what} ${JSON.stringify(value)} must not have a fragment`);
+  const problem = redirectUriProblem(value);
+  if (problem !== undefined) throw new ClientRegistrationError(`${what} ${JSON.stringify(value)} ${problem}`);
   return value;
 }
 
@@ -70,8 +66,6 @@ function jwkSet(value: unknown): { keys: JWK[] } {
   }
   return { keys: keys as JWK[] };
 }
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** An https URL (http only on a loopback host, for development), without credentials or fragment. */
 function jwksUri(value: string): string {

@@ -161,6 +161,22 @@ describe('operations', () => {
     expect((await call('POST', '/clients', { token: adminToken, json: { ...base, allow_no_pkce: 'yes' } })).body.error_description).toBe('allow_no_pkce must be true or false');
   });
 
+  it('refuses each forbidden kind of redirect URI with its reason', async () => {
+    const cases: [string, string][] = [
+      ['http://app.example.com/cb', 'uses plain http off loopback: use https, or http on 127.0.0.1, [::1] or localhost'],
+      ['https://user:pass@app.example.com/cb', 'must not carry userinfo (user:password@)'],
+      ['https://app.example.com/cb#frag', 'must not have a fragment'],
+      ['javascript:alert(1)', 'must be https, http on a loopback host, or a private-use scheme with a dot such as com.example.app:/callback (RFC 8252 §7.1)'],
+      ['data:text/html,<script>alert(1)</script>', 'must be https, http on a loopback host, or a private-use scheme with a dot such as com.example.app:/callback (RFC 8252 §7.1)'],
+      ['file:///etc/passwd', 'must be https, http on a loopback host, or a private-use scheme with a dot such as com.example.app:/callback (RFC 8252 §7.1)'],
+    ];
+    for (const [uri, why] of cases) {
+      const answer = await call('POST', '/clients', { token: adminToken, json: { name: 'bad', grant_types: ['authorization_code'], redirect_uris: [uri] } });
+      expect(answer.status, uri).toBe(400);
+      expect(answer.body).toEqual({ error: 'invalid_request', error_description: `redirect URI ${JSON.stringify(uri)} ${why}` });
+    }
+  });
+
   it('answers 415 for a body that is not JSON and 400 for JSON that is not an object', async () => {
     const form = await call('POST', '/users', { token: adminToken, body: 'email=a@example.com', contentType: 'application/x-www-form-urlencoded' });
     expect(form.status).toBe(415);
