@@ -52,6 +52,8 @@ export interface Config {
   readonly operations: OperationsConfig;
   /** What the listeners allow a client (server.ts): slow clients are cut, connections capped. */
   readonly http: HttpServerConfig;
+  /** PENDING_SIGNINS_PER_ADDRESS (default 100): live pending sign-ins one client address may start (login/authorizer.ts). */
+  readonly pendingSignInsPerAddress: number;
   /** TEST-ONLY (INKAN_FAULT_INJECTION): makes the process SIGKILL itself during a key change; see keys/fault-injection.ts. */
   readonly faultInjection: FaultInjection | undefined;
 }
@@ -263,6 +265,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     trustedProxyHops: trustedProxyHops(env),
     operations: operations(env, cwd),
     http: httpServer(env, host, listenPort),
+    pendingSignInsPerAddress: wholeNumber(env, 'PENDING_SIGNINS_PER_ADDRESS', 'requests', 100, 1, 1_000_000),
     faultInjection: faultInjection(env),
   });
 }

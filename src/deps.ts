@@ -222,6 +222,7 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
         clock: core.clock,
         issuer: config.issuer,
         throttle: new LoginThrottle(core.stores.loginThrottle, core.clock),
+        pendingPerAddress: config.pendingSignInsPerAddress,
         hooks: core.peopleHooks,
         paths: { login: browserPath(config.issuer, ENDPOINT_PATHS.login), consent: browserPath(config.issuer, ENDPOINT_PATHS.consent) },
         audit: core.audit,

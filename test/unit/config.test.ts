@@ -157,6 +157,14 @@ describe('bad values stop start-up with one line naming the variable', () => {
     }
   });
 
+  it('PENDING_SIGNINS_PER_ADDRESS', () => {
+    expect(loadConfig({}, CWD).pendingSignInsPerAddress).toBe(100);
+    expect(loadConfig({ PENDING_SIGNINS_PER_ADDRESS: '5000' }, CWD).pendingSignInsPerAddress).toBe(5000);
+    for (const bad of ['0', 'lots', '-3']) {
+      expect(configError({ PENDING_SIGNINS_PER_ADDRESS: bad })).toBe(`PENDING_SIGNINS_PER_ADDRESS must be an integer from 1 to 1000000 (requests), got ${JSON.stringify(bad)}`);
+    }
+  });
+
   it('MANAGEMENT_PORT', () => {
     expect(configError({ MANAGEMENT_PORT: '70000' })).toBe('MANAGEMENT_PORT must be an integer from 0 to 65535, got "70000"');
     expect(configError({ PORT: '8080', MANAGEMENT_PORT: '8080' })).toBe('MANAGEMENT_PORT must differ from PORT (both are 8080)');

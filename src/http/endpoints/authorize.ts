@@ -21,13 +21,15 @@ export interface AuthorizeEndpointDeps {
   readonly cookies: CookieJar;
 }
 
-/** The browser-binding cookie, created on first sight; it outlives one pending request. */
+/**
+ * The browser-binding cookie, created on first sight and sent again with a full lifetime on every
+ * /authorize: a request started late in the cookie's life would otherwise lose its binding (and
+ * fail at the login or consent step) when the cookie expired midway.
+ */
 export function browserSecret(ctx: Context, cookies: CookieJar): string {
-  const existing = cookies.get(ctx, 'browser');
-  if (existing !== undefined) return existing;
-  const created = randomSecret();
-  cookies.set(ctx, 'browser', created, 2 * INTERACTION_TTL_SECONDS);
-  return created;
+  const secret = cookies.get(ctx, 'browser') ?? randomSecret();
+  cookies.set(ctx, 'browser', secret, 2 * INTERACTION_TTL_SECONDS);
+  return secret;
 }
 
 export function sendErrorPage(ctx: Context, status: number, error: OAuthError | { description: string }, title = 'This request cannot continue'): void {
@@ -49,10 +51,11 @@ export function mountAuthorize(router: Router, deps: AuthorizeEndpointDeps): voi
     } else {
       params = new URLSearchParams(ctx.querystring);
     }
-    const step = await deps.authorizer.start(params, {
-      sessionSecret: deps.cookies.get(ctx, 'session'),
-      browserSecret: browserSecret(ctx, deps.cookies),
-    });
+    const step = await deps.authorizer.start(
+      params,
+      { sessionSecret: deps.cookies.get(ctx, 'session'), browserSecret: browserSecret(ctx, deps.cookies) },
+      ctx.ip,
+    );
     if (step.kind === 'error-page') sendErrorPage(ctx, step.status, step.error);
     else sendRedirect(ctx, step.location);
   };
