@@ -39,13 +39,15 @@ export function createListener(limits: HttpServerConfig, handle: RequestListener
 
 /** Replaces node's `destroySoon` (end, then destroy once flushed) for this socket, as the header says. */
 function drainBeforeClosing(socket: Socket): void {
-  socket.destroySoon = function drainThenDestroy(this: Socket) {
-    if (this.writable) this.end();
-    if (this.destroyed) return;
-    const timer = setTimeout(() => this.destroy(), DRAIN_MS);
-    timer.unref();
-    this.once('close', () => clearTimeout(timer));
-    // Bytes no request will read (the rest of a refused body) are discarded as they come.
-    this.resume();
-  };
+  socket.destroySoon = drainThenDestroy;
+}
+
+function drainThenDestroy(this: Socket): void {
+  if (this.writable) this.end();
+  if (this.destroyed) return;
+  const timer = setTimeout(() => this.destroy(), DRAIN_MS);
+  timer.unref();
+  this.once('close', () => clearTimeout(timer));
+  // Bytes no request will read (the rest of a refused body) are discarded as they come.
+  this.resume();
 }

@@ -82,6 +82,14 @@ export class HttpBrowser {
   }
 }
 
+/** The parameters of a redirect back to `redirectUri` (an authorization response), checked to go there. */
+export function redirectParams(hop: Hop, redirectUri: string): Record<string, string> {
+  if (hop.status !== 302 || hop.location === null) throw new Error(`expected a redirect, got ${hop.status}`);
+  const location = new URL(hop.location);
+  if (location.origin + location.pathname !== redirectUri) throw new Error(`redirected to ${hop.location}, not ${redirectUri}`);
+  return Object.fromEntries(location.searchParams);
+}
+
 export function csrfOf(page: string): string {
   const match = /name="csrf" value="([^"]+)"/.exec(page);
   if (match === null) throw new Error('no CSRF token on the page');
