@@ -55,7 +55,9 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     await listen(server, config.port, config.host);
     if (management !== undefined) await listen(management, config.http.managementPort!, config.http.managementHost);
   } catch (error) {
+    // A port already taken: release what createDeps started before failing.
     server.close();
+    deps.statusLists.stop();
     await deps.stores.close();
     throw error;
   }
