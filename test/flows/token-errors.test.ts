@@ -169,6 +169,18 @@ describe('the Authorization header: exactly one well-formed Basic credential', (
     }
   });
 
+  it('the revocation and introspection endpoints apply the same rule', async () => {
+    for (const path of ['/revoke', '/introspect']) {
+      const response = await fetch(`${server.issuer}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': FORM, authorization: `${basicAuth(client)} ${basicAuth(client)}` },
+        body: 'token=x',
+      });
+      const answer = { status: response.status, headers: response.headers, text: await response.text() };
+      expect(expectError(answer, 401, 'invalid_client').error_description).toBe(SYNTAX);
+    }
+  });
+
   it('two Authorization headers → 401 invalid_client, even when the first is right', async () => {
     const form = 'grant_type=client_credentials';
     const connection = await RawConnection.open(server.port);

@@ -10,6 +10,7 @@ import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { registerClient, type RegisteredClient } from '../helpers/clients.js';
 import { recordSecrets } from '../helpers/secrets.js';
+import { RawConnection } from '../helpers/raw-http.js';
 import { registerApp, refresh, startFamily } from '../refresh/fixtures.js';
 import { clientToken, signInAttempt } from './support.js';
 import { freshPrivateKey } from '../../src/keys/material.js';
@@ -175,6 +176,21 @@ describe('operations', () => {
       expect(answer.status, uri).toBe(400);
       expect(answer.body).toEqual({ error: 'invalid_request', error_description: `redirect URI ${JSON.stringify(uri)} ${why}` });
     }
+  });
+
+  it('answers a body over 64 KiB with a 413 JSON error and Connection: close, read after the whole upload', async () => {
+    const body = JSON.stringify({ name: 'x'.repeat(200 * 1024) });
+    const connection = await RawConnection.open(server.port);
+    await connection.write(
+      `POST /admin/v1/clients HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${adminToken}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`,
+    );
+    expect(await connection.write(body)).toBe(true);
+    const answer = await connection.response();
+    connection.socket.end();
+    expect(answer?.status).toBe(413);
+    expect(answer?.headers.connection).toBe('close');
+    expect(JSON.parse(answer!.body)).toEqual({ error: 'invalid_request', error_description: 'the request body is larger than 65536 bytes' });
+    expect((await connection.closedWithin(5000))?.error).toBeUndefined();
   });
 
   it('answers 415 for a body that is not JSON and 400 for JSON that is not an object', async () => {
