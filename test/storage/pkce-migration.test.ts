@@ -1,7 +1,8 @@
 /**
- * Migration 0013_pkce_opt_out (issue 16) on a database that already holds clients: PKCE becomes the rule for
- * new clients, but the confidential clients registered before it keep their PKCE-less code flow
- * (`allow_no_pkce`), since none can be re-registered in place; public clients never had it.
+ * Migration 0014_pkce_opt_out (issue 16) on a database that already holds clients: PKCE becomes
+ * the rule for new clients, but the confidential clients registered before it keep their
+ * PKCE-less code flow (`allow_no_pkce`), since none can be re-registered in place; public clients
+ * never had it.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,10 +15,10 @@ it('gives the confidential clients registered before it the PKCE opt-out, and no
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inkan-migration-'));
   const db = openDatabase({ engine: 'sqlite', filename: path.join(dir, 'inkan.sqlite') });
   try {
-    // Every migration before 0013_pkce_opt_out.
+    // Every migration before 0014_pkce_opt_out.
     for (;;) {
       const [, pending] = (await db.migrate.list()) as [unknown, { name: string }[]];
-      if (pending[0]?.name === '0013_pkce_opt_out') break;
+      if (pending[0]?.name === '0014_pkce_opt_out') break;
       await db.migrate.up();
     }
     const row = (clientId: string, authMethod: string) => ({
