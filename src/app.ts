@@ -1,8 +1,10 @@
 /**
- * buildRequestListener(deps): Inkan's HTTP surface as one node request listener. The token and
+ * buildRequestListeners(deps): Inkan's HTTP surface as node request listeners. The token and
  * JWKS endpoints are answered on the hot path (http/hot-path.ts); every other endpoint is a route
- * of the Koa application that buildApp(deps) assembles, with its middleware in order. Neither
- * listens; server.ts does.
+ * of the Koa application that buildApp(deps) assembles, with its middleware in order. With
+ * MANAGEMENT_PORT set, /metrics, /healthz and /readyz form a second, management listener of their
+ * own (buildManagementApp) and leave the public one, which then exposes no client ids (the
+ * metrics' labels) to whoever reaches Inkan. None of them listens; server.ts does.
  */
 import type { RequestListener } from 'node:http';
 import Koa from 'koa';
@@ -13,6 +15,7 @@ import { SECRET_AUTH_METHODS } from './clients/registry.js';
 import { errorHandler } from './http/error-handler.js';
 import { createRequestLog, requestLogMiddleware, type RequestLog } from './http/request-log.js';
 import { hotPath } from './http/hot-path.js';
+import { noSniff } from './http/no-sniff.js';
 import { mountDiscovery } from './http/endpoints/discovery.js';
 import { mountHealth } from './http/endpoints/health.js';
 import { mountRevocationFeed } from './http/endpoints/revocation-feed.js';
@@ -31,19 +34,54 @@ import { mountEndSession } from './http/endpoints/end-session.js';
 import { mountMetrics } from './http/endpoints/metrics.js';
 import { mountAdmin } from './http/endpoints/admin.js';
 
-export function buildRequestListener(deps: Deps): RequestListener {
-  const requestLog = createRequestLog(deps.log, (route, method, status, seconds) => deps.metrics.httpRequest(route, method, status, seconds));
-  return hotPath(
-    [tokenEndpoint(deps), jwksEndpoint({ keyring: deps.keyring, jwksMaxAgeSeconds: deps.config.jwksMaxAgeSeconds })],
-    { requestLog, log: deps.log, trustedProxyHops: deps.config.trustedProxyHops },
-    buildApp(deps, requestLog).callback(),
-  );
+export interface RequestListeners {
+  readonly public: RequestListener;
+  /** Only with MANAGEMENT_PORT: the listener of /metrics and the health endpoints. */
+  readonly management: RequestListener | undefined;
 }
 
-export function buildApp(deps: Deps, requestLog: RequestLog): Koa {
+export function buildRequestListeners(deps: Deps): RequestListeners {
+  const requestLog = createRequestLog(deps.log, (route, method, status, seconds) => deps.metrics.httpRequest(route, method, status, seconds));
+  const separate = deps.config.http.managementPort !== undefined;
+  return {
+    public: hotPath(
+      [tokenEndpoint(deps), jwksEndpoint({ keyring: deps.keyring, jwksMaxAgeSeconds: deps.config.jwksMaxAgeSeconds })],
+      { requestLog, log: deps.log, trustedProxyHops: deps.config.trustedProxyHops },
+      buildApp(deps, requestLog, { management: !separate }).callback(),
+    ),
+    management: separate ? buildManagementApp(deps, requestLog).callback() : undefined,
+  };
+}
+
+/** The middleware every Koa listener starts with: request id and access line, nosniff, error rendering. */
+function koaApp(deps: Deps, requestLog: RequestLog): Koa {
   // TRUST_PROXY also tells Koa to believe X-Forwarded-Proto/Host; ctx.ip comes from
   // http/client-address.ts, the rule the hot path uses too.
   const app = new Koa({ proxy: deps.config.trustedProxyHops > 0 });
+  app.use(requestLogMiddleware(requestLog, deps.config.trustedProxyHops));
+  app.use(noSniff);
+  app.use(errorHandler(deps.log));
+  return app;
+}
+
+function mountManagement(router: Router, deps: Deps): void {
+  mountHealth(router, deps);
+  mountMetrics(router, { metrics: deps.metrics, metricsToken: deps.config.operations.metricsToken });
+}
+
+/** /metrics, /healthz and /readyz alone, for MANAGEMENT_PORT. */
+export function buildManagementApp(deps: Deps, requestLog: RequestLog): Koa {
+  const app = koaApp(deps, requestLog);
+  const router = new Router();
+  mountManagement(router, deps);
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true }));
+  return app;
+}
+
+/** Every endpoint but the hot path's; `management: false` leaves out what buildManagementApp serves. */
+export function buildApp(deps: Deps, requestLog: RequestLog, options: { readonly management: boolean } = { management: true }): Koa {
+  const app = koaApp(deps, requestLog);
   const router = new Router();
 
   mountDiscovery(
@@ -70,12 +108,9 @@ export function buildApp(deps: Deps, requestLog: RequestLog): Koa {
   mountEndSession(router, { stores: deps.stores, keyring: deps.keyring, clock: deps.clock, issuer: deps.config.issuer, revoker: deps.revoker, cookies });
   mountRevocationFeed(router, { feed: deps.revocationFeed, verifyAccessToken: deps.verifyAccessToken, issuer: deps.config.issuer, log: deps.log });
   mountStatusList(router, { statusLists: deps.statusLists });
-  mountHealth(router, deps);
-  mountMetrics(router, { metrics: deps.metrics, metricsToken: deps.config.operations.metricsToken });
+  if (options.management) mountManagement(router, deps);
   if (deps.config.operations.adminApi) mountAdmin(router, { ...deps, issuer: deps.config.issuer });
 
-  app.use(requestLogMiddleware(requestLog, deps.config.trustedProxyHops));
-  app.use(errorHandler(deps.log));
   app.use(
     corsFor([
       '/.well-known/openid-configuration',

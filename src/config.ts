@@ -55,6 +55,10 @@ export interface Config {
   readonly feedMaxStreamsPerClient: number;
   /** Operability (issue 10, see src/metrics, src/audit, src/http/endpoints/admin.ts). */
   readonly operations: OperationsConfig;
+  /** What the listeners allow a client (server.ts): slow clients are cut, connections capped. */
+  readonly http: HttpServerConfig;
+  /** PENDING_SIGNINS_PER_ADDRESS (default 100): live pending sign-ins one client address may start (login/authorizer.ts). */
+  readonly pendingSignInsPerAddress: number;
   /** TEST-ONLY (INKAN_FAULT_INJECTION): makes the process SIGKILL itself during a key change; see keys/fault-injection.ts. */
   readonly faultInjection: FaultInjection | undefined;
 }
@@ -68,6 +72,21 @@ export interface OperationsConfig {
   readonly adminApi: boolean;
   /** CLI_AUDIT_LOG (default ./data/cli-audit.log): where the CLI appends its audit lines; `stderr` for standard error. */
   readonly cliAuditLog: string;
+}
+
+export interface HttpServerConfig {
+  /** HEADERS_TIMEOUT (default 10 s): a request whose headers have not all arrived by then gets 408 and is closed. */
+  readonly headersTimeoutSeconds: number;
+  /** REQUEST_TIMEOUT (default 30 s, ≥ HEADERS_TIMEOUT): the same for the whole request, body included; an answered stream (the revocation feed) is not cut. */
+  readonly requestTimeoutSeconds: number;
+  /** MAX_CONNECTIONS (default 1000): connections open at once per listener; more are closed as they arrive. */
+  readonly maxConnections: number;
+  /**
+   * MANAGEMENT_PORT (unset by default; 0 picks a free port): when set, /metrics, /healthz and
+   * /readyz are served on this port (of MANAGEMENT_HOST, default HOST) and no longer on PORT.
+   */
+  readonly managementPort: number | undefined;
+  readonly managementHost: string;
 }
 
 /** Crash points the key crash tests use; never set these in production. */
@@ -92,12 +111,12 @@ function positiveSeconds(env: Env, name: string, fallback: number): number {
   return Number(raw);
 }
 
-function port(env: Env): number {
-  const raw = env.PORT;
-  if (raw === undefined || raw === '') return 3000;
+function port(env: Env, name = 'PORT'): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
   if (!/^[0-9]+$/.test(raw) || value > 65535) {
-    throw new ConfigError(`PORT must be an integer from 0 to 65535, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(`${name} must be an integer from 0 to 65535, got ${JSON.stringify(raw)}`);
   }
   return value;
 }
@@ -200,6 +219,26 @@ function operations(env: Env, cwd: string): OperationsConfig {
   });
 }
 
+function httpServer(env: Env, host: string, listenPort: number): HttpServerConfig {
+  const headersTimeoutSeconds = wholeNumber(env, 'HEADERS_TIMEOUT', 'seconds', 10, 1, 3600);
+  const requestTimeoutSeconds = wholeNumber(env, 'REQUEST_TIMEOUT', 'seconds', 30, 1, 3600);
+  // node refuses a headers timeout longer than the request timeout.
+  if (headersTimeoutSeconds > requestTimeoutSeconds) {
+    throw new ConfigError(`HEADERS_TIMEOUT (${headersTimeoutSeconds}) must not be longer than REQUEST_TIMEOUT (${requestTimeoutSeconds})`);
+  }
+  const managementPort = port(env, 'MANAGEMENT_PORT');
+  if (managementPort !== undefined && managementPort !== 0 && managementPort === listenPort) {
+    throw new ConfigError(`MANAGEMENT_PORT must differ from PORT (both are ${listenPort})`);
+  }
+  return Object.freeze({
+    headersTimeoutSeconds,
+    requestTimeoutSeconds,
+    maxConnections: wholeNumber(env, 'MAX_CONNECTIONS', 'connections', 1000, 1, 1_000_000),
+    managementPort,
+    managementHost: env.MANAGEMENT_HOST === undefined || env.MANAGEMENT_HOST === '' ? host : env.MANAGEMENT_HOST,
+  });
+}
+
 function faultInjection(env: Env): FaultInjection | undefined {
   const raw = env.INKAN_FAULT_INJECTION;
   if (raw === undefined || raw === '') return undefined;
@@ -210,7 +249,7 @@ function faultInjection(env: Env): FaultInjection | undefined {
 }
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
-  const listenPort = port(env);
+  const listenPort = port(env) ?? 3000;
   const host = env.HOST === undefined || env.HOST === '' ? '127.0.0.1' : env.HOST;
   return Object.freeze({
     port: listenPort,
@@ -231,6 +270,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     trustedProxyHops: trustedProxyHops(env),
     feedMaxStreamsPerClient: wholeNumber(env, 'FEED_MAX_STREAMS_PER_CLIENT', 'streams', 16, 1, 100_000),
     operations: operations(env, cwd),
+    http: httpServer(env, host, listenPort),
+    pendingSignInsPerAddress: wholeNumber(env, 'PENDING_SIGNINS_PER_ADDRESS', 'requests', 100, 1, 1_000_000),
     faultInjection: faultInjection(env),
   });
 }

@@ -220,6 +220,7 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
         clock: core.clock,
         issuer: config.issuer,
         throttle: new LoginThrottle(core.stores.loginThrottle, core.clock),
+        pendingPerAddress: config.pendingSignInsPerAddress,
         revoker: core.revoker,
         paths: { login: browserPath(config.issuer, ENDPOINT_PATHS.login), consent: browserPath(config.issuer, ENDPOINT_PATHS.consent) },
         audit: core.audit,

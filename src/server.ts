@@ -1,13 +1,15 @@
 /**
- * Starts and stops an Inkan server: deps, app, listener, key scheduler, and a graceful stop that
- * turns /readyz false, stops accepting, lets accepted requests finish (bounded), then closes the
- * database. main.ts uses it for `npm start`; tests use it to run real servers on ephemeral ports.
+ * Starts and stops an Inkan server: deps, app, listeners (the public one, and the management one
+ * when MANAGEMENT_PORT is set; http/listener.ts hardens both), key scheduler, and a graceful stop
+ * that turns /readyz false, stops accepting, lets accepted requests finish (bounded), then closes
+ * the database. main.ts uses it for `npm start`; tests use it to run real servers on ephemeral ports.
  */
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { buildRequestListener } from './app.js';
+import { buildRequestListeners } from './app.js';
+import { createListener } from './http/listener.js';
 import { createDeps, type CoreOptions, type Deps } from './deps.js';
 import { startKeyScheduler } from './keys/scheduler.js';
 import { startHousekeeping } from './housekeeping/purge.js';
@@ -18,6 +20,9 @@ export interface RunningServer {
   readonly deps: Deps;
   readonly url: string;
   readonly port: number;
+  /** The management listener's URL and port (MANAGEMENT_PORT), when there is one. */
+  readonly managementUrl: string | undefined;
+  readonly managementPort: number | undefined;
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -35,22 +40,28 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   // INKAN_FAULT_INJECTION (test-only) arms the key crash hook unless the caller passed its own.
   const beforeKeyApply = options.beforeKeyApply ?? keyFaultHook(config.faultInjection);
   const deps = await createDeps(config, log, beforeKeyApply === undefined ? options : { ...options, beforeKeyApply });
-  const handle = buildRequestListener(deps);
+  const handlers = buildRequestListeners(deps);
   // While draining, every answer says `Connection: close`, so keep-alive clients stop reusing
   // their connections (a reused one could meet the close mid-request) and open new ones elsewhere.
   let draining = false;
-  const server = http.createServer((req, res) => {
-    if (draining) res.setHeader('Connection', 'close');
-    handle(req, res);
-  });
-  server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
+  const listener = (handle: http.RequestListener): http.Server =>
+    createListener(config.http, (req, res) => {
+      if (draining) res.setHeader('Connection', 'close');
+      handle(req, res);
     });
-  });
+  const server = listener(handlers.public);
+  const management = handlers.management === undefined ? undefined : listener(handlers.management);
+  try {
+    await listen(server, config.port, config.host);
+    if (management !== undefined) await listen(management, config.http.managementPort!, config.http.managementHost);
+  } catch (error) {
+    // A port already taken: release what createDeps started before failing.
+    server.close();
+    deps.statusLists.stop();
+    await deps.stores.close();
+    throw error;
+  }
+  const servers = management === undefined ? [server] : [server, management];
   const scheduler = startKeyScheduler(deps, options.keyPollIntervalMs);
   // Change fan-out: another instance's key change or revocation reaches this one at once.
   const keyReloader = reloadKeysOnChange({ changes: deps.stores.changes, keyring: deps.keyring, log });
@@ -61,7 +72,8 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   // Follows revocations written by other processes (the CLI) every 250 ms, for the push feed.
   const revocationSync = deps.revocations.startSync(options.revocationPollIntervalMs, (error) => log.error({ err: error, event: 'revocations.sync_failed' }, 'revocation sync failed'));
   const port = (server.address() as AddressInfo).port;
-  log.info({ event: 'server.started', issuer: config.issuer, host: config.host, port }, 'Inkan is listening');
+  const managementPort = management === undefined ? undefined : (management.address() as AddressInfo).port;
+  log.info({ event: 'server.started', issuer: config.issuer, host: config.host, port, managementPort }, 'Inkan is listening');
 
   let stopping: Promise<void> | undefined;
   /**
@@ -75,16 +87,17 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     stopping ??= (async () => {
       deps.readiness.accepting = false;
       draining = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = Promise.all(servers.map((each) => new Promise<void>((resolve) => each.close(() => resolve()))));
       // Open revocation-feed streams would hold close() for the whole grace period.
       deps.revocationFeed.close();
       // Connections become idle as their last answer goes out (feed streams included): close them as they do.
-      server.closeIdleConnections();
-      const sweeper = setInterval(() => server.closeIdleConnections(), 50);
+      const closeIdle = () => servers.forEach((each) => each.closeIdleConnections());
+      closeIdle();
+      const sweeper = setInterval(closeIdle, 50);
       let cut = false;
       const timer = setTimeout(() => {
         cut = true;
-        server.closeAllConnections();
+        servers.forEach((each) => each.closeAllConnections());
       }, graceMs);
       await closed;
       clearInterval(sweeper);
@@ -103,5 +116,26 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     })();
     return stopping;
   };
-  return { deps, url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`, port, stop };
+  return {
+    deps,
+    url: urlOf(config.host, port),
+    port,
+    managementUrl: managementPort === undefined ? undefined : urlOf(config.http.managementHost, managementPort),
+    managementPort,
+    stop,
+  };
+}
+
+function urlOf(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }

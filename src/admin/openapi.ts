@@ -88,6 +88,10 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
             resources: { type: 'array', items: { type: 'string' } },
             alg: { type: 'string', enum: ['RS256', 'EdDSA'] },
             skip_consent: { type: 'boolean' },
+            jwks_uri: { type: 'string', format: 'uri' },
+            require_dpop: { type: 'boolean' },
+            require_dpop_nonce: { type: 'boolean' },
+            allow_no_pkce: { type: 'boolean' },
             created_at: { type: 'string', format: 'date-time' },
           },
         },
@@ -98,8 +102,13 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
           properties: {
             name: { type: 'string', minLength: 1, maxLength: 200 },
             grant_types: { type: 'array', items: { type: 'string', enum: ['client_credentials', 'authorization_code', 'refresh_token'] } },
-            redirect_uris: { type: 'array', items: { type: 'string', format: 'uri' } },
-            post_logout_redirect_uris: { type: 'array', items: { type: 'string', format: 'uri' } },
+            redirect_uris: {
+              type: 'array',
+              items: { type: 'string', format: 'uri' },
+              description:
+                'https, http on a loopback host (127.0.0.1, [::1], localhost), or a private-use scheme with a dot (com.example.app:/cb, RFC 8252 §7.1); no userinfo, no fragment',
+            },
+            post_logout_redirect_uris: { type: 'array', items: { type: 'string', format: 'uri' }, description: 'the same rules as redirect_uris' },
             scope: { type: 'string', description: 'every scope the client may ask for, space-separated' },
             resources: { type: 'array', items: { type: 'string', format: 'uri' } },
             auth_method: { type: 'string', enum: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] },
@@ -109,6 +118,10 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
             skip_consent: { type: 'boolean' },
             require_dpop: { type: 'boolean' },
             require_dpop_nonce: { type: 'boolean' },
+            allow_no_pkce: {
+              type: 'boolean',
+              description: 'a legacy confidential client whose authorization requests may come without PKCE (then with a nonce for openid); refused for auth_method none',
+            },
           },
         },
         CreatedClient: {

@@ -82,7 +82,7 @@ function onlyFields(body: JsonBody, allowed: readonly string[]): void {
 
 const CLIENT_FIELDS = [
   'name', 'grant_types', 'redirect_uris', 'post_logout_redirect_uris', 'scope', 'resources', 'auth_method',
-  'jwks', 'jwks_uri', 'alg', 'skip_consent', 'require_dpop', 'require_dpop_nonce',
+  'jwks', 'jwks_uri', 'alg', 'skip_consent', 'require_dpop', 'require_dpop_nonce', 'allow_no_pkce',
 ];
 
 export async function listClients(deps: AdminDeps): Promise<AdminResult> {
@@ -109,6 +109,7 @@ export async function createClientOperation(deps: AdminDeps, body: JsonBody, act
         skipConsent: optionalBoolean(body, 'skip_consent'),
         requireDpop: optionalBoolean(body, 'require_dpop'),
         requireDpopNonce: optionalBoolean(body, 'require_dpop_nonce'),
+        allowNoPkce: optionalBoolean(body, 'allow_no_pkce'),
       },
       actor,
     );

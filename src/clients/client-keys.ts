@@ -11,7 +11,10 @@
  *   and such refetches happen at most once per UNKNOWN_KID_COOLDOWN_SECONDS per URI, so a stream
  *   of made-up kids cannot make Inkan hammer the client's server;
  * - concurrent requests share one fetch; a failed fetch keeps serving the last good set (a client
- *   whose server blips is not locked out), and with none the authentication fails.
+ *   whose server blips is not locked out), and with none the authentication fails;
+ * - a failure is remembered too: without a good set, the URI is not fetched again for
+ *   FAILED_FETCH_COOLDOWN_SECONDS, so assertions naming a client whose jwks_uri is broken (or
+ *   points at a server that hangs) cannot make Inkan fetch on every request.
  */
 import type { JWK } from 'jose';
 import type { Clock } from '../clock.js';
@@ -23,7 +26,14 @@ export const DEFAULT_MAX_AGE_SECONDS = 300;
 export const MIN_MAX_AGE_SECONDS = 30;
 export const MAX_MAX_AGE_SECONDS = 3600;
 export const UNKNOWN_KID_COOLDOWN_SECONDS = 10;
+export const FAILED_FETCH_COOLDOWN_SECONDS = 10;
 const MAX_CACHED_URIS = 10_000;
+
+/** Sets `key` in a per-URI map that never holds more than MAX_CACHED_URIS entries (the oldest goes). */
+function remember<T>(map: Map<string, T>, key: string, value: T): void {
+  if (!map.has(key) && map.size >= MAX_CACHED_URIS) map.delete(map.keys().next().value as string);
+  map.set(key, value);
+}
 
 export interface ClientKeySource {
   /**
@@ -95,6 +105,8 @@ export function clientKeySource(deps: ClientKeySourceDeps): ClientKeySource & { 
   const inFlight = new Map<string, Promise<CachedSet>>();
   /** When an unknown kid last caused a refetch of each URI. */
   const lastRefresh = new Map<string, number>();
+  /** The last failed fetch of each URI that has no good set, and when it failed. */
+  const failures = new Map<string, { readonly at: number; readonly error: unknown }>();
   let fetches = 0;
 
   async function fetchSet(uri: string): Promise<CachedSet> {
@@ -126,13 +138,14 @@ export function clientKeySource(deps: ClientKeySourceDeps): ClientKeySource & { 
   async function fromUri(uri: string, refresh: boolean): Promise<readonly JWK[]> {
     const now = deps.clock.nowSeconds();
     const cached = cache.get(uri);
+    const failed = cached === undefined ? failures.get(uri) : undefined;
+    if (failed !== undefined && now - failed.at < FAILED_FETCH_COOLDOWN_SECONDS) throw failed.error;
     if (cached !== undefined) {
       const fresh = now - cached.fetchedAt < cached.maxAgeSeconds;
       if (fresh && !refresh) return cached.keys;
       if (refresh) {
         if (now - (lastRefresh.get(uri) ?? -Infinity) < UNKNOWN_KID_COOLDOWN_SECONDS) return cached.keys;
-        if (!lastRefresh.has(uri) && lastRefresh.size >= MAX_CACHED_URIS) lastRefresh.delete(lastRefresh.keys().next().value as string);
-        lastRefresh.set(uri, now);
+        remember(lastRefresh, uri, now);
       }
     }
     let fetching = inFlight.get(uri);
@@ -142,8 +155,8 @@ export function clientKeySource(deps: ClientKeySourceDeps): ClientKeySource & { 
     }
     try {
       const set = await fetching;
-      if (!cache.has(uri) && cache.size >= MAX_CACHED_URIS) cache.delete(cache.keys().next().value as string);
-      cache.set(uri, set);
+      remember(cache, uri, set);
+      failures.delete(uri);
       return set.keys;
     } catch (error) {
       if (cached !== undefined) {
@@ -151,6 +164,7 @@ export function clientKeySource(deps: ClientKeySourceDeps): ClientKeySource & { 
         cache.set(uri, { ...cached, fetchedAt: Math.max(cached.fetchedAt, now - cached.maxAgeSeconds + UNKNOWN_KID_COOLDOWN_SECONDS) });
         return cached.keys;
       }
+      remember(failures, uri, { at: now, error });
       throw error;
     }
   }

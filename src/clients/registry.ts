@@ -8,6 +8,7 @@ import type { JWK } from 'jose';
 import type { Clock } from '../clock.js';
 import { parseScope } from '../oauth/scopes.js';
 import { isResourceUri } from '../oauth/resources.js';
+import { LOOPBACK_HOSTS, redirectUriProblem } from '../oauth/redirect-uri.js';
 import { hashSecret, randomSecret } from '../tokens/secrets.js';
 import type { ClientAuthMethod, ClientRecord, ClientStore, SigningAlg } from '../storage/stores.js';
 import { SIGNING_ALGS } from '../storage/stores.js';
@@ -40,6 +41,8 @@ export interface NewClient {
   readonly alg?: string;
   /** First-party: the consent page is never shown for this client. */
   readonly skipConsent?: boolean;
+  /** A legacy confidential client that cannot send PKCE (RFC 9700 §2.1.1 allows it with a nonce); never a public client. */
+  readonly allowNoPkce?: boolean;
 }
 
 export interface CreatedClient {
@@ -49,13 +52,8 @@ export interface CreatedClient {
 }
 
 function redirectUri(value: string, what: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ClientRegistrationError(`${what} ${JSON.stringify(value)} is not an absolute URI`);
-  }
-  if (url.hash !== '' || value.includes('#')) throw new ClientRegistrationError(`${what} ${JSON.stringify(value)} must not have a fragment`);
+  const problem = redirectUriProblem(value);
+  if (problem !== undefined) throw new ClientRegistrationError(`${what} ${JSON.stringify(value)} ${problem}`);
   return value;
 }
 
@@ -68,8 +66,6 @@ function jwkSet(value: unknown): { keys: JWK[] } {
   }
   return { keys: keys as JWK[] };
 }
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** An https URL (http only on a loopback host, for development), without credentials or fragment. */
 function jwksUri(value: string): string {
@@ -101,6 +97,9 @@ export function validateNewClient(input: NewClient): Omit<ClientRecord, 'clientI
   }
   if (authMethod === 'none' && grantTypes.includes('client_credentials')) {
     throw new ClientRegistrationError('a public client (auth method none) cannot use client_credentials');
+  }
+  if (authMethod === 'none' && input.allowNoPkce === true) {
+    throw new ClientRegistrationError('a public client (auth method none) must use PKCE: --allow-no-pkce is for confidential clients only');
   }
   const redirectUris = (input.redirectUris ?? []).map((uri) => redirectUri(uri, 'redirect URI'));
   if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
@@ -138,6 +137,7 @@ export function validateNewClient(input: NewClient): Omit<ClientRecord, 'clientI
     jwksUri: registeredJwksUri,
     requireDpop: input.requireDpop === true,
     requireDpopNonce: input.requireDpopNonce === true,
+    allowNoPkce: input.allowNoPkce === true,
   };
 }
 
@@ -196,6 +196,7 @@ export function describeClient(client: ClientRecord): Record<string, unknown> {
     ...(client.jwksUri == null ? {} : { jwks_uri: client.jwksUri }),
     require_dpop: client.requireDpop === true,
     require_dpop_nonce: client.requireDpopNonce === true,
+    allow_no_pkce: client.allowNoPkce === true,
     created_at: new Date(client.createdAt * 1000).toISOString(),
   };
 }

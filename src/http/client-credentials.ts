@@ -4,11 +4,27 @@
  * (a public client), or a client assertion (private_key_jwt, RFC 7523 §2.2: `client_assertion_type`
  * and `client_assertion`, with an optional `client_id` that must match it). Authentication itself
  * is decided in oauth/client-authentication.ts.
+ *
+ * The Authorization header is exactly one well-formed credential or a 401 `invalid_client`: one
+ * header (node keeps only the first of repeated headers in `req.headers`, so `rawHeaders` is
+ * counted), one `Basic` credential whose token68 is strict base64 with its padding (RFC 7617 §2;
+ * `Buffer.from(…, 'base64')` would skip stray characters, so the syntax is checked first). Its
+ * `WWW-Authenticate` challenge goes only to a client that tried that header, or sent no
+ * credentials at all (RFC 6749 §5.2): a failed client_secret_post, private_key_jwt or public
+ * client gets the JSON error alone, which clients such as openid-client then report as
+ * `invalid_client` rather than as an authentication challenge.
  */
-import { invalidClient } from '../oauth/errors.js';
-import { oneMethodOnly, type PresentedCredentials } from '../oauth/client-authentication.js';
+import type { IncomingMessage } from 'node:http';
+import { invalidClient, OAuthError } from '../oauth/errors.js';
+import { oneMethodOnly, type ClientAuthenticator, type PresentedCredentials } from '../oauth/client-authentication.js';
 import { assertedClientId, CLIENT_ASSERTION_TYPE } from '../oauth/client-assertion.js';
+import type { ClientRecord } from '../storage/stores.js';
 import type { ParsedForm } from './form.js';
+
+const CHALLENGE: Readonly<Record<string, string>> = Object.freeze({ 'WWW-Authenticate': 'Basic realm="inkan", charset="UTF-8"' });
+// "Basic" 1*SP token68, the token68 being base64 (RFC 4648 §4) in whole padded quanta.
+const BASIC_CREDENTIALS = /^Basic +((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)$/i;
+const AUTHORIZATION = 'authorization';
 
 function formDecode(value: string): string {
   // Generated ids and secrets are base64url: nothing to decode, and no copy made of the secret.
@@ -16,9 +32,26 @@ function formDecode(value: string): string {
   return decodeURIComponent(value.replace(/\+/g, ' '));
 }
 
+/** The request's one Authorization header (undefined without one); a repeated header is refused. */
+function authorizationHeader(req: IncomingMessage): string | undefined {
+  const value = req.headers.authorization;
+  if (value === undefined) return undefined;
+  const raw = req.rawHeaders;
+  let seen = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === AUTHORIZATION.length && name.toLowerCase() === AUTHORIZATION && (seen += 1) > 1) {
+      throw invalidClient('the request carries more than one Authorization header');
+    }
+  }
+  return value;
+}
+
 function basicCredentials(header: string | undefined): PresentedCredentials | undefined {
-  if (header === undefined || !/^basic /i.test(header)) return undefined;
-  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  if (header === undefined) return undefined;
+  const token = BASIC_CREDENTIALS.exec(header)?.[1];
+  if (token === undefined || token === '') throw invalidClient('the Authorization header must be one Basic credential (RFC 7617)');
+  const decoded = Buffer.from(token, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 1) throw invalidClient('malformed Basic credentials');
   try {
@@ -40,8 +73,24 @@ function assertionCredentials(form: ParsedForm): PresentedCredentials {
   return { method: 'private_key_jwt', clientId: assertedClientId(assertion), assertion };
 }
 
-/** `authorization` is the request's header. */
-export function presentedCredentials(authorization: string | undefined, form: ParsedForm): PresentedCredentials | undefined {
+/**
+ * Authenticates the client of a token, revocation or introspection request, adding the challenge
+ * to a refusal as the header comment says.
+ */
+export async function authenticateClient(req: IncomingMessage, form: ParsedForm, authenticator: ClientAuthenticator): Promise<ClientRecord> {
+  let nothingPresented = false;
+  try {
+    const presented = presentedCredentials(authorizationHeader(req), form);
+    nothingPresented = presented === undefined;
+    return await authenticator.authenticate(presented);
+  } catch (error) {
+    const challenged = req.headers.authorization !== undefined || nothingPresented;
+    if (challenged && error instanceof OAuthError && error.status === 401) throw error.withHeaders(CHALLENGE);
+    throw error;
+  }
+}
+
+function presentedCredentials(authorization: string | undefined, form: ParsedForm): PresentedCredentials | undefined {
   const basic = basicCredentials(authorization);
   const clientId = form.params.get('client_id');
   const secret = form.params.get('client_secret');

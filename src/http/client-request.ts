@@ -8,17 +8,13 @@ import type { Context } from 'koa';
 import type { ClientAuthenticator } from '../oauth/client-authentication.js';
 import { OAuthError } from '../oauth/errors.js';
 import type { ClientRecord } from '../storage/stores.js';
-import { presentedCredentials } from './client-credentials.js';
-import { readForm, type ParsedForm } from './form.js';
+import { authenticateClient } from './client-credentials.js';
+import { readForm } from './form.js';
 
 export function requirePost(ctx: Context, endpoint: string): void {
   if (ctx.method !== 'POST') {
     throw new OAuthError('invalid_request', `the ${endpoint} endpoint accepts only POST`, { status: 405, headers: { Allow: 'POST' } });
   }
-}
-
-export function authenticateClient(ctx: Context, form: ParsedForm, authenticator: ClientAuthenticator): Promise<ClientRecord> {
-  return authenticator.authenticate(presentedCredentials(ctx.headers.authorization, form));
 }
 
 /**
@@ -28,7 +24,7 @@ export function authenticateClient(ctx: Context, form: ParsedForm, authenticator
 export async function clientTokenRequest(ctx: Context, endpoint: string, authenticator: ClientAuthenticator): Promise<{ client: ClientRecord; token: string }> {
   requirePost(ctx, endpoint);
   const form = await readForm(ctx.req);
-  const client = await authenticateClient(ctx, form, authenticator);
+  const client = await authenticateClient(ctx.req, form, authenticator);
   const token = form.params.get('token');
   if (token === undefined) throw new OAuthError('invalid_request', 'token is required');
   return { client, token };

@@ -1,8 +1,12 @@
 /**
  * Strict reading of `application/x-www-form-urlencoded` request bodies for the OAuth endpoints
  * (RFC 6749 §3.2): a size limit, the right content type, no parameter twice (but `resource`, which
- * RFC 8707 lets repeat), and empty values treated as absent (§3.1). `readUrlEncodedBody` is the
- * one body reader, shared with the forms of Inkan's own pages (page-form.ts).
+ * RFC 8707 lets repeat), and empty values treated as absent (§3.1). `readLimitedBody` is the one
+ * body reader, shared with the forms of Inkan's own pages (page-form.ts) and the admin API.
+ *
+ * A body over the limit, announced or chunked, is a 413 whose answer says `Connection: close`:
+ * the rest of the body is discarded as it arrives, and the connection closes once the client has
+ * had the answer (http/listener.ts), so a client still uploading can read it.
  */
 import type { IncomingMessage } from 'node:http';
 import getRawBody from 'raw-body';
@@ -11,6 +15,7 @@ import { OAuthError } from '../oauth/errors.js';
 
 export const FORM_LIMIT_BYTES = 64 * 1024;
 const REPEATABLE = new Set(['resource']);
+const CLOSE: Readonly<Record<string, string>> = Object.freeze({ Connection: 'close' });
 
 export interface ParsedForm {
   readonly params: ReadonlyMap<string, string>;
@@ -33,13 +38,19 @@ export async function readUrlEncodedBody(req: IncomingMessage, limits: BodyLimit
   if (!typeIs(req, ['application/x-www-form-urlencoded'])) {
     throw new OAuthError('invalid_request', `${limits.noun} must be sent as application/x-www-form-urlencoded`, { status: limits.wrongTypeStatus });
   }
+  return readLimitedBody(req, limits.limitBytes, limits.noun);
+}
+
+/** The body as text, at most `limitBytes` (413 beyond, as the header comment says). */
+export async function readLimitedBody(req: IncomingMessage, limitBytes: number, noun: string): Promise<string> {
   try {
-    return await getRawBody(req, { limit: limits.limitBytes, length: req.headers['content-length'], encoding: 'utf8' });
+    return await getRawBody(req, { limit: limitBytes, length: req.headers['content-length'], encoding: 'utf8' });
   } catch (error) {
     if ((error as { type?: string }).type === 'entity.too.large') {
-      throw new OAuthError('invalid_request', `${limits.noun} is larger than ${limits.limitBytes} bytes`, { status: 413, cause: error });
+      req.resume();
+      throw new OAuthError('invalid_request', `${noun} is larger than ${limitBytes} bytes`, { status: 413, headers: CLOSE, cause: error });
     }
-    throw new OAuthError('invalid_request', `${limits.noun} could not be read`, { cause: error });
+    throw new OAuthError('invalid_request', `${noun} could not be read`, { cause: error });
   }
 }
 

@@ -4,8 +4,8 @@
  * per-request context (context, request and response objects, the middleware chain, the router)
  * cost about a fifth of a token request (README "Performance"). Everything Koa's middleware gives
  * the other endpoints, these get here from the same functions: the request id and the access-log
- * line (request-log.ts), the client address (client-address.ts), CORS (cors.ts) and error
- * rendering (error-handler.ts). Any other path goes to Koa.
+ * line (request-log.ts), the client address (client-address.ts), CORS (cors.ts), `nosniff`
+ * (no-sniff.ts) and error rendering (error-handler.ts). Any other path goes to Koa.
  *
  * An endpoint returns an `Answer` or throws; this module writes either.
  */
@@ -15,6 +15,7 @@ import { OAuthError } from '../oauth/errors.js';
 import { clientAddress } from './client-address.js';
 import { CORS_HEADERS, isPreflight, PREFLIGHT_HEADERS } from './cors.js';
 import { errorFor } from './error-handler.js';
+import { NO_SNIFF_NAME, NO_SNIFF_VALUE } from './no-sniff.js';
 import type { RequestLog } from './request-log.js';
 
 export interface HotRequest {
@@ -81,7 +82,7 @@ async function serve(endpoint: HotEndpoint, req: IncomingMessage, res: ServerRes
   const method = req.method ?? 'GET';
   // Headers collect here as name/value pairs and go out in one writeHead: node's setHeader
   // validates and indexes each one, which the profile showed on every answer.
-  const headers: string[] = ['X-Request-Id', requestId];
+  const headers: string[] = ['X-Request-Id', requestId, NO_SNIFF_NAME, NO_SNIFF_VALUE];
   if (endpoint.cors) setHeaders(headers, CORS_HEADERS);
   const requestHeaders = headers.length;
   let answer: Answer;

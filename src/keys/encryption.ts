@@ -7,6 +7,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { restrictMode, type OwnerOnlyMode } from '../file-modes.js';
 
 const FORMAT = 'v1';
 const KEK_FILE = 'kek';
@@ -56,16 +57,27 @@ export interface KekSource {
   readonly keyEncryptionKey: string | undefined;
 }
 
+/** KEYS_DIR 0700 and the KEK 0600, whatever mode they were found with (file-modes.ts). */
+function ownerOnly(file: string, mode: OwnerOnlyMode): void {
+  try {
+    restrictMode(file, mode);
+  } catch (error) {
+    throw new KeyEncryptionError(`cannot make ${file} mode ${mode.toString(8)}: ${(error as Error).message}`);
+  }
+}
+
 /**
  * Reads the KEK, or creates `KEYS_DIR/kek` (mode 0600) when none exists and `mayCreate` is true.
  * Inkan only creates one when the database holds no keys: a missing KEK beside existing keys is an
- * operator error, never a reason to start afresh.
+ * operator error, never a reason to start afresh. KEYS_DIR is forced to 0700 and the file to 0600.
  */
 export function loadKek(source: KekSource, mayCreate: boolean): Buffer {
   if (source.keyEncryptionKey !== undefined) return Buffer.from(source.keyEncryptionKey, 'base64');
   const file = path.join(source.keysDir, KEK_FILE);
+  ownerOnly(source.keysDir, 0o700);
   try {
     const kek = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');
+    ownerOnly(file, 0o600);
     if (kek.length !== 32) throw new KeyEncryptionError(`${file} must hold the base64 encoding of exactly 32 bytes`);
     return kek;
   } catch (error) {
@@ -80,6 +92,7 @@ export function loadKek(source: KekSource, mayCreate: boolean): Buffer {
     );
   }
   fs.mkdirSync(source.keysDir, { recursive: true, mode: 0o700 });
+  ownerOnly(source.keysDir, 0o700);
   const kek = crypto.randomBytes(32);
   // 'wx': never overwrite a KEK that another process created a moment ago.
   try {

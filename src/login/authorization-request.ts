@@ -92,9 +92,13 @@ export async function validateAuthorizationRequest(raw: RawParameters, clients: 
 
   let codeChallenge: string | null;
   try {
-    codeChallenge = acceptCodeChallenge(params.get('code_challenge'), params.get('code_challenge_method'), client.authMethod === 'none');
+    codeChallenge = acceptCodeChallenge(params.get('code_challenge'), params.get('code_challenge_method'), client.authMethod === 'none' || client.allowNoPkce !== true);
   } catch (error) {
     throw new AuthorizationError(error as OAuthError, redirect);
+  }
+  // RFC 9700 §2.1.1: without PKCE, an OpenID request's nonce is what binds the code to this browser.
+  if (codeChallenge === null && scopes.includes('openid') && !params.has('nonce')) {
+    throw fail('invalid_request', 'nonce is required for an openid request without PKCE');
   }
 
   const prompt = (params.get('prompt') ?? '').split(' ').filter((value) => value !== '');

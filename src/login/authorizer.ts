@@ -8,6 +8,15 @@
  * browser-binding cookie, and each rendered form carries a fresh CSRF token whose SHA-256 is
  * stored with it. Nothing that decides where the code goes (client, redirect_uri, scope, PKCE)
  * is ever read back from a form.
+ *
+ * Anyone may start an authorization request without signing in, and each one that needs the
+ * login or consent page is a row until it expires (INTERACTION_TTL_SECONDS). So that a flood of
+ * such requests cannot grow the table without bound, each row records the address that started
+ * it (the login throttle's key: an IPv6 client by its /64), and an address with
+ * `pendingPerAddress` (PENDING_SIGNINS_PER_ADDRESS) live requests gets `temporarily_unavailable`
+ * at the validated redirect_uri instead of another row, until some of its requests complete or
+ * expire. A browser that already has a session and consent gets its code without a row, whatever
+ * the count.
  */
 import type { Clock } from '../clock.js';
 import type { AuthorizationRequestRecord, ClientRecord, PendingAuthorization, Stores } from '../storage/stores.js';
@@ -15,7 +24,7 @@ import { OAuthError } from '../oauth/errors.js';
 import { redirectWith } from '../oauth/redirect-uri.js';
 import { hashSecret, randomSecret, secretMatches } from '../tokens/secrets.js';
 import { authenticate } from '../accounts/users.js';
-import type { LoginThrottle } from '../accounts/throttle.js';
+import { addressKey, type LoginThrottle } from '../accounts/throttle.js';
 import { AuthorizationError, validateAuthorizationRequest, type RawParameters } from './authorization-request.js';
 import { findLiveSession, startSession, type LiveSession } from './sessions.js';
 import type { Revoker } from '../revocation/revoker.js';
@@ -32,6 +41,8 @@ export interface AuthorizerDeps {
   readonly clock: Clock;
   readonly issuer: string;
   readonly throttle: LoginThrottle;
+  /** PENDING_SIGNINS_PER_ADDRESS: how many live pending requests one client address may hold. */
+  readonly pendingPerAddress: number;
   /** Ends the previous person's session when another one signs in in the same browser. */
   readonly revoker: Pick<Revoker, 'endSession'>;
   /** Where the login and consent pages are, to build the URLs of the interaction steps. */
@@ -107,8 +118,8 @@ export class Authorizer {
     return granted !== undefined && request.scopes.every((scope) => granted.includes(scope));
   }
 
-  /** GET/POST /authorize. */
-  async start(raw: RawParameters, cookies: BrowserCookies): Promise<Step> {
+  /** GET/POST /authorize; `clientAddress` by the TRUST_PROXY rule. */
+  async start(raw: RawParameters, cookies: BrowserCookies, clientAddress: string): Promise<Step> {
     let validated;
     try {
       validated = await validateAuthorizationRequest(raw, this.deps.stores.clients);
@@ -128,8 +139,13 @@ export class Authorizer {
     }
     if (loggedIn && consented) return this.complete(request, live!.session.id, live!.user.id, live!.session.authTime);
 
-    const id = randomSecret(24);
     const now = this.now();
+    const address = addressKey(clientAddress);
+    if ((await this.deps.stores.authorizationRequests.countLive(address, now)) >= this.deps.pendingPerAddress) {
+      const busy = new OAuthError('temporarily_unavailable', 'too many sign-ins are in progress from this address; try again later');
+      return this.errorRedirect(request.redirectUri, request.state, busy);
+    }
+    const id = randomSecret(24);
     await this.deps.stores.authorizationRequests.insert({
       id,
       browserHash: hashSecret(cookies.browserSecret),
@@ -141,6 +157,7 @@ export class Authorizer {
       consented: false,
       createdAt: now,
       expiresAt: now + INTERACTION_TTL_SECONDS,
+      addressKey: address,
     });
     return { kind: 'redirect', location: `${loggedIn ? this.deps.paths.consent : this.deps.paths.login}?ix=${id}` };
   }

@@ -56,15 +56,21 @@ export class OAuthError extends Error {
     this.headers = options.headers ?? {};
   }
 
+  /** The same error with `headers` added to its own (e.g. a challenge only the HTTP layer can choose). */
+  withHeaders(headers: Readonly<Record<string, string>>): OAuthError {
+    return new OAuthError(this.code, this.description, { status: this.status, headers: { ...this.headers, ...headers }, cause: this.cause });
+  }
+
   toJSON(): { error: OAuthErrorCode; error_description: string } {
     return { error: this.code, error_description: this.description };
   }
 }
 
-/** RFC 6749 §5.2: a client that failed authentication gets 401 and a challenge. */
+/**
+ * RFC 6749 §5.2: a client that failed authentication gets 401 `invalid_client`. The
+ * `WWW-Authenticate` challenge is the HTTP layer's to add (http/client-credentials.ts): only a
+ * client that tried the Authorization header gets one.
+ */
 export function invalidClient(description: string, cause?: unknown): OAuthError {
-  return new OAuthError('invalid_client', description, {
-    headers: { 'WWW-Authenticate': 'Basic realm="inkan", charset="UTF-8"' },
-    cause,
-  });
+  return new OAuthError('invalid_client', description, { cause });
 }

@@ -1,7 +1,9 @@
 /**
- * PKCE (RFC 7636) as Inkan applies it (RFC 9700 §2.1.1):
+ * PKCE (RFC 7636) as Inkan applies it (RFC 9700 §2.1.1, OAuth 2.1):
  * - only `S256`: `plain` (and a challenge without a method, which defaults to plain) is refused;
- * - required for public clients (auth method `none`), accepted from every client;
+ * - required of every client, but a legacy confidential client registered with `--allow-no-pkce`
+ *   (a public client never is), which must then send a `nonce` for an OpenID request
+ *   (login/authorization-request.ts);
  * - a code issued with a challenge needs the matching verifier, and a code issued without one
  *   refuses a verifier (downgrade protection, RFC 9700 §2.1.1).
  */
@@ -14,10 +16,10 @@ const VERIFIER_SHAPE = /^[A-Za-z0-9\-._~]{43,128}$/;
 const S256_CHALLENGE_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 /** Validates the challenge of an authorization request; returns it (or null when absent and allowed). */
-export function acceptCodeChallenge(challenge: string | undefined, method: string | undefined, publicClient: boolean): string | null {
+export function acceptCodeChallenge(challenge: string | undefined, method: string | undefined, required: boolean): string | null {
   if (challenge === undefined) {
     if (method !== undefined) throw new OAuthError('invalid_request', 'code_challenge_method without code_challenge');
-    if (publicClient) throw new OAuthError('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256');
+    if (required) throw new OAuthError('invalid_request', 'PKCE is required: send code_challenge with code_challenge_method=S256');
     return null;
   }
   if (method !== 'S256') {

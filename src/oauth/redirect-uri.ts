@@ -4,7 +4,36 @@
  * app's loopback URI registered *without a port* (`http://127.0.0.1/cb`, `http://[::1]/cb`)
  * matches the same URI on any port, because the app only learns its port at run time. A loopback
  * URI registered with a port still needs that exact port.
+ *
+ * What may be registered (`redirectUriProblem`), for every client alike: https; plain http only on
+ * a loopback host (RFC 8252 §7.3, RFC 9700 §2.6: a code sent in clear over a network can be read
+ * by anyone on the way, confidential client or not); or a private-use scheme that is a reverse
+ * domain name, so with a dot (`com.example.app:/cb`, RFC 8252 §7.1), which also keeps out
+ * `javascript:`, `data:`, `file:` and every other scheme a browser or the OS would act on. Never
+ * userinfo (`user:pass@`, a phishing vector) nor a fragment (RFC 6749 §3.1.2).
  */
+/** The hosts that mean this machine (RFC 8252 §7.3, §8.3). */
+export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Why `value` cannot be registered as a redirect URI, or undefined when it can. */
+export function redirectUriProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'is not an absolute URI';
+  }
+  if (url.hash !== '' || value.includes('#')) return 'must not have a fragment';
+  if (url.username !== '' || url.password !== '') return 'must not carry userinfo (user:password@)';
+  const scheme = url.protocol.slice(0, -1);
+  if (scheme === 'https') return undefined;
+  if (scheme === 'http') {
+    return LOOPBACK_HOSTS.has(url.hostname) ? undefined : 'uses plain http off loopback: use https, or http on 127.0.0.1, [::1] or localhost';
+  }
+  if (!scheme.includes('.')) return 'must be https, http on a loopback host, or a private-use scheme with a dot such as com.example.app:/callback (RFC 8252 §7.1)';
+  return undefined;
+}
+
 const LOOPBACK_WITH_PORT = /^(http:\/\/(?:127\.0\.0\.1|\[::1\])):(\d{1,5})(?=[/?]|$)/;
 const MAX_PORT = 65535;
 const LOOPBACK_WITHOUT_PORT = /^http:\/\/(?:127\.0\.0\.1|\[::1\])(?=[/?]|$)/;

@@ -41,6 +41,8 @@ export interface ClientRecord {
   readonly requireDpop?: boolean;
   /** DPoP proofs at the token endpoint must carry a server nonce (`--require-dpop-nonce`, RFC 9449 §8). */
   readonly requireDpopNonce?: boolean;
+  /** A legacy confidential client whose code requests may come without PKCE (`--allow-no-pkce`); never a public one. */
+  readonly allowNoPkce?: boolean;
 }
 
 export interface ClientStore {
@@ -219,6 +221,8 @@ export interface AuthorizationRequestRecord {
   readonly consented: boolean;
   readonly createdAt: number;
   readonly expiresAt: number;
+  /** The login throttle's key of the address that started it (accounts/throttle.ts `addressKey`). */
+  readonly addressKey: string | null;
 }
 
 /** The parameters of an authorization request after validation (never re-read from a form). */
@@ -242,6 +246,8 @@ export interface AuthorizationRequestStore {
   delete(id: string): Promise<boolean>;
   /** Deletes up to `limit` requests that expired at or before `now`; returns how many. */
   purgeExpired(now: number, limit: number): Promise<number>;
+  /** How many requests started from `addressKey` are still live (expire after `now`). */
+  countLive(addressKey: string, now: number): Promise<number>;
 }
 
 export interface AuthorizationCodeRecord {

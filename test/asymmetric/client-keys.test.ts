@@ -1,11 +1,19 @@
 /**
  * The jwks_uri cache of private_key_jwt clients (clients/client-keys.ts), driven with a fake fetch
- * and clock: max-age, the bounded refetch on an unknown kid, the last good set kept on failure, the
- * timeout, and a set holding private key material refused.
+ * and clock: max-age, the bounded refetch on an unknown kid, the last good set kept on failure, a
+ * failed first fetch remembered for its cooldown, the timeout, and a set holding private key
+ * material refused; and, through the token endpoint of a real server, a broken jwks_uri fetched
+ * once per cooldown however many assertions name its client.
  */
-import { describe, expect, it } from 'vitest';
-import { clientKeySource, JwksFetchError, UNKNOWN_KID_COOLDOWN_SECONDS } from '../../src/clients/client-keys.js';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientKeySource, FAILED_FETCH_COOLDOWN_SECONDS, JwksFetchError, UNKNOWN_KID_COOLDOWN_SECONDS } from '../../src/clients/client-keys.js';
 import type { ClientRecord } from '../../src/storage/stores.js';
+import { startInkan, type TestServer } from '../helpers/inkan.js';
+import { registerClient } from '../helpers/clients.js';
+import { movableClock } from '../people/people-helpers.js';
+import { ASSERTION_TYPE, assertion, keyPair, postForm } from './fixtures.js';
 
 const client = { clientId: 'c', jwks: null, jwksUri: 'https://keys.example.com/jwks.json' } as unknown as ClientRecord;
 const keyA = { kty: 'OKP', crv: 'Ed25519', x: 'a', kid: 'a' };
@@ -72,6 +80,19 @@ describe('the jwks_uri cache', () => {
     await expect(broken.source.keys(client)).rejects.toBeInstanceOf(JwksFetchError);
   });
 
+  it('remembers a failed first fetch for its cooldown: no fetch per request', async () => {
+    const { source, advance, calls } = setUp([() => new Response('down', { status: 503 }), jwks([keyA], 60)]);
+    await expect(source.keys(client)).rejects.toThrow(/answered 503/);
+    for (let i = 0; i < 5; i += 1) await expect(source.keys(client, { refresh: i % 2 === 0 })).rejects.toThrow(/answered 503/);
+    expect(calls()).toBe(1);
+    advance(FAILED_FETCH_COOLDOWN_SECONDS - 1);
+    await expect(source.keys(client)).rejects.toBeInstanceOf(JwksFetchError);
+    expect(calls()).toBe(1);
+    advance(1);
+    expect(await source.keys(client)).toEqual([keyA]);
+    expect(calls()).toBe(2);
+  });
+
   it('gives up after its timeout (150 ms here)', async () => {
     const hanging = (init: RequestInit) =>
       new Promise<Response>((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason as Error)));
@@ -84,5 +105,50 @@ describe('the jwks_uri cache', () => {
   it('refuses a set holding private key material', async () => {
     const { source } = setUp([jwks([{ ...keyA, d: 'secret' }])]);
     await expect(source.keys(client)).rejects.toThrow(/private key material/);
+  });
+});
+
+describe('a broken jwks_uri behind the token endpoint', () => {
+  const clock = movableClock();
+  let server: TestServer;
+  let broken: http.Server;
+  let fetches = 0;
+  let uri: string;
+
+  beforeAll(async () => {
+    broken = http.createServer((_req, res) => {
+      fetches += 1;
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('broken');
+    });
+    await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
+    uri = `http://127.0.0.1:${(broken.address() as AddressInfo).port}/jwks.json`;
+    server = await startInkan({ core: { clock } });
+  });
+  afterAll(async () => {
+    await server.stop();
+    broken.closeAllConnections();
+    await new Promise<void>((resolve) => broken.close(() => resolve()));
+  });
+
+  it('is fetched once per cooldown, however many assertions name its client', async () => {
+    const key = await keyPair('EdDSA');
+    const victim = await registerClient(server, ['--name', 'broken-keys', '--auth-method', 'private_key_jwt', '--jwks-uri', uri]);
+    const attempt = async () =>
+      postForm(`${server.issuer}/token`, {
+        grant_type: 'client_credentials',
+        client_assertion_type: ASSERTION_TYPE,
+        client_assertion: await assertion(key, victim.client_id, server.issuer),
+      });
+    for (let i = 0; i < 10; i += 1) {
+      const answer = await attempt();
+      expect(answer.status).toBe(401);
+      expect(answer.body).toEqual({ error: 'invalid_client', error_description: "the client's keys could not be fetched" });
+    }
+    expect(fetches).toBe(1);
+    clock.advance(FAILED_FETCH_COOLDOWN_SECONDS);
+    expect((await attempt()).status).toBe(401);
+    expect((await attempt()).status).toBe(401);
+    expect(fetches).toBe(2);
   });
 });

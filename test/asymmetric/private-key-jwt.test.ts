@@ -3,7 +3,9 @@
  * endpoints: openid-client's `PrivateKeyJwt` gets tokens with keys registered by file and by
  * jwks_uri; `aud` is one value, the issuer or the token endpoint URL exactly, at every endpoint
  * (each audience of the 2025 injection class is sent and refused); every bad assertion is
- * refused with 401 invalid_client.
+ * refused with 401 invalid_client and no WWW-Authenticate challenge (RFC 6749 §5.2: the challenge
+ * is for a client that tried the Authorization header), so openid-client reports the refusal as
+ * `invalid_client`.
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,9 +53,10 @@ function withAssertion(clientAssertion: string, extra: Record<string, string> = 
   return postForm(tokenUrl(), { grant_type: 'client_credentials', client_assertion_type: ASSERTION_TYPE, client_assertion: clientAssertion, ...extra });
 }
 
-function expectInvalidClient(answer: { status: number; body: Record<string, unknown> }, description?: RegExp) {
+function expectInvalidClient(answer: { status: number; headers: Headers; body: Record<string, unknown> }, description?: RegExp) {
   expect(answer.status).toBe(401);
   expect(answer.body.error).toBe('invalid_client');
+  expect(answer.headers.get('www-authenticate')).toBeNull();
   if (description !== undefined) expect(answer.body.error_description).toMatch(description);
 }
 
@@ -169,7 +172,17 @@ describe('bad assertions: 401 invalid_client', () => {
     expect((await withAssertion(once)).status).toBe(200);
     const replayed = await withAssertion(once);
     expectInvalidClient(replayed, /already used/);
-    expect(replayed.headers.get('www-authenticate')).toContain('Basic');
+  });
+
+  it('is reported by openid-client as invalid_client, not as an authentication challenge', async () => {
+    const stranger = await keyPair('RS256', rsa.kid);
+    const config = await configFor(rsaClient.client_id, stranger);
+    const refusal = await oidc.clientCredentialsGrant(config, { scope: 'read' }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refusal).toBeInstanceOf(oidc.ResponseBodyError);
+    expect(refusal).toMatchObject({ error: 'invalid_client', status: 401 });
   });
 
   it('refuses a replay at another endpoint too (one jti store)', async () => {

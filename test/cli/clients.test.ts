@@ -96,6 +96,41 @@ describe('clients create', () => {
     failure(await cli(['clients', 'create', '--name', 'x', '--colour', 'blue']));
   });
 
+  it('registers https, loopback http (any of 127.0.0.1, [::1], localhost) and private-use-scheme redirect URIs', async () => {
+    const uris = ['https://app.example.com/cb?tenant=a', 'http://127.0.0.1/cb', 'http://[::1]:8080/cb', 'http://localhost:5173/cb', 'com.example.app:/oauth/cb', 'com.example.app://callback'];
+    const created = success<{ client_id: string }>(
+      await cli(['clients', 'create', '--name', 'native', '--auth-method', 'none', '--grant-types', 'authorization_code', '--redirect-uris', uris.join(','), '--post-logout-redirect-uris', uris[0]!]),
+    );
+    const listed = success<{ client_id: string; redirect_uris: string[] }[]>(await cli(['clients', 'list']));
+    expect(listed.find((client) => client.client_id === created.client_id)?.redirect_uris).toEqual(uris);
+  });
+
+  const OFF_LOOPBACK = 'uses plain http off loopback: use https, or http on 127.0.0.1, [::1] or localhost';
+  const SCHEME = 'must be https, http on a loopback host, or a private-use scheme with a dot such as com.example.app:/callback (RFC 8252 §7.1)';
+  it.each([
+    ['plain http off loopback', 'http://app.example.com/cb', OFF_LOOPBACK],
+    ['plain http on a name that only looks local', 'http://127.0.0.1.nip.io/cb', OFF_LOOPBACK],
+    ['plain http on a private address', 'http://10.0.0.7/cb', OFF_LOOPBACK],
+    ['userinfo', 'https://user:pass@app.example.com/cb', 'must not carry userinfo (user:password@)'],
+    ['a user alone', 'https://admin@app.example.com/cb', 'must not carry userinfo (user:password@)'],
+    ['userinfo in a private-use URI', 'com.example.app://user@callback', 'must not carry userinfo (user:password@)'],
+    ['a fragment', 'https://app.example.com/cb#x', 'must not have a fragment'],
+    ['an empty fragment', 'https://app.example.com/cb#', 'must not have a fragment'],
+    ['javascript:', 'javascript:alert(document.cookie)', SCHEME],
+    ['data: (the CLI splits on commas)', 'data:text/html;base64', SCHEME],
+    ['file:', 'file:///etc/passwd', SCHEME],
+    ['a private-use scheme without a dot', 'myapp:/callback', SCHEME],
+    ['ftp:', 'ftp://files.example.com/cb', SCHEME],
+    ['a relative URI', '/callback', 'is not an absolute URI'],
+  ])('refuses a redirect URI with %s, naming it and why', async (_name, uri, why) => {
+    for (const auth of ['client_secret_basic', 'none']) {
+      const line = failure(await cli(['clients', 'create', '--name', 'bad', '--auth-method', auth, '--grant-types', 'authorization_code', '--redirect-uris', uri]));
+      expect(line).toBe(`inkan: redirect URI ${JSON.stringify(uri)} ${why}`);
+    }
+    const logout = failure(await cli(['clients', 'create', '--name', 'bad', '--grant-types', 'authorization_code', '--redirect-uris', 'https://app.example.com/cb', '--post-logout-redirect-uris', uri]));
+    expect(logout).toBe(`inkan: post-logout redirect URI ${JSON.stringify(uri)} ${why}`);
+  });
+
   it('creates nothing when it refuses', async () => {
     const before = success<unknown[]>(await cli(['clients', 'list'])).length;
     failure(await cli(['clients', 'create', '--name', 'never', '--alg', 'none']));

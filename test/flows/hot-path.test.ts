@@ -211,6 +211,12 @@ describe('the hot path of a real server', () => {
       expect(typeof lines[0]!.ms).toBe('number');
     });
 
+    it.each(cases)('$name: carries X-Content-Type-Options: nosniff', async (testCase) => {
+      const reply = await run(testCase, freshId('nosniff'));
+      expect(reply.status).toBe(testCase.status);
+      expect(reply.headers['x-content-type-options']).toBe('nosniff');
+    });
+
     it('a 304 from the JWKS echoes the id and is logged with status 304', async () => {
       const etag = (await send(server.issuer, 'GET', '/jwks')).headers.etag!;
       const requestId = freshId('etag');
@@ -254,6 +260,24 @@ describe('the hot path of a real server', () => {
       const reply = await send(server.issuer, 'GET', '/jwks');
       expect(reply.headers['x-request-id']).toMatch(UUID);
       expect(accessLines(reply.headers['x-request-id'] as string)).toEqual([expect.objectContaining({ method: 'GET', path: '/jwks', status: 200 })]);
+    });
+  });
+
+  describe('nosniff on the Koa endpoints too', () => {
+    it.each([
+      ['discovery', 'GET', '/.well-known/openid-configuration', 200],
+      ['readiness', 'GET', '/readyz', 200],
+      ['health', 'GET', '/healthz', 200],
+      ['metrics', 'GET', '/metrics', 200],
+      ['userinfo without a token', 'GET', '/userinfo', 401],
+      ['revocation without a client', 'POST', '/revoke', 401],
+      ['introspection without a client', 'POST', '/introspect', 401],
+      ['an unknown path', 'GET', '/no-such-path', 404],
+      ['a status list that does not exist', 'GET', '/status-lists/999999', 404],
+    ])('%s answers %s %s with nosniff', async (_name, method, path, status) => {
+      const reply = await send(server.issuer, method, path, method === 'POST' ? { 'content-type': FORM } : {}, method === 'POST' ? 'token=x' : undefined);
+      expect(reply.status).toBe(status);
+      expect(reply.headers['x-content-type-options']).toBe('nosniff');
     });
   });
 

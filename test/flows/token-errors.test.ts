@@ -8,6 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOG_CAPTURE_DIR, startInkan, type TestServer } from '../helpers/inkan.js';
 import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
+import { RawConnection } from '../helpers/raw-http.js';
+import { recordTokenResponse } from '../helpers/secrets.js';
 
 let server: TestServer;
 let client: RegisteredClient;
@@ -48,8 +50,12 @@ function postForm(body: string | Record<string, string>, headers: Record<string,
   return send({ body: typeof body === 'string' ? body : new URLSearchParams(body).toString(), headers: { 'content-type': FORM, ...headers } });
 }
 
-/** Asserts an RFC 6749 §5.2 error answer and returns its JSON. */
-function expectError(answer: Answer, status: number, error: string): { error: string; error_description?: string } {
+/**
+ * Asserts an RFC 6749 §5.2 error answer and returns its JSON. A 401 carries a Basic challenge
+ * when the client tried the Authorization header or sent no credentials (`challenged`), never
+ * otherwise.
+ */
+function expectError(answer: Answer, status: number, error: string, challenged = status === 401): { error: string; error_description?: string } {
   expect({ status: answer.status, text: answer.text }).toMatchObject({ status });
   expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
   expect(answer.headers.get('cache-control')).toBe('no-store');
@@ -57,7 +63,8 @@ function expectError(answer: Answer, status: number, error: string): { error: st
   expect(json.error).toBe(error);
   expect(typeof json.error_description).toBe('string');
   expect(answer.text).not.toMatch(/ at |<html/i);
-  if (status === 401) expect(answer.headers.get('www-authenticate')).toMatch(/^Basic /);
+  expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+  if (challenged) expect(answer.headers.get('www-authenticate')).toBe('Basic realm="inkan", charset="UTF-8"');
   else expect(answer.headers.get('www-authenticate')).toBeNull();
   return json;
 }
@@ -82,11 +89,11 @@ describe('client authentication', () => {
     expectError(await postForm({ grant_type: 'client_credentials' }), 401, 'invalid_client');
   });
 
-  it('a client_id without a secret, for a confidential client → 401 invalid_client', async () => {
-    expectError(await postForm({ grant_type: 'client_credentials', client_id: client.client_id }), 401, 'invalid_client');
+  it('a client_id without a secret, for a confidential client → 401 invalid_client, no challenge (no Authorization header tried)', async () => {
+    expectError(await postForm({ grant_type: 'client_credentials', client_id: client.client_id }), 401, 'invalid_client', false);
   });
 
-  it('wrong secret → 401 invalid_client, by Basic and by post', async () => {
+  it('wrong secret → 401 invalid_client, by Basic (with the challenge) and by post (without)', async () => {
     expectError(
       await postForm({ grant_type: 'client_credentials' }, { authorization: basicAuth({ client_id: client.client_id, client_secret: WRONG_SECRET }) }),
       401,
@@ -96,6 +103,7 @@ describe('client authentication', () => {
       await postForm({ grant_type: 'client_credentials', client_id: postClient.client_id, client_secret: WRONG_SECRET }),
       401,
       'invalid_client',
+      false,
     );
   });
 
@@ -131,6 +139,7 @@ describe('client authentication', () => {
       await postForm({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret! }),
       401,
       'invalid_client',
+      false,
     );
   });
 
@@ -143,6 +152,88 @@ describe('client authentication', () => {
       400,
       'invalid_request',
     );
+  });
+});
+
+describe('the Authorization header: exactly one well-formed Basic credential', () => {
+  const basic = (decoded: string) => Buffer.from(decoded).toString('base64');
+  const credentials = () => `${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.client_secret!)}`;
+  const SYNTAX = 'the Authorization header must be one Basic credential (RFC 7617)';
+
+  it('two credentials in one value → 401 invalid_client, even when the first is right', async () => {
+    const right = basicAuth(client);
+    const wrong = basicAuth({ client_id: client.client_id, client_secret: WRONG_SECRET });
+    for (const value of [`${right} ${wrong}`, `${right}, ${wrong}`, `${right} ${right}`, `${right},${right}`]) {
+      const json = expectError(await postForm({ grant_type: 'client_credentials' }, { authorization: value }), 401, 'invalid_client');
+      expect(json.error_description).toBe(SYNTAX);
+    }
+  });
+
+  it('the revocation and introspection endpoints apply the same rule', async () => {
+    for (const path of ['/revoke', '/introspect']) {
+      const response = await fetch(`${server.issuer}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': FORM, authorization: `${basicAuth(client)} ${basicAuth(client)}` },
+        body: 'token=x',
+      });
+      const answer = { status: response.status, headers: response.headers, text: await response.text() };
+      expect(expectError(answer, 401, 'invalid_client').error_description).toBe(SYNTAX);
+    }
+  });
+
+  it('two Authorization headers → 401 invalid_client, even when the first is right', async () => {
+    const form = 'grant_type=client_credentials';
+    const connection = await RawConnection.open(server.port);
+    await connection.write(
+      `POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${FORM}\r\nContent-Length: ${form.length}\r\n` +
+        `Authorization: ${basicAuth(client)}\r\nauthorization: ${basicAuth({ client_id: client.client_id, client_secret: WRONG_SECRET })}\r\n\r\n${form}`,
+    );
+    const answer = await connection.response();
+    connection.destroy();
+    expect(answer).toBeDefined();
+    expect(answer!.status).toBe(401);
+    expect(JSON.parse(answer!.body)).toEqual({ error: 'invalid_client', error_description: 'the request carries more than one Authorization header' });
+    expect(answer!.headers['www-authenticate']).toBe('Basic realm="inkan", charset="UTF-8"');
+    expect(answer!.headers['cache-control']).toBe('no-store');
+  });
+
+  it('a token68 with characters outside base64 → 401 invalid_client, though node would skip them when decoding', async () => {
+    const encoded = basic(credentials());
+    for (const value of [`${encoded.slice(0, 8)}*${encoded.slice(8)}`, `${encoded.slice(0, 8)} ${encoded.slice(8)}`, `${encoded}.`]) {
+      expect(Buffer.from(value, 'base64').toString()).toBe(credentials());
+      const json = expectError(await postForm({ grant_type: 'client_credentials' }, { authorization: `Basic ${value}` }), 401, 'invalid_client');
+      expect(json.error_description).toBe(SYNTAX);
+    }
+    // base64url's "-" and "_" are not base64 either (node would decode them).
+    const url = `${encoded.slice(0, -4)}-_-_`;
+    expect(Buffer.from(url, 'base64').length).toBe(Buffer.from(encoded, 'base64').length + 1);
+    const json = expectError(await postForm({ grant_type: 'client_credentials' }, { authorization: `Basic ${url}` }), 401, 'invalid_client');
+    expect(json.error_description).toBe(SYNTAX);
+  });
+
+  it('base64 without its padding, or with a misplaced one → 401 invalid_client', async () => {
+    // A generated id and secret make 80 characters: their base64 ends in one "=".
+    const padded = basic(credentials());
+    expect(padded).toMatch(/[^=]=$/);
+    for (const value of [padded.slice(0, -1), `${padded}=`, `=${padded}`, `${padded.slice(0, 4)}=${padded.slice(4)}`]) {
+      const json = expectError(await postForm({ grant_type: 'client_credentials' }, { authorization: `Basic ${value}` }), 401, 'invalid_client');
+      expect(json.error_description).toBe(SYNTAX);
+    }
+  });
+
+  it('an empty credential, a bare scheme, and another scheme → 401 invalid_client with the Basic challenge', async () => {
+    for (const value of ['Basic', 'Basic ', 'Basic =', `Bearer ${basic(credentials())}`, `Digest ${basic(credentials())}`, basic(credentials())]) {
+      const json = expectError(await postForm({ grant_type: 'client_credentials' }, { authorization: value }), 401, 'invalid_client');
+      expect(json.error_description).toBe(SYNTAX);
+    }
+  });
+
+  it('the scheme is case-insensitive and may be followed by several spaces (RFC 7235 §2.1)', async () => {
+    for (const value of [`basic ${basic(credentials())}`, `BASIC   ${basic(credentials())}`]) {
+      const answer = await postForm({ grant_type: 'client_credentials', scope: 'read' }, { authorization: value });
+      expect(answer.status).toBe(200);
+      recordTokenResponse(JSON.parse(answer.text));
+    }
   });
 });
 

@@ -10,6 +10,7 @@ import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { registerClient, type RegisteredClient } from '../helpers/clients.js';
 import { recordSecrets } from '../helpers/secrets.js';
+import { RawConnection } from '../helpers/raw-http.js';
 import { registerApp, refresh, startFamily } from '../refresh/fixtures.js';
 import { clientToken, signInAttempt } from './support.js';
 import { freshPrivateKey } from '../../src/keys/material.js';
@@ -159,6 +160,53 @@ describe('operations', () => {
       expect(answer.body.error).toBe('invalid_request');
       expect(answer.body.error_description).toEqual(expect.any(String));
     }
+  });
+
+  it('registers a legacy confidential client with allow_no_pkce, and refuses it for a public client', async () => {
+    const base = { name: 'legacy', grant_types: ['authorization_code'], redirect_uris: ['https://legacy.example.com/cb'], scope: 'openid' };
+    const created = await call('POST', '/clients', { token: adminToken, json: { ...base, allow_no_pkce: true } });
+    expect(created.status).toBe(201);
+    recordSecrets(created.body.client_secret);
+    const listed = await call('GET', '/clients', { token: adminToken });
+    expect(listed.body.find((client: { client_id: string }) => client.client_id === created.body.client_id)).toMatchObject({ allow_no_pkce: true });
+    const refused = await call('POST', '/clients', { token: adminToken, json: { ...base, auth_method: 'none', allow_no_pkce: true } });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toEqual({
+      error: 'invalid_request',
+      error_description: 'a public client (auth method none) must use PKCE: --allow-no-pkce is for confidential clients only',
+    });
+    expect((await call('POST', '/clients', { token: adminToken, json: { ...base, allow_no_pkce: 'yes' } })).body.error_description).toBe('allow_no_pkce must be true or false');
+  });
+
+  it('refuses each forbidden kind of redirect URI with its reason', async () => {
+    const cases: [string, string][] = [
+      ['http://app.example.com/cb', 'uses plain http off loopback: use https, or http on 127.0.0.1, [::1] or localhost'],
+      ['https://user:pass@app.example.com/cb', 'must not carry userinfo (user:password@)'],
+      ['https://app.example.com/cb#frag', 'must not have a fragment'],
+      ['javascript:alert(1)', 'must be https, http on a loopback host, or a private-use scheme with a dot such as com.example.app:/callback (RFC 8252 §7.1)'],
+      ['data:text/html,<script>alert(1)</script>', 'must be https, http on a loopback host, or a private-use scheme with a dot such as com.example.app:/callback (RFC 8252 §7.1)'],
+      ['file:///etc/passwd', 'must be https, http on a loopback host, or a private-use scheme with a dot such as com.example.app:/callback (RFC 8252 §7.1)'],
+    ];
+    for (const [uri, why] of cases) {
+      const answer = await call('POST', '/clients', { token: adminToken, json: { name: 'bad', grant_types: ['authorization_code'], redirect_uris: [uri] } });
+      expect(answer.status, uri).toBe(400);
+      expect(answer.body).toEqual({ error: 'invalid_request', error_description: `redirect URI ${JSON.stringify(uri)} ${why}` });
+    }
+  });
+
+  it('answers a body over 64 KiB with a 413 JSON error and Connection: close, read after the whole upload', async () => {
+    const body = JSON.stringify({ name: 'x'.repeat(200 * 1024) });
+    const connection = await RawConnection.open(server.port);
+    await connection.write(
+      `POST /admin/v1/clients HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${adminToken}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`,
+    );
+    expect(await connection.write(body)).toBe(true);
+    const answer = await connection.response();
+    connection.socket.end();
+    expect(answer?.status).toBe(413);
+    expect(answer?.headers.connection).toBe('close');
+    expect(JSON.parse(answer!.body)).toEqual({ error: 'invalid_request', error_description: 'the request body is larger than 65536 bytes' });
+    expect((await connection.closedWithin(5000))?.error).toBeUndefined();
   });
 
   it('answers 415 for a body that is not JSON and 400 for JSON that is not an object', async () => {

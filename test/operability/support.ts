@@ -6,7 +6,7 @@ import { expect } from 'vitest';
 import { basicAuth, type RegisteredClient } from '../helpers/clients.js';
 import type { TestServer } from '../helpers/inkan.js';
 import { recordTokenResponse } from '../helpers/secrets.js';
-import { authorizeUrl, csrfOf, HttpBrowser, type Hop } from '../people/people-helpers.js';
+import { authorizeUrl, csrfOf, HttpBrowser, PKCE_CHALLENGE, type Hop } from '../people/people-helpers.js';
 
 /** The value of one sample (`name{labels}`), or undefined when it is not exposed. */
 export function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -42,7 +42,7 @@ export async function clientToken(server: Pick<TestServer, 'issuer'>, client: Re
 /** One sign-in attempt at the login page of a fresh authorization request. */
 export async function signInAttempt(server: Pick<TestServer, 'issuer'>, clientId: string, redirectUri: string, email: string, password: string): Promise<Hop> {
   const browser = new HttpBrowser(server.issuer);
-  const start = await browser.request(authorizeUrl(server.issuer, { client_id: clientId, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', state: 's' }));
+  const start = await browser.request(authorizeUrl(server.issuer, { client_id: clientId, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', state: 's', ...PKCE_CHALLENGE }));
   const page = await browser.request(start.location!);
   return browser.request(start.location!, { form: { csrf: csrfOf(page.body), email, password } });
 }

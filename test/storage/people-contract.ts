@@ -63,12 +63,26 @@ export function peopleStoreContract(stores: CurrentStores): void {
 
   it('purges pending authorization requests once expired', async () => {
     const request = { clientId: 'c', redirectUri: 'https://app.example/cb', scopes: [], state: null, nonce: null, codeChallenge: null, prompt: [], maxAgeSeconds: null, loginHint: null };
-    const base = { browserHash: 'b', csrfHash: null, request, userId: null, sessionId: null, authTime: null, consented: false, createdAt: T };
+    const base = { browserHash: 'b', csrfHash: null, request, userId: null, sessionId: null, authTime: null, consented: false, createdAt: T, addressKey: null };
     await stores().authorizationRequests.insert({ ...base, id: 'expired', expiresAt: T + 10 });
     await stores().authorizationRequests.insert({ ...base, id: 'live', expiresAt: T + 20 });
     expect(await stores().authorizationRequests.purgeExpired(T + 10, 10)).toBe(1);
     expect(await stores().authorizationRequests.find('expired')).toBeUndefined();
     expect(await stores().authorizationRequests.find('live')).toBeDefined();
+  });
+
+  it('counts the live pending requests of one address', async () => {
+    const request = { clientId: 'c', redirectUri: 'https://app.example/cb', scopes: [], state: null, nonce: null, codeChallenge: null, prompt: [], maxAgeSeconds: null, loginHint: null };
+    const base = { browserHash: 'b', csrfHash: null, request, userId: null, sessionId: null, authTime: null, consented: false, createdAt: T };
+    const address = `address:${crypto.randomUUID()}`;
+    await stores().authorizationRequests.insert({ ...base, id: crypto.randomUUID(), expiresAt: T + 10, addressKey: address });
+    await stores().authorizationRequests.insert({ ...base, id: crypto.randomUUID(), expiresAt: T + 20, addressKey: address });
+    await stores().authorizationRequests.insert({ ...base, id: crypto.randomUUID(), expiresAt: T + 20, addressKey: `${address}-other` });
+    await stores().authorizationRequests.insert({ ...base, id: crypto.randomUUID(), expiresAt: T + 20, addressKey: null });
+    expect(await stores().authorizationRequests.countLive(address, T)).toBe(2);
+    expect(await stores().authorizationRequests.countLive(address, T + 10)).toBe(1);
+    expect(await stores().authorizationRequests.countLive(address, T + 20)).toBe(0);
+    expect(await stores().authorizationRequests.countLive('address:nobody', T)).toBe(0);
   });
 
   it('purges sessions that ended or expired before the bound, and keeps live ones', async () => {

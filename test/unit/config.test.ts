@@ -36,7 +36,15 @@ describe('defaults', () => {
       keyRotationIntervalSeconds: 2592000,
       jwksMaxAgeSeconds: 300,
       logLevel: 'info',
+      http: { headersTimeoutSeconds: 10, requestTimeoutSeconds: 30, maxConnections: 1000, managementPort: undefined, managementHost: '127.0.0.1' },
     });
+  });
+
+  it('reads the listener limits and the management listener', () => {
+    expect(
+      loadConfig({ HOST: '0.0.0.0', HEADERS_TIMEOUT: '5', REQUEST_TIMEOUT: '5', MAX_CONNECTIONS: '20', MANAGEMENT_PORT: '9000' }, CWD).http,
+    ).toEqual({ headersTimeoutSeconds: 5, requestTimeoutSeconds: 5, maxConnections: 20, managementPort: 9000, managementHost: '0.0.0.0' });
+    expect(loadConfig({ MANAGEMENT_PORT: '0', MANAGEMENT_HOST: '10.0.0.5' }, CWD).http).toMatchObject({ managementPort: 0, managementHost: '10.0.0.5' });
   });
 
   it('treats empty values as unset', () => {
@@ -136,6 +144,31 @@ describe('bad values stop start-up with one line naming the variable', () => {
 
   it('LOG_LEVEL', () => {
     expect(configError({ LOG_LEVEL: 'loud' })).toBe('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"');
+  });
+
+  it('HEADERS_TIMEOUT, REQUEST_TIMEOUT and MAX_CONNECTIONS', () => {
+    for (const bad of ['abc', '0', '3601', '1.5']) {
+      expect(configError({ HEADERS_TIMEOUT: bad })).toBe(`HEADERS_TIMEOUT must be an integer from 1 to 3600 (seconds), got ${JSON.stringify(bad)}`);
+      expect(configError({ REQUEST_TIMEOUT: bad })).toBe(`REQUEST_TIMEOUT must be an integer from 1 to 3600 (seconds), got ${JSON.stringify(bad)}`);
+    }
+    expect(configError({ HEADERS_TIMEOUT: '40' })).toBe('HEADERS_TIMEOUT (40) must not be longer than REQUEST_TIMEOUT (30)');
+    for (const bad of ['0', '-1', 'many', '1000001']) {
+      expect(configError({ MAX_CONNECTIONS: bad })).toBe(`MAX_CONNECTIONS must be an integer from 1 to 1000000 (connections), got ${JSON.stringify(bad)}`);
+    }
+  });
+
+  it('PENDING_SIGNINS_PER_ADDRESS', () => {
+    expect(loadConfig({}, CWD).pendingSignInsPerAddress).toBe(100);
+    expect(loadConfig({ PENDING_SIGNINS_PER_ADDRESS: '5000' }, CWD).pendingSignInsPerAddress).toBe(5000);
+    for (const bad of ['0', 'lots', '-3']) {
+      expect(configError({ PENDING_SIGNINS_PER_ADDRESS: bad })).toBe(`PENDING_SIGNINS_PER_ADDRESS must be an integer from 1 to 1000000 (requests), got ${JSON.stringify(bad)}`);
+    }
+  });
+
+  it('MANAGEMENT_PORT', () => {
+    expect(configError({ MANAGEMENT_PORT: '70000' })).toBe('MANAGEMENT_PORT must be an integer from 0 to 65535, got "70000"');
+    expect(configError({ PORT: '8080', MANAGEMENT_PORT: '8080' })).toBe('MANAGEMENT_PORT must differ from PORT (both are 8080)');
+    expect(configError({ MANAGEMENT_PORT: '3000' })).toBe('MANAGEMENT_PORT must differ from PORT (both are 3000)');
   });
 
   it('KEY_ENCRYPTION_KEY, never echoing it', () => {

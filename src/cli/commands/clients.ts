@@ -13,7 +13,7 @@ function readJwksFile(file: string | undefined): unknown {
 
 export const clientsCreate: Command = {
   options: ['name', 'grant-types', 'redirect-uris', 'post-logout-redirect-uris', 'scope', 'resources', 'auth-method', 'jwks-file', 'jwks-uri', 'alg'],
-  flags: ['skip-consent', 'require-dpop', 'require-dpop-nonce'],
+  flags: ['skip-consent', 'require-dpop', 'require-dpop-nonce', 'allow-no-pkce'],
   async run(core, input) {
     try {
       const { client, secret } = await createClient({ clients: core.stores.clients, clock: core.clock, audit: core.audit }, {
@@ -30,6 +30,7 @@ export const clientsCreate: Command = {
         requireDpopNonce: input.options['require-dpop-nonce'] === true,
         alg: optionalOption(input, 'alg'),
         skipConsent: input.options['skip-consent'] === true,
+        allowNoPkce: input.options['allow-no-pkce'] === true,
       });
       return secret === undefined ? { client_id: client.clientId } : { client_id: client.clientId, client_secret: secret };
     } catch (error) {

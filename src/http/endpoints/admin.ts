@@ -11,7 +11,6 @@
  */
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
-import getRawBody from 'raw-body';
 import type { Actor } from '../../audit/audit-log.js';
 import {
   AdminError,
@@ -34,6 +33,7 @@ import { OAuthError } from '../../oauth/errors.js';
 import type { IssuedAccessTokenVerifier } from '../../tokens/issued-access-token.js';
 import { bearerError, bearerFromHeader, verifiedBearer } from '../bearer.js';
 import { refuseBoundAsBearer } from '../dpop-resource.js';
+import { readLimitedBody } from '../form.js';
 
 export const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -59,15 +59,7 @@ async function jsonBody(ctx: Context, optional = false): Promise<JsonBody> {
   if (!ctx.request.is('application/json')) {
     throw new OAuthError('invalid_request', 'the request body must be application/json', { status: 415 });
   }
-  let text: string;
-  try {
-    text = await getRawBody(ctx.req, { limit: ADMIN_BODY_LIMIT_BYTES, length, encoding: 'utf8' });
-  } catch (error) {
-    if ((error as { type?: string }).type === 'entity.too.large') {
-      throw new OAuthError('invalid_request', `the request body is larger than ${ADMIN_BODY_LIMIT_BYTES} bytes`, { status: 413, cause: error });
-    }
-    throw new OAuthError('invalid_request', 'the request body could not be read', { cause: error });
-  }
+  const text = await readLimitedBody(ctx.req, ADMIN_BODY_LIMIT_BYTES, 'the request body');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

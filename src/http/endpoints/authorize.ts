@@ -14,23 +14,27 @@ import type { CookieJar } from '../cookies.js';
 import { readPageForm } from '../page-form.js';
 import { sendPage, sendRedirect } from '../page.js';
 import { errorPage } from '../html/pages.js';
-import type { OAuthError } from '../../oauth/errors.js';
+import { OAuthError } from '../../oauth/errors.js';
 
 export interface AuthorizeEndpointDeps {
   readonly authorizer: Authorizer;
   readonly cookies: CookieJar;
 }
 
-/** The browser-binding cookie, created on first sight; it outlives one pending request. */
+/**
+ * The browser-binding cookie, created on first sight and sent again with a full lifetime on every
+ * /authorize: a request started late in the cookie's life would otherwise lose its binding (and
+ * fail at the login or consent step) when the cookie expired midway.
+ */
 export function browserSecret(ctx: Context, cookies: CookieJar): string {
-  const existing = cookies.get(ctx, 'browser');
-  if (existing !== undefined) return existing;
-  const created = randomSecret();
-  cookies.set(ctx, 'browser', created, 2 * INTERACTION_TTL_SECONDS);
-  return created;
+  const secret = cookies.get(ctx, 'browser') ?? randomSecret();
+  cookies.set(ctx, 'browser', secret, 2 * INTERACTION_TTL_SECONDS);
+  return secret;
 }
 
 export function sendErrorPage(ctx: Context, status: number, error: OAuthError | { description: string }, title = 'This request cannot continue'): void {
+  // An error's own headers (`Connection: close` after a refused body) go out with its page.
+  if (error instanceof OAuthError) ctx.set(error.headers);
   sendPage(ctx, { status, title: 'Error', content: errorPage(title, error.description) });
 }
 
@@ -47,10 +51,11 @@ export function mountAuthorize(router: Router, deps: AuthorizeEndpointDeps): voi
     } else {
       params = new URLSearchParams(ctx.querystring);
     }
-    const step = await deps.authorizer.start(params, {
-      sessionSecret: deps.cookies.get(ctx, 'session'),
-      browserSecret: browserSecret(ctx, deps.cookies),
-    });
+    const step = await deps.authorizer.start(
+      params,
+      { sessionSecret: deps.cookies.get(ctx, 'session'), browserSecret: browserSecret(ctx, deps.cookies) },
+      ctx.ip,
+    );
     if (step.kind === 'error-page') sendErrorPage(ctx, step.status, step.error);
     else sendRedirect(ctx, step.location);
   };

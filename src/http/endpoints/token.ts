@@ -17,7 +17,7 @@ import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import { OAuthError } from '../../oauth/errors.js';
 import type { Dpop } from '../../oauth/dpop.js';
 import { NO_STORE_HEADERS } from '../client-request.js';
-import { presentedCredentials } from '../client-credentials.js';
+import { authenticateClient } from '../client-credentials.js';
 import { dpopProofHeader } from '../dpop-header.js';
 import { readForm } from '../form.js';
 import type { HotEndpoint } from '../hot-path.js';
@@ -44,7 +44,7 @@ export function tokenEndpoint(deps: TokenEndpointDeps): HotEndpoint {
       if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required');
       const grant = deps.grants.get(grantType);
       if (grant === undefined) throw new OAuthError('unsupported_grant_type', `grant_type ${JSON.stringify(grantType)} is not supported`);
-      const client = await deps.clientAuthenticator.authenticate(presentedCredentials(req.headers.authorization, form));
+      const client = await authenticateClient(req, form, deps.clientAuthenticator);
       if (!client.grantTypes.includes(grantType)) {
         throw new OAuthError('unauthorized_client', `the client is not registered for the ${grantType} grant`);
       }

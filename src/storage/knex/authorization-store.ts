@@ -45,6 +45,7 @@ interface RequestRow {
   consented: boolean | number;
   created_at: number;
   expires_at: number;
+  address_key: string | null;
 }
 
 export function knexAuthorizationRequestStore(db: Knex): AuthorizationRequestStore {
@@ -61,6 +62,7 @@ export function knexAuthorizationRequestStore(db: Knex): AuthorizationRequestSto
         consented: record.consented,
         created_at: record.createdAt,
         expires_at: record.expiresAt,
+        address_key: record.addressKey,
       });
     },
     async find(id) {
@@ -77,6 +79,7 @@ export function knexAuthorizationRequestStore(db: Knex): AuthorizationRequestSto
         consented: Boolean(row.consented),
         createdAt: Number(row.created_at),
         expiresAt: Number(row.expires_at),
+        addressKey: row.address_key,
       };
       return record;
     },
@@ -96,6 +99,10 @@ export function knexAuthorizationRequestStore(db: Knex): AuthorizationRequestSto
       return db<RequestRow>('authorization_requests')
         .whereIn('id', db<RequestRow>('authorization_requests').select('id').where('expires_at', '<=', now).limit(limit))
         .delete();
+    },
+    async countLive(addressKey, now) {
+      const row = await db<RequestRow>('authorization_requests').where({ address_key: addressKey }).andWhere('expires_at', '>', now).count<{ count: number | string }[]>({ count: '*' }).first();
+      return Number(row?.count ?? 0);
     },
   };
 }

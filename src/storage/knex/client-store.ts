@@ -18,6 +18,7 @@ interface ClientRow {
   jwks_uri: string | null;
   require_dpop: boolean | number;
   require_dpop_nonce: boolean | number;
+  allow_no_pkce: boolean | number;
 }
 
 function toRow(client: ClientRecord): ClientRow {
@@ -38,6 +39,7 @@ function toRow(client: ClientRecord): ClientRow {
     jwks_uri: client.jwksUri ?? null,
     require_dpop: client.requireDpop ?? false,
     require_dpop_nonce: client.requireDpopNonce ?? false,
+    allow_no_pkce: client.allowNoPkce ?? false,
   };
 }
 
@@ -59,6 +61,7 @@ function fromRow(row: ClientRow): ClientRecord {
     jwksUri: row.jwks_uri ?? null,
     requireDpop: Boolean(row.require_dpop),
     requireDpopNonce: Boolean(row.require_dpop_nonce),
+    allowNoPkce: Boolean(row.allow_no_pkce),
   };
 }
 

@@ -12,6 +12,7 @@ import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { DEFAULT_DATABASE_TUNING, type DatabaseConfig, type DatabaseTuning } from '../../config.js';
 import { migrationSource } from './migrations.js';
+import { restrictMode } from '../../file-modes.js';
 
 // PostgreSQL returns int8 as a string to protect values above 2^53; Inkan's int8 columns hold Unix
 // seconds and counters, far below that, so read them as numbers.
@@ -108,8 +109,19 @@ export function knexConfig(database: DatabaseConfig, tuning: DatabaseTuning = DE
 export function openDatabase(database: DatabaseConfig, tuning: DatabaseTuning = DEFAULT_DATABASE_TUNING): Knex {
   if (database.engine === 'sqlite' && database.filename !== ':memory:') {
     fs.mkdirSync(path.dirname(database.filename), { recursive: true });
+    ownerOnly(database.filename);
   }
   return knexFactory(knexConfig(database, tuning));
+}
+
+/**
+ * The SQLite files hold password hashes, sessions and sealed keys: mode 0600, the database created
+ * so before SQLite opens it (SQLite gives its -wal and -shm files the database file's mode), and
+ * any of the three left readable by others (an older version, a copied backup) narrowed.
+ */
+function ownerOnly(filename: string): void {
+  fs.closeSync(fs.openSync(filename, 'a', 0o600));
+  for (const file of [filename, `${filename}-wal`, `${filename}-shm`]) restrictMode(file, 0o600);
 }
 
 // Network failures and "not accepting connections yet/any more": worth waiting for. Anything else

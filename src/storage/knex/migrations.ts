@@ -13,6 +13,8 @@ import * as asymmetric from '../../../migrations/0009_asymmetric.js';
 import * as consolidation from '../../../migrations/0011_consolidation.js';
 import * as familyRevocations from '../../../migrations/0012_family_revocations.js';
 import * as grantsAndDurableStatus from '../../../migrations/0013_grants_and_durable_status.js';
+import * as pkceOptOut from '../../../migrations/0014_pkce_opt_out.js';
+import * as pendingByAddress from '../../../migrations/0015_pending_by_address.js';
 
 interface Migration {
   readonly name: string;
@@ -30,6 +32,8 @@ const migrations: readonly Migration[] = [
   { name: '0011_consolidation', ...consolidation },
   { name: '0012_family_revocations', ...familyRevocations },
   { name: '0013_grants_and_durable_status', ...grantsAndDurableStatus },
+  { name: '0014_pkce_opt_out', ...pkceOptOut },
+  { name: '0015_pending_by_address', ...pendingByAddress },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
