@@ -161,7 +161,8 @@ describe('the audience of an assertion: one value, the issuer or the token endpo
       const answer = await at(endpoint, clientAssertion);
       expect(answer.status).toBe(401);
       expect(answer.body).toEqual({ error: 'invalid_client', error_description: description });
-      expect(answer.headers.get('www-authenticate')).toContain('Basic');
+      // No challenge: this client did not try the Authorization header (RFC 6749 §5.2).
+      expect(answer.headers.get('www-authenticate')).toBeNull();
     },
   );
 });
