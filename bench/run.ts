@@ -265,7 +265,7 @@ async function main(): Promise<void> {
   };
   // Inkan logs a line per request, as in production; the log goes to /dev/null here (a pipe
   // nobody reads would fill up and stall the server).
-  // As `npm start` runs it (package.json, README "Performance"): one malloc arena, so argon2id's
+  // As `npm start` runs it (package.json, docs/performance.md): one malloc arena, so argon2id's
   // 19 MiB per hash is reused instead of kept once per thread-pool thread, and 4 MiB semi-spaces.
   const inkan = startProcess('dist/src/main.js', [], { env: { ...env, MALLOC_ARENA_MAX: '1' }, nodeFlags: ['--max-semi-space-size=4'], cwd: dir, stdout: 'ignore' });
   const peerPort = 4300 + Math.floor(Math.random() * 500);

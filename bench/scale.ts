@@ -1,6 +1,6 @@
 /**
- * One Inkan instance against two on one PostgreSQL (the deployment of the README's "Deployment"
- * section), for `npm run bench`: client-credentials grants per second through one instance pinned
+ * One Inkan instance against two on one PostgreSQL (the deployment described in docs/operators.md,
+ * "Deployment"), for `npm run bench`: client-credentials grants per second through one instance pinned
  * to core 0, then through two instances pinned to cores 0 and 1 with a load generator per
  * instance. On a 2-core machine the load generators and PostgreSQL share those cores, so the
  * second figure is a floor, not the scale-out of a real cluster; the ratio is what to compare.

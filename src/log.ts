@@ -44,7 +44,7 @@ const INFO = 30;
 /**
  * The access line of every request and the audit lines: their fields are a closed, typed set that
  * holds no secret by construction, so they skip redaction (which cost about 6% of a token request)
- * and pino's per-key serialiser (11% of a JWKS request, README "Performance"): the line is
+ * and pino's per-key serialiser (11% of a JWKS request, docs/performance.md): the line is
  * JSON.stringify of the record inside pino's own frame, written to `log`'s destination when `log`
  * (or `level`) lets `info` through. For such records it is byte for byte the line pino writes
  * (test/unit/log.test.ts), so log readers see one format.

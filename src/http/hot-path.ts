@@ -2,7 +2,7 @@
  * The hot path: endpoints answered on node:http directly, without Koa. The token endpoint is on
  * the path of every service-to-service call and the JWKS on every verifier's start, and Koa's
  * per-request context (context, request and response objects, the middleware chain, the router)
- * cost about a fifth of a token request (README "Performance"). Everything Koa's middleware gives
+ * cost about a fifth of a token request (docs/performance.md). Everything Koa's middleware gives
  * the other endpoints, these get here from the same functions: the request id and the access-log
  * line (request-log.ts), the client address (client-address.ts), CORS (cors.ts), `nosniff`
  * (no-sniff.ts) and error rendering (error-handler.ts). Any other path goes to Koa.

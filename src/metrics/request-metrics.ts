@@ -5,7 +5,7 @@
  *
  * Why not prom-client's own Counter and Histogram: their labelled `inc` and `observe` check and
  * hash the label values on every call, even on a cached child, and that cost a sixth of a JWKS
- * request and 5% of a token request (README "Performance"). Here a request costs two map lookups,
+ * request and 5% of a token request (docs/performance.md). Here a request costs two map lookups,
  * a bucket search and three additions. The exposition is the same as prom-client's: one counter
  * series and one histogram (cumulative `_bucket` with `le`, `_sum`, `_count`) per route template,
  * method and status class.

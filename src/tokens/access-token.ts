@@ -35,8 +35,8 @@ export interface AccessTokenDeps {
   readonly statusList?: StatusListReferences;
 }
 
-// Asking OpenSSL for 16 bytes per token cost more than building the claims (profile, README
-// "Performance"): draw 4 KiB at a time and hand each slice out once, as randomUUID() does.
+// Asking OpenSSL for 16 bytes per token cost more than building the claims (profile,
+// docs/performance.md): draw 4 KiB at a time and hand each slice out once, as randomUUID() does.
 const randomPool = Buffer.alloc(4096);
 let poolOffset = randomPool.length;
 

@@ -6,7 +6,7 @@
  * measured at about half the synchronous rate for EdDSA on one core (../shared/FIELD-NOTES.md).
  * RS256 signs with `node:crypto.sign` on a KeyObject. Ed25519 signs with libsodium
  * (sodium-native): EdDSA signatures are deterministic (RFC 8032 §5.1.6), so libsodium writes the
- * very bytes OpenSSL would, in under half the time (`npm run bench`, README "Performance"); its
+ * very bytes OpenSSL would, in under half the time (`npm run bench`, docs/performance.md); its
  * copy of the key lives in guarded memory outside the V8 heap. The encoded protected header of
  * each token type is computed once per key. Every token is still checked by jose in the tests.
  */
