@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVerifier, verifierMiddleware, VerifierError, type Verifier, type VerifierErrorCode, type VerifyOptions } from '../../src/verifier/index.js';
+import { createVerifier, verifierMiddleware, VerifierError, type Verifier, type VerifierErrorCode, type VerifyOptions } from '@inkan/verifier';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
 import { dpopProof, keyPair, postForm, type KeyPair } from './fixtures.js';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVerifier, verifierMiddleware, VerifierError, type Verifier, type VerifierErrorCode } from '../../src/verifier/index.js';
+import { createVerifier, verifierMiddleware, VerifierError, type Verifier, type VerifierErrorCode } from '@inkan/verifier';
 import { startInkan, ROOT, type TestServer } from '../helpers/inkan.js';
 import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
 import { freshPrivateKey } from '../../src/keys/material.js';

@@ -8,7 +8,7 @@
  * proof is answered with a `DPoP` challenge (`invalid_dpop_proof`, the accepted algs), and a
  * DPoP-bound token sent as Bearer is refused (`invalid_token`, ERR_DPOP_PROOF_MISSING).
  */
-import { DPOP_ALGS } from './dpop-proof.js';
+import { DPOP_ALGS } from './protocol/dpop-proof.js';
 import { VerifierError } from './errors.js';
 import type { AccessTokenClaims, Verifier, VerifyOptions } from './verifier.js';
 

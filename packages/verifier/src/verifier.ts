@@ -21,9 +21,9 @@ import { VerifierError, type VerifierErrorCode } from './errors.js';
 import { FeedClient, type FeedEvent } from './feed-client.js';
 import { KeyCache, type VerificationKey } from './key-cache.js';
 import { RevocationList } from './revocation-list.js';
-import { recordFromSecurityEvent } from './security-events.js';
-import { decodeStatusList, isStatusBits, statusAt, type StatusBits } from './status-list-bits.js';
-import { checkDpopProof } from './dpop-proof.js';
+import { recordFromSecurityEvent } from './protocol/security-events.js';
+import { decodeStatusList, isStatusBits, statusAt, type StatusBits } from './protocol/status-list-bits.js';
+import { checkDpopProof } from './protocol/dpop-proof.js';
 
 export type RevocationMode = 'feed' | 'status-list' | 'off';
 

@@ -14,7 +14,7 @@
  */
 import crypto from 'node:crypto';
 import { calculateJwkThumbprint, decodeProtectedHeader, errors as joseErrors, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
-import { VerifierError, type VerifierErrorCode } from './errors.js';
+import { VerifierError, type VerifierErrorCode } from '../errors.js';
 import { ASYMMETRIC_ALGS, keyTypeFitsAlg, MAX_CLIENT_JTI_LENGTH } from './asymmetric-algs.js';
 
 export const DPOP_ALGS = ASYMMETRIC_ALGS;
