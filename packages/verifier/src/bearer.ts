@@ -10,7 +10,7 @@
  */
 import { DPOP_ALGS } from './protocol/dpop-proof.js';
 import { VerifierError } from './errors.js';
-import type { AccessTokenClaims, Verifier, VerifyOptions } from './verifier.js';
+import type { AccessTokenClaims, Verifier, VerifyOptions } from './verifier-types.js';
 
 export interface BearerOptions {
   /** The `realm` of the challenge. */

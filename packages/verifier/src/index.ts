@@ -3,7 +3,7 @@
  * jose and Node built-ins only, never the server.
  */
 export { createVerifier } from './verifier.js';
-export type { AccessTokenClaims, DpopPresentation, RevocationMode, Verifier, VerifierLogger, VerifierOptions, VerifierStats, VerifyOptions } from './verifier.js';
+export type { AccessTokenClaims, DpopPresentation, RevocationMode, Verifier, VerifierLogger, VerifierOptions, VerifierStats, VerifyOptions } from './verifier-types.js';
 export { VerifierError, type VerifierErrorCode } from './errors.js';
 export { authenticateBearer, authenticateRequest, type BearerOptions, type BearerResult, type ResourceRequest } from './bearer.js';
 export { DPOP_ALGS } from './protocol/dpop-proof.js';

@@ -11,7 +11,7 @@
  */
 import type { Middleware } from 'koa';
 import { authenticateRequest, type BearerOptions } from './bearer.js';
-import type { AccessTokenClaims, Verifier } from './verifier.js';
+import type { AccessTokenClaims, Verifier } from './verifier-types.js';
 
 export interface VerifiedState {
   accessToken: AccessTokenClaims;
