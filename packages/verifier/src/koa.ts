@@ -10,7 +10,7 @@
  * Without `origin`, the DPoP scheme is refused (Bearer works as before).
  */
 import type { Middleware } from 'koa';
-import { authenticateRequest, type BearerOptions } from './bearer.js';
+import { authenticateRequest, type BearerOptions } from './request-authentication.js';
 import type { AccessTokenClaims, Verifier } from './verifier-types.js';
 
 export interface VerifiedState {
