@@ -10,4 +10,13 @@ export default defineConfig({
     pool: 'forks',
     reporters: ['default'],
   },
+  // `@inkan/verifier` (and `inkan/verifier`) resolve to the SDK's TypeScript source in tests, as in
+  // `npm run typecheck` (tsconfig.json customConditions): one copy of each module whichever way a
+  // test or the in-process server imports it, and no stale packages/verifier/dist. Vite's default
+  // server conditions follow. Processes the tests spawn run the compiled dist/, as `npm start` does.
+  ssr: {
+    resolve: {
+      conditions: ['@inkan/source', 'module', 'node', 'development|production'],
+    },
+  },
 });

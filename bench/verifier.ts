@@ -10,8 +10,8 @@
  *   node dist/bench/verifier.js <throughput|latency> < options.json   → one JSON line
  */
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
-import { createVerifier, VerifierError } from '../src/verifier/index.js';
-import { RevocationList } from '../src/verifier/revocation-list.js';
+import { createVerifier, VerifierError } from '@inkan/verifier';
+import { RevocationList } from '../packages/verifier/src/revocation-list.js';
 import { runPinnedScript } from './pinned-script.js';
 
 interface Options {

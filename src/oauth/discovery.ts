@@ -4,7 +4,7 @@
  * this document, never by a fixed path.
  */
 import { ASSERTION_ALGS } from './client-assertion.js';
-import { DPOP_ALGS } from '../verifier/dpop-proof.js';
+import { DPOP_ALGS } from '@inkan/verifier/protocol';
 import { SIGNING_ALGS } from '../storage/stores.js';
 import { USER_CLAIMS } from '../accounts/claims.js';
 import { FEED_SCOPE } from '../revocation/feed.js';

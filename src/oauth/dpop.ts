@@ -1,7 +1,7 @@
 /**
  * DPoP (RFC 9449) where Inkan receives proofs: the token endpoint and userinfo. The proof itself
- * is checked by verifier/dpop-proof.ts (the same rules the SDK applies at resource servers); this
- * module adds what only the server has:
+ * is checked by `checkDpopProof` of `@inkan/verifier/protocol` (the same rules the SDK applies at
+ * resource servers); this module adds what only the server has:
  *
  * - Replay: a proof's `jti` is single use per key, in the `used_jtis` table every instance shares
  *   (replay/used-jtis.ts), remembered until the proof would be refused for its age anyway.
@@ -20,11 +20,11 @@
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { usedJtiKey, type UsedJtiStore } from '../replay/used-jtis.js';
-import { checkDpopProof } from '../verifier/dpop-proof.js';
-import { VerifierError } from '../verifier/errors.js';
+import { checkDpopProof } from '@inkan/verifier/protocol';
+import { VerifierError } from '@inkan/verifier';
 import { OAuthError } from './errors.js';
 
-export { DPOP_ALGS } from '../verifier/dpop-proof.js';
+export { DPOP_ALGS } from '@inkan/verifier/protocol';
 
 export const PROOF_MAX_AGE_SECONDS = 60;
 export const PROOF_FUTURE_SKEW_SECONDS = 10;

@@ -23,7 +23,7 @@
 import type { Logger } from 'pino';
 import type { Keyring } from '../keys/keyring.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { securityEventClaims } from '../verifier/security-events.js';
+import { securityEventClaims } from '@inkan/verifier/protocol';
 import { isCoveredBy, type RevocableClaims, type RevocationRecord } from './revocations.js';
 import type { RevocationService } from './service.js';
 

@@ -8,16 +8,16 @@
  * (every record has a monotonic `id`, the feed's event id) and by the status lists.
  */
 
-// The pure part (targets, records, `isCoveredBy`) lives with the verifier SDK, which may import
-// nothing from the server; both sides run the very same rule.
-import type { RevocableClaims, RevocationRecord, RevocationTarget } from '../verifier/revocation-records.js';
+// The pure part (targets, records, `isCoveredBy`) lives in the verifier SDK, `@inkan/verifier/protocol`,
+// which may import nothing from the server; both sides run the very same rule.
+import type { RevocableClaims, RevocationRecord, RevocationTarget } from '@inkan/verifier/protocol';
 export {
   isCoveredBy,
   type RevocableClaims,
   type RevocationKind,
   type RevocationRecord,
   type RevocationTarget,
-} from '../verifier/revocation-records.js';
+} from '@inkan/verifier/protocol';
 
 /** Where one token's status bit lives (its `status.status_list` claim, with the list's id). */
 export interface StatusEntry {

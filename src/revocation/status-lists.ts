@@ -34,7 +34,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Keyring } from '../keys/keyring.js';
-import { encodeStatusList, setBit } from '../verifier/status-list-bits.js';
+import { encodeStatusList, setBit } from '@inkan/verifier/protocol';
 import { IssuedStatusLog } from './issued-status-log.js';
 import { ownerKeys, targetKey, type RevocableClaims, type StoredRevocation } from './revocations.js';
 import type { RevocationService } from './service.js';

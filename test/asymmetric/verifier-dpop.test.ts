@@ -1,5 +1,5 @@
 /**
- * The verifier SDK (`inkan/verifier`) at a resource server: a DPoP-bound token verifies only with a
+ * The verifier SDK (`@inkan/verifier`) at a resource server: a DPoP-bound token verifies only with a
  * valid proof of its key (signature, htm, htu, iat, ath, jkt, single use), each failure with its
  * own code; the Koa middleware takes the DPoP scheme (openid-client's fetchProtectedResource with
  * a DPoP handle gets through) and refuses the bound token as Bearer; its `htu` check uses the
@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVerifier, verifierMiddleware, VerifierError, type Verifier, type VerifierErrorCode, type VerifyOptions } from '../../src/verifier/index.js';
+import { createVerifier, VerifierError, type Verifier, type VerifierErrorCode, type VerifyOptions } from '@inkan/verifier';
+import { verifierMiddleware } from '@inkan/verifier/koa';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
 import { dpopProof, keyPair, postForm, type KeyPair } from './fixtures.js';

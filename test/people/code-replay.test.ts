@@ -12,7 +12,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
-import { createVerifier, VerifierError } from '../../src/verifier/index.js';
+import { createVerifier, VerifierError } from '@inkan/verifier';
 import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
 import type { NewRefreshFamily } from '../../src/refresh/refresh-tokens.js';
 import { hashSecret } from '../../src/tokens/secrets.js';

@@ -17,7 +17,7 @@ import { basicAuth, type RegisteredClient } from '../helpers/clients.js';
 import { createDatabase, freePort } from '../helpers/postgres-server.js';
 import { killServerProcesses, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { recordTokenResponse } from '../helpers/secrets.js';
-import { decodeStatusList, statusAt } from '../../src/verifier/status-list-bits.js';
+import { decodeStatusList, statusAt } from '@inkan/verifier/protocol';
 import { createUser, HttpBrowser, openidCodeFlow } from '../people/people-helpers.js';
 
 afterAll(() => killServerProcesses());

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { decodeStatusList, encodeStatusList, setBit, statusAt } from '../../src/verifier/status-list-bits.js';
+import { decodeStatusList, encodeStatusList, setBit, statusAt } from '@inkan/verifier/protocol';
 
 describe('encoding (draft-ietf-oauth-status-list test vector)', () => {
   it('packs 16 one-bit entries LSB first into B9 A3 and compresses them to 78dadbb918000217015d', () => {

@@ -11,7 +11,7 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { createDatabase } from '../helpers/postgres-server.js';
 import { registerClient, type RegisteredClient } from '../helpers/clients.js';
 import type { TestServer } from '../helpers/inkan.js';
-import { createVerifier, VerifierError, type Verifier } from '../../src/verifier/index.js';
+import { createVerifier, VerifierError, type Verifier } from '@inkan/verifier';
 import { SIGNING_ALGS } from '../../src/storage/stores.js';
 import { registerApp, startFamily } from '../refresh/fixtures.js';
 import {

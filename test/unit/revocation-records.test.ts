@@ -5,9 +5,9 @@
  * in-memory list, and through the feed's Security Event Token format.
  */
 import { describe, expect, it } from 'vitest';
-import { isCoveredBy, type RevocationRecord } from '../../src/verifier/revocation-records.js';
-import { RevocationList } from '../../src/verifier/revocation-list.js';
-import { MalformedSecurityEventError, recordFromSecurityEvent, securityEventClaims, EVENT_TYPES } from '../../src/verifier/security-events.js';
+import { isCoveredBy, type RevocationRecord } from '@inkan/verifier/protocol';
+import { RevocationList } from '../../packages/verifier/src/revocation-list.js';
+import { MalformedSecurityEventError, recordFromSecurityEvent, securityEventClaims, EVENT_TYPES } from '@inkan/verifier/protocol';
 import { ownerKeys, targetKey, tokenKeys } from '../../src/revocation/revocations.js';
 
 const ISSUER = 'https://id.example.com';

@@ -5,10 +5,10 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import { createVerifier, VerifierError } from '../../src/verifier/index.js';
+import { createVerifier, VerifierError } from '@inkan/verifier';
 import { scriptedIssuer, type ScriptedIssuer } from './scripted-issuer.js';
-import { securityEventClaims } from '../../src/verifier/security-events.js';
-import type { RevocationRecord } from '../../src/verifier/revocation-records.js';
+import { securityEventClaims } from '@inkan/verifier/protocol';
+import type { RevocationRecord } from '@inkan/verifier/protocol';
 
 let api: ScriptedIssuer;
 let issuer: string;

@@ -6,7 +6,7 @@
  * covered tokens expire.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createVerifier, VerifierError, type Verifier, type VerifierOptions } from '../../src/verifier/index.js';
+import { createVerifier, VerifierError, type Verifier, type VerifierOptions } from '@inkan/verifier';
 import { startInkan, testEnv, type TestServer } from '../helpers/inkan.js';
 import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
 import { freePort } from '../helpers/postgres-server.js';

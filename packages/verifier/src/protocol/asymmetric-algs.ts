@@ -1,8 +1,8 @@
 /**
  * The asymmetric JWS algorithms Inkan accepts from clients (client assertions, DPoP proofs) and
  * which key fits each. One list and one rule for the SDK and the server (which imports it from
- * here: the SDK never imports the server). `Ed25519` is the fully-specified name of EdDSA over
- * Ed25519; never `none`, never an HMAC.
+ * `@inkan/verifier/protocol`: the SDK never imports the server). `Ed25519` is the
+ * fully-specified name of EdDSA over Ed25519; never `none`, never an HMAC.
  */
 import type { JWK } from 'jose';
 

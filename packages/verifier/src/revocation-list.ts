@@ -7,7 +7,7 @@
  * their union. A record whose `expiresAt` has passed covers only expired tokens, which the verifier
  * rejects anyway; it is dropped by `purgeExpired` to free memory, never needed for correctness.
  */
-import type { RevocableClaims, RevocationRecord } from './revocation-records.js';
+import type { RevocableClaims, RevocationRecord } from './protocol/revocation-records.js';
 
 interface Window {
   notBefore: number;

@@ -7,8 +7,11 @@
  * - The set is refreshed in the background once its `Cache-Control: max-age` has passed, so keys
  *   that left the JWKS (an emergency `keys revoke`) stop verifying without blocking any request.
  * - Symmetric keys are never imported: a public-key JWKS cannot turn into an HMAC secret.
+ * - `keyFor(header)` picks the key a JWS names and binds it to that key's algorithm: the header's
+ *   `alg` must match it, so the token never chooses how it is verified.
  */
 import { importJWK, type JWK } from 'jose';
+import { fail } from './errors.js';
 
 /** Asymmetric JWS algorithms; nothing else is ever accepted. */
 const ASYMMETRIC_ALGS = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']);
@@ -70,6 +73,32 @@ export class KeyCache {
       this.refresh().catch(this.options.onError);
     }
     return this.keys.get(kid);
+  }
+
+  /**
+   * The key the header's kid names, bound to its own algorithm; the header's alg must match it.
+   * `none` and HMAC are refused before any lookup; an unknown kid gets one refetch (cooldown).
+   */
+  async keyFor(header: Record<string, unknown>): Promise<VerificationKey> {
+    const alg = header.alg;
+    if (typeof alg !== 'string') fail('ERR_TOKEN_MALFORMED', 'the JWS header has no alg');
+    if (alg === 'none' || alg.startsWith('HS')) fail('ERR_ALG_NOT_ALLOWED', `the algorithm ${alg} is never accepted`);
+    const kid = header.kid;
+    if (typeof kid !== 'string' || kid === '') fail('ERR_UNKNOWN_KID', 'the JWS header has no kid');
+    const key = this.get(kid) ?? (await this.getAfterRefetchOrUndefined(kid));
+    if (key === undefined) fail('ERR_UNKNOWN_KID', 'no published key has this kid');
+    if (key.alg !== alg) fail('ERR_ALG_NOT_ALLOWED', `the key named by kid verifies ${key.alg}, not ${alg}`);
+    return key;
+  }
+
+  /** A failed refetch is reported and reads as "no such key": the token is refused, never the verifier broken. */
+  private async getAfterRefetchOrUndefined(kid: string): Promise<VerificationKey | undefined> {
+    try {
+      return await this.getAfterRefetch(kid);
+    } catch (error) {
+      this.options.onError(error);
+      return undefined;
+    }
   }
 
   /** For a kid not in the cache: one refetch if the cooldown allows, then a second look. */

@@ -74,3 +74,8 @@ export class VerifierError extends Error {
     return this.code.startsWith('ERR_DPOP_') && this.code !== 'ERR_DPOP_PROOF_MISSING' && this.code !== 'ERR_DPOP_NOT_BOUND';
   }
 }
+
+/** Throws the VerifierError with this code: the one way every check of the SDK refuses. */
+export function fail(code: VerifierErrorCode, message: string, cause?: unknown): never {
+  throw new VerifierError(code, message, { cause });
+}

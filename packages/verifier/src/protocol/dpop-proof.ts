@@ -14,7 +14,7 @@
  */
 import crypto from 'node:crypto';
 import { calculateJwkThumbprint, decodeProtectedHeader, errors as joseErrors, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
-import { VerifierError, type VerifierErrorCode } from './errors.js';
+import { fail } from '../errors.js';
 import { ASYMMETRIC_ALGS, keyTypeFitsAlg, MAX_CLIENT_JTI_LENGTH } from './asymmetric-algs.js';
 
 export const DPOP_ALGS = ASYMMETRIC_ALGS;
@@ -40,10 +40,6 @@ export interface CheckedDpopProof {
   readonly jti: string;
   readonly iat: number;
   readonly nonce: string | undefined;
-}
-
-function fail(code: VerifierErrorCode, message: string, cause?: unknown): never {
-  throw new VerifierError(code, message, { cause });
 }
 
 /** scheme://host[:port]/path of a URL, normalised, without query and fragment. */

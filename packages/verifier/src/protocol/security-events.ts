@@ -57,8 +57,10 @@ export function securityEventClaims(record: RevocationRecord, issuer: string): R
   return { iss: issuer, iat: record.createdAt, jti: `revocation-${record.id}`, sub_id: subId, events: { [EVENT_TYPES[target.kind]]: event } };
 }
 
+/** A SET whose claims are not a revocation record of this issuer. Switch on `code`, as on VerifierError's. */
 export class MalformedSecurityEventError extends Error {
   override readonly name = 'MalformedSecurityEventError';
+  readonly code = 'ERR_SECURITY_EVENT_MALFORMED';
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

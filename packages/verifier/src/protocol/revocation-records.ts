@@ -1,7 +1,8 @@
 /**
  * The pure vocabulary of revocation, shared by the server and the verifier SDK: which tokens a
- * revocation record covers. It lives in the SDK's folder because the SDK may import nothing from
- * the server; src/revocation/revocations.ts re-exports it, so both sides run the very same rule.
+ * revocation record covers. It lives in the SDK because the SDK may import nothing from the
+ * server; the server's src/revocation/revocations.ts re-exports it from `@inkan/verifier/protocol`,
+ * so both sides run the very same rule.
  *
  * Each kind covers exactly what was ended, never more: a `grant` record covers the tokens of one
  * sign-in at one client (its `grant_id` claim), so revoking it leaves a later sign-in of the same
