@@ -1,4 +1,4 @@
-import { DEFAULT_DATABASE_TUNING, type DatabaseConfig, type DatabaseTuning } from '../../config.js';
+import { DEFAULT_DATABASE_TUNING, type DatabaseConfig, type DatabaseTuning } from '../database.js';
 import type { Stores } from '../stores.js';
 import { knexClientStore } from './client-store.js';
 import { knexKeyStore } from './key-store.js';
