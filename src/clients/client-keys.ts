@@ -18,7 +18,7 @@
  */
 import type { JWK } from 'jose';
 import type { Clock } from '../clock.js';
-import type { ClientRecord } from '../storage/stores.js';
+import type { ClientRecord } from '../storage/clients.js';
 
 export const FETCH_TIMEOUT_MS = 5000;
 export const MAX_JWKS_BYTES = 64 * 1024;

@@ -10,7 +10,7 @@
 import crypto from 'node:crypto';
 import { createLocalJWKSet } from 'jose';
 import type { Clock } from '../clock.js';
-import type { KeySet, KeyStore, SigningAlg } from '../storage/stores.js';
+import type { KeySet, KeyStore, SigningAlg } from '../storage/keys.js';
 import { jwtSigner, type JwtSigner } from '../tokens/jwt-signer.js';
 import type { KeySealer } from './encryption.js';
 import { publishedKeys } from './lifecycle.js';

@@ -27,7 +27,7 @@ import { decodeJwt, decodeProtectedHeader, errors, importJWK, jwtVerify, type Cr
 import type { Clock } from '../clock.js';
 import type { ClientKeySource } from '../clients/client-keys.js';
 import { usedJtiKey, type UsedJtiStore } from '../replay/used-jtis.js';
-import type { ClientRecord } from '../storage/stores.js';
+import type { ClientRecord } from '../storage/clients.js';
 import { invalidClient } from './errors.js';
 import { ASYMMETRIC_ALGS, keyTypeFitsAlg, MAX_CLIENT_JTI_LENGTH } from '../verifier/asymmetric-algs.js';
 

@@ -25,7 +25,7 @@
  *   JWS has dots and an Inkan refresh token never has, so the token's shape decides.
  */
 import type { RefreshTokenService } from '../refresh/service.js';
-import type { ClientRecord } from '../storage/stores.js';
+import type { ClientRecord } from '../storage/clients.js';
 import { AccessTokenRejected, type IssuedAccessTokenClaims, type IssuedAccessTokenVerifier } from '../tokens/issued-access-token.js';
 import { invalidClient } from './errors.js';
 

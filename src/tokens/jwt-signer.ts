@@ -12,7 +12,7 @@
  */
 import crypto, { type KeyObject } from 'node:crypto';
 import sodium from 'sodium-native';
-import type { SigningAlg } from '../storage/stores.js';
+import type { SigningAlg } from '../storage/keys.js';
 
 /** `typ` header values (RFC 9068, RFC 8417, the Token Status List draft; ID tokens use JWT). */
 export type JwtType = 'at+jwt' | 'JWT' | 'secevent+jwt' | 'statuslist+jwt';

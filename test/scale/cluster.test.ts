@@ -12,7 +12,7 @@ import { createDatabase } from '../helpers/postgres-server.js';
 import { registerClient, type RegisteredClient } from '../helpers/clients.js';
 import type { TestServer } from '../helpers/inkan.js';
 import { createVerifier, VerifierError, type Verifier } from '../../src/verifier/index.js';
-import { SIGNING_ALGS } from '../../src/storage/stores.js';
+import { SIGNING_ALGS } from '../../src/storage/keys.js';
 import { registerApp, startFamily } from '../refresh/fixtures.js';
 import {
   CLUSTER_ISSUER,

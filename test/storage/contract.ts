@@ -9,7 +9,9 @@
  */
 import crypto from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ClientRecord, KeyChanges, SigningKeyRecord, Stores } from '../../src/storage/stores.js';
+import type { ClientRecord } from '../../src/storage/clients.js';
+import type { KeyChanges, SigningKeyRecord } from '../../src/storage/keys.js';
+import type { Stores } from '../../src/storage/stores.js';
 import { refreshTokenStoreContract, revocationStoreContract } from './refresh-contract.js';
 import { peopleStoreContract } from './people-contract.js';
 

@@ -6,7 +6,7 @@
  */
 import crypto from 'node:crypto';
 import { expect, it } from 'vitest';
-import type { AuthorizationCodeRecord } from '../../src/storage/stores.js';
+import type { AuthorizationCodeRecord } from '../../src/storage/authorizations.js';
 import type { CurrentStores } from './contract.js';
 
 const T = 1_700_000_000;

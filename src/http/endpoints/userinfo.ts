@@ -11,7 +11,7 @@ import type { Context } from 'koa';
 import { userClaims } from '../../accounts/claims.js';
 import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import { parseScope } from '../../oauth/scopes.js';
-import type { UserStore } from '../../storage/stores.js';
+import type { UserStore } from '../../storage/people.js';
 import type { IssuedAccessTokenVerifier } from '../../tokens/issued-access-token.js';
 import { bearerError, bearerFromHeader, verifiedBearer } from '../bearer.js';
 import { readPageForm } from '../page-form.js';

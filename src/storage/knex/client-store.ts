@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import type { ClientAuthMethod, ClientRecord, ClientStore, SigningAlg } from '../stores.js';
+import type { ClientAuthMethod, ClientRecord, ClientStore } from '../clients.js';
+import type { SigningAlg } from '../keys.js';
 
 interface ClientRow {
   client_id: string;
