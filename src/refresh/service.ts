@@ -35,7 +35,7 @@ import { parseScope } from '../oauth/scopes.js';
 import type { ClientRecord } from '../storage/clients.js';
 import type { UserRecord, UserStore } from '../storage/people.js';
 import { hashSecret, randomSecret } from '../tokens/secrets.js';
-import type { FoundRefreshToken, RefreshFamilyRecord, RefreshTokenRecord, RefreshTokenStore } from './refresh-store.js';
+import type { FoundRefreshToken, RefreshFamilyRecord, RefreshTokenRecord, RefreshTokenStore } from '../storage/refresh.js';
 import type { NewRefreshFamily, RefreshTokenIssuer } from './refresh-tokens.js';
 import type { Actor, AuditLog, RequestOrigin } from '../audit/audit-log.js';
 import type { Metrics } from '../metrics/metrics.js';

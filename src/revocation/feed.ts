@@ -24,7 +24,8 @@ import type { Logger } from 'pino';
 import type { Keyring } from '../keys/keyring.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { securityEventClaims } from '../verifier/security-events.js';
-import { isCoveredBy, type RevocableClaims, type RevocationRecord } from './revocations.js';
+import type { RevocationRecord } from '../storage/revocations.js';
+import { isCoveredBy, type RevocableClaims } from './revocations.js';
 import type { RevocationService } from './service.js';
 
 export const FEED_SCOPE = 'revocations:read';

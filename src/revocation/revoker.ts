@@ -29,7 +29,7 @@ import type { UserStore } from '../storage/people.js';
 import type { Stores } from '../storage/stores.js';
 import { type Actor, type AuditLog, CLI_ACTOR, emailDigest } from '../audit/audit-log.js';
 import type { RevocationService } from './service.js';
-import type { StatusEntry } from './revocations.js';
+import type { StatusEntry } from '../storage/revocations.js';
 
 export interface RevokerDeps {
   readonly stores: Pick<Stores, 'refreshTokens' | 'sessions'>;

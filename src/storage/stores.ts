@@ -13,10 +13,10 @@ import type { ChangeNotifier } from './changes.js';
 import type { ClientStore } from './clients.js';
 import type { KeyStore } from './keys.js';
 import type { LoginThrottleStore, SessionStore, UserStore } from './people.js';
-import type { RefreshTokenStore } from '../refresh/refresh-store.js';
-import type { RevocationStore } from '../revocation/revocations.js';
-import type { StatusListStore } from '../revocation/status-list-store.js';
-import type { UsedJtiStore } from '../replay/used-jtis.js';
+import type { RefreshTokenStore } from './refresh.js';
+import type { RevocationStore } from './revocations.js';
+import type { StatusListStore } from './status-lists.js';
+import type { UsedJtiStore } from './used-jtis.js';
 
 export interface Stores {
   readonly clients: ClientStore;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createKnexStores } from '../../src/storage/knex/index.js';
 import type { Stores } from '../../src/storage/stores.js';
-import { usedJtiKey } from '../../src/replay/used-jtis.js';
+import { usedJtiKey } from '../../src/storage/used-jtis.js';
 import { createDatabase } from '../helpers/postgres-server.js';
 
 const postgresUrl = inject('postgresUrl');

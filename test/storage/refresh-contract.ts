@@ -4,8 +4,8 @@
  */
 import crypto from 'node:crypto';
 import { expect, it } from 'vitest';
-import type { RefreshFamilyRecord, RefreshTokenRecord } from '../../src/refresh/refresh-store.js';
-import type { RevocationTarget } from '../../src/revocation/revocations.js';
+import type { RefreshFamilyRecord, RefreshTokenRecord } from '../../src/storage/refresh.js';
+import type { RevocationTarget } from '../../src/storage/revocations.js';
 import type { CurrentStores } from './contract.js';
 
 const NOW = 1_700_000_000;
