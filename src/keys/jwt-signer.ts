@@ -1,5 +1,7 @@
 /**
- * Compact JWS signing on the hot path.
+ * Compact JWS signing on the hot path: what a loaded key signs with. It lives with the keys
+ * because the keyring prepares one signer per active key at load, for every kind of token
+ * (access and ID tokens, Security Event Tokens, status lists); tokens/ decides what they say.
  *
  * Inkan verifies with jose everywhere, but signs synchronously with a key prepared once at key
  * load: jose's SignJWT goes through WebCrypto (async, key import per call, the libuv pool), which
