@@ -25,7 +25,6 @@
  */
 import { decodeJwt, decodeProtectedHeader, errors, importJWK, jwtVerify, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import type { Clock } from '../clock.js';
-import type { ClientKeySource } from '../clients/client-keys.js';
 import { usedJtiKey, type UsedJtiStore } from '../storage/used-jtis.js';
 import type { ClientRecord } from '../storage/clients.js';
 import { invalidClient } from './errors.js';
@@ -37,6 +36,19 @@ export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
 export const CLOCK_SKEW_SECONDS = 30;
 const MAX_JTI_LENGTH = MAX_CLIENT_JTI_LENGTH;
 const MAX_CANDIDATE_KEYS = 5;
+
+/**
+ * Where the assertion's keys come from (clients/client-keys.ts: the registered set, or the one
+ * fetched from the client's `jwks_uri`). Declared here, by the rule that needs it, so that the
+ * protocol rules in oauth/ never import the clients/ folder, which builds on them.
+ */
+export interface ClientKeySource {
+  /**
+   * The client's public keys. `refresh` (after no key matched) refetches a `jwks_uri` set unless
+   * it was fetched within the cooldown.
+   */
+  keys(client: ClientRecord, options?: { readonly refresh?: boolean }): Promise<readonly JWK[]>;
+}
 
 export interface ClientAssertionDeps {
   readonly issuer: string;
