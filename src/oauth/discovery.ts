@@ -42,7 +42,7 @@ export function discoveryDocument(issuer: string, capabilities: DiscoveryCapabil
   const url = (path: string) => `${issuer}${path}`;
   // Public clients (`none`: a bare client_id) use the token endpoint for the code and refresh
   // grants and may revoke their own tokens (RFC 7009 §2.1); introspection answers only
-  // confidential clients (oauth/introspection.ts).
+  // confidential clients (client-tokens/introspection.ts).
   const confidential = capabilities.tokenEndpointAuthMethods;
   const withPublic = [...confidential.filter((method) => method !== 'none'), 'none'];
   return {
