@@ -6,7 +6,7 @@
  */
 import type { ClientRecord } from '../storage/clients.js';
 import type { UserRecord } from '../storage/people.js';
-import { userClaims } from '../accounts/claims.js';
+import { userClaims } from '../oauth/claims.js';
 import { issueAccessToken, type AccessTokenDeps, type IssuedAccessToken } from '../tokens/access-token.js';
 import { issueIdToken, type IdTokenDeps } from '../tokens/id-token.js';
 import type { TokenResponse } from './grant.js';

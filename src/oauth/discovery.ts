@@ -6,8 +6,8 @@
 import { ASSERTION_ALGS } from './client-assertion.js';
 import { DPOP_ALGS } from '../verifier/dpop-proof.js';
 import { SIGNING_ALGS } from '../storage/keys.js';
-import { USER_CLAIMS } from '../accounts/claims.js';
-import { FEED_SCOPE } from '../revocation/feed.js';
+import { USER_CLAIMS } from './claims.js';
+import { FEED_SCOPE } from './scopes.js';
 
 export const ENDPOINT_PATHS = {
   jwks: '/jwks',

@@ -28,7 +28,6 @@ import type { RevocationRecord } from '../storage/revocations.js';
 import { isCoveredBy, type RevocableClaims } from './revocations.js';
 import type { RevocationService } from './service.js';
 
-export const FEED_SCOPE = 'revocations:read';
 export const HEARTBEAT_INTERVAL_MS = 15_000;
 
 /** Where a stream writes; `write` resolves when the chunk may be followed by more (backpressure). */

@@ -8,7 +8,7 @@
  */
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
-import { userClaims } from '../../accounts/claims.js';
+import { userClaims } from '../../oauth/claims.js';
 import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import { parseScope } from '../../oauth/scopes.js';
 import type { UserStore } from '../../storage/people.js';
