@@ -19,12 +19,12 @@ import {
   clientCredentialsToken,
   clusterEnv,
   endpointOf,
-  eventually,
   fetchVia,
   jwksKids,
   postForm,
   startInstance,
 } from './cluster.js';
+import { eventually } from '../helpers/eventually.js';
 
 const serverUrl = inject('postgresUrl');
 const unavailable = serverUrl === '' && process.env.CI !== 'true';
