@@ -1,3 +1,8 @@
+/**
+ * Registered clients in the `clients` table (migrations 0001, 0002, 0009, 0014): lists and the JWK Set
+ * as JSON text, the flags added by later issues as booleans with defaults, so a row written before
+ * them still reads.
+ */
 import type { Knex } from 'knex';
 import type { ClientAuthMethod, ClientRecord, ClientStore } from '../clients.js';
 import type { SigningAlg } from '../keys.js';
