@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import { expect, it } from 'vitest';
 import type { KeyChanges, SigningKeyRecord } from '../../src/storage/keys.js';
+import type { Stores } from '../../src/storage/stores.js';
 import type { CurrentStores, EngineTraits } from './contract.js';
 import { eventually } from '../helpers/eventually.js';
 
@@ -28,6 +29,24 @@ export function keyRecord(kid: string, overrides: Partial<SigningKeyRecord> = {}
 
 const change = (upsert: SigningKeyRecord[], remove: string[] = []): KeyChanges => ({ upsert, remove });
 const kidsOf = (keys: readonly SigningKeyRecord[]) => keys.map((key) => key.kid).sort();
+
+/**
+ * Runs work under the change lock that notes 'first' in `events`, then holds the lock until
+ * `release` and notes 'first done'; resolves once the work has started.
+ */
+async function holdChangeLock(stores: Stores, events: string[]): Promise<{ release: () => void; result: Promise<string | undefined> }> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const started = events.length;
+  const result = stores.keys.withChangeLock(true, async () => {
+    events.push('first');
+    await held;
+    events.push('first done');
+    return 'first';
+  });
+  await eventually(() => events.length > started, 1000);
+  return { release, result };
+}
 
 export function keyStoreContract(stores: CurrentStores, traits: EngineTraits): void {
   it('starts empty at version 0', async () => {
@@ -107,43 +126,27 @@ export function keyStoreContract(stores: CurrentStores, traits: EngineTraits): v
   });
 
   it('runs key work under the change lock, and a second taker either waits or skips', async () => {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const order: string[] = [];
-    const first = stores().keys.withChangeLock(true, async () => {
-      order.push('first');
-      await held;
-      return 'first';
-    });
-    await eventually(() => order.length === 1, 1000);
+    const first = await holdChangeLock(stores(), []);
     // Another process (here: another pool on the same database) finds the lock taken, or none to take.
     const other = await stores.peer();
     expect(await other.keys.withChangeLock(false, async () => 'second')).toBe(traits.exclusiveChangeLock ? undefined : 'second');
-    release();
-    expect(await first).toBe('first');
+    first.release();
+    expect(await first.result).toBe('first');
     expect(await stores().keys.withChangeLock(false, async () => 'free')).toBe('free');
   });
 
   it('makes a second process that asks to wait run its work only after the holder is done', async () => {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
     const events: string[] = [];
-    const first = stores().keys.withChangeLock(true, async () => {
-      events.push('first');
-      await held;
-      events.push('first done');
-      return 1;
-    });
-    await eventually(() => events.length === 1, 1000);
+    const first = await holdChangeLock(stores(), events);
     const other = await stores.peer();
     const second = other.keys.withChangeLock(true, async () => {
       events.push('second');
-      return 2;
+      return 'second';
     });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(events).toEqual(traits.exclusiveChangeLock ? ['first'] : ['first', 'second']);
-    release();
-    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    first.release();
+    expect(await Promise.all([first.result, second])).toEqual(['first', 'second']);
     expect(events).toEqual(traits.exclusiveChangeLock ? ['first', 'first done', 'second'] : ['first', 'second', 'first done']);
   });
 
