@@ -14,8 +14,7 @@
  *   20 free, then 1, 2, 4 … s doubling up to 5 min; forgotten after 1 h; a success uncounts itself.
  */
 import type { Clock } from '../clock.js';
-import type { LoginThrottleStore, ThrottleRule } from '../storage/stores.js';
-import { normalizeEmail } from './email.js';
+import { normalizeEmail, type LoginThrottleStore, type ThrottleRule } from '../storage/people.js';
 
 export const ACCOUNT_RULE: ThrottleRule = {
   blockSeconds(failures) {

@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
-import type { UserRecord, UserStore } from '../storage/stores.js';
+import type { UserRecord, UserStore } from '../storage/people.js';
 import type { Revoker } from '../revocation/revoker.js';
 import { checkPassword, hashPassword, PASSWORD_MAX_BYTES } from './passwords.js';
 import { type Actor, type AuditLog, CLI_ACTOR, emailDigest } from '../audit/audit-log.js';

@@ -20,7 +20,7 @@ import { KeyImportError, parseImportedKey } from '../keys/import.js';
 import type { KeyChangeOptions } from '../keys/key-manager.js';
 import { type Activation, KeyLifecycleError, KeyNotReadyError } from '../keys/lifecycle.js';
 import { logOutEverywhere } from '../revocation/revoker.js';
-import { SIGNING_ALGS, type SigningAlg } from '../storage/stores.js';
+import { SIGNING_ALGS, type SigningAlg } from '../storage/keys.js';
 
 export type AdminErrorCode = 'invalid_request' | 'not_found' | 'conflict';
 

@@ -14,7 +14,7 @@
  */
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
-import { normalizeEmail } from '../accounts/email.js';
+import { normalizeEmail } from '../storage/people.js';
 import { plainLines } from '../log.js';
 
 export type ActorType = 'cli' | 'admin-api' | 'user' | 'client' | 'system';

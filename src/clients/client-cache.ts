@@ -8,7 +8,7 @@
  * already issued to a deleted client are covered by its revocation record. Misses are not cached,
  * so unknown client ids cannot grow the cache.
  */
-import type { ClientRecord, ClientStore } from '../storage/stores.js';
+import type { ClientRecord, ClientStore } from '../storage/clients.js';
 
 export interface ClientCacheOptions {
   readonly ttlMs?: number;

@@ -1,6 +1,7 @@
 /**
  * The public keys of a private_key_jwt client: the JWK Set it registered (`--jwks-file`), or the
- * one it publishes at its `jwks_uri` (`--jwks-uri`), which Inkan fetches and caches here.
+ * one it publishes at its `jwks_uri` (`--jwks-uri`), which Inkan fetches and caches here. This is
+ * the `ClientKeySource` that oauth/client-assertion.ts asks for the keys an assertion may verify with.
  *
  * Rules for a `jwks_uri`:
  * - fetched with a timeout (FETCH_TIMEOUT_MS), no redirects, a size limit, and only a JSON
@@ -18,7 +19,8 @@
  */
 import type { JWK } from 'jose';
 import type { Clock } from '../clock.js';
-import type { ClientRecord } from '../storage/stores.js';
+import type { ClientKeySource } from '../oauth/client-assertion.js';
+import type { ClientRecord } from '../storage/clients.js';
 
 export const FETCH_TIMEOUT_MS = 5000;
 export const MAX_JWKS_BYTES = 64 * 1024;
@@ -33,14 +35,6 @@ const MAX_CACHED_URIS = 10_000;
 function remember<T>(map: Map<string, T>, key: string, value: T): void {
   if (!map.has(key) && map.size >= MAX_CACHED_URIS) map.delete(map.keys().next().value as string);
   map.set(key, value);
-}
-
-export interface ClientKeySource {
-  /**
-   * The client's public keys. `refresh` (after no key matched) refetches a `jwks_uri` set unless
-   * it was fetched within the cooldown.
-   */
-  keys(client: ClientRecord, options?: { readonly refresh?: boolean }): Promise<readonly JWK[]>;
 }
 
 export interface ClientKeySourceDeps {

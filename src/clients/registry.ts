@@ -10,8 +10,9 @@ import { parseScope } from '../oauth/scopes.js';
 import { isResourceUri } from '../oauth/resources.js';
 import { LOOPBACK_HOSTS, redirectUriProblem } from '../oauth/redirect-uri.js';
 import { hashSecret, randomSecret } from '../tokens/secrets.js';
-import type { ClientAuthMethod, ClientRecord, ClientStore, SigningAlg } from '../storage/stores.js';
-import { SIGNING_ALGS } from '../storage/stores.js';
+import type { ClientAuthMethod, ClientRecord, ClientStore } from '../storage/clients.js';
+import type { SigningAlg } from '../storage/keys.js';
+import { SIGNING_ALGS } from '../storage/keys.js';
 import { type Actor, type AuditLog, CLI_ACTOR } from '../audit/audit-log.js';
 import type { Revoker } from '../revocation/revoker.js';
 

@@ -3,7 +3,7 @@
  * client, check that the client may use the grant) so that no grant can forget one; a grant only
  * turns an authenticated `TokenRequest` into a `TokenResponse`.
  */
-import type { ClientRecord } from '../storage/stores.js';
+import type { ClientRecord } from '../storage/clients.js';
 
 export interface TokenRequest {
   readonly grantType: string;

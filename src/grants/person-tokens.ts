@@ -4,8 +4,9 @@
  * `cnf` when DPoP-bound), the ID token with the claims of the granted scopes, and the token response. The
  * grants differ only in how they establish the login; what they issue for it is defined here once.
  */
-import type { UserRecord, ClientRecord } from '../storage/stores.js';
-import { userClaims } from '../accounts/claims.js';
+import type { ClientRecord } from '../storage/clients.js';
+import type { UserRecord } from '../storage/people.js';
+import { userClaims } from '../oauth/claims.js';
 import { issueAccessToken, type AccessTokenDeps, type IssuedAccessToken } from '../tokens/access-token.js';
 import { issueIdToken, type IdTokenDeps } from '../tokens/id-token.js';
 import type { TokenResponse } from './grant.js';

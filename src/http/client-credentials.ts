@@ -18,7 +18,7 @@ import type { IncomingMessage } from 'node:http';
 import { invalidClient, OAuthError } from '../oauth/errors.js';
 import { oneMethodOnly, type ClientAuthenticator, type PresentedCredentials } from '../oauth/client-authentication.js';
 import { assertedClientId, CLIENT_ASSERTION_TYPE } from '../oauth/client-assertion.js';
-import type { ClientRecord } from '../storage/stores.js';
+import type { ClientRecord } from '../storage/clients.js';
 import type { ParsedForm } from './form.js';
 
 const CHALLENGE: Readonly<Record<string, string>> = Object.freeze({ 'WWW-Authenticate': 'Basic realm="inkan", charset="UTF-8"' });

@@ -7,7 +7,7 @@
 import type { Context } from 'koa';
 import type { ClientAuthenticator } from '../oauth/client-authentication.js';
 import { OAuthError } from '../oauth/errors.js';
-import type { ClientRecord } from '../storage/stores.js';
+import type { ClientRecord } from '../storage/clients.js';
 import { authenticateClient } from './client-credentials.js';
 import { readForm } from './form.js';
 

@@ -3,7 +3,7 @@
  * private half; and what they are told when they made a never-published key sign. One place, so
  * the CLI and the admin API show the same fields and say the same thing.
  */
-import type { SigningKeyRecord } from '../storage/stores.js';
+import type { SigningKeyRecord } from '../storage/keys.js';
 import type { Activation } from './lifecycle.js';
 
 const iso = (seconds: number | null) => (seconds === null ? null : new Date(seconds * 1000).toISOString());

@@ -13,7 +13,7 @@
  * Never set in production: the process dies on purpose.
  */
 import type { FaultInjection } from '../config.js';
-import type { KeyChanges, SigningKeyRecord } from '../storage/stores.js';
+import type { KeyChanges, SigningKeyRecord } from '../storage/keys.js';
 
 function die(): never {
   process.kill(process.pid, 'SIGKILL');

@@ -6,7 +6,7 @@
  */
 import crypto, { type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
-import type { SigningAlg } from '../storage/stores.js';
+import type { SigningAlg } from '../storage/keys.js';
 import { describeKeyPair, type KeyPair, RSA_MODULUS_BITS } from './material.js';
 
 export class KeyImportError extends Error {

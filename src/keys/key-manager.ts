@@ -16,7 +16,7 @@
 import crypto from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Clock, sleepUntil } from '../clock.js';
-import type { KeyChanges, KeySet, KeyStore, SigningAlg, SigningKeyRecord } from '../storage/stores.js';
+import type { KeyChanges, KeySet, KeyStore, SigningAlg, SigningKeyRecord } from '../storage/keys.js';
 import { type KeySealer } from './encryption.js';
 import {
   type Activation,

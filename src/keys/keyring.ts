@@ -10,9 +10,9 @@
 import crypto from 'node:crypto';
 import { createLocalJWKSet } from 'jose';
 import type { Clock } from '../clock.js';
-import type { KeySet, KeyStore, SigningAlg } from '../storage/stores.js';
-import { jwtSigner, type JwtSigner } from '../tokens/jwt-signer.js';
+import type { KeySet, KeyStore, SigningAlg } from '../storage/keys.js';
 import type { KeySealer } from './encryption.js';
+import { jwtSigner, type JwtSigner } from './jwt-signer.js';
 import { publishedKeys } from './lifecycle.js';
 import { importPkcs8 } from './material.js';
 

@@ -26,8 +26,8 @@
  * `invariantViolations` let the key manager (and the tests) check a plan's outcome before it is
  * written: exactly one active and one next key per alg, nothing published without a private half.
  */
-import type { KeyChanges, SigningAlg, SigningKeyRecord } from '../storage/stores.js';
-import { SIGNING_ALGS } from '../storage/stores.js';
+import type { KeyChanges, SigningAlg, SigningKeyRecord } from '../storage/keys.js';
+import { SIGNING_ALGS } from '../storage/keys.js';
 
 export interface LifecyclePolicy {
   readonly rotationIntervalSeconds: number;

@@ -4,7 +4,7 @@
  */
 import crypto, { type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
-import type { SigningAlg } from '../storage/stores.js';
+import type { SigningAlg } from '../storage/keys.js';
 
 export const RSA_MODULUS_BITS = 2048;
 

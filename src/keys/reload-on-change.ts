@@ -7,7 +7,7 @@
  * the safety net for a notification lost while the LISTEN connection was down.
  */
 import type { Logger } from 'pino';
-import type { ChangeNotifier } from '../storage/stores.js';
+import type { ChangeNotifier } from '../storage/changes.js';
 import type { Keyring } from './keyring.js';
 
 export interface KeyReloader {

@@ -7,7 +7,8 @@
  *  2. Everything else is an error *sent to* the validated redirect_uri, with `state` and `iss`.
  * Every parameter appears at most once; empty values count as absent.
  */
-import type { ClientRecord, ClientStore, PendingAuthorization } from '../storage/stores.js';
+import type { PendingAuthorization } from '../storage/authorizations.js';
+import type { ClientRecord, ClientStore } from '../storage/clients.js';
 import { OAuthError } from '../oauth/errors.js';
 import { matchRedirectUri } from '../oauth/redirect-uri.js';
 import { acceptCodeChallenge } from '../oauth/pkce.js';

@@ -19,7 +19,9 @@
  * the count.
  */
 import type { Clock } from '../clock.js';
-import type { AuthorizationRequestRecord, ClientRecord, PendingAuthorization, Stores } from '../storage/stores.js';
+import type { AuthorizationRequestRecord, PendingAuthorization } from '../storage/authorizations.js';
+import type { ClientRecord } from '../storage/clients.js';
+import type { Stores } from '../storage/stores.js';
 import { OAuthError } from '../oauth/errors.js';
 import { redirectWith } from '../oauth/redirect-uri.js';
 import { hashSecret, randomSecret, secretMatches } from '../tokens/secrets.js';

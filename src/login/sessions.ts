@@ -5,7 +5,7 @@
  */
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
-import type { SessionRecord, SessionStore, UserRecord, UserStore } from '../storage/stores.js';
+import type { SessionRecord, SessionStore, UserRecord, UserStore } from '../storage/people.js';
 import { hashSecret, randomSecret } from '../tokens/secrets.js';
 import type { Revoker } from '../revocation/revoker.js';
 

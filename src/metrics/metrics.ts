@@ -14,7 +14,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock } from '../clock.js';
-import type { KeySet } from '../storage/stores.js';
+import type { KeySet } from '../storage/keys.js';
 import { RequestMetrics } from './request-metrics.js';
 
 export type LoginOutcome = 'success' | 'failure' | 'throttled';

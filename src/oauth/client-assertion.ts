@@ -20,14 +20,13 @@
  *     server chose, and an `aud` accepted for "containing" our identifier, or naming some other
  *     URL of ours, would let that server replay it here. openid-client v6 sends the issuer;
  *  6. short-lived: `exp` at most MAX_ASSERTION_LIFETIME_SECONDS after `iat` (and after now);
- *  7. `jti` present and never seen before for this client (replay/used-jtis.ts, shared by every
+ *  7. `jti` present and never seen before for this client (storage/used-jtis.ts, shared by every
  *     instance); it is remembered until the assertion would be refused for its `exp` anyway.
  */
 import { decodeJwt, decodeProtectedHeader, errors, importJWK, jwtVerify, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import type { Clock } from '../clock.js';
-import type { ClientKeySource } from '../clients/client-keys.js';
-import { usedJtiKey, type UsedJtiStore } from '../replay/used-jtis.js';
-import type { ClientRecord } from '../storage/stores.js';
+import { usedJtiKey, type UsedJtiStore } from '../storage/used-jtis.js';
+import type { ClientRecord } from '../storage/clients.js';
 import { invalidClient } from './errors.js';
 import { ASYMMETRIC_ALGS, keyTypeFitsAlg, MAX_CLIENT_JTI_LENGTH } from '@inkan/verifier/protocol';
 
@@ -37,6 +36,19 @@ export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
 export const CLOCK_SKEW_SECONDS = 30;
 const MAX_JTI_LENGTH = MAX_CLIENT_JTI_LENGTH;
 const MAX_CANDIDATE_KEYS = 5;
+
+/**
+ * Where the assertion's keys come from (clients/client-keys.ts: the registered set, or the one
+ * fetched from the client's `jwks_uri`). Declared here, by the rule that needs it, so that the
+ * protocol rules in oauth/ never import the clients/ folder, which builds on them.
+ */
+export interface ClientKeySource {
+  /**
+   * The client's public keys. `refresh` (after no key matched) refetches a `jwks_uri` set unless
+   * it was fetched within the cooldown.
+   */
+  keys(client: ClientRecord, options?: { readonly refresh?: boolean }): Promise<readonly JWK[]>;
+}
 
 export interface ClientAssertionDeps {
   readonly issuer: string;

@@ -5,7 +5,7 @@
  * wrong secret. A `private_key_jwt` assertion is checked by oauth/client-assertion.ts; the secret
  * path stays as it was (one string comparison more).
  */
-import type { ClientRecord, ClientStore } from '../storage/stores.js';
+import type { ClientRecord, ClientStore } from '../storage/clients.js';
 import { secretMatches } from '../tokens/secrets.js';
 import { invalidClient, OAuthError } from './errors.js';
 import type { ClientAssertionVerifier } from './client-assertion.js';

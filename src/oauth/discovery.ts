@@ -5,9 +5,9 @@
  */
 import { ASSERTION_ALGS } from './client-assertion.js';
 import { DPOP_ALGS } from '@inkan/verifier/protocol';
-import { SIGNING_ALGS } from '../storage/stores.js';
-import { USER_CLAIMS } from '../accounts/claims.js';
-import { FEED_SCOPE } from '../revocation/feed.js';
+import { SIGNING_ALGS } from '../storage/keys.js';
+import { USER_CLAIMS } from './claims.js';
+import { FEED_SCOPE } from './scopes.js';
 
 export const ENDPOINT_PATHS = {
   jwks: '/jwks',
@@ -42,7 +42,7 @@ export function discoveryDocument(issuer: string, capabilities: DiscoveryCapabil
   const url = (path: string) => `${issuer}${path}`;
   // Public clients (`none`: a bare client_id) use the token endpoint for the code and refresh
   // grants and may revoke their own tokens (RFC 7009 §2.1); introspection answers only
-  // confidential clients (oauth/introspection.ts).
+  // confidential clients (client-tokens/introspection.ts).
   const confidential = capabilities.tokenEndpointAuthMethods;
   const withPublic = [...confidential.filter((method) => method !== 'none'), 'none'];
   return {

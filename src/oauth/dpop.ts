@@ -4,7 +4,7 @@
  * resource servers); this module adds what only the server has:
  *
  * - Replay: a proof's `jti` is single use per key, in the `used_jtis` table every instance shares
- *   (replay/used-jtis.ts), remembered until the proof would be refused for its age anyway.
+ *   (storage/used-jtis.ts), remembered until the proof would be refused for its age anyway.
  * - Freshness window: `iat` at most PROOF_MAX_AGE_SECONDS old and PROOF_FUTURE_SKEW_SECONDS ahead.
  * - Nonces (§8), the policy: every response to a DPoP request at the token endpoint carries a fresh
  *   `DPoP-Nonce`, so clients can always include one; a nonce is REQUIRED only from clients
@@ -19,7 +19,7 @@
  */
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { usedJtiKey, type UsedJtiStore } from '../replay/used-jtis.js';
+import { usedJtiKey, type UsedJtiStore } from '../storage/used-jtis.js';
 import { checkDpopProof } from '@inkan/verifier/protocol';
 import { VerifierError } from '@inkan/verifier';
 import { OAuthError } from './errors.js';

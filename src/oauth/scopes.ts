@@ -1,7 +1,11 @@
 /**
  * Scope policy (RFC 6749 §3.3): a request may ask only for scopes the client was registered with.
+ * Also the scopes Inkan itself gives a meaning to beyond OpenID Connect's.
  */
 import { OAuthError } from './errors.js';
+
+/** What a resource server's token must carry to read the revocation push feed (revocation/feed.ts). */
+export const FEED_SCOPE = 'revocations:read';
 
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;

@@ -2,7 +2,7 @@
  * The contract between the authorization-code grant (which starts a refresh-token family at login)
  * and the refresh-token domain (rotation, reuse detection, revocation). Implemented in this folder.
  */
-import type { ClientRecord } from '../storage/stores.js';
+import type { ClientRecord } from '../storage/clients.js';
 
 export interface NewRefreshFamily {
   /** Chosen by the caller when it must record the id before the family exists (the code grant); random otherwise. */

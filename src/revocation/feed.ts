@@ -24,10 +24,10 @@ import type { Logger } from 'pino';
 import type { Keyring } from '../keys/keyring.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { securityEventClaims } from '@inkan/verifier/protocol';
-import { isCoveredBy, type RevocableClaims, type RevocationRecord } from './revocations.js';
+import type { RevocationRecord } from '../storage/revocations.js';
+import { isCoveredBy, type RevocableClaims } from './revocations.js';
 import type { RevocationService } from './service.js';
 
-export const FEED_SCOPE = 'revocations:read';
 export const HEARTBEAT_INTERVAL_MS = 15_000;
 
 /** Where a stream writes; `write` resolves when the chunk may be followed by more (backpressure). */

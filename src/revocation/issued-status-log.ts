@@ -15,7 +15,7 @@
  * held and that asks afterwards still waits for them to be committed: `durable()` always covers
  * everything added before the call.
  */
-import type { IssuedStatusIndexes, StatusListStore } from './status-list-store.js';
+import type { IssuedStatusIndexes, StatusListStore } from '../storage/status-lists.js';
 
 /** What one issued token adds: its index in its list, under each of its owners. */
 export interface IssuedIndex {

@@ -1,46 +1,20 @@
 /**
  * Revocation records: the answer to "a JWT cannot be taken back". Each record says which access
  * tokens are no longer valid and is kept only until the latest `exp` among the tokens it can cover,
- * so the whole list stays small enough for every verifier to hold in memory.
+ * so the whole list stays small enough for every verifier to hold in memory (the records and their
+ * store: storage/revocations.ts).
  *
  * Records are written by one service, revocation/revoker.ts, whatever ended (a token, a grant, a
  * session, a person, a client); they are read by introspection and userinfo, by the push feed
- * (every record has a monotonic `id`, the feed's event id) and by the status lists.
+ * (every record has a monotonic `id`, the feed's event id) and by the status lists. This module
+ * says which records can cover which tokens.
  */
+import type { RevocationTarget } from '../storage/revocations.js';
+// The rule itself (`isCoveredBy`) and the claims it reads live with the verifier SDK, which may
+// import nothing from the server; both sides run the very same rule.
+import { isCoveredBy, type RevocableClaims } from '@inkan/verifier/protocol';
 
-// The pure part (targets, records, `isCoveredBy`) lives in the verifier SDK, `@inkan/verifier/protocol`,
-// which may import nothing from the server; both sides run the very same rule.
-import type { RevocableClaims, RevocationRecord, RevocationTarget } from '@inkan/verifier/protocol';
-export {
-  isCoveredBy,
-  type RevocableClaims,
-  type RevocationKind,
-  type RevocationRecord,
-  type RevocationTarget,
-} from '@inkan/verifier/protocol';
-
-/** Where one token's status bit lives (its `status.status_list` claim, with the list's id). */
-export interface StatusEntry {
-  readonly listId: string;
-  readonly idx: number;
-}
-
-/**
- * A record as the server keeps it: a `jti` record also says where that token's status bit is, so
- * any process can set it without knowing the token (the feed and the SDK never see this).
- */
-export interface StoredRevocation extends RevocationRecord {
-  readonly statusEntry?: StatusEntry | undefined;
-}
-
-export interface RevocationStore {
-  /** Appends a record (its id is assigned by the store) and returns it. */
-  add(target: RevocationTarget, createdAt: number, expiresAt: number, statusEntry?: StatusEntry): Promise<StoredRevocation>;
-  /** Records with id > `afterId` that have not expired at `now`, in id order (the feed's resume). */
-  listSince(afterId: number, now: number, limit: number): Promise<StoredRevocation[]>;
-  /** Deletes up to `limit` records expired at `now`; returns how many. */
-  purgeExpired(now: number, limit: number): Promise<number>;
-}
+export { isCoveredBy, type RevocableClaims };
 
 /**
  * The key a record is filed under (`jti:…`, `sub:…`, `sid:…`, `grant:…`, `client:…`): a record can

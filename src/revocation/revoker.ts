@@ -25,10 +25,11 @@
  * new sign-in gets a new grant, and an ended session is never resumed.
  */
 import type { Clock } from '../clock.js';
-import type { Stores, UserStore } from '../storage/stores.js';
+import type { UserStore } from '../storage/people.js';
+import type { Stores } from '../storage/stores.js';
 import { type Actor, type AuditLog, CLI_ACTOR, emailDigest } from '../audit/audit-log.js';
 import type { RevocationService } from './service.js';
-import type { StatusEntry } from './revocations.js';
+import type { StatusEntry } from '../storage/revocations.js';
 
 export interface RevokerDeps {
   readonly stores: Pick<Stores, 'refreshTokens' | 'sessions'>;

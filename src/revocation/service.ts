@@ -30,7 +30,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../clock.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { isCoveredBy, targetKey, tokenKeys, type RevocableClaims, type RevocationStore, type StatusEntry, type StoredRevocation } from './revocations.js';
+import type { RevocationStore, StatusEntry, StoredRevocation } from '../storage/revocations.js';
+import { isCoveredBy, targetKey, tokenKeys, type RevocableClaims } from './revocations.js';
 
 export type RevocationRequest =
   /** One access token, until its own `exp`; with where its status bit is, when it has one. */

@@ -36,9 +36,10 @@ import type { Clock } from '../clock.js';
 import type { Keyring } from '../keys/keyring.js';
 import { encodeStatusList, setBit } from '@inkan/verifier/protocol';
 import { IssuedStatusLog } from './issued-status-log.js';
-import { ownerKeys, targetKey, type RevocableClaims, type StoredRevocation } from './revocations.js';
+import type { StoredRevocation } from '../storage/revocations.js';
+import { ownerKeys, targetKey, type RevocableClaims } from './revocations.js';
 import type { RevocationService } from './service.js';
-import type { RevokedStatusEntry, StatusListLease, StatusListStore } from './status-list-store.js';
+import type { RevokedStatusEntry, StatusListLease, StatusListStore } from '../storage/status-lists.js';
 
 export const STATUS_LIST_CAPACITY = 65_536;
 export const LEASE_SECONDS = 300;

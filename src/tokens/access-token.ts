@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Keyring } from '../keys/keyring.js';
-import type { ClientRecord } from '../storage/stores.js';
+import type { ClientRecord } from '../storage/clients.js';
 import type { StatusListReferences } from '../revocation/status-lists.js';
 
 export interface AccessTokenRequest {

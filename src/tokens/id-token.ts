@@ -5,7 +5,8 @@
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Keyring } from '../keys/keyring.js';
-import type { ClientRecord, SigningAlg } from '../storage/stores.js';
+import type { ClientRecord } from '../storage/clients.js';
+import type { SigningAlg } from '../storage/keys.js';
 
 export interface IdTokenDeps {
   readonly keyring: Keyring;

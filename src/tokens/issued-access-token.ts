@@ -22,7 +22,7 @@ import { errors, jwtVerify, type JWTPayload } from 'jose';
 import type { Clock } from '../clock.js';
 import type { Keyring } from '../keys/keyring.js';
 import type { RevocationService } from '../revocation/service.js';
-import { SIGNING_ALGS } from '../storage/stores.js';
+import { SIGNING_ALGS } from '../storage/keys.js';
 
 export interface IssuedAccessTokenClaims extends JWTPayload {
   readonly iss: string;

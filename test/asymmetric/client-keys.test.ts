@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientKeySource, FAILED_FETCH_COOLDOWN_SECONDS, JwksFetchError, UNKNOWN_KID_COOLDOWN_SECONDS } from '../../src/clients/client-keys.js';
-import type { ClientRecord } from '../../src/storage/stores.js';
+import type { ClientRecord } from '../../src/storage/clients.js';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { registerClient } from '../helpers/clients.js';
 import { movableClock } from '../people/people-helpers.js';

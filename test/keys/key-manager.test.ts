@@ -15,7 +15,8 @@ import { keySealer } from '../../src/keys/encryption.js';
 import { KeyManager } from '../../src/keys/key-manager.js';
 import { invariantViolations, KeyNotReadyError, type LifecyclePolicy } from '../../src/keys/lifecycle.js';
 import { createKnexStores } from '../../src/storage/knex/index.js';
-import type { SigningAlg, SigningKeyRecord, Stores } from '../../src/storage/stores.js';
+import type { SigningAlg, SigningKeyRecord } from '../../src/storage/keys.js';
+import type { Stores } from '../../src/storage/stores.js';
 
 const POLICY: LifecyclePolicy = { rotationIntervalSeconds: 86_400, prePublishSeconds: 303, retainSeconds: 1000 };
 const T0 = 1_700_000_000;

@@ -11,7 +11,7 @@ import { calculateJwkThumbprint, exportJWK, importJWK, jwtVerify, SignJWT } from
 import { KeyEncryptionError, keySealer } from '../../src/keys/encryption.js';
 import { KeyImportError, parseImportedKey } from '../../src/keys/import.js';
 import { exportPkcs8, freshPrivateKey, generateKeyPair, importPkcs8, jwkThumbprint } from '../../src/keys/material.js';
-import { jwtSigner } from '../../src/tokens/jwt-signer.js';
+import { jwtSigner } from '../../src/keys/jwt-signer.js';
 import { ROOT } from '../helpers/inkan.js';
 
 const rsa = (bits: number) => freshPrivateKey('rsa', { modulusLength: bits });

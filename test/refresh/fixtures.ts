@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import * as oidc from 'openid-client';
 import type { Clock } from '../../src/clock.js';
-import type { ClientRecord } from '../../src/storage/stores.js';
+import type { ClientRecord } from '../../src/storage/clients.js';
 import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
 import type { TestServer } from '../helpers/inkan.js';
 import { recordSecrets, recordTokenResponse } from '../helpers/secrets.js';

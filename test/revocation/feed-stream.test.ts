@@ -7,8 +7,8 @@ import crypto from 'node:crypto';
 import { expect, it } from 'vitest';
 import { pino } from 'pino';
 import { parseCursor, RevocationFeed } from '../../src/revocation/feed.js';
-import { jwtSigner } from '../../src/tokens/jwt-signer.js';
-import type { RevocationRecord } from '../../src/revocation/revocations.js';
+import { jwtSigner } from '../../src/keys/jwt-signer.js';
+import type { RevocationRecord } from '../../src/storage/revocations.js';
 import { freshPrivateKey } from '../../src/keys/material.js';
 
 function fakeFeed(records: RevocationRecord[], heartbeatIntervalMs = 40) {

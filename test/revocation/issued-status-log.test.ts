@@ -6,7 +6,7 @@
  */
 import { expect, it } from 'vitest';
 import { IssuedStatusLog, type IssuedIndex } from '../../src/revocation/issued-status-log.js';
-import type { IssuedStatusIndexes } from '../../src/revocation/status-list-store.js';
+import type { IssuedStatusIndexes } from '../../src/storage/status-lists.js';
 
 function fakeStore() {
   const commits: IssuedStatusIndexes[][] = [];

@@ -12,19 +12,19 @@ import { createDatabase } from '../helpers/postgres-server.js';
 import { registerClient, type RegisteredClient } from '../helpers/clients.js';
 import type { TestServer } from '../helpers/inkan.js';
 import { createVerifier, VerifierError, type Verifier } from '@inkan/verifier';
-import { SIGNING_ALGS } from '../../src/storage/stores.js';
+import { SIGNING_ALGS } from '../../src/storage/keys.js';
 import { registerApp, startFamily } from '../refresh/fixtures.js';
 import {
   CLUSTER_ISSUER,
   clientCredentialsToken,
   clusterEnv,
   endpointOf,
-  eventually,
   fetchVia,
   jwksKids,
   postForm,
   startInstance,
 } from './cluster.js';
+import { eventually } from '../helpers/eventually.js';
 
 const serverUrl = inject('postgresUrl');
 const unavailable = serverUrl === '' && process.env.CI !== 'true';

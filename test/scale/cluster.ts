@@ -95,13 +95,3 @@ export async function readyStatus(server: TestServer): Promise<number> {
     return 0;
   }
 }
-
-/** Polls until `check` holds; returns the elapsed milliseconds, or throws after `timeoutMs`. */
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs: number, stepMs = 10): Promise<number> {
-  const started = performance.now();
-  for (;;) {
-    if (await check()) return performance.now() - started;
-    if (performance.now() - started > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, stepMs));
-  }
-}

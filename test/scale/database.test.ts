@@ -3,8 +3,8 @@
  * and DATABASE_CONNECT_TIMEOUT (defaults, and each bad value as one line naming the variable); the
  * statement timeout and pool size really applied on PostgreSQL; start-up that waits a bounded time
  * for an absent database and then fails with one line that never shows the password; a wrong
- * password that fails at once; and the change notifier on both engines (published on commit of a
- * key change, never for a compare-and-set that lost).
+ * password that fails at once. (The change notifier and the key-change lock, on both engines, are
+ * in the storage contract: test/storage/changes-contract.ts and keys-contract.ts.)
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -14,11 +14,8 @@ import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { describeDatabase, isTransientConnectError, openDatabase, waitForDatabase } from '../../src/storage/knex/connection.js';
-import { createKnexStores } from '../../src/storage/knex/index.js';
-import type { Stores } from '../../src/storage/stores.js';
 import { createDatabase, freePort } from '../helpers/postgres-server.js';
 import { ROOT } from '../helpers/inkan.js';
-import { eventually } from './cluster.js';
 
 const serverUrl = inject('postgresUrl');
 const pgUnavailable = serverUrl === '' && process.env.CI !== 'true';
@@ -150,88 +147,6 @@ describe.skipIf(pgUnavailable)('PostgreSQL tuning', () => {
       expect((db.client as { pool: { max: number } }).pool.max).toBe(3);
     } finally {
       await db.destroy();
-    }
-  });
-});
-
-interface Opened {
-  readonly stores: Stores;
-  /** Another process's stores on the same database. */
-  peer(): Promise<Stores>;
-}
-
-async function sqliteStores(): Promise<Opened> {
-  const database = { engine: 'sqlite' as const, filename: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'inkan-changes-')), 'db.sqlite') };
-  return { stores: await createKnexStores(database, { migrate: true }), peer: () => createKnexStores(database, { migrate: false }) };
-}
-
-async function postgresStores(): Promise<Opened> {
-  const database = { engine: 'postgres' as const, url: await createDatabase(serverUrl, `changes_${crypto.randomBytes(6).toString('hex')}`) };
-  return { stores: await createKnexStores(database, { migrate: true }), peer: () => createKnexStores(database, { migrate: false }) };
-}
-
-const engines: [string, () => Promise<Opened>, boolean][] = [
-  ['sqlite', sqliteStores, false],
-  ['postgres', postgresStores, pgUnavailable],
-];
-
-describe.each(engines)('change notifier on %s', (engine, open, skip) => {
-  it.skipIf(skip)('announces a committed key change with its version, and nothing for a compare-and-set that lost', async () => {
-    const { stores: publisher } = await open();
-    try {
-      const received: (string | undefined)[] = [];
-      const unsubscribe = publisher.changes.subscribe('keys', (payload) => received.push(payload));
-      if (engine === 'postgres') {
-        await eventually(() => publisher.changes.pushing, 5000);
-        // The first (re)connect announces every channel as changed: whatever happened before is unknown.
-        await eventually(() => received.length === 1, 1000);
-        expect(received[0]).toBeUndefined();
-        received.length = 0;
-      } else {
-        expect(publisher.changes.pushing).toBe(false);
-      }
-      const version = await publisher.keys.version();
-      expect(await publisher.keys.apply(version + 5, { upsert: [], remove: [] })).toBe(false);
-      expect(await publisher.keys.apply(version, { upsert: [], remove: [] })).toBe(true);
-      await eventually(() => received.length >= 1, 1000);
-      expect(received).toEqual([String(version + 1)]);
-
-      await publisher.changes.publish('revocations', '42');
-      unsubscribe();
-      await publisher.keys.apply(version + 1, { upsert: [], remove: [] });
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(received).toEqual([String(version + 1)]);
-    } finally {
-      await publisher.close();
-    }
-  });
-
-  it.skipIf(skip)('runs key work under the change lock, and a second taker either waits or skips', async () => {
-    const { stores, peer } = await open();
-    try {
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => (release = resolve));
-      const order: string[] = [];
-      const first = stores.keys.withChangeLock(true, async () => {
-        order.push('first');
-        await held;
-        return 'first';
-      });
-      await eventually(() => order.length === 1, 1000);
-      if (engine === 'postgres') {
-        // Another process (here: another pool connection) finds the lock taken.
-        const other = await peer();
-        try {
-          expect(await other.keys.withChangeLock(false, async () => 'second')).toBeUndefined();
-        } finally {
-          await other.close();
-        }
-      }
-      release();
-      expect(await first).toBe('first');
-      expect(await stores.keys.withChangeLock(false, async () => 'free')).toBe('free');
-    } finally {
-      await stores.close();
     }
   });
 });

@@ -20,13 +20,13 @@ import {
   clientCredentialsToken,
   clusterEnv,
   endpointOf,
-  eventually,
   jwksKids,
   postForm,
   readyStatus,
   startInstance,
   type ClusterEnv,
 } from './cluster.js';
+import { eventually } from '../helpers/eventually.js';
 
 // Uses the global setup only to know whether PostgreSQL can run here at all.
 const available = inject('postgresUrl') !== '' || process.env.CI === 'true';

@@ -1,88 +1,110 @@
 /**
- * The storage contract of the people tables' code replay and housekeeping methods, on every engine:
- * an authorization code consumed once with what it issued (refresh family id included), a replay
- * mark that keeps the first time, and the bounded purges of codes, pending requests, sessions and
- * login-throttle counters (each deleting only what is past its bound, at most `limit` rows).
+ * Storage contract section for the people stores (src/storage/people.ts): users found by id and by
+ * email as `normalizeEmail` compares them, one user per email; sessions found by id and by secret
+ * hash, re-authenticated in place, ended once (one or all of a user's); login-throttle counters
+ * that count every attempt, block for what the rule says and are forgotten, forgiven and purged;
+ * and the bounded purges (each deleting only what is past its bound, at most `limit` rows).
  */
 import crypto from 'node:crypto';
 import { expect, it } from 'vitest';
-import type { AuthorizationCodeRecord } from '../../src/storage/stores.js';
+import { DuplicateEmailError, type SessionRecord, type UserRecord } from '../../src/storage/people.js';
 import type { CurrentStores } from './contract.js';
 
 const T = 1_700_000_000;
 const RULE = { blockSeconds: () => 0, forgetAfterSeconds: 3600 };
 
-async function withUser(stores: CurrentStores): Promise<string> {
+function userRecord(overrides: Partial<UserRecord> = {}): UserRecord {
   const id = crypto.randomUUID();
-  await stores().users.insert({ id, email: `${id}@example.com`, name: null, passwordHash: 'x', disabledAt: null, createdAt: T });
-  return id;
+  return { id, email: `${id}@example.com`, name: null, passwordHash: 'x', disabledAt: null, createdAt: T, ...overrides };
 }
 
-function code(userId: string, expiresAt: number): AuthorizationCodeRecord {
-  return {
-    codeHash: crypto.randomBytes(32).toString('hex'),
-    clientId: 'client',
-    userId,
-    sessionId: 'sid',
-    redirectUri: 'https://app.example/cb',
-    scopes: ['openid'],
-    nonce: null,
-    codeChallenge: null,
-    authTime: T,
-    createdAt: expiresAt - 60,
-    expiresAt,
-    consumedAt: null,
-    grantId: null,
-    replayedAt: null,
-  };
+async function withUser(stores: CurrentStores): Promise<string> {
+  const user = userRecord();
+  await stores().users.insert(user);
+  return user.id;
 }
 
-export function peopleStoreContract(stores: CurrentStores): void {
-  it('consumes a code once, recording the grant it started, and keeps the first replay time', async () => {
-    const record = code(await withUser(stores), T + 60);
-    await stores().authorizationCodes.insert(record);
-    expect((await stores().authorizationCodes.find(record.codeHash))?.grantId).toBeNull();
-    expect(await stores().authorizationCodes.consume(record.codeHash, T + 1, 'grant-1')).toBe(true);
-    expect(await stores().authorizationCodes.consume(record.codeHash, T + 2, 'grant-2')).toBe(false);
-    const replayed = await stores().authorizationCodes.markReplayed(record.codeHash, T + 5);
-    expect(replayed).toMatchObject({ consumedAt: T + 1, grantId: 'grant-1', replayedAt: T + 5 });
-    expect((await stores().authorizationCodes.markReplayed(record.codeHash, T + 9))?.replayedAt).toBe(T + 5);
-    expect(await stores().authorizationCodes.markReplayed('0'.repeat(64), T)).toBeUndefined();
+function sessionRecord(userId: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
+  return { id: crypto.randomUUID(), secretHash: crypto.randomBytes(32).toString('hex'), userId, authTime: T, createdAt: T, expiresAt: T + 1000, endedAt: null, ...overrides };
+}
+
+export function peopleStoresContract(stores: CurrentStores): void {
+  it('finds a user by id, and by email whatever its case and surrounding spaces, with every field as written', async () => {
+    const user = userRecord({ email: 'Ada.Lovelace@Example.COM', name: 'Ada Lovelace', passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA' });
+    await stores().users.insert(user);
+    expect(await stores().users.find(user.id)).toEqual(user);
+    expect(await stores().users.findByEmail('  ada.lovelace@example.com ')).toEqual(user);
+    expect(await stores().users.findByEmail('ADA.LOVELACE@EXAMPLE.COM')).toEqual(user);
+    expect(await stores().users.find('no-such-user')).toBeUndefined();
+    expect(await stores().users.findByEmail('nobody@example.com')).toBeUndefined();
   });
 
-  it('purges codes that expired before the bound, at most `limit` at a time', async () => {
+  it('refuses a second user with the same email, in any case, with DuplicateEmailError', async () => {
+    const first = userRecord({ email: 'grace@example.com' });
+    await stores().users.insert(first);
+    const second = userRecord({ email: ' Grace@Example.com' });
+    await expect(stores().users.insert(second)).rejects.toBeInstanceOf(DuplicateEmailError);
+    expect(await stores().users.find(second.id)).toBeUndefined();
+    expect((await stores().users.findByEmail('grace@example.com'))?.id).toBe(first.id);
+  });
+
+  it('changes a password hash and nothing else', async () => {
+    const user = userRecord();
+    await stores().users.insert(user);
+    await stores().users.updatePasswordHash(user.id, 'new-hash');
+    expect(await stores().users.find(user.id)).toEqual({ ...user, passwordHash: 'new-hash' });
+  });
+
+  it('disables a user, keeping the first time, and says when there was no such user', async () => {
+    const user = userRecord();
+    await stores().users.insert(user);
+    expect(await stores().users.disable(user.id, T + 1)).toBe(true);
+    expect((await stores().users.find(user.id))?.disabledAt).toBe(T + 1);
+    expect(await stores().users.disable(user.id, T + 2)).toBe(true);
+    expect((await stores().users.findByEmail(user.email))?.disabledAt).toBe(T + 1);
+    expect(await stores().users.disable('no-such-user', T)).toBe(false);
+  });
+
+  it('finds a session by id and by secret hash with every field as written', async () => {
+    const session = sessionRecord(await withUser(stores), { authTime: T - 5 });
+    await stores().sessions.insert(session);
+    expect(await stores().sessions.find(session.id)).toEqual(session);
+    expect(await stores().sessions.findBySecretHash(session.secretHash)).toEqual(session);
+    expect(await stores().sessions.find('no-such-session')).toBeUndefined();
+    expect(await stores().sessions.findBySecretHash('0'.repeat(64))).toBeUndefined();
+  });
+
+  it('re-authenticates a session in place: a new secret and auth_time, the old secret finds nothing', async () => {
+    const session = sessionRecord(await withUser(stores));
+    await stores().sessions.insert(session);
+    const secretHash = crypto.randomBytes(32).toString('hex');
+    await stores().sessions.reauthenticate(session.id, secretHash, T + 50);
+    expect(await stores().sessions.findBySecretHash(session.secretHash)).toBeUndefined();
+    expect(await stores().sessions.findBySecretHash(secretHash)).toEqual({ ...session, secretHash, authTime: T + 50 });
+  });
+
+  it('ends a session once, and says when there was none to end', async () => {
+    const session = sessionRecord(await withUser(stores));
+    await stores().sessions.insert(session);
+    expect(await stores().sessions.end(session.id, T + 1)).toBe(true);
+    expect(await stores().sessions.end(session.id, T + 2)).toBe(false);
+    expect((await stores().sessions.find(session.id))?.endedAt).toBe(T + 1);
+    expect(await stores().sessions.end('no-such-session', T)).toBe(false);
+  });
+
+  it('ends every live session of one user, returning their ids, and leaves the others alone', async () => {
     const userId = await withUser(stores);
-    const old = [code(userId, T), code(userId, T + 1), code(userId, T + 2)];
-    const fresh = code(userId, T + 100);
-    for (const record of [...old, fresh]) await stores().authorizationCodes.insert(record);
-    expect(await stores().authorizationCodes.purgeExpired(T + 50, 2)).toBe(2);
-    expect(await stores().authorizationCodes.purgeExpired(T + 50, 2)).toBe(1);
-    expect(await stores().authorizationCodes.purgeExpired(T + 50, 2)).toBe(0);
-    expect(await stores().authorizationCodes.find(fresh.codeHash)).toBeDefined();
-  });
-
-  it('purges pending authorization requests once expired', async () => {
-    const request = { clientId: 'c', redirectUri: 'https://app.example/cb', scopes: [], state: null, nonce: null, codeChallenge: null, prompt: [], maxAgeSeconds: null, loginHint: null };
-    const base = { browserHash: 'b', csrfHash: null, request, userId: null, sessionId: null, authTime: null, consented: false, createdAt: T, addressKey: null };
-    await stores().authorizationRequests.insert({ ...base, id: 'expired', expiresAt: T + 10 });
-    await stores().authorizationRequests.insert({ ...base, id: 'live', expiresAt: T + 20 });
-    expect(await stores().authorizationRequests.purgeExpired(T + 10, 10)).toBe(1);
-    expect(await stores().authorizationRequests.find('expired')).toBeUndefined();
-    expect(await stores().authorizationRequests.find('live')).toBeDefined();
-  });
-
-  it('counts the live pending requests of one address', async () => {
-    const request = { clientId: 'c', redirectUri: 'https://app.example/cb', scopes: [], state: null, nonce: null, codeChallenge: null, prompt: [], maxAgeSeconds: null, loginHint: null };
-    const base = { browserHash: 'b', csrfHash: null, request, userId: null, sessionId: null, authTime: null, consented: false, createdAt: T };
-    const address = `address:${crypto.randomUUID()}`;
-    await stores().authorizationRequests.insert({ ...base, id: crypto.randomUUID(), expiresAt: T + 10, addressKey: address });
-    await stores().authorizationRequests.insert({ ...base, id: crypto.randomUUID(), expiresAt: T + 20, addressKey: address });
-    await stores().authorizationRequests.insert({ ...base, id: crypto.randomUUID(), expiresAt: T + 20, addressKey: `${address}-other` });
-    await stores().authorizationRequests.insert({ ...base, id: crypto.randomUUID(), expiresAt: T + 20, addressKey: null });
-    expect(await stores().authorizationRequests.countLive(address, T)).toBe(2);
-    expect(await stores().authorizationRequests.countLive(address, T + 10)).toBe(1);
-    expect(await stores().authorizationRequests.countLive(address, T + 20)).toBe(0);
-    expect(await stores().authorizationRequests.countLive('address:nobody', T)).toBe(0);
+    const otherUserId = await withUser(stores);
+    const live = [sessionRecord(userId), sessionRecord(userId)];
+    const ended = sessionRecord(userId);
+    const others = sessionRecord(otherUserId);
+    for (const session of [...live, ended, others]) await stores().sessions.insert(session);
+    await stores().sessions.end(ended.id, T + 1);
+    expect((await stores().sessions.endAllForUser(userId, T + 9)).sort()).toEqual(live.map((session) => session.id).sort());
+    for (const session of live) expect((await stores().sessions.find(session.id))?.endedAt).toBe(T + 9);
+    expect((await stores().sessions.find(ended.id))?.endedAt).toBe(T + 1);
+    expect((await stores().sessions.find(others.id))?.endedAt).toBeNull();
+    expect(await stores().sessions.endAllForUser(userId, T + 10)).toEqual([]);
   });
 
   it('purges sessions that ended or expired before the bound, and keeps live ones', async () => {
@@ -95,6 +117,43 @@ export function peopleStoreContract(stores: CurrentStores): void {
     expect(await stores().sessions.purgeOver(T + 10, 10)).toBe(2);
     expect(await stores().sessions.find('live')).toBeDefined();
     expect(await stores().sessions.find('ended')).toBeUndefined();
+  });
+
+  it('admits and counts attempts, blocks for what the rule says, and refuses without counting while blocked', async () => {
+    const throttle = stores().loginThrottle;
+    const rule = { blockSeconds: (failures: number) => (failures >= 2 ? 100 : 0), forgetAfterSeconds: 3600 };
+    expect(await throttle.admit('account:ada', T, rule)).toEqual({ admitted: true, record: { key: 'account:ada', failures: 1, lastFailureAt: T, blockedUntil: T } });
+    expect(await throttle.admit('account:ada', T + 1, rule)).toEqual({ admitted: true, record: { key: 'account:ada', failures: 2, lastFailureAt: T + 1, blockedUntil: T + 101 } });
+    expect(await throttle.admit('account:ada', T + 50, rule)).toEqual({ admitted: false, record: { key: 'account:ada', failures: 2, lastFailureAt: T + 1, blockedUntil: T + 101 } });
+    expect((await throttle.admit('account:ada', T + 101, rule)).record).toMatchObject({ failures: 3, blockedUntil: T + 201 });
+    // Another key counts apart.
+    expect((await throttle.admit('account:grace', T + 50, rule)).record.failures).toBe(1);
+  });
+
+  it('counts again from one once a counter was untouched for the rule\'s forgetAfterSeconds', async () => {
+    const throttle = stores().loginThrottle;
+    await throttle.admit('address:192.0.2.1', T, RULE);
+    expect((await throttle.admit('address:192.0.2.1', T + 3600, RULE)).record.failures).toBe(2);
+    expect((await throttle.admit('address:192.0.2.1', T + 3600 + 3601, RULE)).record.failures).toBe(1);
+  });
+
+  it('forgets a key on reset, and uncounts one attempt on forgive, never below zero', async () => {
+    const throttle = stores().loginThrottle;
+    for (let i = 0; i < 3; i += 1) await throttle.admit('account:ada', T, RULE);
+    await throttle.forgive('account:ada');
+    expect((await throttle.admit('account:ada', T, RULE)).record.failures).toBe(3);
+    await throttle.reset('account:ada');
+    expect((await throttle.admit('account:ada', T, RULE)).record.failures).toBe(1);
+    await throttle.forgive('account:ada');
+    await throttle.forgive('account:ada');
+    expect((await throttle.admit('account:ada', T, RULE)).record.failures).toBe(1);
+    await throttle.forgive('account:nobody');
+    await throttle.reset('account:nobody');
+  });
+
+  it('counts every one of concurrent attempts on one key', async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, () => stores().loginThrottle.admit('address:198.51.100.7', T, RULE)));
+    expect(results.map((result) => result.record.failures).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
   it('purges throttle counters not blocking whose last failure is before the bound', async () => {

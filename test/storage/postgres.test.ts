@@ -16,9 +16,13 @@ if (unavailable) {
 }
 
 describe.skipIf(unavailable)('postgres', () => {
-  runStorageContract('postgres', async () => {
-    if (serverUrl === '') throw new Error('PostgreSQL did not start (global setup), and CI requires it');
-    const url = await createDatabase(serverUrl, `contract_${crypto.randomBytes(6).toString('hex')}`);
-    return createKnexStores({ engine: 'postgres', url }, { migrate: true });
-  });
+  runStorageContract(
+    'postgres',
+    async () => {
+      if (serverUrl === '') throw new Error('PostgreSQL did not start (global setup), and CI requires it');
+      const database = { engine: 'postgres' as const, url: await createDatabase(serverUrl, `contract_${crypto.randomBytes(6).toString('hex')}`) };
+      return { open: (migrate) => createKnexStores(database, { migrate }) };
+    },
+    { pushesChanges: true, exclusiveChangeLock: true },
+  );
 });

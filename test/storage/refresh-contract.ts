@@ -1,11 +1,12 @@
 /**
- * Storage contract sections for the refresh-token store (src/refresh/refresh-store.ts) and the
- * revocation store (src/revocation/revocations.ts), run by contract.ts on every engine.
+ * Storage contract section for the refresh-token store (src/storage/refresh.ts): families and
+ * tokens round-trip; a rotation has exactly one winner and writes nothing for the others or for
+ * an ended family or expired token; families end one by one or by selector; the purge keeps what
+ * can still matter (a consumed token of a live family recognises a replay).
  */
 import crypto from 'node:crypto';
 import { expect, it } from 'vitest';
-import type { RefreshFamilyRecord, RefreshTokenRecord } from '../../src/refresh/refresh-store.js';
-import type { RevocationTarget } from '../../src/revocation/revocations.js';
+import type { RefreshFamilyRecord, RefreshTokenRecord } from '../../src/storage/refresh.js';
 import type { CurrentStores } from './contract.js';
 
 const NOW = 1_700_000_000;
@@ -42,6 +43,13 @@ export function refreshTokenStoreContract(stores: CurrentStores): void {
     const { family: record, first } = await family(stores, { scopes: ['openid', 'api:read'], userId: 'ü-1' });
     expect(await stores().refreshTokens.find(first.tokenHash)).toEqual({ token: first, family: record });
     expect(await stores().refreshTokens.find(hash())).toBeUndefined();
+  });
+
+  it("keeps a family's DPoP binding, and no binding for an unbound family", async () => {
+    const bound = await family(stores, { dpopJkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' });
+    expect((await stores().refreshTokens.find(bound.first.tokenHash))?.family).toEqual(bound.family);
+    const unbound = await family(stores);
+    expect((await stores().refreshTokens.find(unbound.first.tokenHash))?.family).not.toHaveProperty('dpopJkt');
   });
 
   it('rotates once: the winner stores the successor, a second rotation sees the token consumed', async () => {
@@ -117,53 +125,5 @@ export function refreshTokenStoreContract(stores: CurrentStores): void {
     expect(await stores().refreshTokens.find(consumed.first.tokenHash)).toBeDefined();
     // Expired families go too once their absolute expiry passed and no token is left.
     expect(await stores().refreshTokens.purge(NOW + 3600, 100)).toBeGreaterThanOrEqual(expired.length);
-  });
-}
-
-const targets: RevocationTarget[] = [
-  { kind: 'jti', jti: 'jti-1' },
-  { kind: 'subject', sub: 'user-1', notBefore: NOW + 1 },
-  { kind: 'session', sid: 'session-1' },
-  { kind: 'grant', grantId: 'grant-1' },
-  { kind: 'client', clientId: 'client-1', notBefore: NOW + 1 },
-];
-
-export function revocationStoreContract(stores: CurrentStores): void {
-  it('appends records of every kind with increasing ids and lists them after an id, in order', async () => {
-    const added = [];
-    for (const target of targets) added.push(await stores().revocations.add(target, NOW, NOW + 900));
-    expect(added.map((record) => record.target)).toEqual(targets);
-    for (let i = 1; i < added.length; i += 1) expect(added[i]!.id).toBeGreaterThan(added[i - 1]!.id);
-    expect(await stores().revocations.listSince(0, NOW, 100)).toEqual(added);
-    expect(await stores().revocations.listSince(added[1]!.id, NOW, 100)).toEqual(added.slice(2));
-    expect(await stores().revocations.listSince(0, NOW, 2)).toEqual(added.slice(0, 2));
-    expect(await stores().revocations.listSince(added.at(-1)!.id, NOW, 100)).toEqual([]);
-  });
-
-  it('keeps where a jti record\'s token has its status bit', async () => {
-    const record = await stores().revocations.add({ kind: 'jti', jti: 'with-status' }, NOW, NOW + 900, { listId: 'list-1', idx: 65_535 });
-    expect(record.statusEntry).toEqual({ listId: 'list-1', idx: 65_535 });
-    const [listed] = await stores().revocations.listSince(record.id - 1, NOW, 1);
-    expect(listed).toEqual(record);
-    const plain = await stores().revocations.add({ kind: 'jti', jti: 'without-status' }, NOW, NOW + 900);
-    expect((await stores().revocations.listSince(plain.id - 1, NOW, 1))[0]).not.toHaveProperty('statusEntry');
-  });
-
-  it('leaves expired records out of listings and purges them within the limit', async () => {
-    const old = await Promise.all([1, 2, 3].map((i) => stores().revocations.add({ kind: 'jti', jti: `old-${i}` }, NOW, NOW + 5)));
-    const kept = await stores().revocations.add({ kind: 'jti', jti: 'kept' }, NOW, NOW + 900);
-    expect(await stores().revocations.listSince(0, NOW + 5, 100)).toEqual([kept]);
-    expect((await stores().revocations.listSince(0, NOW, 100)).length).toBe(old.length + 1);
-    expect(await stores().revocations.purgeExpired(NOW + 5, 2)).toBe(2);
-    expect(await stores().revocations.purgeExpired(NOW + 5, 2)).toBe(1);
-    expect(await stores().revocations.purgeExpired(NOW + 5, 2)).toBe(0);
-    expect(await stores().revocations.listSince(0, NOW, 100)).toEqual([kept]);
-  });
-
-  it('gives concurrent appends distinct ids, all listed', async () => {
-    const added = await Promise.all(Array.from({ length: 12 }, (_, i) => stores().revocations.add({ kind: 'jti', jti: `c-${i}` }, NOW, NOW + 900)));
-    expect(new Set(added.map((record) => record.id)).size).toBe(12);
-    const listed = await stores().revocations.listSince(0, NOW, 100);
-    expect(listed.map((record) => record.id)).toEqual([...added.map((record) => record.id)].sort((a, b) => a - b));
   });
 }

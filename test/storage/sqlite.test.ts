@@ -13,7 +13,12 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-runStorageContract('sqlite', () => {
-  counter += 1;
-  return createKnexStores({ engine: 'sqlite', filename: path.join(dir, `contract-${counter}.sqlite`) }, { migrate: true });
-});
+runStorageContract(
+  'sqlite',
+  async () => {
+    counter += 1;
+    const database = { engine: 'sqlite' as const, filename: path.join(dir, `contract-${counter}.sqlite`) };
+    return { open: (migrate) => createKnexStores(database, { migrate }) };
+  },
+  { pushesChanges: false, exclusiveChangeLock: false },
+);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cachedClientLookup } from '../../src/clients/client-cache.js';
-import type { ClientRecord } from '../../src/storage/stores.js';
+import type { ClientRecord } from '../../src/storage/clients.js';
 
 const client = (clientId: string): ClientRecord => ({
   clientId, name: clientId, secretHash: null, authMethod: 'client_secret_basic', grantTypes: ['client_credentials'],

@@ -1,5 +1,5 @@
 /**
- * `jwtSigner` (src/tokens/jwt-signer.ts) builds compact JWS by hand: Ed25519 through libsodium
+ * `jwtSigner` (src/keys/jwt-signer.ts) builds compact JWS by hand: Ed25519 through libsodium
  * (sodium-native), RS256 through node:crypto. jose must verify every token it signs, the protected
  * header must be exactly {alg, kid, typ}, and, both schemes being deterministic (RFC 8032 §5.1.6,
  * RSASSA-PKCS1-v1_5), the signature bytes must equal the ones OpenSSL (node:crypto.sign) writes
@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { freshPrivateKey } from '../../src/keys/material.js';
-import { jwtSigner, type JwtType } from '../../src/tokens/jwt-signer.js';
+import { jwtSigner, type JwtType } from '../../src/keys/jwt-signer.js';
 
 const KID = 'test-kid-0123456789';
 const nowSeconds = Math.floor(Date.now() / 1000);

@@ -19,7 +19,7 @@ import {
   publishedKeys,
 } from '../../src/keys/lifecycle.js';
 import { KEY_PROPAGATION_SECONDS, lifecyclePolicy } from '../../src/keys/key-manager.js';
-import type { KeyChanges, SigningAlg, SigningKeyRecord } from '../../src/storage/stores.js';
+import type { KeyChanges, SigningAlg, SigningKeyRecord } from '../../src/storage/keys.js';
 
 const POLICY: LifecyclePolicy = { rotationIntervalSeconds: 1000, prePublishSeconds: 100, retainSeconds: 250 };
 const T0 = 1_700_000_000;

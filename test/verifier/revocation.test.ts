@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createVerifier, VerifierError, type Verifier, type VerifierOptions } from '@inkan/verifier';
 import { startInkan, testEnv, type TestServer } from '../helpers/inkan.js';
 import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
+import { eventually } from '../helpers/eventually.js';
 import { freePort } from '../helpers/postgres-server.js';
 import { loadConfig } from '../../src/config.js';
 import { createKnexStores } from '../../src/storage/knex/index.js';
@@ -43,15 +44,6 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
     () => undefined,
     (error: unknown) => (error instanceof VerifierError ? error.code : `unexpected ${String(error)}`),
   );
-}
-
-async function eventually(check: () => Promise<boolean> | boolean, timeoutMs: number, stepMs = 10): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, stepMs));
-  }
-  return Date.now() - started;
 }
 
 function verifierFor(issuer: string, subscriber: RegisteredClient, options: Partial<VerifierOptions> = {}): Verifier {

@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import { describeKey, revocationAnswer, rotationAnswer } from '../../keys/describe.js';
-import { SIGNING_ALGS, type SigningAlg } from '../../storage/stores.js';
+import { SIGNING_ALGS, type SigningAlg } from '../../storage/keys.js';
 import { KeyImportError, parseImportedKey } from '../../keys/import.js';
 import { type Activation, KeyLifecycleError, KeyNotReadyError } from '../../keys/lifecycle.js';
 import type { KeyChangeOptions } from '../../keys/key-manager.js';

@@ -1,7 +1,8 @@
 /** GET /healthz (the process answers) and GET /readyz (the database answers and every alg has an active key). */
 import type { Router } from '@koa/router';
 import type { Keyring } from '../../keys/keyring.js';
-import { SIGNING_ALGS, type Stores } from '../../storage/stores.js';
+import { SIGNING_ALGS } from '../../storage/keys.js';
+import type { Stores } from '../../storage/stores.js';
 
 export interface Readiness {
   /** False once shutdown has begun, so load balancers stop sending traffic first. */

@@ -8,10 +8,10 @@
  */
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
-import { userClaims } from '../../accounts/claims.js';
+import { userClaims } from '../../oauth/claims.js';
 import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import { parseScope } from '../../oauth/scopes.js';
-import type { UserStore } from '../../storage/stores.js';
+import type { UserStore } from '../../storage/people.js';
 import type { IssuedAccessTokenVerifier } from '../../tokens/issued-access-token.js';
 import { bearerError, bearerFromHeader, verifiedBearer } from '../bearer.js';
 import { readPageForm } from '../page-form.js';

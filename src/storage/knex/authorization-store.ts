@@ -11,7 +11,7 @@ import type {
   AuthorizationRequestStore,
   ConsentStore,
   PendingAuthorization,
-} from '../stores.js';
+} from '../authorizations.js';
 
 const optionalNumber = (value: number | null): number | null => (value === null ? null : Number(value));
 

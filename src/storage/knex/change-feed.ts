@@ -19,7 +19,7 @@
  */
 import type { Knex } from 'knex';
 import pg from 'pg';
-import { CHANGE_CHANNELS, type ChangeChannel, type ChangeListener, type ChangeNotifier } from '../stores.js';
+import { CHANGE_CHANNELS, type ChangeChannel, type ChangeListener, type ChangeNotifier } from '../changes.js';
 
 const PG_CHANNEL_PREFIX = 'inkan_';
 const RECONNECT_MIN_MS = 100;

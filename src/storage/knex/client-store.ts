@@ -1,5 +1,11 @@
+/**
+ * Registered clients in the `clients` table (migrations 0001, 0002, 0009, 0014): lists and the JWK Set
+ * as JSON text, the flags added by later issues as booleans with defaults, so a row written before
+ * them still reads.
+ */
 import type { Knex } from 'knex';
-import type { ClientAuthMethod, ClientRecord, ClientStore, SigningAlg } from '../stores.js';
+import type { ClientAuthMethod, ClientRecord, ClientStore } from '../clients.js';
+import type { SigningAlg } from '../keys.js';
 
 interface ClientRow {
   client_id: string;

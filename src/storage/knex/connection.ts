@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
-import { DEFAULT_DATABASE_TUNING, type DatabaseConfig, type DatabaseTuning } from '../../config.js';
+import { DEFAULT_DATABASE_TUNING, type DatabaseConfig, type DatabaseTuning } from '../database.js';
 import { migrationSource } from './migrations.js';
 import { restrictMode } from '../../file-modes.js';
 

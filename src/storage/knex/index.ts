@@ -1,4 +1,10 @@
-import { DEFAULT_DATABASE_TUNING, type DatabaseConfig, type DatabaseTuning } from '../../config.js';
+/**
+ * `createKnexStores`: opens the configured database (waiting for PostgreSQL, migrating when asked)
+ * and returns every store on it, the one `Stores` the server and the CLI use. On SQLite the hot
+ * methods of three stores are overlaid with prepared statements (sqlite-*-store.ts); the storage
+ * contract suite runs against exactly what this returns, on both engines.
+ */
+import { DEFAULT_DATABASE_TUNING, type DatabaseConfig, type DatabaseTuning } from '../database.js';
 import type { Stores } from '../stores.js';
 import { knexClientStore } from './client-store.js';
 import { knexKeyStore } from './key-store.js';

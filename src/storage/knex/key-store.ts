@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { JWK } from 'jose';
-import type { KeyStatus, KeyStore, SigningAlg, SigningKeyRecord } from '../stores.js';
+import type { KeyStatus, KeyStore, SigningAlg, SigningKeyRecord } from '../keys.js';
 import type { KnexChangeNotifier } from './change-feed.js';
 
 /** An arbitrary constant naming Inkan's key-change lock among PostgreSQL advisory locks ("inkk"). */

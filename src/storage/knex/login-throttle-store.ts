@@ -4,7 +4,7 @@
  * single writer serialises it; on PostgreSQL the row is locked `FOR UPDATE`.
  */
 import type { Knex } from 'knex';
-import type { LoginThrottleRecord, LoginThrottleStore } from '../stores.js';
+import type { LoginThrottleRecord, LoginThrottleStore } from '../people.js';
 
 interface ThrottleRow {
   key: string;

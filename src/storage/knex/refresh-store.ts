@@ -10,7 +10,7 @@ import type {
   RefreshTokenRecord,
   RefreshTokenStore,
   RotationOutcome,
-} from '../../refresh/refresh-store.js';
+} from '../refresh.js';
 
 export interface FamilyRow {
   id: string;

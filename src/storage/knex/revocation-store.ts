@@ -7,7 +7,7 @@
  * the (rare) revocations of every process sharing the database.
  */
 import type { Knex } from 'knex';
-import type { RevocationStore, RevocationTarget, StoredRevocation } from '../../revocation/revocations.js';
+import type { RevocationStore, RevocationTarget, StoredRevocation } from '../revocations.js';
 import type { KnexChangeNotifier } from './change-feed.js';
 
 interface RevocationRow {

@@ -1,6 +1,6 @@
 /** Login sessions in the `sessions` table, found by the SHA-256 of the cookie's secret. */
 import type { Knex } from 'knex';
-import type { SessionRecord, SessionStore } from '../stores.js';
+import type { SessionRecord, SessionStore } from '../people.js';
 
 interface SessionRow {
   id: string;

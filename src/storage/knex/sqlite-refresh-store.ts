@@ -4,7 +4,7 @@
  * (sqlite-session.ts). `rotate` makes the same decision as on PostgreSQL (`rotation`), in one
  * `BEGIN IMMEDIATE` transaction. The storage contract suite runs against this store.
  */
-import type { RefreshTokenStore } from '../../refresh/refresh-store.js';
+import type { RefreshTokenStore } from '../refresh.js';
 import { familyFromRow, rotation, tokenFromRow, tokenToRow, type FamilyRow, type TokenRow } from './refresh-store.js';
 import type { SqliteSessions } from './sqlite-session.js';
 

@@ -3,7 +3,7 @@
  * issued indices, which runs under every token request, as prepared statements on the held
  * connection in one `BEGIN IMMEDIATE` transaction (sqlite-session.ts).
  */
-import type { StatusListStore } from '../../revocation/status-list-store.js';
+import type { StatusListStore } from '../status-lists.js';
 import type { SqliteSessions } from './sqlite-session.js';
 import { issuedToRow } from './status-list-store.js';
 

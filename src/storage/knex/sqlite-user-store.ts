@@ -2,7 +2,7 @@
  * The user store on SQLite: the knex store (user-store.ts), with `find` (by id, once per refresh
  * grant and userinfo call) as a prepared statement on the held connection (sqlite-session.ts).
  */
-import type { UserStore } from '../stores.js';
+import type { UserStore } from '../people.js';
 import type { SqliteSessions } from './sqlite-session.js';
 import { userFromRow, type UserRow } from './user-store.js';
 

@@ -4,7 +4,7 @@
  * list and second of a group commit, its indices packed as 16-bit little-endian integers.
  */
 import type { Knex } from 'knex';
-import type { IssuedStatusIndexes, RevokedStatusEntry, StatusListStore } from '../../revocation/status-list-store.js';
+import type { IssuedStatusIndexes, RevokedStatusEntry, StatusListStore } from '../status-lists.js';
 
 interface ListRow {
   id: string;

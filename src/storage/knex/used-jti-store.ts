@@ -4,7 +4,7 @@
  * presentations of one jti (on one instance or several) exactly one gets a row back.
  */
 import type { Knex } from 'knex';
-import type { UsedJtiStore } from '../../replay/used-jtis.js';
+import type { UsedJtiStore } from '../used-jtis.js';
 
 interface UsedJtiRow {
   key: string;

@@ -1,7 +1,6 @@
-/** Users in the `users` table; email uniqueness and lookups go through the lower-cased column. */
+/** Users in the `users` table; email uniqueness and lookups go through the normalised column (`normalizeEmail`). */
 import type { Knex } from 'knex';
-import type { UserRecord, UserStore } from '../stores.js';
-import { normalizeEmail } from '../../accounts/email.js';
+import { DuplicateEmailError, normalizeEmail, type UserRecord, type UserStore } from '../people.js';
 
 export interface UserRow {
   id: string;
@@ -22,10 +21,6 @@ export function userFromRow(row: UserRow): UserRecord {
     disabledAt: row.disabled_at === null ? null : Number(row.disabled_at),
     createdAt: Number(row.created_at),
   };
-}
-
-export class DuplicateEmailError extends Error {
-  override readonly name = 'DuplicateEmailError';
 }
 
 function isUniqueViolation(error: unknown): boolean {

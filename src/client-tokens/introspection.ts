@@ -2,6 +2,12 @@
  * Token introspection (RFC 7662) without HTTP: what Inkan says about a token to an authenticated
  * client.
  *
+ * client-tokens/ holds what a client may do with a token it holds besides using it: ask about it
+ * (here) or give it back (token-revocation.ts). Either takes any token, tells an access token from
+ * a refresh token by its shape, and calls the access-token check (tokens/) or the refresh-token
+ * service (refresh/), so it sits above both, and above revocation/; the protocol rules in oauth/
+ * stay below everything that uses them.
+ *
  * Policy:
  * - Only confidential clients may introspect (RFC 7662 §2.1 requires the caller be authorized; a
  *   public client proves nothing but a client_id): a public client gets invalid_client.
@@ -25,9 +31,9 @@
  *   JWS has dots and an Inkan refresh token never has, so the token's shape decides.
  */
 import type { RefreshTokenService } from '../refresh/service.js';
-import type { ClientRecord } from '../storage/stores.js';
+import type { ClientRecord } from '../storage/clients.js';
 import { AccessTokenRejected, type IssuedAccessTokenClaims, type IssuedAccessTokenVerifier } from '../tokens/issued-access-token.js';
-import { invalidClient } from './errors.js';
+import { invalidClient } from '../oauth/errors.js';
 
 export interface IntrospectionDeps {
   readonly issuer: string;

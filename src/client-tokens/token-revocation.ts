@@ -13,7 +13,7 @@
  */
 import type { RefreshTokenService } from '../refresh/service.js';
 import type { Revoker } from '../revocation/revoker.js';
-import type { ClientRecord } from '../storage/stores.js';
+import type { ClientRecord } from '../storage/clients.js';
 import { AccessTokenRejected, type IssuedAccessTokenClaims, type IssuedAccessTokenVerifier } from '../tokens/issued-access-token.js';
 import { looksLikeJwt, MAX_INTROSPECTED_TOKEN_LENGTH } from './introspection.js';
 

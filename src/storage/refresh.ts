@@ -1,6 +1,7 @@
 /**
- * What the refresh-token domain keeps, as an interface (the knex implementation is
- * storage/knex/refresh-store.ts; test/storage/contract.ts checks both engines).
+ * Refresh-token families and tokens as the database keeps them (implemented in
+ * knex/refresh-store.ts, with sqlite-refresh-store.ts for SQLite's hot statements; the refresh
+ * domain is refresh/service.ts).
  *
  * A family is one login granted offline_access; each rotation adds one token to it and consumes
  * the previous one. Tokens are stored only as SHA-256. The one method that must be atomic is

@@ -1,7 +1,8 @@
 /**
  * What the Token Status List keeps in the database: the lists (each leased by one process at a
  * time), which indices the tokens of each owner hold (written in group commits as tokens are
- * issued), and the entries whose bit is set. Implemented in storage/knex/status-list-store.ts.
+ * issued), and the entries whose bit is set. Implemented in knex/status-list-store.ts (with
+ * sqlite-status-list-store.ts for SQLite's group commit); the domain is revocation/status-lists.ts.
  */
 
 export interface StatusListLease {

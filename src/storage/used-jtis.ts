@@ -1,8 +1,8 @@
 /**
  * Single use of the `jti`s that prove freshness: client assertions (RFC 7523 §3 item 7, OIDC Core
  * §9) and DPoP proofs (RFC 9449 §11.1). One table shared by every instance on the database, so a
- * replay to another instance is caught too (the knex implementation is
- * storage/knex/used-jti-store.ts).
+ * replay to another instance is caught too (implemented in knex/used-jti-store.ts; the callers are
+ * oauth/client-assertion.ts and oauth/dpop.ts).
  *
  * A key is SHA-256 of `namespace \0 scope \0 jti` (the scope is the client id or the proof key's
  * thumbprint): two clients may pick the same jti, and an attacker-chosen jti cannot grow a row.

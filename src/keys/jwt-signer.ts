@@ -1,5 +1,7 @@
 /**
- * Compact JWS signing on the hot path.
+ * Compact JWS signing on the hot path: what a loaded key signs with. It lives with the keys
+ * because the keyring prepares one signer per active key at load, for every kind of token
+ * (access and ID tokens, Security Event Tokens, status lists); tokens/ decides what they say.
  *
  * Inkan verifies with jose everywhere, but signs synchronously with a key prepared once at key
  * load: jose's SignJWT goes through WebCrypto (async, key import per call, the libuv pool), which
@@ -12,7 +14,7 @@
  */
 import crypto, { type KeyObject } from 'node:crypto';
 import sodium from 'sodium-native';
-import type { SigningAlg } from '../storage/stores.js';
+import type { SigningAlg } from '../storage/keys.js';
 
 /** `typ` header values (RFC 9068, RFC 8417, the Token Status List draft; ID tokens use JWT). */
 export type JwtType = 'at+jwt' | 'JWT' | 'secevent+jwt' | 'statuslist+jwt';

@@ -3,7 +3,7 @@
  * userinfo: `profile` → name, `email` → email and email_verified (Inkan does not verify
  * addresses, so it is always false).
  */
-import type { UserRecord } from '../storage/stores.js';
+import type { UserRecord } from '../storage/people.js';
 
 export const USER_CLAIMS = ['name', 'email', 'email_verified'] as const;
 

@@ -1,34 +1,17 @@
 /**
- * The status-list store on SQLite and PostgreSQL: leases are exclusive and reuse a list only once
- * it is free, re-leasing clears its old bits and issued indices, bits are idempotent and expire,
- * and the indices issued to an owner come back as written (time bounds included) until they expire.
+ * Storage contract section for the status-list store (src/storage/status-lists.ts): leases are
+ * exclusive and reuse a list only once it is free, re-leasing clears its old bits and issued
+ * indices, bits are idempotent and expire, and the indices issued to an owner come back as written
+ * (time bounds included) until they expire. On SQLite the group commit (`recordIssued`) runs as
+ * prepared statements (storage/knex/sqlite-status-list-store.ts): the stores here are the ones the
+ * server opens, so that is what is checked.
  */
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { createKnexStores } from '../../src/storage/knex/index.js';
-import type { Stores } from '../../src/storage/stores.js';
-import { createDatabase } from '../helpers/postgres-server.js';
+import { expect, it } from 'vitest';
+import type { CurrentStores } from './contract.js';
 
-const serverUrl = inject('postgresUrl');
-const engines: Array<[string, () => Promise<Stores>]> = [
-  ['sqlite', async () => createKnexStores({ engine: 'sqlite', filename: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'inkan-sl-')), 'db.sqlite') }, { migrate: true })],
-];
-if (serverUrl !== '' || process.env.CI === 'true') {
-  engines.push(['postgres', async () => createKnexStores({ engine: 'postgres', url: await createDatabase(serverUrl, `sl_${crypto.randomBytes(6).toString('hex')}`) }, { migrate: true })]);
-}
-
-describe.each(engines)('%s', (_name, open) => {
-  let stores: Stores | undefined;
-  afterEach(async () => {
-    await stores?.close();
-  });
-
+export function statusListStoreContract(stores: CurrentStores): void {
   it('leases exclusively, reuses a list only after free_after, and clears its old bits on re-lease', async () => {
-    stores = await open();
-    const lists = stores.statusLists;
+    const lists = stores().statusLists;
     const lease = (now: number, newListId: string) => lists.lease({ now, leaseUntil: now + 300, freeAfter: now + 1260, newListId, capacity: 64 });
     const a = await lease(1000, 'list-a');
     const b = await lease(1001, 'list-b');
@@ -49,8 +32,7 @@ describe.each(engines)('%s', (_name, open) => {
   });
 
   it('never gives one free list to two concurrent leases', async () => {
-    stores = await open();
-    const lists = stores.statusLists;
+    const lists = stores().statusLists;
     await lists.lease({ now: 0, leaseUntil: 1, freeAfter: 2, newListId: 'old', capacity: 64 });
     const leases = await Promise.all(
       Array.from({ length: 4 }, (_, i) => lists.lease({ now: 10, leaseUntil: 310, freeAfter: 1270, newListId: `new-${i}`, capacity: 64 })),
@@ -61,8 +43,7 @@ describe.each(engines)('%s', (_name, open) => {
   });
 
   it('records issued indices in one commit and finds them by owner, unexpired and issued before a bound', async () => {
-    stores = await open();
-    const lists = stores.statusLists;
+    const lists = stores().statusLists;
     await lists.lease({ now: 1000, leaseUntil: 1300, freeAfter: 2260, newListId: 'list-a', capacity: 65_536 });
     await lists.recordIssued([
       { listId: 'list-a', owner: 'client:svc', issuedAt: 1000, expiresAt: 1900, indexes: [0, 7, 65_535] },
@@ -96,11 +77,10 @@ describe.each(engines)('%s', (_name, open) => {
   });
 
   it('forgets the issued indices of a list when it is leased again', async () => {
-    stores = await open();
-    const lists = stores.statusLists;
+    const lists = stores().statusLists;
     await lists.lease({ now: 0, leaseUntil: 1, freeAfter: 2, newListId: 'old', capacity: 64 });
     await lists.recordIssued([{ listId: 'old', owner: 'client:svc', issuedAt: 0, expiresAt: 5, indexes: [1] }]);
     expect((await lists.lease({ now: 3, leaseUntil: 300, freeAfter: 1200, newListId: 'new', capacity: 64 })).listId).toBe('old');
     expect(await lists.issuedTo('client:svc', 0)).toEqual([]);
   });
-});
+}
