@@ -8,8 +8,7 @@ import type { Config } from './config.js';
 import { type Clock, systemClock } from './clock.js';
 import { clientAuthenticator, type ClientAuthenticator } from './oauth/client-authentication.js';
 import { cachedClientLookup } from './clients/client-cache.js';
-import { clientCredentialsGrant } from './grants/client-credentials.js';
-import type { Grant } from './grants/grant.js';
+import { grantRegistry, type GrantRegistry } from './grants/registry.js';
 import { keySealer, loadKek, type KeySealer } from './keys/encryption.js';
 import { KeyManager, lifecyclePolicy } from './keys/key-manager.js';
 import { Keyring } from './keys/keyring.js';
@@ -22,8 +21,6 @@ import { RevocationFeed } from './revocation/feed.js';
 import { StatusLists } from './revocation/status-lists.js';
 import { createRevoker, type Revoker } from './revocation/revoker.js';
 import { deriveSuccessorKey, RefreshTokenService } from './refresh/service.js';
-import { refreshTokenGrant } from './grants/refresh-token.js';
-import { authorizationCodeGrant } from './grants/authorization-code.js';
 import { Authorizer } from './login/authorizer.js';
 import { LoginThrottle } from './accounts/throttle.js';
 import { ENDPOINT_PATHS, browserPath } from './oauth/discovery.js';
@@ -31,7 +28,7 @@ import { issuedAccessTokenVerifier, type IssuedAccessTokenVerifier } from './tok
 import type { Readiness } from './http/endpoints/health.js';
 import { type AuditLog, NO_AUDIT, pinoAuditLog } from './audit/audit-log.js';
 import { Metrics } from './metrics/metrics.js';
-import type { IssuanceObserver } from './grants/grant.js';
+import { issuanceRecorder } from './audit/token-issuance.js';
 import { clientAssertionVerifier } from './oauth/client-assertion.js';
 import { clientKeySource } from './clients/client-keys.js';
 import { deriveNonceKey, dpop, type Dpop } from './oauth/dpop.js';
@@ -107,7 +104,8 @@ export interface Deps extends Core {
   readonly clientAuthenticator: ClientAuthenticator;
   /** DPoP proofs at the token endpoint and userinfo: checks, replay, nonces (oauth/dpop.ts). */
   readonly dpop: Dpop;
-  readonly grants: ReadonlyMap<string, Grant>;
+  /** The grants of the token endpoint, by grant_type (grants/registry.ts). */
+  readonly grants: GrantRegistry;
   /** Refresh-token families: started by the code grant, rotated by the refresh grant (refresh/service.ts). */
   readonly refreshTokens: RefreshTokenService;
   /** Inkan's one check of its own access tokens, revocations included (userinfo, feed, introspection, RFC 7009). */
@@ -160,15 +158,6 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
       audit: core.audit,
       metrics,
     });
-    const observer: IssuanceObserver = {
-      tokenIssued: ({ grantType, client, sub, jti, requestId, clientAddress }) => {
-        metrics.tokenIssued(grantType, client.alg, client.clientId);
-        core.audit.record(
-          { event: 'token.issued', grant_type: grantType, client_id: client.clientId, sub, alg: client.alg, jti },
-          { type: 'client', id: client.clientId, requestId, address: clientAddress },
-        );
-      },
-    };
     const revocationFeed = new RevocationFeed({
       revocations: core.revocations,
       keyring,
@@ -180,21 +169,15 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
     metrics.watchFeed(() => revocationFeed.subscribers);
     metrics.watchKeys({ keys: () => core.keyManager.list(), rotationIntervalSeconds: config.keyRotationIntervalSeconds });
     const idTokenDeps: IdTokenDeps = { keyring, clock: core.clock, issuer: config.issuer, idTokenTtlSeconds: config.idTokenTtlSeconds };
-    const grants = new Map<string, Grant>(
-      [
-        clientCredentialsGrant(tokenDeps, observer),
-        authorizationCodeGrant({
-          tokens: tokenDeps,
-          idTokens: idTokenDeps,
-          clock: core.clock,
-          stores: core.stores,
-          revoker: core.revoker,
-          refreshTokens,
-          observer,
-        }),
-        refreshTokenGrant({ tokens: tokenDeps, idTokens: idTokenDeps, refreshTokens, observer }),
-      ].map((grant) => [grant.grantType, grant]),
-    );
+    const grants = grantRegistry({
+      tokens: tokenDeps,
+      idTokens: idTokenDeps,
+      clock: core.clock,
+      stores: core.stores,
+      revoker: core.revoker,
+      refreshTokens,
+      observer: issuanceRecorder({ audit: core.audit, metrics }),
+    });
     return {
       ...core,
       log,

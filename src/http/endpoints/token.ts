@@ -11,7 +11,7 @@
  * `DPoP-Nonce` on its answer, and tokens bound to the proof key; a client registered with
  * `--require-dpop` is refused without a proof. Requests without the header pay nothing for it.
  */
-import type { Grant } from '../../grants/grant.js';
+import type { GrantRegistry } from '../../grants/registry.js';
 import type { ClientAuthenticator } from '../../oauth/client-authentication.js';
 import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import { OAuthError } from '../../oauth/errors.js';
@@ -24,7 +24,7 @@ import type { HotEndpoint } from '../hot-path.js';
 import type { StatusLists } from '../../revocation/status-lists.js';
 
 export interface TokenEndpointDeps {
-  readonly grants: ReadonlyMap<string, Grant>;
+  readonly grants: GrantRegistry;
   readonly statusLists: Pick<StatusLists, 'durable'>;
   readonly clientAuthenticator: ClientAuthenticator;
   readonly dpop: Dpop;
