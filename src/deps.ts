@@ -31,7 +31,7 @@ import { Metrics } from './metrics/metrics.js';
 import { issuanceRecorder } from './audit/token-issuance.js';
 import { clientAssertionVerifier } from './oauth/client-assertion.js';
 import { clientKeySource } from './clients/client-keys.js';
-import { deriveNonceKey, dpop, type Dpop } from './oauth/dpop.js';
+import { dpop, type Dpop } from './oauth/dpop.js';
 
 export interface CoreOptions {
   readonly clock?: Clock;
@@ -193,8 +193,7 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
           usedJtis: core.stores.usedJtis,
         }),
       ),
-      // The nonce key comes from the KEK (through the successor key), so every instance shares it.
-      dpop: dpop({ clock: core.clock, usedJtis: core.stores.usedJtis, nonceKey: deriveNonceKey(core.refreshSuccessorKey) }),
+      dpop: dpop({ clock: core.clock, usedJtis: core.stores.usedJtis, sharedSecret: core.refreshSuccessorKey }),
       grants,
       refreshTokens,
       verifyAccessToken: issuedAccessTokenVerifier({ keyring, issuer: config.issuer, clock: core.clock, revocations: core.revocations }),
