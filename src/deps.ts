@@ -29,6 +29,7 @@ import type { Readiness } from './http/endpoints/health.js';
 import { type AuditLog, NO_AUDIT, pinoAuditLog } from './audit/audit-log.js';
 import { Metrics } from './metrics/metrics.js';
 import { issuanceRecorder } from './audit/token-issuance.js';
+import { signInRecorder } from './audit/sign-ins.js';
 import { clientAssertionVerifier } from './oauth/client-assertion.js';
 import { clientKeySource } from './clients/client-keys.js';
 import { dpop, type Dpop } from './oauth/dpop.js';
@@ -205,8 +206,7 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
         pendingPerAddress: config.pendingSignInsPerAddress,
         revoker: core.revoker,
         paths: { login: browserPath(config.issuer, ENDPOINT_PATHS.login), consent: browserPath(config.issuer, ENDPOINT_PATHS.consent) },
-        audit: core.audit,
-        metrics,
+        signIns: signInRecorder({ audit: core.audit, metrics }),
       }),
       revocationFeed,
       statusLists,

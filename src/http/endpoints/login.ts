@@ -6,7 +6,8 @@
  */
 import type { Router } from '@koa/router';
 import type { Context } from 'koa';
-import { InteractionError, type Authorizer, type InteractionView } from '../../login/authorizer.js';
+import type { Authorizer } from '../../login/authorizer.js';
+import { InteractionError, type InteractionView } from '../../login/steps.js';
 import { SESSION_TTL_SECONDS } from '../../login/sessions.js';
 import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import { OAuthError } from '../../oauth/errors.js';
