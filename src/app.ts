@@ -10,6 +10,7 @@ import type { RequestListener } from 'node:http';
 import Koa from 'koa';
 import Router from '@koa/router';
 import type { Deps } from './deps.js';
+import type { Readiness } from './http/endpoints/health.js';
 import { discoveryDocument, ENDPOINT_PATHS } from './oauth/discovery.js';
 import { SECRET_AUTH_METHODS } from './clients/registry.js';
 import { errorHandler } from './http/error-handler.js';
@@ -40,16 +41,16 @@ export interface RequestListeners {
   readonly management: RequestListener | undefined;
 }
 
-export function buildRequestListeners(deps: Deps): RequestListeners {
+export function buildRequestListeners(deps: Deps, readiness: Readiness): RequestListeners {
   const requestLog = createRequestLog(deps.log, (route, method, status, seconds) => deps.metrics.httpRequest(route, method, status, seconds));
   const separate = deps.config.http.managementPort !== undefined;
   return {
     public: hotPath(
       [tokenEndpoint(deps), jwksEndpoint({ keyring: deps.keyring, jwksMaxAgeSeconds: deps.config.jwksMaxAgeSeconds })],
       { requestLog, log: deps.log, trustedProxyHops: deps.config.trustedProxyHops },
-      buildApp(deps, requestLog, { management: !separate }).callback(),
+      buildApp(deps, requestLog, readiness, { management: !separate }).callback(),
     ),
-    management: separate ? buildManagementApp(deps, requestLog).callback() : undefined,
+    management: separate ? buildManagementApp(deps, requestLog, readiness).callback() : undefined,
   };
 }
 
@@ -64,23 +65,23 @@ function koaApp(deps: Deps, requestLog: RequestLog): Koa {
   return app;
 }
 
-function mountManagement(router: Router, deps: Deps): void {
-  mountHealth(router, deps);
+function mountManagement(router: Router, deps: Deps, readiness: Readiness): void {
+  mountHealth(router, { stores: deps.stores, keyring: deps.keyring, readiness });
   mountMetrics(router, { metrics: deps.metrics, metricsToken: deps.config.operations.metricsToken });
 }
 
 /** /metrics, /healthz and /readyz alone, for MANAGEMENT_PORT. */
-export function buildManagementApp(deps: Deps, requestLog: RequestLog): Koa {
+export function buildManagementApp(deps: Deps, requestLog: RequestLog, readiness: Readiness): Koa {
   const app = koaApp(deps, requestLog);
   const router = new Router();
-  mountManagement(router, deps);
+  mountManagement(router, deps, readiness);
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
   return app;
 }
 
 /** Every endpoint but the hot path's; `management: false` leaves out what buildManagementApp serves. */
-export function buildApp(deps: Deps, requestLog: RequestLog, options: { readonly management: boolean } = { management: true }): Koa {
+export function buildApp(deps: Deps, requestLog: RequestLog, readiness: Readiness, options: { readonly management: boolean } = { management: true }): Koa {
   const app = koaApp(deps, requestLog);
   const router = new Router();
 
@@ -108,7 +109,7 @@ export function buildApp(deps: Deps, requestLog: RequestLog, options: { readonly
   mountEndSession(router, { stores: deps.stores, keyring: deps.keyring, clock: deps.clock, issuer: deps.config.issuer, revoker: deps.revoker, cookies });
   mountRevocationFeed(router, { feed: deps.revocationFeed, verifyAccessToken: deps.verifyAccessToken, issuer: deps.config.issuer, log: deps.log });
   mountStatusList(router, { statusLists: deps.statusLists });
-  if (options.management) mountManagement(router, deps);
+  if (options.management) mountManagement(router, deps, readiness);
   if (deps.config.operations.adminApi) mountAdmin(router, { ...deps, issuer: deps.config.issuer });
 
   app.use(

@@ -1,7 +1,9 @@
 /**
- * The one wiring place. `openCore` opens what both the server and the CLI need (database with
- * migrations applied, key-encryption key, key manager); `createDeps` adds what a server needs on
- * top (a loaded keyring, the grants). Tests call these with their own config, clock and logger.
+ * The one wiring place: it constructs and connects, and decides nothing. `openCore` opens what
+ * both the server and the CLI need (database with migrations applied, key-encryption key, key
+ * manager); `createDeps` adds what a server needs on top (a loaded keyring, the grants, the
+ * authorization flow). Tests call these with their own config, clock and logger. What the server
+ * owns itself (its readiness, its listeners) is server.ts's; nothing here knows HTTP.
  */
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -25,7 +27,6 @@ import { Authorizer } from './login/authorizer.js';
 import { LoginThrottle } from './accounts/throttle.js';
 import { ENDPOINT_PATHS, browserPath } from './oauth/discovery.js';
 import { issuedAccessTokenVerifier, type IssuedAccessTokenVerifier } from './tokens/issued-access-token.js';
-import type { Readiness } from './http/endpoints/health.js';
 import { type AuditLog, NO_AUDIT, pinoAuditLog } from './audit/audit-log.js';
 import { Metrics } from './metrics/metrics.js';
 import { issuanceRecorder } from './audit/token-issuance.js';
@@ -101,7 +102,6 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
 export interface Deps extends Core {
   readonly log: Logger;
   readonly keyring: Keyring;
-  readonly readiness: Readiness;
   readonly clientAuthenticator: ClientAuthenticator;
   /** DPoP proofs at the token endpoint and userinfo: checks, replay, nonces (oauth/dpop.ts). */
   readonly dpop: Dpop;
@@ -183,7 +183,6 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
       ...core,
       log,
       keyring,
-      readiness: { accepting: true },
       clientAuthenticator: clientAuthenticator(
         cachedClientLookup(core.stores.clients),
         clientAssertionVerifier({

@@ -40,7 +40,9 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   // INKAN_FAULT_INJECTION (test-only) arms the key crash hook unless the caller passed its own.
   const beforeKeyApply = options.beforeKeyApply ?? keyFaultHook(config.faultInjection);
   const deps = await createDeps(config, log, beforeKeyApply === undefined ? options : { ...options, beforeKeyApply });
-  const handlers = buildRequestListeners(deps);
+  // The server's own state, for /readyz (http/endpoints/health.ts): false once the graceful stop begins.
+  const readiness = { accepting: true };
+  const handlers = buildRequestListeners(deps, readiness);
   // While draining, every answer says `Connection: close`, so keep-alive clients stop reusing
   // their connections (a reused one could meet the close mid-request) and open new ones elsewhere.
   let draining = false;
@@ -85,7 +87,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
    */
   const stop = (graceMs = config.operations.shutdownGraceSeconds * 1000): Promise<void> => {
     stopping ??= (async () => {
-      deps.readiness.accepting = false;
+      readiness.accepting = false;
       draining = true;
       const closed = Promise.all(servers.map((each) => new Promise<void>((resolve) => each.close(() => resolve()))));
       // Open revocation-feed streams would hold close() for the whole grace period.

@@ -1,14 +1,18 @@
-/** GET /healthz (the process answers) and GET /readyz (the database answers and every alg has an active key). */
+/**
+ * GET /healthz (the process answers) and GET /readyz (the server accepts requests, the database
+ * answers and every alg has an active key). The server (server.ts) owns the readiness it reads.
+ */
 import type { Router } from '@koa/router';
 import type { Keyring } from '../../keys/keyring.js';
 import { SIGNING_ALGS, type Stores } from '../../storage/stores.js';
 
+/** What /readyz reports of the server's own state; server.ts creates it and turns it false. */
 export interface Readiness {
   /** False once shutdown has begun, so load balancers stop sending traffic first. */
-  accepting: boolean;
+  readonly accepting: boolean;
 }
 
-export function mountHealth(router: Router, deps: { stores: Stores; keyring: Keyring; readiness: Readiness }): void {
+export function mountHealth(router: Router, deps: { stores: Pick<Stores, 'ping'>; keyring: Pick<Keyring, 'hasActiveKey'>; readiness: Readiness }): void {
   router.get('/healthz', (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { status: 'ok' };
