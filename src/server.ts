@@ -1,14 +1,15 @@
 /**
- * Starts and stops an Inkan server: deps, app, listeners (the public one, and the management one
- * when MANAGEMENT_PORT is set; http/listener.ts hardens both), key scheduler, and a graceful stop
- * that turns /readyz false, stops accepting, lets accepted requests finish (bounded), then closes
- * the database. main.ts uses it for `npm start`; tests use it to run real servers on ephemeral ports.
+ * Starts and stops an Inkan server: deps, the server's readiness (what /readyz reports), the
+ * request listeners (http/app.ts) and the sockets they answer on (the public one, and the
+ * management one when MANAGEMENT_PORT is set; http/listener.ts hardens both), key scheduler, and
+ * a graceful stop that turns /readyz false, stops accepting, lets accepted requests finish
+ * (bounded), then closes the database. main.ts uses it for `npm start`; tests use it to run real servers on ephemeral ports.
  */
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { buildRequestListeners } from './app.js';
+import { buildRequestListeners } from './http/app.js';
 import { createListener } from './http/listener.js';
 import { createDeps, type CoreOptions, type Deps } from './deps.js';
 import { startKeyScheduler } from './keys/scheduler.js';
