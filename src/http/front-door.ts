@@ -16,15 +16,15 @@
 import type { RequestListener, ServerResponse } from 'node:http';
 import { CORS_HEADERS, isPreflight, PREFLIGHT_HEADERS } from './cors.js';
 import { hotPath, type Answer, type HotHandler, type HotPathDeps, type HotTarget } from './hot-path.js';
-import { methodNotAllowed, methodRule, type MethodRule } from './methods.js';
-import { isHotRoute, type Route } from './route.js';
+import { methodNotAllowed, methodRule } from './methods.js';
+import { isHotRoute, type Handlers, type Route } from './route.js';
 import { requestPath, routeMatcher } from './route-match.js';
 
 /** A row prepared once, so that a request costs lookups, not work. */
 interface DoorRoute extends HotTarget {
   readonly path: string;
   readonly openCors: boolean;
-  /** The hot handler of each accepted method; for a Koa route, Koa's handler is run by Koa. */
+  /** The hot handler of each accepted method (HEAD included for GET); `koa` for a Koa row's. */
   readonly accepts: ReadonlyMap<string, HotHandler | 'koa'>;
   /** Throws the route's 405. */
   readonly refuse: HotHandler;
@@ -35,12 +35,9 @@ const preflight: HotHandler = () => PREFLIGHT_ANSWER;
 const CORS_PAIRS: readonly string[] = Object.freeze(Object.entries(CORS_HEADERS).flat());
 
 function prepare(route: Route): DoorRoute {
-  let rule: MethodRule<HotHandler | 'koa'>;
-  if (isHotRoute(route)) rule = methodRule(route.hot);
-  else {
-    const koa = methodRule(route.koa);
-    rule = { allow: koa.allow, handlers: new Map([...koa.handlers.keys()].map((method) => [method, 'koa'])) };
-  }
+  // A Koa row's handlers run in Koa (koa-app.ts): here, only which methods it accepts matters.
+  const handlers: Handlers<HotHandler | 'koa'> = isHotRoute(route) ? route.hot : Object.fromEntries(Object.keys(route.koa).map((method) => [method, 'koa']));
+  const rule = methodRule(handlers);
   const openCors = route.cors === 'open';
   return {
     path: route.path,

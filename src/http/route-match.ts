@@ -51,10 +51,12 @@ export function routeMatcher<R extends { readonly path: string }>(routes: readon
       exact.set(route.path, Object.freeze({ route, params: NO_PARAMS }));
     }
   }
-  const find = (path: string): RouteMatch<R> | undefined => exact.get(path) ?? (templates.length === 0 ? undefined : matchTemplate(templates, path));
   return {
     match(path) {
-      return find(path) ?? (path.length > 1 && path.endsWith('/') ? find(path.slice(0, -1)) : undefined);
+      const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : undefined;
+      const found = exact.get(path) ?? (trimmed === undefined ? undefined : exact.get(trimmed));
+      if (found !== undefined || templates.length === 0) return found;
+      return matchTemplate(templates, path) ?? (trimmed === undefined ? undefined : matchTemplate(templates, trimmed));
     },
   };
 }
