@@ -208,36 +208,17 @@ describe('what the hot path writes itself', () => {
   const issue = (path: string, headers: Record<string, string> = {}) =>
     send(server.issuer, 'POST', path, { authorization: basicAuth(client), 'content-type': FORM, ...headers }, tokenForm);
 
-  it('answers the JWKS with its ETag, Content-Length and Cache-Control, on HEAD too, and 304 for a matching If-None-Match', async () => {
+  it('answers HEAD /jwks with the Content-Length and ETag of GET', async () => {
     const get = await send(server.issuer, 'GET', '/jwks');
     const head = await send(server.issuer, 'HEAD', '/jwks');
-    expect(get.headers.etag).toMatch(/^(W\/)?".+"$/);
     expect(get.headers['content-length']).toBe(String(Buffer.byteLength(get.body)));
     expect(head.headers['content-length']).toBe(get.headers['content-length']);
-    expect(head.headers['content-type']).toBe('application/jwk-set+json');
     expect(head.headers.etag).toBe(get.headers.etag);
-    const requestId = freshId('etag');
-    const cached = await send(server.issuer, 'GET', '/jwks', { 'if-none-match': get.headers.etag!, 'x-request-id': requestId });
-    expect(cached.status).toBe(304);
-    expect(cached.body).toBe('');
-    expect(accessLines(requestId)).toEqual([expect.objectContaining({ method: 'GET', path: '/jwks', status: 304 })]);
-  });
-
-  it('issues a token with a query string and another origin, and logs the path without the query', async () => {
-    const requestId = freshId('query');
-    const reply = await issue('/token?x=1', { 'x-request-id': requestId, origin: ORIGIN });
-    expect(reply.status).toBe(200);
-    const body = JSON.parse(reply.body) as Record<string, unknown>;
-    recordTokenResponse(body);
-    expect(body).toMatchObject({ token_type: 'Bearer', scope: 'read', expires_in: 900, access_token: expect.any(String) });
-    expect(reply.headers['cache-control']).toBe('no-store');
-    expectCors(reply, true);
-    expect(accessLines(requestId)).toEqual([expect.objectContaining({ method: 'POST', path: '/token', status: 200 })]);
   });
 
   /** Answers of every kind the hot path writes: success, each error, a refused method, a preflight, HEAD. */
   const cases: readonly { name: string; method: string; path: string; status: number; headers?: Record<string, string>; body?: string; withClient?: boolean }[] = [
-    { name: 'a token issued', method: 'POST', path: '/token', status: 200, withClient: true },
+    { name: 'a token issued, to a URL with a query string', method: 'POST', path: '/token?x=1', status: 200, withClient: true },
     { name: 'a token request without credentials', method: 'POST', path: '/token', status: 401, headers: { 'content-type': FORM }, body: tokenForm },
     { name: 'a token request with a JSON body', method: 'POST', path: '/token', status: 400, headers: { 'content-type': 'application/json' }, body: '{}' },
     { name: 'HEAD /token', method: 'HEAD', path: '/token', status: 405 },
@@ -246,12 +227,14 @@ describe('what the hot path writes itself', () => {
     { name: 'PUT /userinfo (refused for a Koa row)', method: 'PUT', path: '/userinfo', status: 405 },
   ];
 
-  it.each(cases)('$name: echoes an acceptable X-Request-Id, carries nosniff, and writes one access-log line', async (testCase) => {
+  it.each(cases)('$name: echoes an acceptable X-Request-Id, carries nosniff, and writes one access-log line without the query', async (testCase) => {
     const requestId = freshId('echo.Id_1');
     let reply: Reply;
     if (testCase.withClient === true) {
       reply = await issue(testCase.path, { 'x-request-id': requestId });
-      recordTokenResponse(JSON.parse(reply.body));
+      const body = JSON.parse(reply.body) as Record<string, unknown>;
+      recordTokenResponse(body);
+      expect(body).toMatchObject({ token_type: 'Bearer', scope: 'read', expires_in: 900, access_token: expect.any(String) });
     } else {
       reply = await send(server.issuer, testCase.method, testCase.path, { ...testCase.headers, 'x-request-id': requestId }, testCase.body);
     }
@@ -260,7 +243,7 @@ describe('what the hot path writes itself', () => {
     expect(reply.headers['x-content-type-options']).toBe('nosniff');
     const lines = accessLines(requestId);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ msg: 'request', reqId: requestId, method: testCase.method, path: testCase.path, status: testCase.status });
+    expect(lines[0]).toMatchObject({ msg: 'request', reqId: requestId, method: testCase.method, path: testCase.path.split('?')[0], status: testCase.status });
     expect(typeof lines[0]!.ms).toBe('number');
   });
 
