@@ -1,13 +1,14 @@
 /**
  * The route table: every endpoint Inkan serves, once, with its path, its methods and their
  * handlers, its CORS policy, and whether the hot path or Koa answers it (route.ts says what each
- * field means). Nothing else in http/ knows a path: the front door (front-door.ts) routes every
- * request by this table and applies its rules (one trailing slash, CORS and preflights, HEAD for
- * GET, 405 with Allow); Koa (koa-app.ts) runs the handlers of its rows. To find an endpoint, find
- * its row: the handler's import names its file in endpoints/.
+ * field means). Nothing else routes by path: the front door (front-door.ts) routes every request
+ * by this table and applies its rules (one trailing slash, CORS and preflights, HEAD for GET, 405
+ * with Allow); Koa (koa-app.ts) runs the handlers of its rows. To find an endpoint, find its row:
+ * the handler's import names its file in endpoints/.
  *
- * The paths that clients find through discovery, and that the domain builds URLs from, come from
- * oauth/discovery.ts (ENDPOINT_PATHS); the others are written here.
+ * The paths that clients find through discovery, and that URLs are built from (discovery, status
+ * list URIs, the login pages' redirects, the DPoP `htu`), come from oauth/discovery.ts
+ * (ENDPOINT_PATHS); the others are written here only.
  */
 import { ADMIN_PREFIX } from '../admin/openapi.js';
 import { SECRET_AUTH_METHODS } from '../clients/registry.js';

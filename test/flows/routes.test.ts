@@ -112,6 +112,15 @@ describe('every row of the route table, on a real server', () => {
     expect(open).toEqual(['/token', '/jwks', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server', '/userinfo', '/revoke']);
   });
 
+  it('documents exactly the admin rows, with their methods, in the OpenAPI document of the admin API', async () => {
+    const document = JSON.parse((await send(server.issuer, 'GET', '/admin/v1/openapi.json')).body) as { paths: Record<string, Record<string, unknown>> };
+    const shape = (methods: string[], path: string) => `${methods.map((method) => method.toUpperCase()).sort().join(',')} ${path.replace(/:\w+|\{\w+\}/g, '{}')}`;
+    const documented = Object.entries(document.paths).map(([path, operations]) => shape(Object.keys(operations), `/admin/v1${path}`));
+    const routed = rows.filter((row) => row.path.startsWith('/admin/')).map((row) => shape(methodsOf(row), row.path));
+    expect(routed.length).toBeGreaterThan(5);
+    expect(routed.sort()).toEqual(documented.sort());
+  });
+
   it(
     'refuses every method a row does not list with 405, Allow, its name and RFC 6749 JSON, before its handler runs',
     eachRow(async (row) => {
