@@ -1,7 +1,8 @@
 /**
- * GET the JWKS, answered on the hot path (../hot-path.ts; see the route table): the body the keyring serialised when its keys
- * last changed, `Cache-Control: max-age=JWKS_MAX_AGE` (the key lifecycle pre-publishes new keys at
- * least that long before they sign), and an ETag answered with 304.
+ * GET the JWKS, answered on the hot path (../hot-path.ts, by the route table): the body the
+ * keyring serialised when its keys last changed, `Cache-Control: max-age=JWKS_MAX_AGE` (the key
+ * lifecycle pre-publishes new keys at least that long before they sign), and an ETag answered
+ * with 304.
  */
 import type { Keyring, PublishedJwks } from '../../keys/keyring.js';
 import type { Answer, HotHandler } from '../hot-path.js';

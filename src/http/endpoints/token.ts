@@ -1,9 +1,10 @@
 /**
- * POST /token (RFC 6749 §3.2), answered on the hot path (../hot-path.ts; see the route table). The shared steps of
- * every grant, in order: parse the form, find the grant, authenticate the client, check the
- * client may use the grant; then the grant does its part; last, the answer waits until the status
- * list indices of the tokens it carries are committed (revocation/issued-status-log.ts), so every
- * token that leaves the server can be revoked through its status bit, after a restart too.
+ * POST /token (RFC 6749 §3.2), answered on the hot path (../hot-path.ts, by the route table).
+ * The shared steps of every grant, in order: parse the form, find the grant (grants/registry.ts),
+ * authenticate the client, check the client may use the grant; then the grant does its part;
+ * last, the answer waits until the status list indices of the tokens it carries are committed
+ * (revocation/issued-status-log.ts), so every token that leaves the server can be revoked through
+ * its status bit, after a restart too.
  * Responses carry `Cache-Control: no-store` (§5.1).
  *
  * DPoP (RFC 9449 §5): a request with a `DPoP` header gets its proof checked (oauth/dpop.ts) after
