@@ -1,15 +1,16 @@
 /**
- * The one wiring place. `openCore` opens what both the server and the CLI need (database with
- * migrations applied, key-encryption key, key manager); `createDeps` adds what a server needs on
- * top (a loaded keyring, the grants). Tests call these with their own config, clock and logger.
+ * The one wiring place: it constructs and connects, and decides nothing. `openCore` opens what
+ * both the server and the CLI need (database with migrations applied, key-encryption key, key
+ * manager); `createDeps` adds what a server needs on top (a loaded keyring, the grants, the
+ * authorization flow). Tests call these with their own config, clock and logger. What the server
+ * owns itself (its readiness, its listeners) is server.ts's; nothing here knows HTTP.
  */
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { type Clock, systemClock } from './clock.js';
 import { clientAuthenticator, type ClientAuthenticator } from './oauth/client-authentication.js';
 import { cachedClientLookup } from './clients/client-cache.js';
-import { clientCredentialsGrant } from './grants/client-credentials.js';
-import type { Grant } from './grants/grant.js';
+import { grantRegistry, type GrantRegistry } from './grants/registry.js';
 import { keySealer, loadKek, type KeySealer } from './keys/encryption.js';
 import { KeyManager, lifecyclePolicy } from './keys/key-manager.js';
 import { Keyring } from './keys/keyring.js';
@@ -23,19 +24,17 @@ import { RevocationFeed } from './revocation/feed.js';
 import { StatusLists } from './revocation/status-lists.js';
 import { createRevoker, type Revoker } from './revocation/revoker.js';
 import { deriveSuccessorKey, RefreshTokenService } from './refresh/service.js';
-import { refreshTokenGrant } from './grants/refresh-token.js';
-import { authorizationCodeGrant } from './grants/authorization-code.js';
 import { Authorizer } from './login/authorizer.js';
 import { LoginThrottle } from './accounts/throttle.js';
 import { ENDPOINT_PATHS, browserPath } from './oauth/discovery.js';
 import { issuedAccessTokenVerifier, type IssuedAccessTokenVerifier } from './tokens/issued-access-token.js';
-import type { Readiness } from './http/endpoints/health.js';
 import { type AuditLog, NO_AUDIT, pinoAuditLog } from './audit/audit-log.js';
 import { Metrics } from './metrics/metrics.js';
-import type { IssuanceObserver } from './grants/grant.js';
+import { issuanceRecorder } from './audit/token-issuance.js';
+import { signInRecorder } from './audit/sign-ins.js';
 import { clientAssertionVerifier } from './oauth/client-assertion.js';
 import { clientKeySource } from './clients/client-keys.js';
-import { deriveNonceKey, dpop, type Dpop } from './oauth/dpop.js';
+import { dpop, type Dpop } from './oauth/dpop.js';
 
 export interface CoreOptions {
   readonly clock?: Clock;
@@ -104,11 +103,11 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
 export interface Deps extends Core {
   readonly log: Logger;
   readonly keyring: Keyring;
-  readonly readiness: Readiness;
   readonly clientAuthenticator: ClientAuthenticator;
   /** DPoP proofs at the token endpoint and userinfo: checks, replay, nonces (oauth/dpop.ts). */
   readonly dpop: Dpop;
-  readonly grants: ReadonlyMap<string, Grant>;
+  /** The grants of the token endpoint, by grant_type (grants/registry.ts). */
+  readonly grants: GrantRegistry;
   /** Refresh-token families: started by the code grant, rotated by the refresh grant (refresh/service.ts). */
   readonly refreshTokens: RefreshTokenService;
   /** Inkan's one check of its own access tokens, revocations included (userinfo, feed, introspection, RFC 7009). */
@@ -161,15 +160,6 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
       audit: core.audit,
       metrics,
     });
-    const observer: IssuanceObserver = {
-      tokenIssued: ({ grantType, client, sub, jti, requestId, clientAddress }) => {
-        metrics.tokenIssued(grantType, client.alg, client.clientId);
-        core.audit.record(
-          { event: 'token.issued', grant_type: grantType, client_id: client.clientId, sub, alg: client.alg, jti },
-          { type: 'client', id: client.clientId, requestId, address: clientAddress },
-        );
-      },
-    };
     const revocationFeed = new RevocationFeed({
       revocations: core.revocations,
       keyring,
@@ -181,26 +171,19 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
     metrics.watchFeed(() => revocationFeed.subscribers);
     metrics.watchKeys({ keys: () => core.keyManager.list(), rotationIntervalSeconds: config.keyRotationIntervalSeconds });
     const idTokenDeps: IdTokenDeps = { keyring, clock: core.clock, issuer: config.issuer, idTokenTtlSeconds: config.idTokenTtlSeconds };
-    const grants = new Map<string, Grant>(
-      [
-        clientCredentialsGrant(tokenDeps, observer),
-        authorizationCodeGrant({
-          tokens: tokenDeps,
-          idTokens: idTokenDeps,
-          clock: core.clock,
-          stores: core.stores,
-          revoker: core.revoker,
-          refreshTokens,
-          observer,
-        }),
-        refreshTokenGrant({ tokens: tokenDeps, idTokens: idTokenDeps, refreshTokens, observer }),
-      ].map((grant) => [grant.grantType, grant]),
-    );
+    const grants = grantRegistry({
+      tokens: tokenDeps,
+      idTokens: idTokenDeps,
+      clock: core.clock,
+      stores: core.stores,
+      revoker: core.revoker,
+      refreshTokens,
+      observer: issuanceRecorder({ audit: core.audit, metrics }),
+    });
     return {
       ...core,
       log,
       keyring,
-      readiness: { accepting: true },
       clientAuthenticator: clientAuthenticator(
         cachedClientLookup(core.stores.clients),
         clientAssertionVerifier({
@@ -211,8 +194,7 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
           usedJtis: core.stores.usedJtis,
         }),
       ),
-      // The nonce key comes from the KEK (through the successor key), so every instance shares it.
-      dpop: dpop({ clock: core.clock, usedJtis: core.stores.usedJtis, nonceKey: deriveNonceKey(core.refreshSuccessorKey) }),
+      dpop: dpop({ clock: core.clock, usedJtis: core.stores.usedJtis, sharedSecret: core.refreshSuccessorKey }),
       grants,
       refreshTokens,
       verifyAccessToken: issuedAccessTokenVerifier({ keyring, issuer: config.issuer, clock: core.clock, revocations: core.revocations }),
@@ -224,8 +206,7 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
         pendingPerAddress: config.pendingSignInsPerAddress,
         revoker: core.revoker,
         paths: { login: browserPath(config.issuer, ENDPOINT_PATHS.login), consent: browserPath(config.issuer, ENDPOINT_PATHS.consent) },
-        audit: core.audit,
-        metrics,
+        signIns: signInRecorder({ audit: core.audit, metrics }),
       }),
       revocationFeed,
       statusLists,

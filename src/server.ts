@@ -1,14 +1,15 @@
 /**
- * Starts and stops an Inkan server: deps, app, listeners (the public one, and the management one
- * when MANAGEMENT_PORT is set; http/listener.ts hardens both), key scheduler, and a graceful stop
- * that turns /readyz false, stops accepting, lets accepted requests finish (bounded), then closes
- * the database. main.ts uses it for `npm start`; tests use it to run real servers on ephemeral ports.
+ * Starts and stops an Inkan server: deps, the server's readiness (what /readyz reports), the
+ * request listeners (http/app.ts) and the sockets they answer on (the public one, and the
+ * management one when MANAGEMENT_PORT is set; http/listener.ts hardens both), key scheduler, and
+ * a graceful stop that turns /readyz false, stops accepting, lets accepted requests finish
+ * (bounded), then closes the database. main.ts uses it for `npm start`; tests use it to run real servers on ephemeral ports.
  */
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { buildRequestListeners } from './app.js';
+import { buildRequestListeners } from './http/app.js';
 import { createListener } from './http/listener.js';
 import { createDeps, type CoreOptions, type Deps } from './deps.js';
 import { startKeyScheduler } from './keys/scheduler.js';
@@ -40,7 +41,9 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   // INKAN_FAULT_INJECTION (test-only) arms the key crash hook unless the caller passed its own.
   const beforeKeyApply = options.beforeKeyApply ?? keyFaultHook(config.faultInjection);
   const deps = await createDeps(config, log, beforeKeyApply === undefined ? options : { ...options, beforeKeyApply });
-  const handlers = buildRequestListeners(deps);
+  // The server's own state, for /readyz (http/endpoints/health.ts): false once the graceful stop begins.
+  const readiness = { accepting: true };
+  const handlers = buildRequestListeners(deps, readiness);
   // While draining, every answer says `Connection: close`, so keep-alive clients stop reusing
   // their connections (a reused one could meet the close mid-request) and open new ones elsewhere.
   let draining = false;
@@ -85,7 +88,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
    */
   const stop = (graceMs = config.operations.shutdownGraceSeconds * 1000): Promise<void> => {
     stopping ??= (async () => {
-      deps.readiness.accepting = false;
+      readiness.accepting = false;
       draining = true;
       const closed = Promise.all(servers.map((each) => new Promise<void>((resolve) => each.close(() => resolve()))));
       // Open revocation-feed streams would hold close() for the whole grace period.

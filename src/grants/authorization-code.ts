@@ -31,7 +31,8 @@ import type { IdTokenDeps } from '../tokens/id-token.js';
 import { hashSecret } from '../tokens/secrets.js';
 import type { RefreshTokenIssuer } from '../refresh/refresh-tokens.js';
 import type { Revoker } from '../revocation/revoker.js';
-import type { Grant, IssuanceObserver, TokenResponse } from './grant.js';
+import type { IssuanceObserver } from '../audit/token-issuance.js';
+import type { Grant, TokenResponse } from './grant.js';
 import { issuePersonAccessToken, issuePersonIdToken, personTokenResponse, type PersonLogin } from './person-tokens.js';
 
 export interface AuthorizationCodeGrantDeps {

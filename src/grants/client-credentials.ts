@@ -6,7 +6,8 @@
 import { issueAccessToken, type AccessTokenDeps } from '../tokens/access-token.js';
 import { grantScopes } from '../oauth/scopes.js';
 import { audienceFor } from '../oauth/resources.js';
-import type { Grant, IssuanceObserver } from './grant.js';
+import type { IssuanceObserver } from '../audit/token-issuance.js';
+import type { Grant } from './grant.js';
 
 export function clientCredentialsGrant(deps: AccessTokenDeps, observer?: IssuanceObserver): Grant {
   return {

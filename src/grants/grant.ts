@@ -1,7 +1,8 @@
 /**
  * The shape every grant has. The token endpoint owns the shared steps (parse, authenticate the
  * client, check that the client may use the grant) so that no grant can forget one; a grant only
- * turns an authenticated `TokenRequest` into a `TokenResponse`.
+ * turns an authenticated `TokenRequest` into a `TokenResponse`, and tells an `IssuanceObserver`
+ * (audit/token-issuance.ts) of each access token it issues. grants/registry.ts lists them all.
  */
 import type { ClientRecord } from '../storage/clients.js';
 
@@ -17,21 +18,6 @@ export interface TokenRequest {
   readonly clientAddress?: string;
   /** The verified DPoP proof's key (RFC 9449): tokens are bound to it (`cnf.jkt`, token_type DPoP). */
   readonly dpop?: { readonly jkt: string } | undefined;
-}
-
-/** An access token a grant issued: what metrics count and the audit trail records (never the token). */
-export interface IssuedTokenFacts {
-  readonly grantType: string;
-  readonly client: ClientRecord;
-  readonly sub: string;
-  readonly jti: string;
-  readonly requestId: string | undefined;
-  readonly clientAddress: string | undefined;
-}
-
-/** Told of every access token issued; deps.ts wires it to the metrics and the audit log. */
-export interface IssuanceObserver {
-  tokenIssued(facts: IssuedTokenFacts): void;
 }
 
 export interface TokenResponse {

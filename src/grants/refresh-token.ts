@@ -13,7 +13,8 @@ import { audienceFor } from '../oauth/resources.js';
 import type { RefreshTokenService } from '../refresh/service.js';
 import type { AccessTokenDeps } from '../tokens/access-token.js';
 import type { IdTokenDeps } from '../tokens/id-token.js';
-import type { Grant, IssuanceObserver, TokenResponse } from './grant.js';
+import type { IssuanceObserver } from '../audit/token-issuance.js';
+import type { Grant, TokenResponse } from './grant.js';
 import { issuePersonAccessToken, issuePersonIdToken, personTokenResponse, type PersonLogin } from './person-tokens.js';
 
 export interface RefreshTokenGrantDeps {

@@ -1,8 +1,8 @@
 /**
  * The steps every client-authenticated OAuth endpoint shares (token, revocation, introspection):
- * POST only, a strict form body, the client authenticated from what it presented (Basic, form
- * fields or a bare client_id; oauth/client-authentication.ts decides), and no caching of the
- * answer (RFC 6749 §5.1, RFC 7009 §2.2, RFC 7662 §2.2).
+ * a strict form body, the client authenticated from what it presented (Basic, form fields or a
+ * bare client_id; oauth/client-authentication.ts decides), and no caching of the answer
+ * (RFC 6749 §5.1, RFC 7009 §2.2, RFC 7662 §2.2). POST only is the route table's rule (routes.ts).
  */
 import type { Context } from 'koa';
 import type { ClientAuthenticator } from '../oauth/client-authentication.js';
@@ -11,18 +11,11 @@ import type { ClientRecord } from '../storage/clients.js';
 import { authenticateClient } from './client-credentials.js';
 import { readForm } from './form.js';
 
-export function requirePost(ctx: Context, endpoint: string): void {
-  if (ctx.method !== 'POST') {
-    throw new OAuthError('invalid_request', `the ${endpoint} endpoint accepts only POST`, { status: 405, headers: { Allow: 'POST' } });
-  }
-}
-
 /**
- * The request of RFC 7009 and RFC 7662, both "a client presents a `token`": POST only, the form,
- * the client authenticated, `token` required (`token_type_hint` is for the caller to ignore).
+ * The request of RFC 7009 and RFC 7662, both "a client presents a `token`": the form, the client
+ * authenticated, `token` required (`token_type_hint` is for the caller to ignore).
  */
-export async function clientTokenRequest(ctx: Context, endpoint: string, authenticator: ClientAuthenticator): Promise<{ client: ClientRecord; token: string }> {
-  requirePost(ctx, endpoint);
+export async function clientTokenRequest(ctx: Context, authenticator: ClientAuthenticator): Promise<{ client: ClientRecord; token: string }> {
   const form = await readForm(ctx.req);
   const client = await authenticateClient(ctx.req, form, authenticator);
   const token = form.params.get('token');

@@ -1,6 +1,6 @@
 /**
  * The one place errors become responses. OAuthErrors render as RFC 6749 §5.2 JSON with their
- * status and headers; Koa/http-errors with `expose` (a 405 from the router, say) render the same
+ * status and headers; Koa/http-errors with `expose` (one Koa itself throws, say) render the same
  * way as `invalid_request`; anything else is logged with the request id and answered as a bare 500.
  * `errorFor` decides; the Koa middleware below and the hot path (hot-path.ts) render its answer.
  */

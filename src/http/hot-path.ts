@@ -1,19 +1,21 @@
 /**
- * The hot path: endpoints answered on node:http directly, without Koa. The token endpoint is on
- * the path of every service-to-service call and the JWKS on every verifier's start, and Koa's
- * per-request context (context, request and response objects, the middleware chain, the router)
- * cost about a fifth of a token request (docs/performance.md). Everything Koa's middleware gives
- * the other endpoints, these get here from the same functions: the request id and the access-log
- * line (request-log.ts), the client address (client-address.ts), CORS (cors.ts), `nosniff`
- * (no-sniff.ts) and error rendering (error-handler.ts). Any other path goes to Koa.
+ * The hot path: answers written on node:http directly, without Koa. The token endpoint is on the
+ * path of every service-to-service call and the JWKS on every verifier's start, and Koa's
+ * per-request context (context, request and response objects, the middleware chain) cost about a
+ * fifth of a token request (docs/performance.md). The route table (routes.ts) says which
+ * endpoints are answered here; the front door (front-door.ts) routes to them and also answers here
+ * what it refuses for any route (405, and CORS preflights), so those answers look alike whatever
+ * serves the route.
  *
- * An endpoint returns an `Answer` or throws; this module writes either.
+ * Everything Koa's middleware gives its endpoints, these get from the same functions: the request
+ * id and the access-log line (request-log.ts), the client address (client-address.ts), `nosniff`
+ * (no-sniff.ts) and error rendering (error-handler.ts). A handler returns an `Answer` or throws;
+ * this module writes either.
  */
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { OAuthError } from '../oauth/errors.js';
+import type { OAuthError } from '../oauth/errors.js';
 import { clientAddress } from './client-address.js';
-import { CORS_HEADERS, isPreflight, PREFLIGHT_HEADERS } from './cors.js';
 import { errorFor } from './error-handler.js';
 import { NO_SNIFF_NAME, NO_SNIFF_VALUE } from './no-sniff.js';
 import type { RequestLog } from './request-log.js';
@@ -37,16 +39,7 @@ export interface Answer {
   readonly contentType?: string;
 }
 
-export interface HotEndpoint {
-  readonly path: string;
-  /** The methods it answers (GET answers HEAD too); any other gets 405 with `Allow`. */
-  readonly methods: readonly ('GET' | 'POST')[];
-  /** For error messages: "the token endpoint". */
-  readonly name: string;
-  /** Open to every origin (cors.ts), preflight included. */
-  readonly cors: boolean;
-  answer(request: HotRequest): Answer | Promise<Answer>;
-}
+export type HotHandler = (request: HotRequest) => Answer | Promise<Answer>;
 
 export interface HotPathDeps {
   readonly requestLog: RequestLog;
@@ -54,28 +47,30 @@ export interface HotPathDeps {
   readonly trustedProxyHops: number;
 }
 
+/** The route a hot answer is for, as the front door prepared it once. */
+export interface HotTarget {
+  /** The route table's path: the metrics' route label. */
+  readonly route: string;
+  /** Name/value pairs every answer of the route carries (the CORS headers of an open route). */
+  readonly headers: readonly string[];
+}
+
+/** Answers `req` with `handler`; `path` is the request's path without its query, for the access log. */
+export type HotServe = (target: HotTarget, path: string, handler: HotHandler, req: IncomingMessage, res: ServerResponse) => void;
+
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** A request listener that answers `endpoints` itself and hands every other path to `fallback`. */
-export function hotPath(endpoints: readonly HotEndpoint[], deps: HotPathDeps, fallback: RequestListener): RequestListener {
-  const byPath = new Map(endpoints.map((endpoint) => [endpoint.path, endpoint]));
-  return (req, res) => {
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    const path = query === -1 ? url : url.slice(0, query);
-    // One trailing slash is forgiven, as Koa's router forgives it on every other endpoint.
-    const endpoint = byPath.get(path) ?? (path.length > 1 && path.endsWith('/') ? byPath.get(path.slice(0, -1)) : undefined);
-    if (endpoint === undefined) fallback(req, res);
-    else
-      serve(endpoint, req, res, deps).catch((error: unknown) => {
-        // Only a failure after the answer started can land here: nothing left to say but to hang up.
-        deps.log.error({ err: error }, 'unexpected error while answering');
-        res.destroy();
-      });
+export function hotPath(deps: HotPathDeps): HotServe {
+  return (target, path, handler, req, res) => {
+    serve(target, path, handler, req, res, deps).catch((error: unknown) => {
+      // Only a failure after the answer started can land here: nothing left to say but to hang up.
+      deps.log.error({ err: error }, 'unexpected error while answering');
+      res.destroy();
+    });
   };
 }
 
-async function serve(endpoint: HotEndpoint, req: IncomingMessage, res: ServerResponse, deps: HotPathDeps): Promise<void> {
+async function serve(target: HotTarget, path: string, handler: HotHandler, req: IncomingMessage, res: ServerResponse, deps: HotPathDeps): Promise<void> {
   const startedAt = process.hrtime.bigint();
   const offered = req.headers['x-request-id'];
   const requestId = deps.requestLog.idFor(typeof offered === 'string' ? offered : undefined);
@@ -83,15 +78,20 @@ async function serve(endpoint: HotEndpoint, req: IncomingMessage, res: ServerRes
   // Headers collect here as name/value pairs and go out in one writeHead: node's setHeader
   // validates and indexes each one, which the profile showed on every answer.
   const headers: string[] = ['X-Request-Id', requestId, NO_SNIFF_NAME, NO_SNIFF_VALUE];
-  if (endpoint.cors) setHeaders(headers, CORS_HEADERS);
+  for (let i = 0; i < target.headers.length; i += 1) headers.push(target.headers[i]!);
   const requestHeaders = headers.length;
   let answer: Answer;
   try {
-    const answered = answerFor(endpoint, method, req, headers, requestId, deps.trustedProxyHops);
+    const answered = handler({
+      req,
+      requestId,
+      clientAddress: clientAddress(req, deps.trustedProxyHops),
+      setHeader: (name, value) => setHeader(headers, name, value),
+    });
     // A synchronous answer (the JWKS) goes out in this tick, without a promise's round trip.
     answer = answered instanceof Promise ? await answered : answered;
   } catch (caught) {
-    answer = errorAnswer(errorFor(caught, deps.log, requestId)); // keeps a DPoP-Nonce the endpoint set
+    answer = errorAnswer(errorFor(caught, deps.log, requestId)); // keeps a DPoP-Nonce the handler set
   }
   let status: number;
   try {
@@ -101,27 +101,7 @@ async function serve(endpoint: HotEndpoint, req: IncomingMessage, res: ServerRes
     headers.length = requestHeaders;
     status = write(res, headers, errorAnswer(errorFor(caught, deps.log, requestId)));
   }
-  deps.requestLog.answered({ requestId, method, path: endpoint.path, route: endpoint.path, status, startedAt });
-}
-
-function answerFor(endpoint: HotEndpoint, method: string, req: IncomingMessage, headers: string[], requestId: string, trustedProxyHops: number): Answer | Promise<Answer> {
-  if (endpoint.cors && isPreflight(method, req.headers['access-control-request-method'])) {
-    return { status: 204, headers: PREFLIGHT_HEADERS };
-  }
-  if (!allows(endpoint, method)) {
-    const allow = endpoint.methods.includes('GET') ? ['GET', 'HEAD', ...endpoint.methods.filter((m) => m !== 'GET')] : endpoint.methods;
-    throw new OAuthError('invalid_request', `${endpoint.name} accepts only ${allow.join(', ')}`, { status: 405, headers: { Allow: allow.join(', ') } });
-  }
-  return endpoint.answer({
-    req,
-    requestId,
-    clientAddress: clientAddress(req, trustedProxyHops),
-    setHeader: (name, value) => setHeader(headers, name, value),
-  });
-}
-
-function allows(endpoint: HotEndpoint, method: string): boolean {
-  return endpoint.methods.includes(method as 'GET' | 'POST') || (method === 'HEAD' && endpoint.methods.includes('GET'));
+  deps.requestLog.answered({ requestId, method, path, route: target.route, status, startedAt });
 }
 
 /** RFC 6749 §5.2 JSON; error answers are never cached. */

@@ -48,7 +48,8 @@ export function createRequestLog(log: Logger, observe?: RequestObserver): Reques
 
 /**
  * The first Koa middleware: `ctx.state.requestId`, `X-Request-Id`, `ctx.ip` by the TRUST_PROXY
- * rule (client-address.ts), and the line when the answer is ready.
+ * rule (client-address.ts), and the line when the answer is ready, with the route table's path
+ * that koa-app.ts put in `ctx.state.route`.
  */
 export function requestLogMiddleware(requestLog: RequestLog, trustedProxyHops: number): Middleware {
   return async (ctx, next) => {
@@ -60,7 +61,7 @@ export function requestLogMiddleware(requestLog: RequestLog, trustedProxyHops: n
     try {
       await next();
     } finally {
-      requestLog.answered({ requestId, method: ctx.method, path: ctx.path, route: (ctx as { _matchedRoute?: string })._matchedRoute, status: ctx.status, startedAt });
+      requestLog.answered({ requestId, method: ctx.method, path: ctx.path, route: ctx.state.route as string | undefined, status: ctx.status, startedAt });
     }
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The authorization-code flow between the authorization request and the redirect back to the
  * client, without Koa: start (validate, decide whether the person must sign in or consent),
- * the login step, the consent step, and completion (a single-use code in the redirect).
+ * the login step (its password check and throttle are sign-in.ts), the consent step, and
+ * completion (a single-use code in the redirect). What each step answers is steps.ts.
  *
  * A pending request lives server-side (`authorization_requests`) under a random id that appears in
  * the login/consent URLs. It is bound to the browser that started it by the SHA-256 of a
@@ -25,13 +26,13 @@ import type { Stores } from '../storage/stores.js';
 import { OAuthError } from '../oauth/errors.js';
 import { redirectWith } from '../oauth/redirect-uri.js';
 import { hashSecret, randomSecret, secretMatches } from '../tokens/secrets.js';
-import { authenticate } from '../accounts/users.js';
 import { addressKey, type LoginThrottle } from '../accounts/throttle.js';
 import { AuthorizationError, validateAuthorizationRequest, type RawParameters } from './authorization-request.js';
 import { findLiveSession, startSession, type LiveSession } from './sessions.js';
 import type { Revoker } from '../revocation/revoker.js';
-import { type Actor, type AuditLog, emailDigest } from '../audit/audit-log.js';
-import type { Metrics } from '../metrics/metrics.js';
+import type { SignInObserver } from '../audit/sign-ins.js';
+import { signIn } from './sign-in.js';
+import { InteractionError, type BrowserCookies, type InteractionView, type LoginOutcome, type Step } from './steps.js';
 
 /** How long a person has to sign in and consent. */
 export const INTERACTION_TTL_SECONDS = 15 * 60;
@@ -42,46 +43,16 @@ export interface AuthorizerDeps {
   readonly stores: Pick<Stores, 'clients' | 'users' | 'sessions' | 'consents' | 'authorizationRequests' | 'authorizationCodes'>;
   readonly clock: Clock;
   readonly issuer: string;
+  /** The login form's brute-force throttle (login/sign-in.ts). */
   readonly throttle: LoginThrottle;
   /** PENDING_SIGNINS_PER_ADDRESS: how many live pending requests one client address may hold. */
   readonly pendingPerAddress: number;
   /** Ends the previous person's session when another one signs in in the same browser. */
   readonly revoker: Pick<Revoker, 'endSession'>;
-  /** Where the login and consent pages are, to build the URLs of the interaction steps. */
   /** Where the browser is sent for the login and consent pages (see browserPath). */
   readonly paths: { readonly login: string; readonly consent: string };
-  /** Sign-in outcomes are audit events and metrics (audit/audit-log.ts, metrics/metrics.ts). */
-  readonly audit?: AuditLog;
-  readonly metrics?: Pick<Metrics, 'login'>;
-}
-
-/** What the browser holds: the session cookie's secret and the browser-binding cookie's value. */
-export interface BrowserCookies {
-  readonly sessionSecret: string | undefined;
-  readonly browserSecret: string;
-}
-
-export type Step =
-  /** Send the browser to `location` (the client's redirect_uri or the next interaction page). */
-  | { readonly kind: 'redirect'; readonly location: string; readonly newSessionSecret?: string }
-  /** Show an error page; never a redirect. */
-  | { readonly kind: 'error-page'; readonly status: number; readonly error: OAuthError };
-
-/** What a login or consent page shows. */
-export interface InteractionView {
-  readonly id: string;
-  readonly client: ClientRecord;
-  readonly request: PendingAuthorization;
-  readonly csrfToken: string;
-  readonly userEmail: string | null;
-}
-
-export type LoginOutcome =
-  | Step
-  | { readonly kind: 'form'; readonly status: number; readonly view: InteractionView; readonly message: string; readonly retryAfterSeconds?: number; readonly email: string };
-
-export class InteractionError extends Error {
-  override readonly name = 'InteractionError';
+  /** Told of every sign-in's outcome: the audit line and the metric (audit/sign-ins.ts). */
+  readonly signIns?: SignInObserver;
 }
 
 export class Authorizer {
@@ -205,34 +176,14 @@ export class Authorizer {
     const { record, client } = await this.pending(id, cookies.browserSecret);
     if (!this.csrfMatches(record, form.csrf)) throw new OAuthError('invalid_request', 'the form has expired or did not come from this site (CSRF token mismatch)', { status: 403 });
     const email = (form.email ?? '').trim();
-    const retry = async (status: number, message: string, retryAfterSeconds?: number): Promise<LoginOutcome> => ({
-      kind: 'form',
-      status,
-      view: await this.view(record, client),
-      message,
-      email,
-      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
-    });
-    if (email === '' || form.password === undefined) return retry(400, 'Enter your email and password.');
-
-    const actor: Actor = { type: 'user', requestId, address: clientAddress };
-    const admission = await this.deps.throttle.admit(email, clientAddress);
-    if (!admission.admitted) {
-      const wait = admission.retryAfterSeconds;
-      this.deps.metrics?.login('throttled');
-      this.deps.audit?.record({ event: 'login.throttled', email_sha256: emailDigest(email), client_id: client.clientId, retry_after_seconds: wait }, actor);
-      const when = wait < 60 ? `${wait} second${wait === 1 ? '' : 's'}` : `${Math.ceil(wait / 60)} minutes`;
-      return retry(429, `Too many sign-in attempts. Wait ${when} and try again.`, wait);
-    }
-    const user = await authenticate({ users: this.deps.stores.users }, email, form.password);
-    if (user === undefined) {
-      this.deps.metrics?.login('failure');
-      this.deps.audit?.record({ event: 'login.failed', email_sha256: emailDigest(email), client_id: client.clientId }, actor);
-      return retry(401, 'The email or password is not correct.');
-    }
-    await this.deps.throttle.succeeded(email, clientAddress);
-    this.deps.metrics?.login('success');
-    this.deps.audit?.record({ event: 'login.succeeded', sub: user.id, email_sha256: emailDigest(email), client_id: client.clientId }, { ...actor, id: user.id });
+    const signedIn = await signIn(
+      { users: this.deps.stores.users, throttle: this.deps.throttle, observer: this.deps.signIns },
+      { email, clientId: client.clientId, requestId, address: clientAddress },
+      form.password,
+    );
+    // Refused: the form again, with a fresh CSRF token.
+    if (signedIn.kind === 'refused') return { ...signedIn, kind: 'form', view: await this.view(record, client), email };
+    const { user } = signedIn;
 
     const previous = await this.live({ sessionSecret: cookies.sessionSecret, browserSecret: cookies.browserSecret ?? '' });
     const started = await startSession(

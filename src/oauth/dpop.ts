@@ -34,8 +34,12 @@ const NONCE_MAC_BYTES = 16;
 export interface DpopDeps {
   readonly clock: Clock;
   readonly usedJtis: Pick<UsedJtiStore, 'use'>;
-  /** 32 bytes shared by every instance (derived from the key-encryption key). */
-  readonly nonceKey: Buffer;
+  /**
+   * A secret every instance shares, so that any instance accepts any instance's nonce: the server
+   * passes the refresh successor key (itself derived from the key-encryption key). The nonce key
+   * is derived from it here, for this one purpose.
+   */
+  readonly sharedSecret: Buffer;
 }
 
 export interface DpopRequest {
@@ -58,16 +62,17 @@ export interface Dpop {
   nonce(): string;
 }
 
-/** The nonce key: HKDF of a server-wide secret, for this one purpose. */
-export function deriveNonceKey(secret: Buffer): Buffer {
+/** The nonce key: HKDF of the shared secret, for this one purpose. */
+function deriveNonceKey(secret: Buffer): Buffer {
   return Buffer.from(crypto.hkdfSync('sha256', secret, Buffer.alloc(0), 'inkan dpop nonce v1', 32));
 }
 
 export function dpop(deps: DpopDeps): Dpop {
+  const nonceKey = deriveNonceKey(deps.sharedSecret);
   const nonceFor = (bucket: number): string => {
     const counter = Buffer.alloc(8);
     counter.writeBigUInt64BE(BigInt(bucket));
-    const mac = crypto.createHmac('sha256', deps.nonceKey).update(counter).digest().subarray(0, NONCE_MAC_BYTES);
+    const mac = crypto.createHmac('sha256', nonceKey).update(counter).digest().subarray(0, NONCE_MAC_BYTES);
     return Buffer.concat([counter, mac]).toString('base64url');
   };
   const bucketOf = (seconds: number) => Math.floor(seconds / NONCE_PERIOD_SECONDS);

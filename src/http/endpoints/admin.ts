@@ -1,7 +1,7 @@
 /**
- * The admin API under /admin/v1 (mounted only when ADMIN_API=on): what the CLI does, over HTTP,
- * for operators' own tooling. The operations are admin/operations.ts (the same domain calls as the
- * CLI); the document is admin/openapi.ts.
+ * The admin API under /admin/v1 (in the route table only when ADMIN_API=on): what the CLI does,
+ * over HTTP, for operators' own tooling. The operations are admin/operations.ts (the same domain
+ * calls as the CLI); the document is admin/openapi.ts.
  *
  * Access (RFC 6750, via http/bearer.ts): an Inkan access token with the issuer as audience, not
  * expired or revoked, carrying the scope `admin`, issued by the client_credentials grant (its `sub`
@@ -9,7 +9,6 @@
  * a bare challenge; a bad one: 401 invalid_token; the wrong kind or scope: 403 insufficient_scope.
  * Bodies are JSON (415 otherwise, 64 KiB at most); answers and errors are JSON, never cached.
  */
-import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type { Actor } from '../../audit/audit-log.js';
 import {
@@ -28,12 +27,13 @@ import {
   type AdminResult,
   type JsonBody,
 } from '../../admin/operations.js';
-import { ADMIN_PREFIX, ADMIN_SCOPE, adminOpenApiDocument } from '../../admin/openapi.js';
+import { ADMIN_SCOPE, adminOpenApiDocument } from '../../admin/openapi.js';
 import { OAuthError } from '../../oauth/errors.js';
 import type { IssuedAccessTokenVerifier } from '../../tokens/issued-access-token.js';
 import { bearerError, bearerFromHeader, verifiedBearer } from '../bearer.js';
 import { refuseBoundAsBearer } from '../dpop-resource.js';
 import { readLimitedBody } from '../form.js';
+import type { KoaHandler, RouteParams } from '../route.js';
 
 export const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -76,36 +76,54 @@ function send(ctx: Context, result: AdminResult): void {
   ctx.body = result.body;
 }
 
-export function mountAdmin(router: Router, deps: AdminEndpointDeps): void {
+/** One handler per operation; the route table (routes.ts) gives each its path and method. */
+export interface AdminEndpoints {
+  readonly openApi: KoaHandler;
+  readonly listClients: KoaHandler;
+  readonly createClient: KoaHandler;
+  readonly deleteClient: KoaHandler;
+  readonly createUser: KoaHandler;
+  readonly disableUser: KoaHandler;
+  readonly listKeys: KoaHandler;
+  readonly rotateKeys: KoaHandler;
+  readonly importKey: KoaHandler;
+  readonly revokeKey: KoaHandler;
+  readonly revokeTokens: KoaHandler;
+}
+
+export function adminEndpoints(deps: AdminEndpointDeps): AdminEndpoints {
   const document = JSON.stringify(adminOpenApiDocument(deps.issuer));
   /** Authenticates, runs the operation, and renders its refusals as JSON errors. */
-  const handle = (operation: (ctx: Context, actor: Actor) => Promise<AdminResult>) => async (ctx: Context) => {
-    const actor = await adminActor(ctx, deps);
-    try {
-      send(ctx, await operation(ctx, actor));
-    } catch (error) {
-      if (!(error instanceof AdminError)) throw error;
-      const body = { error: error.code, error_description: error.description };
-      if (error.retryAfterSeconds === undefined) return send(ctx, { status: error.status, body });
-      ctx.set('Retry-After', String(error.retryAfterSeconds));
-      send(ctx, { status: error.status, body: { ...body, retry_after: error.retryAfterSeconds } });
-    }
-  };
-  const param = (ctx: Context, name: string) => String((ctx.params as Record<string, string | undefined>)[name] ?? '');
+  const handle =
+    (operation: (ctx: Context, actor: Actor, params: RouteParams) => Promise<AdminResult>): KoaHandler =>
+    async (ctx, params) => {
+      const actor = await adminActor(ctx, deps);
+      try {
+        send(ctx, await operation(ctx, actor, params));
+      } catch (error) {
+        if (!(error instanceof AdminError)) throw error;
+        const body = { error: error.code, error_description: error.description };
+        if (error.retryAfterSeconds === undefined) return send(ctx, { status: error.status, body });
+        ctx.set('Retry-After', String(error.retryAfterSeconds));
+        send(ctx, { status: error.status, body: { ...body, retry_after: error.retryAfterSeconds } });
+      }
+    };
 
-  router.get(`${ADMIN_PREFIX}/openapi.json`, (ctx) => {
-    ctx.set('Cache-Control', 'no-cache');
-    ctx.type = 'application/json';
-    ctx.body = document;
-  });
-  router.get(`${ADMIN_PREFIX}/clients`, handle(() => listClients(deps)));
-  router.post(`${ADMIN_PREFIX}/clients`, handle(async (ctx, actor) => createClientOperation(deps, await jsonBody(ctx), actor)));
-  router.delete(`${ADMIN_PREFIX}/clients/:clientId`, handle((ctx, actor) => deleteClientOperation(deps, param(ctx, 'clientId'), actor)));
-  router.post(`${ADMIN_PREFIX}/users`, handle(async (ctx, actor) => createUserOperation(deps, await jsonBody(ctx), actor)));
-  router.post(`${ADMIN_PREFIX}/users/disable`, handle(async (ctx, actor) => disableUserOperation(deps, await jsonBody(ctx), actor)));
-  router.get(`${ADMIN_PREFIX}/keys`, handle(() => listKeys(deps)));
-  router.post(`${ADMIN_PREFIX}/keys/rotate`, handle(async (ctx, actor) => rotateKeysOperation(deps, await jsonBody(ctx, true), actor)));
-  router.post(`${ADMIN_PREFIX}/keys/import`, handle(async (ctx, actor) => importKeyOperation(deps, await jsonBody(ctx), actor)));
-  router.post(`${ADMIN_PREFIX}/keys/:kid/revoke`, handle(async (ctx, actor) => revokeKeyOperation(deps, param(ctx, 'kid'), await jsonBody(ctx, true), actor)));
-  router.post(`${ADMIN_PREFIX}/tokens/revoke`, handle(async (ctx, actor) => revokeTokensOperation(deps, await jsonBody(ctx), actor)));
+  return {
+    openApi: (ctx) => {
+      ctx.set('Cache-Control', 'no-cache');
+      ctx.type = 'application/json';
+      ctx.body = document;
+    },
+    listClients: handle(() => listClients(deps)),
+    createClient: handle(async (ctx, actor) => createClientOperation(deps, await jsonBody(ctx), actor)),
+    deleteClient: handle((_ctx, actor, params) => deleteClientOperation(deps, params.clientId ?? '', actor)),
+    createUser: handle(async (ctx, actor) => createUserOperation(deps, await jsonBody(ctx), actor)),
+    disableUser: handle(async (ctx, actor) => disableUserOperation(deps, await jsonBody(ctx), actor)),
+    listKeys: handle(() => listKeys(deps)),
+    rotateKeys: handle(async (ctx, actor) => rotateKeysOperation(deps, await jsonBody(ctx, true), actor)),
+    importKey: handle(async (ctx, actor) => importKeyOperation(deps, await jsonBody(ctx), actor)),
+    revokeKey: handle(async (ctx, actor, params) => revokeKeyOperation(deps, params.kid ?? '', await jsonBody(ctx, true), actor)),
+    revokeTokens: handle(async (ctx, actor) => revokeTokensOperation(deps, await jsonBody(ctx), actor)),
+  };
 }

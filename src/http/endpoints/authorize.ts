@@ -4,17 +4,16 @@
  * browser-binding cookie, and renders the outcome: a redirect, or an error page when the client
  * or its redirect_uri could not be validated (never an open redirect).
  */
-import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type { Authorizer } from '../../login/authorizer.js';
 import { INTERACTION_TTL_SECONDS } from '../../login/authorizer.js';
-import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import { randomSecret } from '../../tokens/secrets.js';
 import type { CookieJar } from '../cookies.js';
 import { readPageForm } from '../page-form.js';
 import { sendPage, sendRedirect } from '../page.js';
 import { errorPage } from '../html/pages.js';
 import { OAuthError } from '../../oauth/errors.js';
+import type { KoaHandler } from '../route.js';
 
 export interface AuthorizeEndpointDeps {
   readonly authorizer: Authorizer;
@@ -38,8 +37,8 @@ export function sendErrorPage(ctx: Context, status: number, error: OAuthError | 
   sendPage(ctx, { status, title: 'Error', content: errorPage(title, error.description) });
 }
 
-export function mountAuthorize(router: Router, deps: AuthorizeEndpointDeps): void {
-  const handle = async (ctx: Context) => {
+export function authorizeEndpoint(deps: AuthorizeEndpointDeps): KoaHandler {
+  return async (ctx) => {
     let params: URLSearchParams;
     if (ctx.method === 'POST') {
       try {
@@ -59,6 +58,4 @@ export function mountAuthorize(router: Router, deps: AuthorizeEndpointDeps): voi
     if (step.kind === 'error-page') sendErrorPage(ctx, step.status, step.error);
     else sendRedirect(ctx, step.location);
   };
-  router.get(ENDPOINT_PATHS.authorization, handle);
-  router.post(ENDPOINT_PATHS.authorization, handle);
 }

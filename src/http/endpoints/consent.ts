@@ -1,12 +1,11 @@
 /** GET and POST /consent?ix=…: the consent page (buttons Allow and Deny) of a pending authorization request. */
-import type { Router } from '@koa/router';
 import type { Authorizer } from '../../login/authorizer.js';
 import { describeScope } from '../../login/scopes-text.js';
-import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import type { CookieJar } from '../cookies.js';
 import { consentPage } from '../html/pages.js';
 import { field, readPageForm } from '../page-form.js';
 import { sendPage, sendRedirect } from '../page.js';
+import type { KoaHandler } from '../route.js';
 import { sendErrorPage } from './authorize.js';
 import { pageErrors } from './login.js';
 
@@ -15,9 +14,16 @@ export interface ConsentEndpointDeps {
   readonly cookies: CookieJar;
 }
 
-export function mountConsent(router: Router, deps: ConsentEndpointDeps): void {
+export interface ConsentEndpoints {
+  /** GET: the page. */
+  readonly page: KoaHandler;
+  /** POST: the decision. */
+  readonly submit: KoaHandler;
+}
+
+export function consentEndpoints(deps: ConsentEndpointDeps): ConsentEndpoints {
   const ix = (value: unknown) => (typeof value === 'string' ? value : undefined);
-  router.get(ENDPOINT_PATHS.consent, (ctx) =>
+  const page: KoaHandler = (ctx) =>
     pageErrors(ctx, async () => {
       const result = await deps.authorizer.consentPage(ix(ctx.query.ix), {
         browserSecret: deps.cookies.get(ctx, 'browser'),
@@ -40,9 +46,8 @@ export function mountConsent(router: Router, deps: ConsentEndpointDeps): void {
         }),
         formTargets: [result.request.redirectUri],
       });
-    }),
-  );
-  router.post(ENDPOINT_PATHS.consent, (ctx) =>
+    });
+  const submit: KoaHandler = (ctx) =>
     pageErrors(ctx, async () => {
       const form = await readPageForm(ctx);
       const step = await deps.authorizer.submitConsent(
@@ -52,6 +57,6 @@ export function mountConsent(router: Router, deps: ConsentEndpointDeps): void {
       );
       if (step.kind === 'redirect') sendRedirect(ctx, step.location);
       else sendErrorPage(ctx, step.status, step.error);
-    }),
-  );
+    });
+  return { page, submit };
 }

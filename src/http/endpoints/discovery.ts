@@ -1,14 +1,12 @@
-/** GET /.well-known/openid-configuration and /.well-known/oauth-authorization-server. */
-import type { Router, RouterMiddleware } from '@koa/router';
+/** GET /.well-known/openid-configuration and /.well-known/oauth-authorization-server: one document. */
+import type { KoaHandler } from '../route.js';
 
-export function mountDiscovery(router: Router, document: Record<string, unknown>): void {
+export function discoveryEndpoint(document: Record<string, unknown>): KoaHandler {
   // Serialised once: the document changes only with the configuration.
   const body = JSON.stringify(document);
-  const serve: RouterMiddleware = (ctx) => {
+  return (ctx) => {
     ctx.set('Cache-Control', 'public, max-age=300');
     ctx.type = 'application/json';
     ctx.body = body;
   };
-  router.get('/.well-known/openid-configuration', serve);
-  router.get('/.well-known/oauth-authorization-server', serve);
 }

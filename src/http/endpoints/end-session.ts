@@ -1,17 +1,16 @@
 /** GET and POST /end-session: RP-initiated logout (rules in login/logout.ts); clears the session cookie. */
-import type { Router } from '@koa/router';
-import type { Context } from 'koa';
 import { handleLogout, type LogoutDeps } from '../../login/logout.js';
 import { browserPath, ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import type { CookieJar } from '../cookies.js';
 import { logoutConfirmPage, signedOutPage } from '../html/pages.js';
 import { field, readPageForm } from '../page-form.js';
 import { sendPage, sendRedirect } from '../page.js';
+import type { KoaHandler } from '../route.js';
 import { sendErrorPage } from './authorize.js';
 import { pageErrors } from './login.js';
 
-export function mountEndSession(router: Router, deps: LogoutDeps & { cookies: CookieJar }): void {
-  const handle = (ctx: Context) =>
+export function endSessionEndpoint(deps: LogoutDeps & { cookies: CookieJar }): KoaHandler {
+  return (ctx) =>
     pageErrors(ctx, async () => {
       const params = ctx.method === 'POST' ? await readPageForm(ctx) : new URLSearchParams(ctx.querystring);
       const get = (name: string) => field(params, name);
@@ -41,6 +40,4 @@ export function mountEndSession(router: Router, deps: LogoutDeps & { cookies: Co
         else sendPage(ctx, { status: 200, title: 'Signed out', content: signedOutPage() });
       }
     });
-  router.get(ENDPOINT_PATHS.endSession, handle);
-  router.post(ENDPOINT_PATHS.endSession, handle);
 }

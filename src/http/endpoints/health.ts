@@ -1,20 +1,31 @@
-/** GET /healthz (the process answers) and GET /readyz (the database answers and every alg has an active key). */
-import type { Router } from '@koa/router';
+/**
+ * GET /healthz (the process answers) and GET /readyz (the server accepts requests, the database
+ * answers and every alg has an active key). The server (server.ts) owns the readiness it reads.
+ */
 import type { Keyring } from '../../keys/keyring.js';
 import { SIGNING_ALGS } from '../../storage/keys.js';
 import type { Stores } from '../../storage/stores.js';
+import type { KoaHandler } from '../route.js';
 
+/** What /readyz reports of the server's own state; server.ts creates it and turns it false. */
 export interface Readiness {
   /** False once shutdown has begun, so load balancers stop sending traffic first. */
-  accepting: boolean;
+  readonly accepting: boolean;
 }
 
-export function mountHealth(router: Router, deps: { stores: Stores; keyring: Keyring; readiness: Readiness }): void {
-  router.get('/healthz', (ctx) => {
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = { status: 'ok' };
-  });
-  router.get('/readyz', async (ctx) => {
+export interface HealthEndpointDeps {
+  readonly stores: Pick<Stores, 'ping'>;
+  readonly keyring: Pick<Keyring, 'hasActiveKey'>;
+  readonly readiness: Readiness;
+}
+
+export const liveEndpoint: KoaHandler = (ctx) => {
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = { status: 'ok' };
+};
+
+export function readyEndpoint(deps: HealthEndpointDeps): KoaHandler {
+  return async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     const problems: string[] = [];
     if (!deps.readiness.accepting) problems.push('shutting down');
@@ -26,5 +37,5 @@ export function mountHealth(router: Router, deps: { stores: Stores; keyring: Key
     for (const alg of SIGNING_ALGS) if (!deps.keyring.hasActiveKey(alg)) problems.push(`no active ${alg} key`);
     ctx.status = problems.length === 0 ? 200 : 503;
     ctx.body = problems.length === 0 ? { status: 'ready' } : { status: 'not ready', problems };
-  });
+  };
 }

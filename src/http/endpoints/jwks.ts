@@ -1,11 +1,11 @@
 /**
- * GET the JWKS, on the hot path (../hot-path.ts): the body the keyring serialised when its keys
- * last changed, `Cache-Control: max-age=JWKS_MAX_AGE` (the key lifecycle pre-publishes new keys at
- * least that long before they sign), and an ETag answered with 304.
+ * GET the JWKS, answered on the hot path (../hot-path.ts, by the route table): the body the
+ * keyring serialised when its keys last changed, `Cache-Control: max-age=JWKS_MAX_AGE` (the key
+ * lifecycle pre-publishes new keys at least that long before they sign), and an ETag answered
+ * with 304.
  */
 import type { Keyring, PublishedJwks } from '../../keys/keyring.js';
-import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
-import type { Answer, HotEndpoint } from '../hot-path.js';
+import type { Answer, HotHandler } from '../hot-path.js';
 
 interface JwksAnswers {
   readonly for: PublishedJwks;
@@ -22,19 +22,13 @@ function answersFor(jwks: PublishedJwks, cacheControl: string): JwksAnswers {
   };
 }
 
-export function jwksEndpoint(deps: { keyring: Keyring; jwksMaxAgeSeconds: number }): HotEndpoint {
+export function jwksEndpoint(deps: { keyring: Keyring; jwksMaxAgeSeconds: number }): HotHandler {
   const cacheControl = `public, max-age=${deps.jwksMaxAgeSeconds}`;
   let answers = answersFor(deps.keyring.jwks(), cacheControl);
-  return {
-    path: ENDPOINT_PATHS.jwks,
-    methods: ['GET'],
-    name: 'the JWKS endpoint',
-    cors: true,
-    answer({ req }) {
-      const jwks = deps.keyring.jwks();
-      // The answers change only when the keys do: built once per published key set.
-      if (answers.for !== jwks) answers = answersFor(jwks, cacheControl);
-      return req.headers['if-none-match'] === jwks.etag ? answers.notModified : answers.ok;
-    },
+  return ({ req }) => {
+    const jwks = deps.keyring.jwks();
+    // The answers change only when the keys do: built once per published key set.
+    if (answers.for !== jwks) answers = answersFor(jwks, cacheControl);
+    return req.headers['if-none-match'] === jwks.etag ? answers.notModified : answers.ok;
   };
 }

@@ -4,16 +4,16 @@
  * shown (403 otherwise); a wrong password re-renders the page with an error (401), a throttled
  * attempt with a wait (429 + Retry-After); success sets the session cookie and moves on.
  */
-import type { Router } from '@koa/router';
 import type { Context } from 'koa';
-import { InteractionError, type Authorizer, type InteractionView } from '../../login/authorizer.js';
+import type { Authorizer } from '../../login/authorizer.js';
+import { InteractionError, type InteractionView } from '../../login/steps.js';
 import { SESSION_TTL_SECONDS } from '../../login/sessions.js';
-import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import { OAuthError } from '../../oauth/errors.js';
 import type { CookieJar } from '../cookies.js';
 import { loginPage } from '../html/pages.js';
 import { field, readPageForm } from '../page-form.js';
 import { sendPage, sendRedirect } from '../page.js';
+import type { KoaHandler } from '../route.js';
 import { sendErrorPage } from './authorize.js';
 
 export interface LoginEndpointDeps {
@@ -47,14 +47,20 @@ export async function pageErrors(ctx: Context, run: () => Promise<void>): Promis
   }
 }
 
-export function mountLogin(router: Router, deps: LoginEndpointDeps): void {
-  router.get(ENDPOINT_PATHS.login, (ctx) =>
+export interface LoginEndpoints {
+  /** GET: the page. */
+  readonly page: KoaHandler;
+  /** POST: the sign-in. */
+  readonly submit: KoaHandler;
+}
+
+export function loginEndpoints(deps: LoginEndpointDeps): LoginEndpoints {
+  const page: KoaHandler = (ctx) =>
     pageErrors(ctx, async () => {
       const view = await deps.authorizer.loginPage(typeof ctx.query.ix === 'string' ? ctx.query.ix : undefined, { browserSecret: deps.cookies.get(ctx, 'browser') });
       showLogin(ctx, deps.authorizer.paths.login, view, 200, view.request.loginHint ?? '');
-    }),
-  );
-  router.post(ENDPOINT_PATHS.login, (ctx) =>
+    });
+  const submit: KoaHandler = (ctx) =>
     pageErrors(ctx, async () => {
       const form = await readPageForm(ctx);
       const outcome = await deps.authorizer.submitLogin(
@@ -73,6 +79,6 @@ export function mountLogin(router: Router, deps: LoginEndpointDeps): void {
         if (outcome.newSessionSecret !== undefined) deps.cookies.set(ctx, 'session', outcome.newSessionSecret, SESSION_TTL_SECONDS);
         sendRedirect(ctx, outcome.location);
       }
-    }),
-  );
+    });
+  return { page, submit };
 }

@@ -5,11 +5,9 @@
  * credentials`), compared in constant time; anything else is a 401 with a Bearer challenge.
  */
 import crypto from 'node:crypto';
-import type { Router } from '@koa/router';
 import type { Metrics } from '../../metrics/metrics.js';
 import { OAuthError } from '../../oauth/errors.js';
-
-export const METRICS_PATH = '/metrics';
+import type { KoaHandler } from '../route.js';
 
 export interface MetricsEndpointDeps {
   readonly metrics: Pick<Metrics, 'render'>;
@@ -18,9 +16,9 @@ export interface MetricsEndpointDeps {
 
 const digest = (value: string) => crypto.createHash('sha256').update(value, 'utf8').digest();
 
-export function mountMetrics(router: Router, deps: MetricsEndpointDeps): void {
+export function metricsEndpoint(deps: MetricsEndpointDeps): KoaHandler {
   const expected = deps.metricsToken === undefined ? undefined : digest(deps.metricsToken);
-  router.get(METRICS_PATH, async (ctx) => {
+  return async (ctx) => {
     if (expected !== undefined) {
       const match = /^Bearer +(\S+) *$/i.exec(ctx.get('authorization'));
       // Comparing digests keeps the comparison constant-time whatever the presented length.
@@ -35,5 +33,5 @@ export function mountMetrics(router: Router, deps: MetricsEndpointDeps): void {
     ctx.set('Cache-Control', 'no-store');
     ctx.type = contentType;
     ctx.body = body;
-  });
+  };
 }

@@ -10,15 +10,14 @@
  * 403 insufficient_scope. A client already holding FEED_MAX_STREAMS_PER_CLIENT streams gets 429
  * (`Retry-After`) instead of one more.
  */
-import type { Router } from '@koa/router';
 import type { Logger } from 'pino';
-import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import { OAuthError } from '../../oauth/errors.js';
 import { FEED_SCOPE } from '../../oauth/scopes.js';
 import type { RevocationFeed } from '../../revocation/feed.js';
 import type { IssuedAccessTokenVerifier } from '../../tokens/issued-access-token.js';
 import { bearerFromHeader, verifiedBearer } from '../bearer.js';
 import { refuseBoundAsBearer } from '../dpop-resource.js';
+import type { KoaHandler } from '../route.js';
 
 export interface RevocationFeedEndpointDeps {
   readonly feed: RevocationFeed;
@@ -27,8 +26,8 @@ export interface RevocationFeedEndpointDeps {
   readonly log: Logger;
 }
 
-export function mountRevocationFeed(router: Router, deps: RevocationFeedEndpointDeps): void {
-  router.get(ENDPOINT_PATHS.revocationFeed, async (ctx) => {
+export function revocationFeedEndpoint(deps: RevocationFeedEndpointDeps): KoaHandler {
+  return async (ctx) => {
     const claims = await verifiedBearer(deps, bearerFromHeader(ctx), FEED_SCOPE);
     // Bearer only: a DPoP-bound token (RFC 9449) is useless without its proof, here as anywhere.
     refuseBoundAsBearer(claims);
@@ -81,5 +80,5 @@ export function mountRevocationFeed(router: Router, deps: RevocationFeedEndpoint
         release();
         res.end();
       });
-  });
+  };
 }

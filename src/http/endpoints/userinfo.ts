@@ -6,10 +6,8 @@
  * (tokens/issued-access-token.ts); the user must still exist and not be disabled. A DPoP-bound
  * token comes as `Authorization: DPoP` with a proof of its key (http/dpop-resource.ts).
  */
-import type { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { userClaims } from '../../oauth/claims.js';
-import { ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import { parseScope } from '../../oauth/scopes.js';
 import type { UserStore } from '../../storage/people.js';
 import type { IssuedAccessTokenVerifier } from '../../tokens/issued-access-token.js';
@@ -17,6 +15,7 @@ import { bearerError, bearerFromHeader, verifiedBearer } from '../bearer.js';
 import { readPageForm } from '../page-form.js';
 import type { Dpop } from '../../oauth/dpop.js';
 import { type AuthorizationScheme, checkSenderConstraint, dpopSchemeToken, withDpopChallenge } from '../dpop-resource.js';
+import type { KoaHandler } from '../route.js';
 
 export interface UserinfoEndpointDeps {
   readonly verifyAccessToken: IssuedAccessTokenVerifier;
@@ -40,8 +39,8 @@ async function presentedToken(ctx: Context): Promise<{ token: string | undefined
   return { token: fromHeader ?? fromBody, scheme: fromDpop === undefined ? 'Bearer' : 'DPoP' };
 }
 
-export function mountUserinfo(router: Router, deps: UserinfoEndpointDeps): void {
-  const handle = async (ctx: Context) => {
+export function userinfoEndpoint(deps: UserinfoEndpointDeps): KoaHandler {
+  return async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     const presented = await presentedToken(ctx);
     const claims = await withDpopChallenge(presented.scheme, () => verifiedBearer(deps, presented.token, 'openid'));
@@ -51,6 +50,4 @@ export function mountUserinfo(router: Router, deps: UserinfoEndpointDeps): void 
     if (user === undefined || user.disabledAt !== null) throw bearerError('invalid_token', 'the user is no longer active');
     ctx.body = { sub: user.id, ...userClaims(user, scopes) };
   };
-  router.get(ENDPOINT_PATHS.userinfo, handle);
-  router.post(ENDPOINT_PATHS.userinfo, handle);
 }

@@ -1,0 +1,111 @@
+/**
+ * The route table: every endpoint Inkan serves, once, with its path, its methods and their
+ * handlers, its CORS policy, and whether the hot path or Koa answers it (route.ts says what each
+ * field means). Nothing else routes by path: the front door (front-door.ts) routes every request
+ * by this table and applies its rules (one trailing slash, CORS and preflights, HEAD for GET, 405
+ * with Allow); Koa (koa-app.ts) runs the handlers of its rows. To find an endpoint, find its row:
+ * the handler's import names its file in endpoints/.
+ *
+ * The paths that clients find through discovery, and that URLs are built from (discovery, status
+ * list URIs, the login pages' redirects, the DPoP `htu`), come from oauth/discovery.ts
+ * (ENDPOINT_PATHS); the others are written here only.
+ */
+import { ADMIN_PREFIX } from '../admin/openapi.js';
+import { SECRET_AUTH_METHODS } from '../clients/registry.js';
+import type { Deps } from '../deps.js';
+import { discoveryDocument, ENDPOINT_PATHS } from '../oauth/discovery.js';
+import { cookieJar } from './cookies.js';
+import { adminEndpoints } from './endpoints/admin.js';
+import { authorizeEndpoint } from './endpoints/authorize.js';
+import { consentEndpoints } from './endpoints/consent.js';
+import { discoveryEndpoint } from './endpoints/discovery.js';
+import { endSessionEndpoint } from './endpoints/end-session.js';
+import { liveEndpoint, readyEndpoint, type Readiness } from './endpoints/health.js';
+import { introspectionEndpoint } from './endpoints/introspection.js';
+import { jwksEndpoint } from './endpoints/jwks.js';
+import { loginEndpoints } from './endpoints/login.js';
+import { metricsEndpoint } from './endpoints/metrics.js';
+import { revocationFeedEndpoint } from './endpoints/revocation-feed.js';
+import { revocationEndpoint } from './endpoints/revocation.js';
+import { statusListEndpoint } from './endpoints/status-list.js';
+import { tokenEndpoint } from './endpoints/token.js';
+import { userinfoEndpoint } from './endpoints/userinfo.js';
+import type { KoaRoute, Route } from './route.js';
+
+export function routeTable(deps: Deps, readiness: Readiness): readonly Route[] {
+  const { issuer } = deps.config;
+  const cookies = cookieJar(issuer);
+  const discovery = discoveryEndpoint(
+    discoveryDocument(issuer, { grantTypes: [...deps.grants.keys()], tokenEndpointAuthMethods: [...SECRET_AUTH_METHODS, 'private_key_jwt'] }),
+  );
+  const tokenStatus = {
+    issuer,
+    clientAuthenticator: deps.clientAuthenticator,
+    verifyAccessToken: deps.verifyAccessToken,
+    revoker: deps.revoker,
+    refreshTokens: deps.refreshTokens,
+  };
+  const authorize = authorizeEndpoint({ authorizer: deps.authorizer, cookies });
+  const login = loginEndpoints({ authorizer: deps.authorizer, cookies });
+  const consent = consentEndpoints({ authorizer: deps.authorizer, cookies });
+  const endSession = endSessionEndpoint({ stores: deps.stores, keyring: deps.keyring, clock: deps.clock, issuer, revoker: deps.revoker, cookies });
+  const userinfo = userinfoEndpoint({ verifyAccessToken: deps.verifyAccessToken, issuer, users: deps.stores.users, dpop: deps.dpop });
+
+  return [
+    // On every service-to-service call and every verifier's start: answered on the hot path.
+    { path: ENDPOINT_PATHS.token, name: 'the token endpoint', cors: 'open', hot: { POST: tokenEndpoint(deps) } },
+    { path: ENDPOINT_PATHS.jwks, name: 'the JWKS endpoint', cors: 'open', hot: { GET: jwksEndpoint({ keyring: deps.keyring, jwksMaxAgeSeconds: deps.config.jwksMaxAgeSeconds }) } },
+
+    // What a single-page app calls from JavaScript, without cookies: open to every origin.
+    { path: '/.well-known/openid-configuration', name: 'the discovery endpoint', cors: 'open', koa: { GET: discovery } },
+    { path: '/.well-known/oauth-authorization-server', name: 'the discovery endpoint', cors: 'open', koa: { GET: discovery } },
+    { path: ENDPOINT_PATHS.userinfo, name: 'the userinfo endpoint', cors: 'open', koa: { GET: userinfo, POST: userinfo } },
+    { path: ENDPOINT_PATHS.revocation, name: 'the revocation endpoint', cors: 'open', koa: { POST: revocationEndpoint(tokenStatus) } },
+    { path: ENDPOINT_PATHS.introspection, name: 'the introspection endpoint', cors: 'none', koa: { POST: introspectionEndpoint(tokenStatus) } },
+
+    // The browser's pages: they carry cookies, so no CORS.
+    { path: ENDPOINT_PATHS.authorization, name: 'the authorization endpoint', cors: 'none', koa: { GET: authorize, POST: authorize } },
+    { path: ENDPOINT_PATHS.login, name: 'the sign-in page', cors: 'none', koa: { GET: login.page, POST: login.submit } },
+    { path: ENDPOINT_PATHS.consent, name: 'the consent page', cors: 'none', koa: { GET: consent.page, POST: consent.submit } },
+    { path: ENDPOINT_PATHS.endSession, name: 'the end-session endpoint', cors: 'none', koa: { GET: endSession, POST: endSession } },
+
+    // For resource servers.
+    {
+      path: ENDPOINT_PATHS.revocationFeed,
+      name: 'the revocation feed',
+      cors: 'none',
+      koa: { GET: revocationFeedEndpoint({ feed: deps.revocationFeed, verifyAccessToken: deps.verifyAccessToken, issuer, log: deps.log }) },
+    },
+    { path: `${ENDPOINT_PATHS.statusLists}/:listId`, name: 'the status list endpoint', cors: 'none', koa: { GET: statusListEndpoint({ statusLists: deps.statusLists }) } },
+
+    // For operators: on the management listener when MANAGEMENT_PORT is set.
+    { path: '/healthz', name: 'the health endpoint', cors: 'none', management: true, koa: { GET: liveEndpoint } },
+    { path: '/readyz', name: 'the readiness endpoint', cors: 'none', management: true, koa: { GET: readyEndpoint({ stores: deps.stores, keyring: deps.keyring, readiness }) } },
+    {
+      path: '/metrics',
+      name: 'the metrics endpoint',
+      cors: 'none',
+      management: true,
+      koa: { GET: metricsEndpoint({ metrics: deps.metrics, metricsToken: deps.config.operations.metricsToken }) },
+    },
+    ...(deps.config.operations.adminApi ? adminRoutes(deps) : []),
+  ];
+}
+
+/** The admin API (ADMIN_API=on), documented by admin/openapi.ts. */
+function adminRoutes(deps: Deps): Route[] {
+  const admin = adminEndpoints({ ...deps, issuer: deps.config.issuer });
+  const row = (path: string, koa: KoaRoute['koa']): Route => ({ path: `${ADMIN_PREFIX}${path}`, name: 'the admin API', cors: 'none', koa });
+  return [
+    row('/openapi.json', { GET: admin.openApi }),
+    row('/clients', { GET: admin.listClients, POST: admin.createClient }),
+    row('/clients/:clientId', { DELETE: admin.deleteClient }),
+    row('/users', { POST: admin.createUser }),
+    row('/users/disable', { POST: admin.disableUser }),
+    row('/keys', { GET: admin.listKeys }),
+    row('/keys/rotate', { POST: admin.rotateKeys }),
+    row('/keys/import', { POST: admin.importKey }),
+    row('/keys/:kid/revoke', { POST: admin.revokeKey }),
+    row('/tokens/revoke', { POST: admin.revokeTokens }),
+  ];
+}

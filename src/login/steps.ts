@@ -1,0 +1,37 @@
+/**
+ * What each step of the authorization-code flow (authorizer.ts) answers the browser: a redirect,
+ * an error page, or a page to show (login/consent), and the cookies it reads. The endpoints
+ * (http/endpoints/authorize.ts, login.ts, consent.ts) render these; nothing here knows HTTP.
+ */
+import type { OAuthError } from '../oauth/errors.js';
+import type { ClientRecord, PendingAuthorization } from '../storage/stores.js';
+
+/** What the browser holds: the session cookie's secret and the browser-binding cookie's value. */
+export interface BrowserCookies {
+  readonly sessionSecret: string | undefined;
+  readonly browserSecret: string;
+}
+
+export type Step =
+  /** Send the browser to `location` (the client's redirect_uri or the next interaction page). */
+  | { readonly kind: 'redirect'; readonly location: string; readonly newSessionSecret?: string }
+  /** Show an error page; never a redirect. */
+  | { readonly kind: 'error-page'; readonly status: number; readonly error: OAuthError };
+
+/** What a login or consent page shows. */
+export interface InteractionView {
+  readonly id: string;
+  readonly client: ClientRecord;
+  readonly request: PendingAuthorization;
+  readonly csrfToken: string;
+  readonly userEmail: string | null;
+}
+
+export type LoginOutcome =
+  | Step
+  | { readonly kind: 'form'; readonly status: number; readonly view: InteractionView; readonly message: string; readonly retryAfterSeconds?: number; readonly email: string };
+
+/** A pending request this browser cannot continue (expired, another browser's, completed): an error page. */
+export class InteractionError extends Error {
+  override readonly name = 'InteractionError';
+}
