@@ -8,7 +8,7 @@
 import type { LoginThrottle } from '../accounts/throttle.js';
 import { authenticate } from '../accounts/users.js';
 import type { SignInAttempt, SignInObserver } from '../audit/sign-ins.js';
-import type { UserRecord, UserStore } from '../storage/stores.js';
+import type { UserRecord, UserStore } from '../storage/people.js';
 
 export interface SignInDeps {
   readonly users: UserStore;

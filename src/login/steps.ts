@@ -4,7 +4,8 @@
  * (http/endpoints/authorize.ts, login.ts, consent.ts) render these; nothing here knows HTTP.
  */
 import type { OAuthError } from '../oauth/errors.js';
-import type { ClientRecord, PendingAuthorization } from '../storage/stores.js';
+import type { ClientRecord } from '../storage/clients.js';
+import type { PendingAuthorization } from '../storage/authorizations.js';
 
 /** What the browser holds: the session cookie's secret and the browser-binding cookie's value. */
 export interface BrowserCookies {
