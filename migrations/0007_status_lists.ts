@@ -1,5 +1,5 @@
 /**
- * Token Status Lists (issue 7). A list is leased by one process at a time, which hands out its
+ * Token Status Lists. A list is leased by one process at a time, which hands out its
  * indices at random (see revocation/status-lists.ts); `free_after` is when every token issued
  * from the previous lease has expired, so the list may be leased again. Revoked entries carry the
  * covered token's `exp` and stop mattering after it. Runs unchanged on SQLite and PostgreSQL.

@@ -1,5 +1,5 @@
 /**
- * Scale-out (issue 8): what several instances on one PostgreSQL need beyond 0001–0007.
+ * Scale-out: what several instances on one PostgreSQL need beyond 0001–0007.
  *
  * - `consents.client_id`: the foreign key's ON DELETE CASCADE (`clients delete`) would otherwise
  *   scan every consent; the primary key (user_id, client_id) only serves lookups by user.

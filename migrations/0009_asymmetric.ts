@@ -1,5 +1,5 @@
 /**
- * Asymmetric clients and sender-constrained tokens (issue 9). Runs unchanged on SQLite and
+ * Asymmetric clients and sender-constrained tokens. Runs unchanged on SQLite and
  * PostgreSQL.
  *
  * - `clients.jwks_uri`: a private_key_jwt client may register where its JWK Set lives instead of

@@ -1,5 +1,5 @@
 /**
- * PKCE for every client (issue 16). Runs unchanged on SQLite and PostgreSQL.
+ * PKCE for every client. Runs unchanged on SQLite and PostgreSQL.
  * `clients.allow_no_pkce`: PKCE is required of every client unless it was registered with
  * `--allow-no-pkce` (confidential clients only). Confidential clients registered before this
  * migration could send code requests without PKCE, and there is no command to re-register one in

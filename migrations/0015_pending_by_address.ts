@@ -1,5 +1,5 @@
 /**
- * Pending sign-ins by address (issue 16). Runs unchanged on SQLite and PostgreSQL.
+ * Pending sign-ins by address. Runs unchanged on SQLite and PostgreSQL.
  * `authorization_requests.address_key`: the login throttle's key of the client address that
  * started the request (an IPv6 client by its /64), so that one address cannot grow the table
  * without bound (login/authorizer.ts counts its live requests before adding one). Requests stored

@@ -38,7 +38,7 @@ export interface Config {
    * open at once (each instance of a resource server holds one); one more is refused with 429.
    */
   readonly feedMaxStreamsPerClient: number;
-  /** Operability (issue 10, see src/metrics, src/audit, src/http/endpoints/admin.ts). */
+  /** Operability (see src/metrics, src/audit, src/http/endpoints/admin.ts). */
   readonly operations: OperationsConfig;
   /** What the listeners allow a client (server.ts): slow clients are cut, connections capped. */
   readonly http: HttpServerConfig;

@@ -5,7 +5,7 @@
  *
  * Inkan verifies with jose everywhere, but signs synchronously with a key prepared once at key
  * load: jose's SignJWT goes through WebCrypto (async, key import per call, the libuv pool), which
- * measured at about half the synchronous rate for EdDSA on one core (../shared/FIELD-NOTES.md).
+ * measured at about half the synchronous rate for EdDSA on one core (docs/performance.md).
  * RS256 signs with `node:crypto.sign` on a KeyObject. Ed25519 signs with libsodium
  * (sodium-native): EdDSA signatures are deterministic (RFC 8032 §5.1.6), so libsodium writes the
  * very bytes OpenSSL would, in under half the time (`npm run bench`, docs/performance.md); its

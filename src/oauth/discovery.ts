@@ -56,7 +56,7 @@ export function discoveryDocument(issuer: string, capabilities: DiscoveryCapabil
     authorization_endpoint: url(ENDPOINT_PATHS.authorization),
     userinfo_endpoint: url(ENDPOINT_PATHS.userinfo),
     end_session_endpoint: url(ENDPOINT_PATHS.endSession),
-    // Inkan's push feed of revocations for resource servers (issue 7; see revocation/feed.ts).
+    // Inkan's push feed of revocations for resource servers (see revocation/feed.ts).
     revocation_feed_endpoint: url(ENDPOINT_PATHS.revocationFeed),
     grant_types_supported: capabilities.grantTypes,
     token_endpoint_auth_methods_supported: withPublic,

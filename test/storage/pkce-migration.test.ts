@@ -1,5 +1,5 @@
 /**
- * Migration 0014_pkce_opt_out (issue 16) on a database that already holds clients: PKCE becomes
+ * Migration 0014_pkce_opt_out on a database that already holds clients: PKCE becomes
  * the rule for new clients, but the confidential clients registered before it keep their
  * PKCE-less code flow (`allow_no_pkce`), since none can be re-registered in place; public clients
  * never had it.
