@@ -8,8 +8,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { pino, type DestinationStream, type LevelWithSilent } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createLogger, plainLines } from '../../src/log.js';
-import { ROOT } from '../helpers/inkan.js';
+import { createLogger, plainLines } from '../src/log.js';
+import { ROOT } from './helpers/inkan.js';
 
 const TIME = 1_796_400_000_123;
 
