@@ -12,8 +12,8 @@ import { clientKeySource, FAILED_FETCH_COOLDOWN_SECONDS, JwksFetchError, UNKNOWN
 import type { ClientRecord } from '../../src/storage/clients.js';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { registerClient } from '../helpers/clients.js';
-import { movableClock } from '../people/people-helpers.js';
-import { ASSERTION_TYPE, assertion, keyPair, postForm } from './fixtures.js';
+import { movableClock } from '../helpers/people.js';
+import { ASSERTION_TYPE, assertion, keyPair, postForm } from '../helpers/asymmetric.js';
 
 const client = { clientId: 'c', jwks: null, jwksUri: 'https://keys.example.com/jwks.json' } as unknown as ClientRecord;
 const keyA = { kty: 'OKP', crv: 'Ed25519', x: 'a', kid: 'a' };

@@ -9,8 +9,8 @@ import * as oidc from 'openid-client';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { createUser, HttpBrowser, openidCodeFlow, signIn } from '../people/people-helpers.js';
-import { decodePayload, dpopProof, keyPair, postForm, thumbprint, type KeyPair } from './fixtures.js';
+import { createUser, HttpBrowser, openidCodeFlow, signIn } from '../helpers/people.js';
+import { decodePayload, dpopProof, keyPair, postForm, thumbprint, type KeyPair } from '../helpers/asymmetric.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 const EMAIL = 'ada@example.com';

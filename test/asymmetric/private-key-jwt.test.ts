@@ -25,7 +25,7 @@ import {
   unsignedJwt,
   type JwksServer,
   type KeyPair,
-} from './fixtures.js';
+} from '../helpers/asymmetric.js';
 
 let server: TestServer;
 let rsa: KeyPair;

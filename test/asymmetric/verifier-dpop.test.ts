@@ -15,7 +15,7 @@ import { createVerifier, VerifierError, type Verifier, type VerifierErrorCode, t
 import { verifierMiddleware } from '@inkan/verifier/koa';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { dpopProof, keyPair, postForm, type KeyPair } from './fixtures.js';
+import { dpopProof, keyPair, postForm, type KeyPair } from '../helpers/asymmetric.js';
 
 const API = 'https://api.example.com';
 const RESOURCE_URL = `${API}/orders`;

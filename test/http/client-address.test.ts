@@ -15,7 +15,7 @@ import { clientAddress } from '../../src/http/client-address.js';
 import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { recordTokenResponse } from '../helpers/secrets.js';
-import { LogLines } from '../operability/support.js';
+import { LogLines } from '../helpers/operations.js';
 
 const SOCKET = '127.0.0.1';
 const HOPS = [0, 1, 2, 3] as const;

@@ -11,8 +11,8 @@ import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { registerClient, type RegisteredClient } from '../helpers/clients.js';
 import { recordSecrets } from '../helpers/secrets.js';
 import { RawConnection } from '../helpers/raw-http.js';
-import { registerApp, refresh, startFamily } from '../refresh/fixtures.js';
-import { clientToken, signInAttempt } from './support.js';
+import { registerApp, refresh, startFamily } from '../helpers/refresh.js';
+import { clientToken, signInAttempt } from '../helpers/operations.js';
 import { freshPrivateKey } from '../../src/keys/material.js';
 
 let server: TestServer;

@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { LOG_CAPTURE_DIR, runCli, startInkan, type TestServer } from '../helpers/inkan.js';
 import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { createUser, movableClock } from '../people/people-helpers.js';
-import { refresh, registerApp, startFamily } from '../refresh/fixtures.js';
-import { clientToken, LogLines, signInAttempt } from './support.js';
+import { createUser, movableClock } from '../helpers/people.js';
+import { refresh, registerApp, startFamily } from '../helpers/refresh.js';
+import { clientToken, LogLines, signInAttempt } from '../helpers/operations.js';
 import { freshPrivateKey } from '../../src/keys/material.js';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { registerClient } from '../helpers/clients.js';
-import { clientToken, sample } from './support.js';
+import { clientToken, sample } from '../helpers/operations.js';
 
 describe('with MANAGEMENT_PORT', () => {
   let server: TestServer;

@@ -12,7 +12,7 @@ import * as oidc from 'openid-client';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ROOT, startInkan, type TestServer } from '../helpers/inkan.js';
 import { registerClient } from '../helpers/clients.js';
-import { createUser, redirectTarget, type RedirectTarget } from './people-helpers.js';
+import { createUser, redirectTarget, type RedirectTarget } from '../helpers/people.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.join(ROOT, 'test-output', 'screenshots');

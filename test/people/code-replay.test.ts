@@ -16,7 +16,7 @@ import { createVerifier, VerifierError } from '@inkan/verifier';
 import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
 import type { NewRefreshFamily } from '../../src/refresh/refresh-tokens.js';
 import { hashSecret } from '../../src/tokens/secrets.js';
-import { authorizeUrl, createUser, HttpBrowser, signIn } from './people-helpers.js';
+import { authorizeUrl, createUser, HttpBrowser, signIn } from '../helpers/people.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 const EMAIL = 'replay@example.com';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { authorizeUrl, createUser, csrfOf, HttpBrowser, movableClock, PKCE_CHALLENGE, signIn } from './people-helpers.js';
+import { authorizeUrl, createUser, csrfOf, HttpBrowser, movableClock, PKCE_CHALLENGE, signIn } from '../helpers/people.js';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
 const clock = movableClock();

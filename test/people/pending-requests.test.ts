@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { authorizeUrl, createUser, HttpBrowser, movableClock, PKCE_CHALLENGE, redirectParams, signIn } from './people-helpers.js';
+import { authorizeUrl, createUser, HttpBrowser, movableClock, PKCE_CHALLENGE, redirectParams, signIn } from '../helpers/people.js';
 import { INTERACTION_TTL_SECONDS } from '../../src/login/authorizer.js';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';

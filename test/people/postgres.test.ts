@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startInkan, testEnv, type TestServer } from '../helpers/inkan.js';
 import { createDatabase } from '../helpers/postgres-server.js';
 import { registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { authorizeUrl, createUser, csrfOf, HttpBrowser, signIn } from './people-helpers.js';
+import { authorizeUrl, createUser, csrfOf, HttpBrowser, signIn } from '../helpers/people.js';
 
 const serverUrl = inject('postgresUrl');
 const unavailable = serverUrl === '' && process.env.CI !== 'true';

@@ -13,7 +13,7 @@ import { AUTHORIZATION_CODE_RETENTION_SECONDS, purgeOnce, SESSION_RETENTION_SECO
 import { INTERACTION_TTL_SECONDS } from '../../src/login/authorizer.js';
 import { SESSION_TTL_SECONDS } from '../../src/login/sessions.js';
 import { ACCOUNT_RULE } from '../../src/accounts/throttle.js';
-import { authorizeUrl, createUser, csrfOf, HttpBrowser, movableClock, signIn } from './people-helpers.js';
+import { authorizeUrl, createUser, csrfOf, HttpBrowser, movableClock, signIn } from '../helpers/people.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 const clock = movableClock();

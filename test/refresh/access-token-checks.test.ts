@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { registerClient, type RegisteredClient } from '../helpers/clients.js';
 import { issueAccessToken } from '../../src/tokens/access-token.js';
-import { createPerson, createSession, introspect, MovableClock, revoke, type Person } from './fixtures.js';
+import { createPerson, createSession, introspect, MovableClock, revoke, type Person } from '../helpers/refresh.js';
 
 const clock = new MovableClock();
 let server: TestServer;

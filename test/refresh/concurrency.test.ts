@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { createDatabase } from '../helpers/postgres-server.js';
 import { hashSecret } from '../../src/tokens/secrets.js';
-import { type AppClient, introspect, refresh, registerApp, startFamily } from './fixtures.js';
+import { type AppClient, introspect, refresh, registerApp, startFamily } from '../helpers/refresh.js';
 
 const PARALLEL = 50;
 const serverUrl = inject('postgresUrl');

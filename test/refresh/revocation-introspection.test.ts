@@ -20,7 +20,7 @@ import {
   registerApp,
   revoke,
   startFamily,
-} from './fixtures.js';
+} from '../helpers/refresh.js';
 
 const clock = new MovableClock();
 let server: TestServer;

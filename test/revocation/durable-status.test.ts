@@ -18,7 +18,7 @@ import { createDatabase, freePort } from '../helpers/postgres-server.js';
 import { killServerProcesses, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { recordTokenResponse } from '../helpers/secrets.js';
 import { decodeStatusList, statusAt } from '@inkan/verifier/protocol';
-import { createUser, HttpBrowser, openidCodeFlow } from '../people/people-helpers.js';
+import { createUser, HttpBrowser, openidCodeFlow } from '../helpers/people.js';
 
 afterAll(() => killServerProcesses());
 

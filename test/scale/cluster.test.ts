@@ -13,7 +13,7 @@ import { registerClient, type RegisteredClient } from '../helpers/clients.js';
 import type { TestServer } from '../helpers/inkan.js';
 import { createVerifier, VerifierError, type Verifier } from '@inkan/verifier';
 import { SIGNING_ALGS } from '../../src/storage/keys.js';
-import { registerApp, startFamily } from '../refresh/fixtures.js';
+import { registerApp, startFamily } from '../helpers/refresh.js';
 import {
   CLUSTER_ISSUER,
   clientCredentialsToken,

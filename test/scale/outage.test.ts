@@ -13,7 +13,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { createDatabase } from '../helpers/postgres-server.js';
 import { registerClient, type RegisteredClient } from '../helpers/clients.js';
 import type { TestServer } from '../helpers/inkan.js';
-import { registerApp, startFamily, type AppClient } from '../refresh/fixtures.js';
+import { registerApp, startFamily, type AppClient } from '../helpers/refresh.js';
 import { startRestartablePostgres, type RestartablePostgres } from './restartable-postgres.js';
 import {
   CLUSTER_ISSUER,

@@ -8,9 +8,9 @@ import crypto from 'node:crypto';
 import * as oidc from 'openid-client';
 import type { Clock } from '../../src/clock.js';
 import type { ClientRecord } from '../../src/storage/clients.js';
-import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
-import type { TestServer } from '../helpers/inkan.js';
-import { recordSecrets, recordTokenResponse } from '../helpers/secrets.js';
+import { basicAuth, registerClient, type RegisteredClient } from './clients.js';
+import type { TestServer } from './inkan.js';
+import { recordSecrets, recordTokenResponse } from './secrets.js';
 
 /** Real time plus an offset the test moves forward. */
 export class MovableClock implements Clock {

@@ -6,8 +6,8 @@
 import http from 'node:http';
 import * as oidc from 'openid-client';
 import type { AddressInfo } from 'node:net';
-import type { TestServer } from '../helpers/inkan.js';
-import { recordSecrets } from '../helpers/secrets.js';
+import type { TestServer } from './inkan.js';
+import { recordSecrets } from './secrets.js';
 
 export async function createUser(server: Pick<TestServer, 'cli'>, email: string, password: string, name?: string): Promise<{ id: string; email: string }> {
   const result = await server.cli(['users', 'create', '--email', email, ...(name === undefined ? [] : ['--name', name]), '--password-stdin'], `${password}\n`);

@@ -1,8 +1,8 @@
 /**
- * Fixtures for the asymmetric tests: real key pairs, private_key_jwt clients registered through
- * the CLI (with a JWKS file or a jwks_uri served by a tiny local server), hand-made client
- * assertions and DPoP proofs (for the bad-input tests; the good paths use openid-client), and
- * small HTTP helpers.
+ * Fixtures for the asymmetric-client tests (test/flows/asymmetric-clients/) and the SDK's DPoP
+ * tests: real key pairs, private_key_jwt clients registered through the CLI (with a JWKS file or a
+ * jwks_uri served by a tiny local server), hand-made client assertions and DPoP proofs (for the
+ * bad-input tests; the good paths use openid-client), and small HTTP helpers.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -10,8 +10,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
-import { registerClient, type RegisteredClient } from '../helpers/clients.js';
-import type { TestServer } from '../helpers/inkan.js';
+import { registerClient, type RegisteredClient } from './clients.js';
+import type { TestServer } from './inkan.js';
 
 export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 

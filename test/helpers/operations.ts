@@ -1,12 +1,13 @@
 /**
- * Helpers of the operability tests: reading Prometheus text, getting client-credentials tokens,
- * one sign-in attempt through the real pages, and collecting audit lines from a server's log.
+ * Helpers of the operations tests (test/flows/operations/), used by other flows too: reading
+ * Prometheus text, getting client-credentials tokens, one sign-in attempt through the real pages,
+ * and collecting audit lines from a server's log.
  */
 import { expect } from 'vitest';
-import { basicAuth, type RegisteredClient } from '../helpers/clients.js';
-import type { TestServer } from '../helpers/inkan.js';
-import { recordTokenResponse } from '../helpers/secrets.js';
-import { authorizeUrl, csrfOf, HttpBrowser, PKCE_CHALLENGE, type Hop } from '../people/people-helpers.js';
+import { basicAuth, type RegisteredClient } from './clients.js';
+import type { TestServer } from './inkan.js';
+import { recordTokenResponse } from './secrets.js';
+import { authorizeUrl, csrfOf, HttpBrowser, PKCE_CHALLENGE, type Hop } from './people.js';
 
 /** The value of one sample (`name{labels}`), or undefined when it is not exposed. */
 export function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
