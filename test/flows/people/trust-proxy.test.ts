@@ -6,10 +6,10 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, ConfigError } from '../../src/config.js';
-import { startInkan, type TestServer } from '../helpers/inkan.js';
-import { registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { authorizeUrl, createUser, csrfOf, HttpBrowser } from '../helpers/people.js';
+import { loadConfig, ConfigError } from '../../../src/config.js';
+import { startInkan, type TestServer } from '../../helpers/inkan.js';
+import { registerClient, type RegisteredClient } from '../../helpers/clients.js';
+import { authorizeUrl, createUser, csrfOf, HttpBrowser } from '../../helpers/people.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 

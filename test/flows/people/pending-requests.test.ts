@@ -6,10 +6,10 @@
  * expire; and the browser-binding cookie renewed with a full lifetime on every /authorize.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startInkan, type TestServer } from '../helpers/inkan.js';
-import { registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { authorizeUrl, createUser, HttpBrowser, movableClock, PKCE_CHALLENGE, redirectParams, signIn } from '../helpers/people.js';
-import { INTERACTION_TTL_SECONDS } from '../../src/login/authorizer.js';
+import { startInkan, type TestServer } from '../../helpers/inkan.js';
+import { registerClient, type RegisteredClient } from '../../helpers/clients.js';
+import { authorizeUrl, createUser, HttpBrowser, movableClock, PKCE_CHALLENGE, redirectParams, signIn } from '../../helpers/people.js';
+import { INTERACTION_TTL_SECONDS } from '../../../src/login/authorizer.js';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
 const clock = movableClock();

@@ -10,16 +10,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ROOT, startInkan, type TestServer } from '../helpers/inkan.js';
-import { registerClient } from '../helpers/clients.js';
-import { createUser, redirectTarget, type RedirectTarget } from '../helpers/people.js';
+import { ROOT, startInkan, type TestServer } from '../../helpers/inkan.js';
+import { registerClient } from '../../helpers/clients.js';
+import { createUser, redirectTarget, type RedirectTarget } from '../../helpers/people.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.join(ROOT, 'test-output', 'screenshots');
 const haveChromium = fs.existsSync(CHROMIUM);
 if (!haveChromium) {
   if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: the browser tests must run in CI`);
-  process.stderr.write(`\n!! ${CHROMIUM} not found: the browser tests (test/people/browser.test.ts) are SKIPPED\n\n`);
+  process.stderr.write(`\n!! ${CHROMIUM} not found: the browser tests (test/flows/people/browser.test.ts) are SKIPPED\n\n`);
 }
 
 describe.skipIf(!haveChromium)('sign-in in Chromium with openid-client', () => {

@@ -4,9 +4,9 @@
  * (remembered, denied, forced, skipped), and the `users` CLI.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startInkan, type TestServer } from '../helpers/inkan.js';
-import { registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { authorizeUrl, createUser, csrfOf, HttpBrowser, movableClock, PKCE_CHALLENGE, signIn } from '../helpers/people.js';
+import { startInkan, type TestServer } from '../../helpers/inkan.js';
+import { registerClient, type RegisteredClient } from '../../helpers/clients.js';
+import { authorizeUrl, createUser, csrfOf, HttpBrowser, movableClock, PKCE_CHALLENGE, signIn } from '../../helpers/people.js';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
 const clock = movableClock();

@@ -7,9 +7,9 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { startInkan, type TestServer } from '../helpers/inkan.js';
-import { registerClient, basicAuth, type RegisteredClient } from '../helpers/clients.js';
-import { authorizeUrl, createUser, HttpBrowser, movableClock, redirectParams, signIn } from '../helpers/people.js';
+import { startInkan, type TestServer } from '../../helpers/inkan.js';
+import { registerClient, basicAuth, type RegisteredClient } from '../../helpers/clients.js';
+import { authorizeUrl, createUser, HttpBrowser, movableClock, redirectParams, signIn } from '../../helpers/people.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 const clock = movableClock();

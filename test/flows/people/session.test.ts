@@ -4,9 +4,9 @@
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startInkan, type TestServer } from '../helpers/inkan.js';
-import { registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { authorizeUrl, createUser, csrfOf, HttpBrowser, signIn } from '../helpers/people.js';
+import { startInkan, type TestServer } from '../../helpers/inkan.js';
+import { registerClient, type RegisteredClient } from '../../helpers/clients.js';
+import { authorizeUrl, createUser, csrfOf, HttpBrowser, signIn } from '../../helpers/people.js';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
 const AFTER_LOGOUT = 'http://127.0.0.1:9/signed-out';

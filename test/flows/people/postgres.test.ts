@@ -4,14 +4,14 @@
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startInkan, testEnv, type TestServer } from '../helpers/inkan.js';
-import { createDatabase } from '../helpers/postgres-server.js';
-import { registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { authorizeUrl, createUser, csrfOf, HttpBrowser, signIn } from '../helpers/people.js';
+import { startInkan, testEnv, type TestServer } from '../../helpers/inkan.js';
+import { createDatabase } from '../../helpers/postgres-server.js';
+import { registerClient, type RegisteredClient } from '../../helpers/clients.js';
+import { authorizeUrl, createUser, csrfOf, HttpBrowser, signIn } from '../../helpers/people.js';
 
 const serverUrl = inject('postgresUrl');
 const unavailable = serverUrl === '' && process.env.CI !== 'true';
-if (unavailable) console.warn('\n!! PostgreSQL is not available: test/people/postgres.test.ts is SKIPPED (it always runs in CI)\n');
+if (unavailable) console.warn('\n!! PostgreSQL is not available: test/flows/people/postgres.test.ts is SKIPPED (it always runs in CI)\n');
 
 describe.skipIf(unavailable)('people on PostgreSQL', () => {
   const REDIRECT = 'http://127.0.0.1:9/cb';

@@ -11,12 +11,12 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startInkan, type TestServer } from '../helpers/inkan.js';
+import { startInkan, type TestServer } from '../../helpers/inkan.js';
 import { createVerifier, VerifierError } from '@inkan/verifier';
-import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
-import type { NewRefreshFamily } from '../../src/refresh/refresh-tokens.js';
-import { hashSecret } from '../../src/tokens/secrets.js';
-import { authorizeUrl, createUser, HttpBrowser, signIn } from '../helpers/people.js';
+import { basicAuth, registerClient, type RegisteredClient } from '../../helpers/clients.js';
+import type { NewRefreshFamily } from '../../../src/refresh/refresh-tokens.js';
+import { hashSecret } from '../../../src/tokens/secrets.js';
+import { authorizeUrl, createUser, HttpBrowser, signIn } from '../../helpers/people.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 const EMAIL = 'replay@example.com';

@@ -4,10 +4,10 @@
  * its forms under it too, never to a root-relative path the proxy does not route to Inkan.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { freePort } from '../helpers/postgres-server.js';
-import { startInkan, type TestServer } from '../helpers/inkan.js';
-import { registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { authorizeUrl, HttpBrowser } from '../helpers/people.js';
+import { freePort } from '../../helpers/postgres-server.js';
+import { startInkan, type TestServer } from '../../helpers/inkan.js';
+import { registerClient, type RegisteredClient } from '../../helpers/clients.js';
+import { authorizeUrl, HttpBrowser } from '../../helpers/people.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 let server: TestServer;

@@ -7,13 +7,13 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startInkan, type TestServer } from '../helpers/inkan.js';
-import { registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { AUTHORIZATION_CODE_RETENTION_SECONDS, purgeOnce, SESSION_RETENTION_SECONDS } from '../../src/housekeeping/purge.js';
-import { INTERACTION_TTL_SECONDS } from '../../src/login/authorizer.js';
-import { SESSION_TTL_SECONDS } from '../../src/login/sessions.js';
-import { ACCOUNT_RULE } from '../../src/accounts/throttle.js';
-import { authorizeUrl, createUser, csrfOf, HttpBrowser, movableClock, signIn } from '../helpers/people.js';
+import { startInkan, type TestServer } from '../../helpers/inkan.js';
+import { registerClient, type RegisteredClient } from '../../helpers/clients.js';
+import { AUTHORIZATION_CODE_RETENTION_SECONDS, purgeOnce, SESSION_RETENTION_SECONDS } from '../../../src/housekeeping/purge.js';
+import { INTERACTION_TTL_SECONDS } from '../../../src/login/authorizer.js';
+import { SESSION_TTL_SECONDS } from '../../../src/login/sessions.js';
+import { ACCOUNT_RULE } from '../../../src/accounts/throttle.js';
+import { authorizeUrl, createUser, csrfOf, HttpBrowser, movableClock, signIn } from '../../helpers/people.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 const clock = movableClock();
