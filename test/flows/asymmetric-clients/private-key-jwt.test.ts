@@ -11,8 +11,8 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { startInkan, type TestServer } from '../helpers/inkan.js';
-import { registerClient, type RegisteredClient } from '../helpers/clients.js';
+import { startInkan, type TestServer } from '../../helpers/inkan.js';
+import { registerClient, type RegisteredClient } from '../../helpers/clients.js';
 import {
   ASSERTION_TYPE,
   assertion,
@@ -25,7 +25,7 @@ import {
   unsignedJwt,
   type JwksServer,
   type KeyPair,
-} from '../helpers/asymmetric.js';
+} from '../../helpers/asymmetric.js';
 
 let server: TestServer;
 let rsa: KeyPair;

@@ -7,10 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
-import { startInkan, type TestServer } from '../helpers/inkan.js';
-import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { createUser, HttpBrowser, openidCodeFlow, signIn } from '../helpers/people.js';
-import { decodePayload, dpopProof, keyPair, postForm, thumbprint, type KeyPair } from '../helpers/asymmetric.js';
+import { startInkan, type TestServer } from '../../helpers/inkan.js';
+import { basicAuth, registerClient, type RegisteredClient } from '../../helpers/clients.js';
+import { createUser, HttpBrowser, openidCodeFlow, signIn } from '../../helpers/people.js';
+import { decodePayload, dpopProof, keyPair, postForm, thumbprint, type KeyPair } from '../../helpers/asymmetric.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 const EMAIL = 'ada@example.com';
