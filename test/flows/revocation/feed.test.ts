@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { startInkan, type TestServer } from '../helpers/inkan.js';
-import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { SseParser, type FeedEvent } from '../../packages/verifier/src/feed-client.js';
+import { startInkan, type TestServer } from '../../helpers/inkan.js';
+import { basicAuth, registerClient, type RegisteredClient } from '../../helpers/clients.js';
+import { SseParser, type FeedEvent } from '../../../packages/verifier/src/feed-client.js';
 import { EVENT_TYPES, recordFromSecurityEvent } from '@inkan/verifier/protocol';
 
 let server: TestServer;

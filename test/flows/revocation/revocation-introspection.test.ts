@@ -8,8 +8,8 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt, decodeProtectedHeader, exportSPKI, importJWK, SignJWT, generateKeyPair, type JWK } from 'jose';
-import { startInkan, type TestServer } from '../helpers/inkan.js';
-import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
+import { startInkan, type TestServer } from '../../helpers/inkan.js';
+import { basicAuth, registerClient, type RegisteredClient } from '../../helpers/clients.js';
 import {
   type AppClient,
   endpoint,
@@ -20,7 +20,7 @@ import {
   registerApp,
   revoke,
   startFamily,
-} from '../helpers/refresh.js';
+} from '../../helpers/refresh.js';
 
 const clock = new MovableClock();
 let server: TestServer;

@@ -6,10 +6,10 @@
  * audience. The two Bearer endpoints answer with the same RFC 6750 challenges.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startInkan, type TestServer } from '../helpers/inkan.js';
-import { registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { issueAccessToken } from '../../src/tokens/access-token.js';
-import { createPerson, createSession, introspect, MovableClock, revoke, type Person } from '../helpers/refresh.js';
+import { startInkan, type TestServer } from '../../helpers/inkan.js';
+import { registerClient, type RegisteredClient } from '../../helpers/clients.js';
+import { issueAccessToken } from '../../../src/tokens/access-token.js';
+import { createPerson, createSession, introspect, MovableClock, revoke, type Person } from '../../helpers/refresh.js';
 
 const clock = new MovableClock();
 let server: TestServer;

@@ -8,10 +8,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
-import { startInkan, type TestServer } from '../helpers/inkan.js';
-import { registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { createUser, HttpBrowser, openidCodeFlow } from '../helpers/people.js';
-import { type AppClient, createPerson, createSession, introspect, refresh, registerApp, startFamily } from '../helpers/refresh.js';
+import { startInkan, type TestServer } from '../../helpers/inkan.js';
+import { registerClient, type RegisteredClient } from '../../helpers/clients.js';
+import { createUser, HttpBrowser, openidCodeFlow } from '../../helpers/people.js';
+import { type AppClient, createPerson, createSession, introspect, refresh, registerApp, startFamily } from '../../helpers/refresh.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 let server: TestServer;

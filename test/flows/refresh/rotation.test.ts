@@ -5,11 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { startInkan, type TestServer } from '../helpers/inkan.js';
-import { registerClient } from '../helpers/clients.js';
-import { REFRESH_GRACE_SECONDS } from '../../src/refresh/service.js';
-import { hashSecret } from '../../src/tokens/secrets.js';
-import { type AppClient, createPerson, introspect, MovableClock, oidcConfig, refresh, registerApp, startFamily } from '../helpers/refresh.js';
+import { startInkan, type TestServer } from '../../helpers/inkan.js';
+import { registerClient } from '../../helpers/clients.js';
+import { REFRESH_GRACE_SECONDS } from '../../../src/refresh/service.js';
+import { hashSecret } from '../../../src/tokens/secrets.js';
+import { type AppClient, createPerson, introspect, MovableClock, oidcConfig, refresh, registerApp, startFamily } from '../../helpers/refresh.js';
 
 const IDLE_TTL = 3600;
 const ABSOLUTE_TTL = 3 * 3600;

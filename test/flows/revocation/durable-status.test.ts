@@ -12,13 +12,13 @@ import crypto from 'node:crypto';
 import * as oidc from 'openid-client';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
-import { testEnv } from '../helpers/inkan.js';
-import { basicAuth, type RegisteredClient } from '../helpers/clients.js';
-import { createDatabase, freePort } from '../helpers/postgres-server.js';
-import { killServerProcesses, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
-import { recordTokenResponse } from '../helpers/secrets.js';
+import { testEnv } from '../../helpers/inkan.js';
+import { basicAuth, type RegisteredClient } from '../../helpers/clients.js';
+import { createDatabase, freePort } from '../../helpers/postgres-server.js';
+import { killServerProcesses, startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
+import { recordTokenResponse } from '../../helpers/secrets.js';
 import { decodeStatusList, statusAt } from '@inkan/verifier/protocol';
-import { createUser, HttpBrowser, openidCodeFlow } from '../helpers/people.js';
+import { createUser, HttpBrowser, openidCodeFlow } from '../../helpers/people.js';
 
 afterAll(() => killServerProcesses());
 

@@ -6,10 +6,10 @@
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startInkan, type TestServer } from '../helpers/inkan.js';
-import { createDatabase } from '../helpers/postgres-server.js';
-import { hashSecret } from '../../src/tokens/secrets.js';
-import { type AppClient, introspect, refresh, registerApp, startFamily } from '../helpers/refresh.js';
+import { startInkan, type TestServer } from '../../helpers/inkan.js';
+import { createDatabase } from '../../helpers/postgres-server.js';
+import { hashSecret } from '../../../src/tokens/secrets.js';
+import { type AppClient, introspect, refresh, registerApp, startFamily } from '../../helpers/refresh.js';
 
 const PARALLEL = 50;
 const serverUrl = inject('postgresUrl');

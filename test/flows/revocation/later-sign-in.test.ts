@@ -6,10 +6,10 @@
  */
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startInkan, type TestServer } from '../helpers/inkan.js';
-import { registerClient, type RegisteredClient } from '../helpers/clients.js';
+import { startInkan, type TestServer } from '../../helpers/inkan.js';
+import { registerClient, type RegisteredClient } from '../../helpers/clients.js';
 import { createVerifier, VerifierError } from '@inkan/verifier';
-import { createUser, HttpBrowser, openidCodeFlow } from '../helpers/people.js';
+import { createUser, HttpBrowser, openidCodeFlow } from '../../helpers/people.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 const EMAIL = 'grace@example.com';

@@ -4,10 +4,10 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import pino from 'pino';
-import { startInkan, type TestServer } from '../helpers/inkan.js';
-import { purgeOnce, startHousekeeping } from '../../src/housekeeping/purge.js';
-import { hashSecret } from '../../src/tokens/secrets.js';
-import { type AppClient, MovableClock, refresh, registerApp, revoke, startFamily } from '../helpers/refresh.js';
+import { startInkan, type TestServer } from '../../helpers/inkan.js';
+import { purgeOnce, startHousekeeping } from '../../../src/housekeeping/purge.js';
+import { hashSecret } from '../../../src/tokens/secrets.js';
+import { type AppClient, MovableClock, refresh, registerApp, revoke, startFamily } from '../../helpers/refresh.js';
 
 const IDLE_TTL = 3600;
 const clock = new MovableClock();
