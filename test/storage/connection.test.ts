@@ -19,7 +19,7 @@ import { ROOT } from '../helpers/inkan.js';
 
 const serverUrl = inject('postgresUrl');
 const pgUnavailable = serverUrl === '' && process.env.CI !== 'true';
-if (pgUnavailable) console.warn('\n!! PostgreSQL is not available: the PostgreSQL parts of test/scale/database.test.ts are SKIPPED (they always run in CI)\n');
+if (pgUnavailable) console.warn('\n!! PostgreSQL is not available: the PostgreSQL parts of test/storage/connection.test.ts are SKIPPED (they always run in CI)\n');
 
 function configError(env: Record<string, string>): string {
   try {

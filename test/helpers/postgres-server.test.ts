@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { copyEmbeddedPostgres, othersCanEnter, startPostgres } from '../helpers/postgres-server.js';
+import { copyEmbeddedPostgres, othersCanEnter, startPostgres } from './postgres-server.js';
 
 const isRoot = process.getuid?.() === 0;
 if (!isRoot) process.stderr.write('\n!! not root: the test of PostgreSQL started from a 0700 folder is skipped (only root runs PostgreSQL as another user)\n\n');

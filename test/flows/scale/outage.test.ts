@@ -10,10 +10,10 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { createDatabase } from '../helpers/postgres-server.js';
-import { registerClient, type RegisteredClient } from '../helpers/clients.js';
-import type { TestServer } from '../helpers/inkan.js';
-import { registerApp, startFamily, type AppClient } from '../helpers/refresh.js';
+import { createDatabase } from '../../helpers/postgres-server.js';
+import { registerClient, type RegisteredClient } from '../../helpers/clients.js';
+import type { TestServer } from '../../helpers/inkan.js';
+import { registerApp, startFamily, type AppClient } from '../../helpers/refresh.js';
 import { startRestartablePostgres, type RestartablePostgres } from './restartable-postgres.js';
 import {
   CLUSTER_ISSUER,
@@ -26,11 +26,11 @@ import {
   startInstance,
   type ClusterEnv,
 } from './cluster.js';
-import { eventually } from '../helpers/eventually.js';
+import { eventually } from '../../helpers/eventually.js';
 
 // Uses the global setup only to know whether PostgreSQL can run here at all.
 const available = inject('postgresUrl') !== '' || process.env.CI === 'true';
-if (!available) console.warn('\n!! PostgreSQL is not available: test/scale/outage.test.ts is SKIPPED (it always runs in CI)\n');
+if (!available) console.warn('\n!! PostgreSQL is not available: test/flows/scale/outage.test.ts is SKIPPED (it always runs in CI)\n');
 
 describe.skipIf(!available)('a PostgreSQL outage under two instances', () => {
   let postgres: RestartablePostgres;

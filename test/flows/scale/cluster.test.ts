@@ -8,12 +8,12 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { createDatabase } from '../helpers/postgres-server.js';
-import { registerClient, type RegisteredClient } from '../helpers/clients.js';
-import type { TestServer } from '../helpers/inkan.js';
+import { createDatabase } from '../../helpers/postgres-server.js';
+import { registerClient, type RegisteredClient } from '../../helpers/clients.js';
+import type { TestServer } from '../../helpers/inkan.js';
 import { createVerifier, VerifierError, type Verifier } from '@inkan/verifier';
-import { SIGNING_ALGS } from '../../src/storage/keys.js';
-import { registerApp, startFamily } from '../helpers/refresh.js';
+import { SIGNING_ALGS } from '../../../src/storage/keys.js';
+import { registerApp, startFamily } from '../../helpers/refresh.js';
 import {
   CLUSTER_ISSUER,
   clientCredentialsToken,
@@ -24,11 +24,11 @@ import {
   postForm,
   startInstance,
 } from './cluster.js';
-import { eventually } from '../helpers/eventually.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const serverUrl = inject('postgresUrl');
 const unavailable = serverUrl === '' && process.env.CI !== 'true';
-if (unavailable) console.warn('\n!! PostgreSQL is not available: test/scale/cluster.test.ts is SKIPPED (it always runs in CI)\n');
+if (unavailable) console.warn('\n!! PostgreSQL is not available: test/flows/scale/cluster.test.ts is SKIPPED (it always runs in CI)\n');
 
 /** Longer than any test here: a change that arrives in time came by NOTIFY, not by a poll. */
 const NO_POLL = { keyPollIntervalMs: 60_000, revocationPollIntervalMs: 60_000 };

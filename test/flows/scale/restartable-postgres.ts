@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, loadEmbeddedPostgres } from '../helpers/postgres-server.js';
+import { freePort, loadEmbeddedPostgres } from '../../helpers/postgres-server.js';
 
 export interface RestartablePostgres {
   /** Server URL without a database name. */

@@ -6,9 +6,9 @@
  */
 import crypto from 'node:crypto';
 import { expect } from 'vitest';
-import { startInkan, testEnv, type TestServer } from '../helpers/inkan.js';
-import { basicAuth, type RegisteredClient } from '../helpers/clients.js';
-import type { ServerOptions } from '../../src/server.js';
+import { startInkan, testEnv, type TestServer } from '../../helpers/inkan.js';
+import { basicAuth, type RegisteredClient } from '../../helpers/clients.js';
+import type { ServerOptions } from '../../../src/server.js';
 
 export const CLUSTER_ISSUER = 'http://inkan.cluster.test';
 
