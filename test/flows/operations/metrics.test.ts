@@ -5,11 +5,11 @@
  * time, prom-client's process metrics are there, and METRICS_TOKEN protects the endpoint.
  */
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { startInkan, type TestServer } from '../helpers/inkan.js';
-import { registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { createUser, movableClock } from '../helpers/people.js';
-import { refresh, registerApp, revoke, startFamily } from '../helpers/refresh.js';
-import { clientToken, sample, scrape, signInAttempt } from '../helpers/operations.js';
+import { startInkan, type TestServer } from '../../helpers/inkan.js';
+import { registerClient, type RegisteredClient } from '../../helpers/clients.js';
+import { createUser, movableClock } from '../../helpers/people.js';
+import { refresh, registerApp, revoke, startFamily } from '../../helpers/refresh.js';
+import { clientToken, sample, scrape, signInAttempt } from '../../helpers/operations.js';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
 // Standing still: a throttle block never runs out in the middle of the test.

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { startInkan, testEnv } from '../helpers/inkan.js';
+import { startInkan, testEnv } from '../../helpers/inkan.js';
 
 const mode = (file: string) => (fs.statSync(file).mode & 0o777).toString(8);
 

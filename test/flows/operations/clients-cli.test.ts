@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli, testEnv, type CliResult, type TestEnv } from '../helpers/inkan.js';
+import { runCli, testEnv, type CliResult, type TestEnv } from '../../helpers/inkan.js';
 
 let env: TestEnv;
 const cli = (args: readonly string[]): Promise<CliResult> => runCli(args, { env: env.env, cwd: env.dir });

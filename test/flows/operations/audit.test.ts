@@ -9,12 +9,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
-import { LOG_CAPTURE_DIR, runCli, startInkan, type TestServer } from '../helpers/inkan.js';
-import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { createUser, movableClock } from '../helpers/people.js';
-import { refresh, registerApp, startFamily } from '../helpers/refresh.js';
-import { clientToken, LogLines, signInAttempt } from '../helpers/operations.js';
-import { freshPrivateKey } from '../../src/keys/material.js';
+import { LOG_CAPTURE_DIR, runCli, startInkan, type TestServer } from '../../helpers/inkan.js';
+import { basicAuth, registerClient, type RegisteredClient } from '../../helpers/clients.js';
+import { createUser, movableClock } from '../../helpers/people.js';
+import { refresh, registerApp, startFamily } from '../../helpers/refresh.js';
+import { clientToken, LogLines, signInAttempt } from '../../helpers/operations.js';
+import { freshPrivateKey } from '../../../src/keys/material.js';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
 const clock = movableClock();

@@ -8,11 +8,11 @@
  */
 import fs from 'node:fs';
 import { afterAll, expect, it } from 'vitest';
-import { runCli, testEnv } from '../helpers/inkan.js';
-import { freePort } from '../helpers/postgres-server.js';
-import { basicAuth, type RegisteredClient } from '../helpers/clients.js';
-import { recordTokenResponse } from '../helpers/secrets.js';
-import { killServerProcesses, startServerProcess } from '../helpers/server-process.js';
+import { runCli, testEnv } from '../../helpers/inkan.js';
+import { freePort } from '../../helpers/postgres-server.js';
+import { basicAuth, type RegisteredClient } from '../../helpers/clients.js';
+import { recordTokenResponse } from '../../helpers/secrets.js';
+import { killServerProcesses, startServerProcess } from '../../helpers/server-process.js';
 
 afterAll(() => killServerProcesses());
 

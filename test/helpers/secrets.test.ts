@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { findSecretsInLogs } from '../helpers/secrets.js';
+import { findSecretsInLogs } from './secrets.js';
 
 it('finds each kind of recorded secret in a log, and reports only a prefix', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inkan-scan-'));

@@ -4,9 +4,9 @@
  * only; the graceful stop closes both listeners. Without it, everything stays on one listener.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startInkan, type TestServer } from '../helpers/inkan.js';
-import { registerClient } from '../helpers/clients.js';
-import { clientToken, sample } from '../helpers/operations.js';
+import { startInkan, type TestServer } from '../../helpers/inkan.js';
+import { registerClient } from '../../helpers/clients.js';
+import { clientToken, sample } from '../../helpers/operations.js';
 
 describe('with MANAGEMENT_PORT', () => {
   let server: TestServer;

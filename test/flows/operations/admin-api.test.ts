@@ -7,13 +7,13 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
-import { startInkan, type TestServer } from '../helpers/inkan.js';
-import { registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { recordSecrets } from '../helpers/secrets.js';
-import { RawConnection } from '../helpers/raw-http.js';
-import { registerApp, refresh, startFamily } from '../helpers/refresh.js';
-import { clientToken, signInAttempt } from '../helpers/operations.js';
-import { freshPrivateKey } from '../../src/keys/material.js';
+import { startInkan, type TestServer } from '../../helpers/inkan.js';
+import { registerClient, type RegisteredClient } from '../../helpers/clients.js';
+import { recordSecrets } from '../../helpers/secrets.js';
+import { RawConnection } from '../../helpers/raw-http.js';
+import { registerApp, refresh, startFamily } from '../../helpers/refresh.js';
+import { clientToken, signInAttempt } from '../../helpers/operations.js';
+import { freshPrivateKey } from '../../../src/keys/material.js';
 
 let server: TestServer;
 let admin: RegisteredClient;
