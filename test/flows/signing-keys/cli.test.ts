@@ -10,12 +10,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startInkan, testEnv, type TestServer } from '../helpers/inkan.js';
-import { registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { freePort } from '../helpers/postgres-server.js';
-import { KEY_PROPAGATION_SECONDS } from '../../src/keys/key-manager.js';
+import { startInkan, testEnv, type TestServer } from '../../helpers/inkan.js';
+import { registerClient, type RegisteredClient } from '../../helpers/clients.js';
+import { freePort } from '../../helpers/postgres-server.js';
+import { KEY_PROPAGATION_SECONDS } from '../../../src/keys/key-manager.js';
 import { accessToken, CLI_ENTRY, kidOf, listKeys, publishedKids, runNode, SERVER_ENTRY, verifyFresh, waitFor } from './support.js';
-import { freshPrivateKey } from '../../src/keys/material.js';
+import { freshPrivateKey } from '../../../src/keys/material.js';
 
 // Short token lifetimes so that a retirement window (max TTL + skew + propagation) fits a test.
 const FAST = { ACCESS_TOKEN_TTL: '3', ID_TOKEN_TTL: '2', CLOCK_SKEW: '1', JWKS_MAX_AGE: '1' };

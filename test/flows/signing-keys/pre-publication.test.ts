@@ -11,10 +11,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { runCli, testEnv } from '../helpers/inkan.js';
-import { registerClient, type RegisteredClient } from '../helpers/clients.js';
-import { freePort } from '../helpers/postgres-server.js';
-import { KEY_PROPAGATION_SECONDS } from '../../src/keys/key-manager.js';
+import { runCli, testEnv } from '../../helpers/inkan.js';
+import { registerClient, type RegisteredClient } from '../../helpers/clients.js';
+import { freePort } from '../../helpers/postgres-server.js';
+import { KEY_PROPAGATION_SECONDS } from '../../../src/keys/key-manager.js';
 import { accessToken, jwksUri, kidOf, publishedKids, type ServerProcess, startServerProcess, verifyFresh, waitFor } from './support.js';
 
 const JWKS_MAX_AGE = 3;

@@ -2,8 +2,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWK } from 'jose';
-import { ROOT, type TestServer } from '../helpers/inkan.js';
-import { basicAuth, type RegisteredClient } from '../helpers/clients.js';
+import { ROOT, type TestServer } from '../../helpers/inkan.js';
+import { basicAuth, type RegisteredClient } from '../../helpers/clients.js';
 
 export interface KeyListEntry {
   readonly kid: string;

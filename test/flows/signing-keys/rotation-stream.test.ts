@@ -8,8 +8,8 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { startInkan, type TestServer } from '../helpers/inkan.js';
-import { registerClient, type RegisteredClient } from '../helpers/clients.js';
+import { startInkan, type TestServer } from '../../helpers/inkan.js';
+import { registerClient, type RegisteredClient } from '../../helpers/clients.js';
 import { accessToken, jwksUri, kidOf, listKeys, publishedKids } from './support.js';
 
 const JWKS_MAX_AGE = 2;

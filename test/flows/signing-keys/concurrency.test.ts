@@ -8,8 +8,8 @@
  */
 import crypto from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
-import { startInkan, testEnv, type TestServer } from '../helpers/inkan.js';
-import { createDatabase, freePort } from '../helpers/postgres-server.js';
+import { startInkan, testEnv, type TestServer } from '../../helpers/inkan.js';
+import { createDatabase, freePort } from '../../helpers/postgres-server.js';
 import { CLI_ENTRY, listKeys, type KeyListEntry, runNode, SERVER_ENTRY, waitFor } from './support.js';
 
 const FAST = { KEY_ROTATION_INTERVAL: '4', JWKS_MAX_AGE: '1', ACCESS_TOKEN_TTL: '3', ID_TOKEN_TTL: '3', CLOCK_SKEW: '1' };
