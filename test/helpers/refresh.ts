@@ -2,7 +2,8 @@
  * Fixtures for the refresh/revocation/introspection tests: a movable clock, users and sessions
  * written through the server's own stores, refresh families started in-process through
  * `server.deps.refreshTokens.startFamily` (exactly what the authorization-code grant calls), and
- * small HTTP helpers for the token, revocation and introspection endpoints.
+ * small HTTP helpers for the token, revocation and introspection endpoints. People, sessions and
+ * families need only `deps`, so the tests without a server (test/helpers/deps.ts) use them too.
  */
 import crypto from 'node:crypto';
 import * as oidc from 'openid-client';
@@ -47,7 +48,7 @@ export interface Person {
   readonly email: string;
 }
 
-export async function createPerson(server: TestServer, email = `${crypto.randomUUID()}@example.com`): Promise<Person> {
+export async function createPerson(server: Pick<TestServer, 'deps'>, email = `${crypto.randomUUID()}@example.com`): Promise<Person> {
   const id = crypto.randomUUID();
   await server.deps.stores.users.insert({
     id,
@@ -61,7 +62,7 @@ export async function createPerson(server: TestServer, email = `${crypto.randomU
 }
 
 /** A login session (one device) of the person, as the login flow would create it. */
-export async function createSession(server: TestServer, person: Person): Promise<string> {
+export async function createSession(server: Pick<TestServer, 'deps'>, person: Person): Promise<string> {
   const sid = crypto.randomBytes(16).toString('base64url');
   const now = server.deps.clock.nowSeconds();
   await server.deps.stores.sessions.insert({
@@ -84,9 +85,9 @@ export interface Login {
 
 /** What the authorization-code grant does at the end of a login with offline_access. */
 export async function startFamily(
-  server: TestServer,
-  client: AppClient,
-  options: { person?: Person; sid?: string; scopes?: readonly string[] } = {},
+  server: Pick<TestServer, 'deps'>,
+  client: Pick<AppClient, 'record'>,
+  options: { person?: Person; sid?: string; scopes?: readonly string[]; /** Binds the family to a DPoP key. */ dpopJkt?: string } = {},
 ): Promise<Login> {
   const person = options.person ?? (await createPerson(server));
   const sid = options.sid ?? (await createSession(server, person));
@@ -96,6 +97,7 @@ export async function startFamily(
     sessionId: sid,
     scopes: options.scopes ?? APP_SCOPE.split(' '),
     authTime: server.deps.clock.nowSeconds(),
+    ...(options.dpopJkt === undefined ? {} : { dpopJkt: options.dpopJkt }),
   });
   recordSecrets(refreshToken);
   return { person, sid, refreshToken };
