@@ -8,6 +8,7 @@
 import crypto from 'node:crypto';
 import * as oidc from 'openid-client';
 import type { Clock } from '../../src/clock.js';
+import type { Deps } from '../../src/deps.js';
 import type { ClientRecord } from '../../src/storage/clients.js';
 import { basicAuth, registerClient, type RegisteredClient } from './clients.js';
 import type { TestServer } from './inkan.js';
@@ -48,7 +49,7 @@ export interface Person {
   readonly email: string;
 }
 
-export async function createPerson(server: Pick<TestServer, 'deps'>, email = `${crypto.randomUUID()}@example.com`): Promise<Person> {
+export async function createPerson(server: { readonly deps: Pick<Deps, 'stores' | 'clock'> }, email = `${crypto.randomUUID()}@example.com`): Promise<Person> {
   const id = crypto.randomUUID();
   await server.deps.stores.users.insert({
     id,
@@ -62,7 +63,7 @@ export async function createPerson(server: Pick<TestServer, 'deps'>, email = `${
 }
 
 /** A login session (one device) of the person, as the login flow would create it. */
-export async function createSession(server: Pick<TestServer, 'deps'>, person: Person): Promise<string> {
+export async function createSession(server: { readonly deps: Pick<Deps, 'stores' | 'clock'> }, person: Person): Promise<string> {
   const sid = crypto.randomBytes(16).toString('base64url');
   const now = server.deps.clock.nowSeconds();
   await server.deps.stores.sessions.insert({
