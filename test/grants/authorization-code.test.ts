@@ -22,7 +22,7 @@ import type { ClientRecord } from '../../src/storage/clients.js';
 import { hashSecret, randomSecret } from '../../src/tokens/secrets.js';
 import { keyPair, thumbprint } from '../helpers/asymmetric.js';
 import { createTestDeps, TEST_ISSUER, type Closable } from '../helpers/deps.js';
-import { exchange, expectOAuthError, registeredClient, tokenRequest, verifiedToken } from '../helpers/grants.js';
+import { exchange, expectOAuthError, fullPersonAnswer, registeredClient, tokenRequest, verifiedToken } from '../helpers/grants.js';
 import { movableClock } from '../helpers/people.js';
 import { createPerson, createSession, type Person } from '../helpers/refresh.js';
 import { recordSecrets } from '../helpers/secrets.js';
@@ -172,14 +172,7 @@ describe('an exchange', () => {
   it("issues an access token with the login's sid and auth_time and a fresh grant_id, the family's id", async () => {
     const issued = await issueCode();
     const response = await redeem(issued);
-    expect(response).toEqual({
-      access_token: expect.any(String),
-      token_type: 'Bearer',
-      expires_in: deps.config.accessTokenTtlSeconds,
-      scope: SCOPE,
-      id_token: expect.any(String),
-      refresh_token: expect.any(String),
-    });
+    expect(response).toEqual(fullPersonAnswer(deps, SCOPE));
     const { header, payload } = await verifiedToken(deps, response.access_token, 'at+jwt');
     expect(header.alg).toBe(app.alg);
     expect(payload).toMatchObject({

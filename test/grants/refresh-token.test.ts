@@ -18,7 +18,7 @@ import type { ClientRecord } from '../../src/storage/clients.js';
 import { hashSecret, randomSecret } from '../../src/tokens/secrets.js';
 import { keyPair, thumbprint } from '../helpers/asymmetric.js';
 import { createTestDeps, TEST_ISSUER, type Closable } from '../helpers/deps.js';
-import { exchange, expectOAuthError, registeredClient, tokenRequest, verifiedToken } from '../helpers/grants.js';
+import { exchange, expectOAuthError, fullPersonAnswer, registeredClient, tokenRequest, verifiedToken } from '../helpers/grants.js';
 import { movableClock } from '../helpers/people.js';
 import { startFamily, type Login } from '../helpers/refresh.js';
 
@@ -84,14 +84,7 @@ describe('a refresh', () => {
   it('rotates: hands out a successor and consumes the presented token', async () => {
     const { refreshToken } = await login();
     const response = await refresh(refreshToken);
-    expect(response).toEqual({
-      access_token: expect.any(String),
-      token_type: 'Bearer',
-      expires_in: deps.config.accessTokenTtlSeconds,
-      scope: SCOPE,
-      id_token: expect.any(String),
-      refresh_token: expect.any(String),
-    });
+    expect(response).toEqual(fullPersonAnswer(deps, SCOPE));
     const successor = response.refresh_token!;
     expect(successor).not.toBe(refreshToken);
     expect((await stored(refreshToken))?.token).toMatchObject({ consumedAt: clock.nowSeconds(), successorHash: hashSecret(successor) });

@@ -39,6 +39,21 @@ export async function exchange(deps: Pick<Deps, 'grants'>, request: TokenRequest
   return response;
 }
 
+/**
+ * The answer of a grant that serves a person (grants/person-tokens.ts) with every token in it: a
+ * Bearer access token of the configured lifetime, an ID token and a refresh token.
+ */
+export function fullPersonAnswer(deps: Pick<Deps, 'config'>, scope: string): TokenResponse {
+  return {
+    access_token: expect.any(String),
+    token_type: 'Bearer',
+    expires_in: deps.config.accessTokenTtlSeconds,
+    scope,
+    id_token: expect.any(String),
+    refresh_token: expect.any(String),
+  };
+}
+
 /** Fails unless `promise` rejects with exactly this OAuthError code and public description. */
 export async function expectOAuthError(promise: Promise<unknown>, code: OAuthErrorCode, description: string): Promise<void> {
   const error = await refusal(promise, OAuthError);
