@@ -47,7 +47,7 @@ const INFO = 30;
  * and pino's per-key serialiser (11% of a JWKS request, docs/performance.md): the line is
  * JSON.stringify of the record inside pino's own frame, written to `log`'s destination when `log`
  * (or `level`) lets `info` through. For such records it is byte for byte the line pino writes
- * (test/unit/log.test.ts), so log readers see one format.
+ * (test/log.test.ts), so log readers see one format.
  */
 export function plainLines(log: Logger, options: { bindings?: Readonly<Record<string, unknown>>; level?: LevelWithSilent; now?: () => number } = {}): PlainLines {
   const stream = (log as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!;

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { RawConnection } from '../helpers/raw-http.js';
-import { clientToken } from '../operability/support.js';
+import { clientToken } from '../helpers/operations.js';
 import { DRAIN_MS } from '../../src/http/listener.js';
 
 const FORM = 'application/x-www-form-urlencoded';

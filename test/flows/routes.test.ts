@@ -23,7 +23,7 @@ import { OAuthError } from '../../src/oauth/errors.js';
 import { basicAuth, registerClient, type RegisteredClient } from '../helpers/clients.js';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { recordTokenResponse } from '../helpers/secrets.js';
-import { LogLines, sample, scrape } from '../operability/support.js';
+import { LogLines, sample, scrape } from '../helpers/operations.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const FORM = 'application/x-www-form-urlencoded';

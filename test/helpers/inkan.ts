@@ -39,7 +39,7 @@ export function testEnv(overrides: Record<string, string> = {}): TestEnv {
 }
 
 /** Every log line of the test run also goes to test-output/logs, so a test can prove no secret reached them. */
-function captureStream(onLine?: (line: string) => void): DestinationStream {
+export function captureStream(onLine?: (line: string) => void): DestinationStream {
   fs.mkdirSync(LOG_CAPTURE_DIR, { recursive: true });
   const file = path.join(LOG_CAPTURE_DIR, `${process.pid}.log`);
   const stream = new Writable({

@@ -14,7 +14,7 @@ import { createVerifier, type AccessTokenClaims, type Verifier } from '@inkan/ve
 import { verifierMiddleware } from '@inkan/verifier/express';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { clientCredentialsToken, discoveredEndpoint, registerClient, revokeToken, type RegisteredClient } from '../helpers/clients.js';
-import { dpopProof, keyPair, type KeyPair } from '../asymmetric/fixtures.js';
+import { dpopProof, keyPair, type KeyPair } from '../helpers/asymmetric.js';
 
 const API = 'https://orders.example.com';
 

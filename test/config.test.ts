@@ -1,0 +1,213 @@
+/**
+ * Configuration per the operator contract: every variable's default, and for each bad value one
+ * line that names the variable (main prints it and exits, no stack trace). Then the operability
+ * variables: METRICS_TOKEN, SHUTDOWN_GRACE_SECONDS, ADMIN_API, CLI_AUDIT_LOG.
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const CWD = '/srv/inkan';
+
+function configError(env: Record<string, string>): string {
+  let caught: unknown;
+  try {
+    loadConfig(env, CWD);
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(ConfigError);
+  const message = (caught as ConfigError).message;
+  expect(message).not.toContain('\n');
+  return message;
+}
+
+describe('defaults', () => {
+  it('gives every contract variable its documented default', () => {
+    expect(loadConfig({}, CWD)).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      issuer: 'http://localhost:3000',
+      database: { engine: 'sqlite', filename: path.join(CWD, 'data/inkan.sqlite') },
+      keysDir: path.join(CWD, 'keys'),
+      keyEncryptionKey: undefined,
+      accessTokenTtlSeconds: 900,
+      idTokenTtlSeconds: 3600,
+      refreshTokenTtlSeconds: 2592000,
+      keyRotationIntervalSeconds: 2592000,
+      jwksMaxAgeSeconds: 300,
+      logLevel: 'info',
+      http: { headersTimeoutSeconds: 10, requestTimeoutSeconds: 30, maxConnections: 1000, managementPort: undefined, managementHost: '127.0.0.1' },
+    });
+  });
+
+  it('reads the listener limits and the management listener', () => {
+    expect(
+      loadConfig({ HOST: '0.0.0.0', HEADERS_TIMEOUT: '5', REQUEST_TIMEOUT: '5', MAX_CONNECTIONS: '20', MANAGEMENT_PORT: '9000' }, CWD).http,
+    ).toEqual({ headersTimeoutSeconds: 5, requestTimeoutSeconds: 5, maxConnections: 20, managementPort: 9000, managementHost: '0.0.0.0' });
+    expect(loadConfig({ MANAGEMENT_PORT: '0', MANAGEMENT_HOST: '10.0.0.5' }, CWD).http).toMatchObject({ managementPort: 0, managementHost: '10.0.0.5' });
+  });
+
+  it('treats empty values as unset', () => {
+    const empty = Object.fromEntries(
+      ['PORT', 'HOST', 'ISSUER', 'DATABASE_URL', 'KEYS_DIR', 'ACCESS_TOKEN_TTL', 'ID_TOKEN_TTL', 'REFRESH_TOKEN_TTL', 'KEY_ROTATION_INTERVAL', 'JWKS_MAX_AGE', 'LOG_LEVEL', 'KEY_ENCRYPTION_KEY'].map((name) => [name, '']),
+    );
+    expect(loadConfig(empty, CWD)).toEqual(loadConfig({}, CWD));
+  });
+
+  it('derives the default ISSUER from PORT', () => {
+    expect(loadConfig({ PORT: '8443' }, CWD).issuer).toBe('http://localhost:8443');
+  });
+
+  it('is frozen', () => {
+    const config = loadConfig({}, CWD);
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.database)).toBe(true);
+  });
+});
+
+describe('values', () => {
+  it('reads every contract variable', () => {
+    const kek = Buffer.alloc(32, 7).toString('base64');
+    expect(
+      loadConfig(
+        {
+          PORT: '8080',
+          HOST: '0.0.0.0',
+          ISSUER: 'https://id.example.com/tenant/',
+          DATABASE_URL: 'postgres://inkan:pw@db.example.com:5432/inkan',
+          KEYS_DIR: 'secrets/keys',
+          KEY_ENCRYPTION_KEY: kek,
+          ACCESS_TOKEN_TTL: '60',
+          ID_TOKEN_TTL: '120',
+          REFRESH_TOKEN_TTL: '86400',
+          KEY_ROTATION_INTERVAL: '3600',
+          JWKS_MAX_AGE: '30',
+          LOG_LEVEL: 'warn',
+        },
+        CWD,
+      ),
+    ).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      // A trailing slash would make every endpoint URL contain "//".
+      issuer: 'https://id.example.com/tenant',
+      database: { engine: 'postgres', url: 'postgres://inkan:pw@db.example.com:5432/inkan' },
+      keysDir: path.join(CWD, 'secrets/keys'),
+      keyEncryptionKey: kek,
+      accessTokenTtlSeconds: 60,
+      idTokenTtlSeconds: 120,
+      refreshTokenTtlSeconds: 86400,
+      keyRotationIntervalSeconds: 3600,
+      jwksMaxAgeSeconds: 30,
+      logLevel: 'warn',
+    });
+  });
+
+  it('resolves a relative sqlite path against the working folder and keeps an absolute one', () => {
+    expect(loadConfig({ DATABASE_URL: 'sqlite:db/x.sqlite' }, CWD).database).toEqual({ engine: 'sqlite', filename: path.join(CWD, 'db/x.sqlite') });
+    expect(loadConfig({ DATABASE_URL: 'sqlite:/var/lib/inkan.sqlite' }, CWD).database).toEqual({ engine: 'sqlite', filename: '/var/lib/inkan.sqlite' });
+    expect(loadConfig({ DATABASE_URL: 'postgresql://u@h/db' }, CWD).database).toEqual({ engine: 'postgres', url: 'postgresql://u@h/db' });
+  });
+});
+
+describe('bad values stop start-up with one line naming the variable', () => {
+  it.each(['ACCESS_TOKEN_TTL', 'ID_TOKEN_TTL', 'REFRESH_TOKEN_TTL', 'KEY_ROTATION_INTERVAL', 'JWKS_MAX_AGE'])('%s', (name) => {
+    for (const bad of ['abc', '0', '-5', '1.5', '10s', ' 60', '1e3', '99999999999999999999']) {
+      expect(configError({ [name]: bad })).toBe(`${name} must be a positive integer of seconds, got ${JSON.stringify(bad)}`);
+    }
+  });
+
+  it('ACCESS_TOKEN_TTL=abc, word for word', () => {
+    expect(configError({ ACCESS_TOKEN_TTL: 'abc' })).toBe('ACCESS_TOKEN_TTL must be a positive integer of seconds, got "abc"');
+  });
+
+  it('PORT', () => {
+    for (const bad of ['abc', '70000', '-1', '80.5']) {
+      expect(configError({ PORT: bad })).toBe(`PORT must be an integer from 0 to 65535, got ${JSON.stringify(bad)}`);
+    }
+  });
+
+  it('ISSUER', () => {
+    expect(configError({ ISSUER: 'id.example.com' })).toBe('ISSUER must be an absolute http(s) URL, got "id.example.com"');
+    for (const bad of ['ftp://id.example.com', 'https://id.example.com/?tenant=a', 'https://id.example.com/#x']) {
+      expect(configError({ ISSUER: bad })).toBe(`ISSUER must be an http(s) URL without query or fragment, got ${JSON.stringify(bad)}`);
+    }
+  });
+
+  it('DATABASE_URL, never echoing a password', () => {
+    expect(configError({ DATABASE_URL: 'mysql://root:hunter2@db/inkan' })).toBe('DATABASE_URL must start with "sqlite:" or "postgres://"');
+    expect(configError({ DATABASE_URL: 'sqlite:' })).toBe('DATABASE_URL must name a file after "sqlite:", got "sqlite:"');
+    const bad = configError({ DATABASE_URL: 'postgres://u:hunter2@[not-a-host/db' });
+    expect(bad).toMatch(/^DATABASE_URL /);
+    expect(bad).not.toContain('hunter2');
+  });
+
+  it('LOG_LEVEL', () => {
+    expect(configError({ LOG_LEVEL: 'loud' })).toBe('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"');
+  });
+
+  it('HEADERS_TIMEOUT, REQUEST_TIMEOUT and MAX_CONNECTIONS', () => {
+    for (const bad of ['abc', '0', '3601', '1.5']) {
+      expect(configError({ HEADERS_TIMEOUT: bad })).toBe(`HEADERS_TIMEOUT must be an integer from 1 to 3600 (seconds), got ${JSON.stringify(bad)}`);
+      expect(configError({ REQUEST_TIMEOUT: bad })).toBe(`REQUEST_TIMEOUT must be an integer from 1 to 3600 (seconds), got ${JSON.stringify(bad)}`);
+    }
+    expect(configError({ HEADERS_TIMEOUT: '40' })).toBe('HEADERS_TIMEOUT (40) must not be longer than REQUEST_TIMEOUT (30)');
+    for (const bad of ['0', '-1', 'many', '1000001']) {
+      expect(configError({ MAX_CONNECTIONS: bad })).toBe(`MAX_CONNECTIONS must be an integer from 1 to 1000000 (connections), got ${JSON.stringify(bad)}`);
+    }
+  });
+
+  it('PENDING_SIGNINS_PER_ADDRESS', () => {
+    expect(loadConfig({}, CWD).pendingSignInsPerAddress).toBe(100);
+    expect(loadConfig({ PENDING_SIGNINS_PER_ADDRESS: '5000' }, CWD).pendingSignInsPerAddress).toBe(5000);
+    for (const bad of ['0', 'lots', '-3']) {
+      expect(configError({ PENDING_SIGNINS_PER_ADDRESS: bad })).toBe(`PENDING_SIGNINS_PER_ADDRESS must be an integer from 1 to 1000000 (requests), got ${JSON.stringify(bad)}`);
+    }
+  });
+
+  it('MANAGEMENT_PORT', () => {
+    expect(configError({ MANAGEMENT_PORT: '70000' })).toBe('MANAGEMENT_PORT must be an integer from 0 to 65535, got "70000"');
+    expect(configError({ PORT: '8080', MANAGEMENT_PORT: '8080' })).toBe('MANAGEMENT_PORT must differ from PORT (both are 8080)');
+    expect(configError({ MANAGEMENT_PORT: '3000' })).toBe('MANAGEMENT_PORT must differ from PORT (both are 3000)');
+  });
+
+  it('KEY_ENCRYPTION_KEY, never echoing it', () => {
+    const short = Buffer.alloc(16, 1).toString('base64');
+    const message = configError({ KEY_ENCRYPTION_KEY: short });
+    expect(message).toBe('KEY_ENCRYPTION_KEY must be the base64 encoding of exactly 32 bytes');
+    expect(message).not.toContain(short);
+  });
+});
+
+describe('operability settings', () => {
+  it('default to no metrics token, 10 s of grace, no admin API and ./data/cli-audit.log', () => {
+    expect(loadConfig({}, CWD).operations).toEqual({
+      metricsToken: undefined,
+      shutdownGraceSeconds: 10,
+      adminApi: false,
+      cliAuditLog: path.join(CWD, 'data/cli-audit.log'),
+    });
+  });
+
+  it('read each variable', () => {
+    const operations = loadConfig({ METRICS_TOKEN: 'a-long-enough-token', SHUTDOWN_GRACE_SECONDS: '0', ADMIN_API: 'on', CLI_AUDIT_LOG: 'stderr' }, CWD).operations;
+    expect(operations).toEqual({ metricsToken: 'a-long-enough-token', shutdownGraceSeconds: 0, adminApi: true, cliAuditLog: 'stderr' });
+    expect(loadConfig({ CLI_AUDIT_LOG: '/var/log/inkan-cli.log' }, CWD).operations.cliAuditLog).toBe('/var/log/inkan-cli.log');
+  });
+
+  it.each([
+    [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN must be at least 16 printable characters without spaces'],
+    [{ METRICS_TOKEN: 'has a space in it, long' }, 'METRICS_TOKEN must be at least 16 printable characters without spaces'],
+    [{ SHUTDOWN_GRACE_SECONDS: '-1' }, 'SHUTDOWN_GRACE_SECONDS must be an integer from 0 to 3600 (seconds), got "-1"'],
+    [{ SHUTDOWN_GRACE_SECONDS: '99999' }, 'SHUTDOWN_GRACE_SECONDS must be an integer from 0 to 3600 (seconds), got "99999"'],
+    [{ ADMIN_API: 'yes' }, 'ADMIN_API must be on or off, got "yes"'],
+  ])('refuses %j with one line', (env, message) => {
+    expect(() => loadConfig(env, CWD)).toThrow(ConfigError);
+    expect(() => loadConfig(env, CWD)).toThrow(message);
+  });
+
+  it('never puts the metrics token in an error message', () => {
+    expect(() => loadConfig({ METRICS_TOKEN: 'tiny-secret' }, CWD)).toThrow(/^(?!.*tiny-secret)/);
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * The issue's promise, watched from outside: relying parties built on jose `createRemoteJWKSet`,
+ * honouring the JWKS cache (cacheMaxAge = JWKS_MAX_AGE, and a cooldown so long that an unknown kid
+ * can never trigger an early refetch), verify a stream of tokens across at least three scheduled
+ * rotations of each alg with zero failures. A JWKS watcher checks the timings directly: each key
+ * was published at least JWKS_MAX_AGE before its first token, and stayed published at least a
+ * token lifetime after its last.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { startInkan, type TestServer } from '../../helpers/inkan.js';
+import { registerClient, type RegisteredClient } from '../../helpers/clients.js';
+import { accessToken, jwksUri, kidOf, listKeys, publishedKids } from './support.js';
+
+const JWKS_MAX_AGE = 2;
+const TOKEN_TTL = 3;
+const ROTATIONS = 3;
+
+let server: TestServer;
+const clients: Partial<Record<'RS256' | 'EdDSA', RegisteredClient>> = {};
+
+beforeAll(async () => {
+  server = await startInkan({
+    env: {
+      KEY_ROTATION_INTERVAL: '4',
+      JWKS_MAX_AGE: String(JWKS_MAX_AGE),
+      ACCESS_TOKEN_TTL: String(TOKEN_TTL),
+      ID_TOKEN_TTL: String(TOKEN_TTL),
+      CLOCK_SKEW: '1',
+    },
+  });
+  for (const alg of ['RS256', 'EdDSA'] as const) clients[alg] = await registerClient(server, ['--name', `stream-${alg}`, '--alg', alg]);
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+it(`verifies every token across ${ROTATIONS} scheduled rotations per alg with zero failures`, { timeout: 45_000 }, async () => {
+  const uri = new URL(await jwksUri(server.issuer));
+  const head = await fetch(uri);
+  expect(head.headers.get('cache-control')).toBe(`public, max-age=${JWKS_MAX_AGE}`);
+
+  const cacheOptions = { cacheMaxAge: JWKS_MAX_AGE * 1000, cooldownDuration: 600_000 };
+  const immediate = createRemoteJWKSet(uri, cacheOptions);
+  const delayed = createRemoteJWKSet(uri, cacheOptions);
+  const failures: string[] = [];
+  const pending: Promise<void>[] = [];
+  const kidsByAlg = { RS256: new Set<string>(), EdDSA: new Set<string>() };
+  const firstToken = new Map<string, number>();
+  const lastToken = new Map<string, number>();
+  const firstPublished = new Map<string, number>();
+  const lastPublished = new Map<string, number>();
+  let verified = 0;
+
+  const verify = async (jwks: typeof immediate, token: string, label: string) => {
+    try {
+      await jwtVerify(token, jwks, { issuer: server.issuer, typ: 'at+jwt' });
+      verified += 1;
+    } catch (error) {
+      failures.push(`${label} ${kidOf(token)}: ${(error as Error).message}`);
+    }
+  };
+
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      const now = Date.now();
+      for (const kid of await publishedKids(server.issuer)) {
+        if (!firstPublished.has(kid)) firstPublished.set(kid, now);
+        lastPublished.set(kid, now);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+  })();
+
+  // The keys made at start-up sign at once (nothing can have cached a JWKS before the server existed).
+  const initial = new Set((await listKeys(server)).filter((key) => key.status === 'active').map((key) => key.kid));
+  const started = Date.now();
+  const enough = () => kidsByAlg.RS256.size > ROTATIONS && kidsByAlg.EdDSA.size > ROTATIONS;
+  for (let i = 0; !enough() && Date.now() - started < 30_000; i += 1) {
+    const alg = i % 2 === 0 ? 'RS256' : 'EdDSA';
+    const token = await accessToken(server.issuer, clients[alg]!);
+    const kid = kidOf(token);
+    const now = Date.now();
+    kidsByAlg[alg].add(kid);
+    if (!firstToken.has(kid)) firstToken.set(kid, now);
+    lastToken.set(kid, now);
+    await verify(immediate, token, 'immediate');
+    // A resource server that sees the token later, from its own cache.
+    pending.push(new Promise((resolve) => setTimeout(resolve, 1500)).then(() => verify(delayed, token, 'delayed')));
+    await new Promise((resolve) => setTimeout(resolve, 80));
+  }
+  await Promise.all(pending);
+  watching = false;
+  await watcher;
+
+  expect(failures).toEqual([]);
+  expect(kidsByAlg.RS256.size).toBeGreaterThan(ROTATIONS);
+  expect(kidsByAlg.EdDSA.size).toBeGreaterThan(ROTATIONS);
+  expect(verified).toBeGreaterThan(50);
+
+  for (const [kid, at] of firstToken) {
+    if (initial.has(kid)) continue;
+    expect(firstPublished.has(kid), `${kid} was never seen in the JWKS`).toBe(true);
+    expect(at - firstPublished.get(kid)!, `${kid} signed too soon after publication`).toBeGreaterThanOrEqual(JWKS_MAX_AGE * 1000);
+  }
+  const end = Math.max(...lastPublished.values());
+  for (const [kid, at] of lastToken) {
+    if (lastPublished.get(kid) === end) continue; // still published when the test ended
+    expect(lastPublished.get(kid)! - at, `${kid} left the JWKS while its tokens were live`).toBeGreaterThanOrEqual(TOKEN_TTL * 1000 - 200);
+  }
+
+  const keys = await listKeys(server);
+  for (const alg of ['RS256', 'EdDSA']) expect(keys.filter((key) => key.alg === alg && key.status === 'active')).toHaveLength(1);
+});
