@@ -45,13 +45,25 @@ function findCommand(argv: readonly string[]): { name: string; command: Command;
   throw new CliError(`unknown command ${JSON.stringify(argv.slice(0, 2).join(' '))}; commands: ${Object.keys(COMMANDS).join(', ')}`);
 }
 
+/**
+ * A kid (an RFC 7638 thumbprint: 43 base64url characters) may begin with "-" (1 in 64): such an
+ * argument is the kid, never an option (the CLI has no short options, and no long one that long).
+ */
+const KID = /^-[A-Za-z0-9_-]{42}$/;
+
+/** parseArgs reads `-x…` as options: kids are given after `--`, where only positionals go. */
+function kidsLast(args: readonly string[]): string[] {
+  const kids = args.filter((arg) => KID.test(arg));
+  return kids.length === 0 ? [...args] : [...args.filter((arg) => !KID.test(arg)), '--', ...kids];
+}
+
 async function main(argv: readonly string[]): Promise<void> {
   const { command, rest } = findCommand(argv);
   const flags = new Set(command.flags ?? []);
   let parsed;
   try {
     parsed = parseArgs({
-      args: rest,
+      args: kidsLast(rest),
       allowPositionals: true,
       strict: true,
       options: Object.fromEntries([...command.options, ...flags].map((name) => [name, { type: flags.has(name) ? 'boolean' : 'string' }])),

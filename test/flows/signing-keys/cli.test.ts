@@ -260,6 +260,21 @@ describe('keys import', () => {
     expect({ code: revoked.code, stderr: revoked.stderr }).toEqual({ code: 0, stderr: '' });
     expectRefusal(await server.cli(['keys', 'import', '--file', file]), /already known \(status revoked\)$/m);
   });
+
+  it.each(['-', '--'])('takes a kid that begins with %s as the kid, not as an option', async (prefix) => {
+    // A kid is a base64url thumbprint: one in 64 begins with "-". Draw keys until one does.
+    let key: crypto.KeyObject;
+    let kid: string;
+    do {
+      key = freshPrivateKey('ed25519');
+      kid = crypto.createHash('sha256').update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x: key.export({ format: 'jwk' }).x })).digest('base64url');
+    } while (!kid.startsWith(prefix) || (prefix === '-' && kid.startsWith('--')));
+    const imported = await server.cli(['keys', 'import', '--file', write(`dash-${prefix.length}.pem`, pem(key))]);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.json<{ imported: { kid: string } }>().imported.kid).toBe(kid);
+    const revoked = await server.cli(['keys', 'revoke', kid]);
+    expect({ code: revoked.code, stderr: revoked.stderr, out: revoked.json() }).toEqual({ code: 0, stderr: '', out: { revoked: kid } });
+  });
 });
 
 describe('a key whose private half cannot be decrypted', () => {
