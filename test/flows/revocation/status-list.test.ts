@@ -1,7 +1,8 @@
 /**
  * The Token Status List served by Inkan: the claim in every access token, the signed list at its
- * uri, bits that flip for revoked tokens (by jti and by subject), and random, distinct index
- * allocation. (The encoding itself, against the draft's test vector, is the SDK's:
+ * uri, bits that flip for revoked tokens (by jti and by subject), random, distinct index
+ * allocation, and a token endpoint that answers 503 rather than hand out a token whose index it
+ * could not record. (The encoding itself, against the draft's test vector, is the SDK's:
  * test/verifier/status-list-encoding.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,5 +91,27 @@ describe('status lists served by Inkan', () => {
     // client_credentials tokens have the client as their subject.
     await server.deps.revocations.revoke(kind === 'subject' ? { kind, sub: client.client_id } : { kind, clientId: client.client_id });
     await eventually(async () => (await bitOf(first)).status === 1 && (await bitOf(second)).status === 1);
+  });
+
+  it('answers 503 temporarily_unavailable when the issued indices cannot be committed, then recovers', async () => {
+    const store = server.deps.stores.statusLists;
+    const recordIssued = store.recordIssued;
+    store.recordIssued = async () => {
+      throw new Error('the disk is full');
+    };
+    try {
+      const refused = await fetch(`${server.issuer}/token`, {
+        method: 'POST',
+        headers: { authorization: basicAuth(client), 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('cache-control')).toBe('no-store');
+      expect(await refused.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'the token could not be recorded for revocation; try again' });
+    } finally {
+      store.recordIssued = recordIssued;
+    }
+    const jwt = await token();
+    expect((await bitOf(jwt)).status).toBe(0);
   });
 });
