@@ -111,7 +111,13 @@ describe('status lists served by Inkan', () => {
     } finally {
       store.recordIssued = recordIssued;
     }
-    const jwt = await token();
-    expect((await bitOf(jwt)).status).toBe(0);
+    // Recovered: the next request gets its token, with a status reference.
+    const recovered = await fetch(`${server.issuer}/token`, {
+      method: 'POST',
+      headers: { authorization: basicAuth(client), 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+    });
+    expect(recovered.status).toBe(200);
+    expect(reference(((await recovered.json()) as { access_token: string }).access_token).uri).toMatch(/\/status-lists\//);
   });
 });
