@@ -23,6 +23,7 @@ import { RevocationService } from './revocation/service.js';
 import { RevocationFeed } from './revocation/feed.js';
 import { StatusLists } from './revocation/status-lists.js';
 import { createRevoker, type Revoker } from './revocation/revoker.js';
+import { securityEventLog, type SecurityEventLog } from './revocation/security-events.js';
 import { deriveSuccessorKey, RefreshTokenService } from './refresh/service.js';
 import { Authorizer } from './login/authorizer.js';
 import { LoginThrottle } from './accounts/throttle.js';
@@ -58,6 +59,8 @@ export interface Core {
   readonly revocations: RevocationService;
   /** The one revocation path: ends tokens, grants, sessions, people and clients (revocation/revoker.ts). */
   readonly revoker: Revoker;
+  /** Why sessions and people ended, and account events, for Shared Signals (revocation/security-events.ts). */
+  readonly securityEvents: SecurityEventLog;
   /** Derived from the KEK: refresh-token successors are computed with it (refresh/service.ts). */
   readonly refreshSuccessorKey: Buffer;
   /** Security events: every domain change above is recorded here (audit/audit-log.ts). */
@@ -91,9 +94,10 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
     });
-    const revoker = createRevoker({ stores, revocations, clock, statusListUriPrefix: `${config.issuer}${ENDPOINT_PATHS.statusLists}/` });
+    const securityEvents = securityEventLog({ store: stores.securityEvents, clock });
+    const revoker = createRevoker({ stores, revocations, clock, statusListUriPrefix: `${config.issuer}${ENDPOINT_PATHS.statusLists}/`, securityEvents });
     const refreshSuccessorKey = deriveSuccessorKey(kek);
-    return { config, clock, stores, sealer, keyManager, revocations, revoker, refreshSuccessorKey, audit };
+    return { config, clock, stores, sealer, keyManager, revocations, revoker, securityEvents, refreshSuccessorKey, audit };
   } catch (error) {
     await stores.close();
     throw error;
