@@ -36,6 +36,8 @@ import { signInRecorder } from './audit/sign-ins.js';
 import { clientAssertionVerifier } from './oauth/client-assertion.js';
 import { clientKeySource } from './clients/client-keys.js';
 import { dpop, type Dpop } from './oauth/dpop.js';
+import { StreamManager } from './shared-signals/streams.js';
+import { Transmitter } from './shared-signals/transmitter.js';
 
 export interface CoreOptions {
   readonly clock?: Clock;
@@ -124,6 +126,10 @@ export interface Deps extends Core {
   readonly statusLists: StatusLists;
   /** Prometheus metrics, served at /metrics (metrics/metrics.ts). */
   readonly metrics: Metrics;
+  /** Shared Signals: delivery of the streams' SETs, push worker and poll (shared-signals/transmitter.ts). */
+  readonly transmitter: Transmitter;
+  /** Shared Signals: the receivers' stream management (shared-signals/streams.ts). */
+  readonly ssfStreams: StreamManager;
 }
 
 export async function createDeps(config: Config, log: Logger, options: CoreOptions = {}): Promise<Deps> {
@@ -184,10 +190,22 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
       refreshTokens,
       observer: issuanceRecorder({ audit: core.audit, metrics }),
     });
+    const transmitter = new Transmitter({ stores: core.stores, keyring, sealer: core.sealer, clock: core.clock, issuer: config.issuer, log });
+    const ssfStreams = new StreamManager({
+      stores: core.stores,
+      sealer: core.sealer,
+      clock: core.clock,
+      issuer: config.issuer,
+      pollUrlPrefix: `${config.issuer}${ENDPOINT_PATHS.ssfPoll}`,
+      audit: core.audit,
+      wake: () => transmitter.wake(),
+    });
     return {
       ...core,
       log,
       keyring,
+      transmitter,
+      ssfStreams,
       clientAuthenticator: clientAuthenticator(
         cachedClientLookup(core.stores.clients),
         clientAssertionVerifier({

@@ -97,7 +97,7 @@ export interface StreamStore {
   /** Removes delivered or acknowledged SETs by jti; returns how many were queued. */
   remove(id: string, jtis: readonly string[]): Promise<number>;
 
-  /** Push streams, enabled, with work possibly waiting (cursor behind `latestEventId`, or a queue) and not backing off at `now`. */
+  /** Push streams (those with an `endpointUrl`), enabled, with work possibly waiting (cursor behind `latestEventId`, or a queue) and not backing off at `now`. */
   pushDue(latestEventId: number, now: number, limit: number): Promise<StreamRecord[]>;
   /** Takes (or renews) the push lease of a stream until `until`, unless another owner holds it past `now`. */
   claimLease(id: string, owner: string, now: number, until: number): Promise<boolean>;

@@ -29,11 +29,10 @@ import {
   type JsonBody,
 } from '../../admin/operations.js';
 import { ADMIN_SCOPE, adminOpenApiDocument } from '../../admin/openapi.js';
-import { OAuthError } from '../../oauth/errors.js';
 import type { IssuedAccessTokenVerifier } from '../../tokens/issued-access-token.js';
 import { bearerError, bearerFromHeader, verifiedBearer } from '../bearer.js';
 import { refuseBoundAsBearer } from '../dpop-resource.js';
-import { readLimitedBody } from '../form.js';
+import { jsonBody as readJsonBody } from '../json-body.js';
 import type { KoaHandler, RouteParams } from '../route.js';
 
 export const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
@@ -54,22 +53,7 @@ async function adminActor(ctx: Context, deps: AdminEndpointDeps): Promise<Actor>
 }
 
 /** The JSON object of the request body; an empty body is `{}` when `optional`. */
-async function jsonBody(ctx: Context, optional = false): Promise<JsonBody> {
-  const length = ctx.request.length;
-  if (optional && (length === 0 || (length === undefined && ctx.get('transfer-encoding') === ''))) return {};
-  if (!ctx.request.is('application/json')) {
-    throw new OAuthError('invalid_request', 'the request body must be application/json', { status: 415 });
-  }
-  const text = await readLimitedBody(ctx.req, ADMIN_BODY_LIMIT_BYTES, 'the request body');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new OAuthError('invalid_request', 'the request body is not valid JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new OAuthError('invalid_request', 'the request body must be a JSON object');
-  return parsed as JsonBody;
-}
+const jsonBody = (ctx: Context, optional = false): Promise<JsonBody> => readJsonBody(ctx, ADMIN_BODY_LIMIT_BYTES, optional);
 
 function send(ctx: Context, result: AdminResult): void {
   ctx.set('Cache-Control', 'no-store');

@@ -21,7 +21,6 @@ import type {
 
 /** An arbitrary constant naming the security-event append lock among PostgreSQL advisory locks. */
 const APPEND_LOCK_KEY = 0x696e6b73;
-const PUSH_METHOD = 'urn:ietf:rfc:8935';
 
 interface EventRow {
   id: number;
@@ -257,7 +256,8 @@ export function knexStreamStore(db: Knex): StreamStore {
 
     async pushDue(latestEventId, now, limit) {
       const rows = await db<StreamRow>('ssf_streams')
-        .where({ delivery_method: PUSH_METHOD, status: 'enabled' })
+        .where({ status: 'enabled' })
+        .whereNotNull('endpoint_url')
         .where('next_attempt_at', '<=', now)
         .where((q) =>
           q.where('cursor', '<', latestEventId).orWhereExists(db('ssf_queue').select(db.raw('1')).whereRaw('ssf_queue.stream_id = ssf_streams.id')),
