@@ -8,10 +8,11 @@
  * another's stream, and the exact status of each bad request (SSF 1.0 §8, RFC 8936).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as oidc from 'openid-client';
 import { startInkan, type TestServer } from '../../helpers/inkan.js';
 import { eventually } from '../../helpers/eventually.js';
 import { recordSecrets } from '../../helpers/secrets.js';
-import { createUser } from '../../helpers/people.js';
+import { createUser, HttpBrowser, openidCodeFlow } from '../../helpers/people.js';
 import { registerClient, clientCredentialsToken } from '../../helpers/clients.js';
 import {
   ACCOUNT_DISABLED,
@@ -164,6 +165,25 @@ describe('a push stream (RFC 8935)', () => {
 
     expect(await cli(['users', 'enable', '--email', person.email]).then((result) => result.json())).toEqual({ enabled: person.email });
     await eventually(async () => (await pushedSets(rx.client.client_id)).some((set) => set.type === ACCOUNT_ENABLED), 10_000);
+  });
+
+  it('delivers session-revoked for the one session a person ends at end-session, with the session as subject', async () => {
+    const web = await registerClient(server, [
+      '--name', 'web', '--grant-types', 'authorization_code', '--redirect-uris', 'http://127.0.0.1:9/cb',
+      '--post-logout-redirect-uris', 'http://127.0.0.1:9/bye', '--scope', 'openid', '--skip-consent',
+    ]);
+    const config = await oidc.discovery(new URL(server.issuer), web.client_id, undefined, oidc.ClientSecretBasic(web.client_secret!), { execute: [oidc.allowInsecureRequests] });
+    const person = await createUser(server, 'ssf-logout@example.com', 'a long password 1');
+    const browser = new HttpBrowser(server.issuer);
+    const tokens = await openidCodeFlow(config, browser, { redirectUri: 'http://127.0.0.1:9/cb', scope: 'openid', email: person.email, password: 'a long password 1' });
+    const sid = tokens.claims()!.sid as string;
+    const logout = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'http://127.0.0.1:9/bye' });
+    expect([302, 303]).toContain((await browser.request(logout.href)).status);
+    const about = async () => (await pushedSets(rx.client.client_id)).filter((set) => set.type === SESSION_REVOKED && set.claims.sub_id?.format === 'complex');
+    await eventually(async () => (await about()).some((set) => (set.claims.sub_id?.session as { id?: string } | undefined)?.id === sid), 10_000);
+    const set = (await about()).find((each) => (each.claims.sub_id?.session as { id?: string }).id === sid)!;
+    expect(set.claims.sub_id).toEqual({ format: 'complex', user: { format: 'iss_sub', iss: server.issuer, sub: person.id }, session: { format: 'opaque', id: sid } });
+    expect(set.claims.events![SESSION_REVOKED]).toMatchObject({ initiating_entity: 'user' });
   });
 
   it('delivers credential-change and session-revoked after users set-password, which ends the person\'s sessions', async () => {
