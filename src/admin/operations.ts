@@ -121,7 +121,7 @@ export async function createClientOperation(deps: AdminDeps, body: JsonBody, act
 }
 
 export async function deleteClientOperation(deps: AdminDeps, clientId: string, actor: Actor): Promise<AdminResult> {
-  if (!(await deleteClient({ clients: deps.stores.clients, revoker: deps.revoker, audit: deps.audit }, clientId, actor))) {
+  if (!(await deleteClient({ clients: deps.stores.clients, revoker: deps.revoker, ssfStreams: deps.stores.ssfStreams, audit: deps.audit }, clientId, actor))) {
     throw new AdminError(404, 'not_found', `no client with client_id ${clientId}`);
   }
   return ok({ deleted: clientId });

@@ -27,8 +27,8 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import type { KeySealer } from '../keys/encryption.js';
 import { OAuthError } from '../oauth/errors.js';
-import type { StreamChanges, StreamRecord, StreamStatus, StreamStore } from '../storage/shared-signals.js';
-import type { SecurityEventStore } from '../storage/shared-signals.js';
+import { LOOPBACK_HOSTS } from '../oauth/redirect-uri.js';
+import type { SecurityEventStore, StreamChanges, StreamRecord, StreamStatus, StreamStore } from '../storage/shared-signals.js';
 import { verificationSet } from './security-event-tokens.js';
 import { DELIVERY_METHODS, EVENTS_SUPPORTED, POLL_DELIVERY } from './vocabulary.js';
 
@@ -63,10 +63,6 @@ interface Delivery {
   readonly authorizationHeader: string | null;
 }
 
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.[0-9]{1,3}){3}$/.test(hostname);
-}
-
 function parseDelivery(value: unknown): Delivery {
   // §8.1.1.1: without `delivery`, the method is poll.
   if (value === undefined) return { method: POLL_DELIVERY, endpointUrl: null, authorizationHeader: null };
@@ -89,7 +85,7 @@ function parseDelivery(value: unknown): Delivery {
   } catch {
     throw invalid('delivery.endpoint_url must be an absolute URL');
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
     throw invalid('delivery.endpoint_url must use https (http only on a loopback host)');
   }
   if (url.username !== '' || url.password !== '' || url.hash !== '') throw invalid('delivery.endpoint_url must carry no credentials and no fragment');

@@ -80,6 +80,8 @@ export interface StreamStore {
   setStatus(id: string, status: StreamStatus, reason: string | null, at: number): Promise<boolean>;
   /** Deletes the stream and its queue; false when there was none. */
   delete(id: string): Promise<boolean>;
+  /** Deletes every stream of a client (the client is deleted) and their queues; returns how many. */
+  deleteForClient(clientId: string): Promise<number>;
   /** Records a verification request at `at` unless one came after `notAfter`; false when one did (rate limit). */
   markVerification(id: string, at: number, notAfter: number): Promise<boolean>;
 

@@ -98,6 +98,19 @@ export function streamStoreContract(stores: CurrentStores): void {
     expect(await stores().ssfStreams.delete('s-poll')).toBe(false);
   });
 
+  it('deletes every stream of a client with their queues, and no other', async () => {
+    await stores().ssfStreams.insert(stream({ id: 'a1' }));
+    await stores().ssfStreams.insert(stream({ id: 'a2' }));
+    await stores().ssfStreams.insert(stream({ id: 'b1', clientId: 'client-2' }));
+    await stores().ssfStreams.enqueue('a1', set('x'), T);
+    await stores().ssfStreams.enqueue('b1', set('y'), T);
+    expect(await stores().ssfStreams.deleteForClient('client-1')).toBe(2);
+    expect(await stores().ssfStreams.listForClient('client-1')).toEqual([]);
+    expect(await stores().ssfStreams.queuedCount('a1')).toBe(0);
+    expect(await stores().ssfStreams.queuedCount('b1')).toBe(1);
+    expect(await stores().ssfStreams.deleteForClient('client-1')).toBe(0);
+  });
+
   it('allows one verification per interval', async () => {
     await stores().ssfStreams.insert(stream());
     expect(await stores().ssfStreams.markVerification('stream-1', T, T - 5)).toBe(true);

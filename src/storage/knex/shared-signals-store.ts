@@ -213,6 +213,13 @@ export function knexStreamStore(db: Knex): StreamStore {
       });
     },
 
+    async deleteForClient(clientId) {
+      return db.transaction(async (trx) => {
+        await trx<QueueRow>('ssf_queue').whereIn('stream_id', trx<StreamRow>('ssf_streams').select('id').where({ client_id: clientId })).delete();
+        return Number(await trx<StreamRow>('ssf_streams').where({ client_id: clientId }).delete());
+      });
+    },
+
     async markVerification(id, at, notAfter) {
       const updated = await db<StreamRow>('ssf_streams')
         .where({ id })

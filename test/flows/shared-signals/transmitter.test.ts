@@ -326,6 +326,14 @@ describe('stream management (SSF 1.0 §8.1.1)', () => {
     expect((await rx.call('GET', `${rx.config.configuration_endpoint}?stream_id=${stream.stream_id}`)).status).toBe(404);
   });
 
+  it('deletes a receiver\'s streams with its client', async () => {
+    const leaving = await receiver(server, 'leaving receiver');
+    await createStream({ delivery: { method: PUSH, endpoint_url: endpoint.url } }, leaving);
+    expect(await server.deps.stores.ssfStreams.countForClient(leaving.client.client_id)).toBe(1);
+    await cli(['clients', 'delete', leaving.client.client_id]);
+    expect(await server.deps.stores.ssfStreams.countForClient(leaving.client.client_id)).toBe(0);
+  });
+
   it('shows a receiver only its own streams: another\'s is 404 everywhere', async () => {
     const other = await receiver(server, 'other receiver');
     const mine = await createStream({ events_requested: [SESSION_REVOKED] });
