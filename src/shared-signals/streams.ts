@@ -273,6 +273,8 @@ export class StreamManager {
     if (replacing || body.events_requested !== undefined) changes.eventsRequested = parseEventsRequested(body.events_requested);
     if (replacing || body.description !== undefined) changes.description = parseDescription(body.description);
     await this.deps.stores.ssfStreams.update(stream.id, changes, this.deps.clock.nowSeconds());
+    // A new delivery is tried at once, whatever the back-off of the old one.
+    if (changes.deliveryMethod !== undefined && stream.pushFailures > 0) await this.deps.stores.ssfStreams.setPushState(stream.id, 0, 0);
     const updated = { ...stream, ...changes } as StreamRecord;
     this.audit(updated, kind);
     return this.describe(updated);
