@@ -190,7 +190,7 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
       refreshTokens,
       observer: issuanceRecorder({ audit: core.audit, metrics }),
     });
-    const transmitter = new Transmitter({ stores: core.stores, keyring, sealer: core.sealer, clock: core.clock, issuer: config.issuer, log });
+    const transmitter = new Transmitter({ stores: core.stores, keyring, sealer: core.sealer, clock: core.clock, issuer: config.issuer, log, metrics });
     const ssfStreams = new StreamManager({
       stores: core.stores,
       sealer: core.sealer,

@@ -35,6 +35,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { KeySealer } from '../keys/encryption.js';
 import type { Keyring } from '../keys/keyring.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { OAuthError } from '../oauth/errors.js';
 import type { QueuedSet, SecurityEventStore, StreamRecord, StreamStore } from '../storage/shared-signals.js';
 import { eventSet, type SetDraft } from './security-event-tokens.js';
@@ -60,6 +61,8 @@ export interface TransmitterDeps {
   /** How long a poll with `returnImmediately: false` waits for a SET (default LONG_POLL_MS). */
   readonly longPollMs?: number;
   readonly pushTimeoutMs?: number;
+  /** Counts what becomes of each SET (metrics/metrics.ts `inkan_ssf_sets_total`). */
+  readonly metrics?: Pick<Metrics, 'ssfSet'>;
 }
 
 /** An RFC 8936 §2.1 poll request, parsed. */
@@ -173,7 +176,8 @@ export class Transmitter {
     for (const [jti, error] of Object.entries(request.setErrs)) {
       this.deps.log.warn({ event: 'ssf.set_refused', stream_id: stream.id, jti, err: error.err }, 'a Shared Signals receiver reported an error on a SET');
     }
-    await streams.remove(stream.id, [...request.ack, ...Object.keys(request.setErrs)]);
+    const acknowledged = await streams.remove(stream.id, [...request.ack, ...Object.keys(request.setErrs)]);
+    this.deps.metrics?.ssfSet('poll', 'acknowledged', acknowledged);
     // Paused holds, disabled drops: neither transmits (SSF §8.1.2).
     if (request.maxEvents === 0 || stream.status !== 'enabled') return { sets: {}, moreAvailable: false };
     const deadline = Date.now() + (request.returnImmediately ? 0 : (this.deps.longPollMs ?? LONG_POLL_MS));
@@ -217,6 +221,10 @@ export class Transmitter {
       if (!(await streams.claimLease(stream.id, this.owner, now, now + PUSH_LEASE_SECONDS))) continue;
       try {
         await this.pushStream(stream);
+      } catch (error) {
+        // One stream's trouble (its sealed header no longer opens, say) must not hold up the others.
+        this.deps.log.error({ err: error, event: 'ssf.push_failed', stream_id: stream.id }, 'a Shared Signals stream could not be pushed');
+        await streams.setPushState(stream.id, stream.pushFailures + 1, now + Math.min(PUSH_MAX_BACKOFF_SECONDS, 2 ** stream.pushFailures));
       } finally {
         await streams.releaseLease(stream.id, this.owner);
       }
@@ -237,6 +245,7 @@ export class Transmitter {
       const now = this.deps.clock.nowSeconds();
       if (!(await streams.claimLease(stream.id, this.owner, now, now + PUSH_LEASE_SECONDS))) return;
       const outcome = await this.push(stream, set, authorization);
+      this.deps.metrics?.ssfSet('push', outcome === 'retry' ? 'failed' : outcome);
       if (outcome === 'retry') {
         const failures = stream.pushFailures + 1;
         const backoff = Math.min(PUSH_MAX_BACKOFF_SECONDS, 2 ** (failures - 1));
@@ -263,9 +272,12 @@ export class Transmitter {
         redirect: 'manual',
         signal: AbortSignal.timeout(this.deps.pushTimeoutMs ?? PUSH_TIMEOUT_MS),
       });
-      const text = await response.text().catch(() => '');
-      if (response.status >= 200 && response.status < 300) return 'delivered';
-      const err = response.status === 400 ? rfc8935Error(text) : undefined;
+      if (response.status >= 200 && response.status < 300) {
+        await response.body?.cancel().catch(() => {});
+        return 'delivered';
+      }
+      const err = response.status === 400 ? rfc8935Error(await cappedText(response, ERROR_BODY_MAX_BYTES)) : undefined;
+      if (response.status !== 400) await response.body?.cancel().catch(() => {});
       if (err !== undefined) {
         log.warn({ event: 'ssf.set_refused', stream_id: stream.id, jti: set.jti, err }, 'a Shared Signals receiver refused a SET');
         return 'refused';
@@ -277,6 +289,29 @@ export class Transmitter {
       return 'retry';
     }
   }
+}
+
+/** An RFC 8935 error body is a small JSON object: what a receiver sends beyond this is not read. */
+const ERROR_BODY_MAX_BYTES = 4096;
+
+async function cappedText(response: Response, maxBytes: number): Promise<string> {
+  const reader = response.body?.getReader();
+  if (reader === undefined) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size <= maxBytes) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } catch {
+    return '';
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return size > maxBytes ? '' : Buffer.concat(chunks).toString('utf8');
 }
 
 /** The `err` of an RFC 8935 §2.3 error body, or undefined when the body is not one. */

@@ -211,6 +211,9 @@ describe('a push stream (RFC 8935)', () => {
     expect(set.claims.events).toEqual({ [VERIFICATION]: { state: 'after-500' } });
     const failed = await rx.verify(attempts[0]!.body, rx.client.client_id);
     expect(failed.claims.jti).toBe(set.claims.jti);
+    const metrics = (await server.deps.metrics.render()).body;
+    expect(metrics).toMatch(/^inkan_ssf_sets_total\{method="push",outcome="failed"\} [1-9]/m);
+    expect(metrics).toMatch(/^inkan_ssf_sets_total\{method="push",outcome="delivered"\} [1-9]/m);
   });
 
   it('holds events while paused and delivers them once enabled again', async () => {
