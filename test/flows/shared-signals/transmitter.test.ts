@@ -14,6 +14,7 @@ import { eventually } from '../../helpers/eventually.js';
 import { recordSecrets } from '../../helpers/secrets.js';
 import { createUser, HttpBrowser, openidCodeFlow } from '../../helpers/people.js';
 import { registerClient, clientCredentialsToken } from '../../helpers/clients.js';
+import { refresh, registerApp, startFamily } from '../../helpers/refresh.js';
 import {
   ACCOUNT_DISABLED,
   ACCOUNT_ENABLED,
@@ -384,6 +385,26 @@ describe('bad requests get the statuses of SSF 1.0 §8 and RFC 6750', () => {
     expect(answer.status).toBe(403);
     expect(answer.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
     expect((await rx.call('GET', rx.config.configuration_endpoint, undefined, token)).status).toBe(403);
+  });
+
+  it('403 for a person\'s token, even when it carries the ssf scope', async () => {
+    const app = await registerApp(server, ['--scope', 'openid offline_access ssf']);
+    const { refreshToken } = await startFamily(server, app, { scopes: ['openid', 'offline_access', 'ssf'] });
+    const refreshed = await refresh(server, app, refreshToken);
+    const answer = await rx.call('GET', rx.config.configuration_endpoint, undefined, refreshed.body.access_token as string);
+    expect(answer.status).toBe(403);
+    expect(answer.body).toMatchObject({ error: 'insufficient_scope' });
+  });
+
+  it('401 for a revoked token', async () => {
+    const token = await rx.token();
+    const revoked = await fetch(`${server.issuer}/revoke`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${rx.client.client_id}:${rx.client.client_secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token }),
+    });
+    expect(revoked.status).toBe(200);
+    expect(await rx.call('GET', rx.config.configuration_endpoint, undefined, token)).toMatchObject({ status: 401, body: { error: 'invalid_token' } });
   });
 
   it('404 for an unknown stream', async () => {
