@@ -35,6 +35,8 @@ import { signInRecorder } from './audit/sign-ins.js';
 import { clientAssertionVerifier } from './oauth/client-assertion.js';
 import { clientKeySource } from './clients/client-keys.js';
 import { dpop, type Dpop } from './oauth/dpop.js';
+import { LogoutQueue } from './backchannel-logout/queue.js';
+import { LogoutDeliverer } from './backchannel-logout/deliverer.js';
 
 export interface CoreOptions {
   readonly clock?: Clock;
@@ -58,6 +60,8 @@ export interface Core {
   readonly revocations: RevocationService;
   /** The one revocation path: ends tokens, grants, sessions, people and clients (revocation/revoker.ts). */
   readonly revoker: Revoker;
+  /** Back-channel logout tokens owed to clients, queued by the revoker (backchannel-logout/queue.ts). */
+  readonly logoutQueue: LogoutQueue;
   /** Derived from the KEK: refresh-token successors are computed with it (refresh/service.ts). */
   readonly refreshSuccessorKey: Buffer;
   /** Security events: every domain change above is recorded here (audit/audit-log.ts). */
@@ -91,9 +95,22 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
     });
-    const revoker = createRevoker({ stores, revocations, clock, statusListUriPrefix: `${config.issuer}${ENDPOINT_PATHS.statusLists}/` });
+    const logoutQueue = new LogoutQueue({
+      store: stores.logoutDeliveries,
+      clock,
+      maxPendingPerClient: config.backchannelLogout.maxPendingPerClient,
+      audit,
+      metrics: options.metrics,
+    });
+    const revoker = createRevoker({
+      stores,
+      revocations,
+      logoutNotices: logoutQueue,
+      clock,
+      statusListUriPrefix: `${config.issuer}${ENDPOINT_PATHS.statusLists}/`,
+    });
     const refreshSuccessorKey = deriveSuccessorKey(kek);
-    return { config, clock, stores, sealer, keyManager, revocations, revoker, refreshSuccessorKey, audit };
+    return { config, clock, stores, sealer, keyManager, revocations, revoker, logoutQueue, refreshSuccessorKey, audit };
   } catch (error) {
     await stores.close();
     throw error;
@@ -120,6 +137,8 @@ export interface Deps extends Core {
   readonly statusLists: StatusLists;
   /** Prometheus metrics, served at /metrics (metrics/metrics.ts). */
   readonly metrics: Metrics;
+  /** Sends the queued back-channel logout tokens; server.ts starts and stops it (backchannel-logout/deliverer.ts). */
+  readonly logoutDeliverer: LogoutDeliverer;
 }
 
 export async function createDeps(config: Config, log: Logger, options: CoreOptions = {}): Promise<Deps> {
@@ -171,6 +190,17 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
     metrics.watchFeed(() => revocationFeed.subscribers);
     metrics.watchKeys({ keys: () => core.keyManager.list(), rotationIntervalSeconds: config.keyRotationIntervalSeconds });
     const idTokenDeps: IdTokenDeps = { keyring, clock: core.clock, issuer: config.issuer, idTokenTtlSeconds: config.idTokenTtlSeconds };
+    const logoutDeliverer = new LogoutDeliverer({
+      store: core.stores.logoutDeliveries,
+      clients: core.stores.clients,
+      tokens: { keyring, clock: core.clock, issuer: config.issuer },
+      config: config.backchannelLogout,
+      audit: core.audit,
+      metrics,
+      log,
+    });
+    core.logoutQueue.onQueued(() => logoutDeliverer.wake());
+    metrics.watchLogoutQueue(() => core.stores.logoutDeliveries.depth());
     const grants = grantRegistry({
       tokens: tokenDeps,
       idTokens: idTokenDeps,
@@ -211,6 +241,7 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
       revocationFeed,
       statusLists,
       metrics,
+      logoutDeliverer,
     };
   } catch (error) {
     await core.stores.close();

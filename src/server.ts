@@ -74,6 +74,8 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   const housekeeping = startHousekeeping(deps);
   // Follows revocations written by other processes (the CLI) every 250 ms, for the push feed.
   const revocationSync = deps.revocations.startSync(options.revocationPollIntervalMs, (error) => log.error({ err: error, event: 'revocations.sync_failed' }, 'revocation sync failed'));
+  // Back-channel logout tokens queued by any process (this one, the CLI, another server).
+  deps.logoutDeliverer.start();
   const port = (server.address() as AddressInfo).port;
   const managementPort = management === undefined ? undefined : (management.address() as AddressInfo).port;
   log.info({ event: 'server.started', issuer: config.issuer, host: config.host, port, managementPort }, 'Inkan is listening');
@@ -111,6 +113,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       revocationPush();
       const keyReloaderStopped = keyReloader.stop();
       await deps.statusLists.stop();
+      await deps.logoutDeliverer.stop();
       await schedulerStopped;
       await keyReloaderStopped;
       await housekeeping.stop();

@@ -23,6 +23,13 @@
  * Rows go first, so that a token issued after the record's `notBefore` can only come from a
  * sign-in that is still allowed. A grant or session record covers nothing of a later sign-in: a
  * new sign-in gets a new grant, and an ended session is never resumed.
+ *
+ * Relying parties (OpenID Connect Back-Channel Logout 1.0): last, `logoutNotices` queues a logout
+ * token for each client that a session ended here had signed in to — the session, or every
+ * session of the person, that this call ended (not one that had ended before) — and
+ * for the client of a live refresh family that a grant's end ended (reuse detection, a replayed
+ * code, RFC 7009): the session at that client ended. Queued in the database, delivered later by
+ * backchannel-logout/; nothing here waits for a relying party.
  */
 import type { Clock } from '../clock.js';
 import type { UserStore } from '../storage/people.js';
@@ -31,9 +38,18 @@ import { type Actor, type AuditLog, CLI_ACTOR, emailDigest } from '../audit/audi
 import type { RevocationService } from './service.js';
 import type { StatusEntry } from '../storage/revocations.js';
 
+/** Back-channel logout: queues logout tokens for what ended (backchannel-logout/queue.ts). */
+export interface LogoutNotices {
+  /** These sessions ended now: every client each one signed in to is owed a logout token. */
+  sessionsEnded(sessionIds: readonly string[]): Promise<void>;
+  /** This grant's live refresh family ended now: its client is owed one for the family's session. */
+  grantEnded(grantId: string): Promise<void>;
+}
+
 export interface RevokerDeps {
   readonly stores: Pick<Stores, 'refreshTokens' | 'sessions'>;
   readonly revocations: Pick<RevocationService, 'revoke'>;
+  readonly logoutNotices: LogoutNotices;
   readonly clock: Clock;
   /** `<issuer><status list path>/`: a token's `status.status_list.uri` names one of Inkan's lists after it. */
   readonly statusListUriPrefix: string;
@@ -66,7 +82,7 @@ export interface Revoker {
 }
 
 export function createRevoker(deps: RevokerDeps): Revoker {
-  const { stores, revocations, clock } = deps;
+  const { stores, revocations, logoutNotices, clock } = deps;
   return {
     async revokeAccessToken(token) {
       await revocations.revoke({ kind: 'jti', jti: token.jti, expiresAt: token.exp, statusEntry: statusEntryOf(token.status, deps.statusListUriPrefix) });
@@ -75,6 +91,7 @@ export function createRevoker(deps: RevokerDeps): Revoker {
     async endGrant(grantId) {
       const ended = await stores.refreshTokens.revokeFamily(grantId, clock.nowSeconds());
       await revocations.revoke({ kind: 'grant', grantId });
+      if (ended) await logoutNotices.grantEnded(grantId);
       return ended;
     },
 
@@ -83,6 +100,7 @@ export function createRevoker(deps: RevokerDeps): Revoker {
       const sessionEnded = await stores.sessions.end(sid, now);
       const familiesEnded = await stores.refreshTokens.revokeFamilies({ sessionId: sid }, now);
       await revocations.revoke({ kind: 'session', sid });
+      if (sessionEnded) await logoutNotices.sessionsEnded([sid]);
       return { sessionEnded, familiesEnded };
     },
 
@@ -91,6 +109,7 @@ export function createRevoker(deps: RevokerDeps): Revoker {
       const sessions = await stores.sessions.endAllForUser(userId, now);
       const families = await stores.refreshTokens.revokeFamilies({ userId }, now);
       await revocations.revoke({ kind: 'subject', sub: userId });
+      await logoutNotices.sessionsEnded(sessions);
       return sessions.length + families;
     },
 
