@@ -64,9 +64,9 @@ export class LogoutDeliverer {
     this.wake();
   }
 
-  /** Looks for due deliveries now (or right after the look in progress). */
+  /** Looks for due deliveries now (or right after the look in progress); nothing before `start`. */
   wake(): void {
-    if (this.stopped) return;
+    if (this.timer === undefined || this.stopped) return;
     if (this.pumping !== undefined) {
       this.wakeAgain = true;
       return;
