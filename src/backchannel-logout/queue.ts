@@ -5,6 +5,12 @@
  * process that queued it. Nothing is sent here: the deliverer (deliverer.ts) of this process is
  * woken at once, and every server's poll finds rows other processes (the CLI) queued.
  *
+ * The rows are written as the revoker's last step, after the session ended and its revocation
+ * record was written: like the revoker's other steps, a write of its own, not one transaction with
+ * the session's end. A crash in the milliseconds between the two would lose these deliveries; the
+ * other order would tell relying parties of a logout that had not happened yet at Inkan (and, for a
+ * session that had already ended, tell them twice).
+ *
  * Bounded per client: a client that already has `maxPendingPerClient` deliveries waiting (its
  * endpoint has been down for long) gets no more; each refused one is an audit line
  * (`backchannel_logout.dropped`) and a metric. The waiting ones still carry the client's most
