@@ -3,7 +3,8 @@
  * src/backchannel-logout/queue.ts), on a real database: one delivery per client the session
  * signed in to, once — ending a session that had already ended queues nothing more, nor does
  * ending a grant whose family had already ended, nor a session that signed in to no client with a
- * logout URI; and beyond the per-client cap a delivery is dropped with an audit line and a metric.
+ * logout URI, nor a session that expires (its clients are forgotten with it when it is purged);
+ * and beyond the per-client cap a delivery is dropped with an audit line and a metric.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/audit/audit-log.js';
@@ -11,14 +12,17 @@ import { LogoutQueue } from '../../src/backchannel-logout/queue.js';
 import { createClient } from '../../src/clients/registry.js';
 import type { Deps } from '../../src/deps.js';
 import type { LogoutDeliveryOutcome } from '../../src/metrics/metrics.js';
+import { purgeOnce, SESSION_RETENTION_SECONDS } from '../../src/housekeeping/purge.js';
 import { createTestDeps, type Closable } from '../helpers/deps.js';
 import { movableClock } from '../helpers/people.js';
 import { createPerson, createSession } from '../helpers/refresh.js';
 
 let deps: Closable<Deps>;
+let clock: ReturnType<typeof movableClock>;
 
 beforeEach(async () => {
-  deps = await createTestDeps({ clock: movableClock() });
+  clock = movableClock();
+  deps = await createTestDeps({ clock });
 });
 afterEach(async () => {
   await deps.close();
@@ -67,6 +71,14 @@ describe('the revoker queues back-channel logouts', () => {
     const claimed = await deps.stores.logoutDeliveries.claim('t', deps.clock.nowSeconds(), deps.clock.nowSeconds() + 30, 10);
     expect(claimed).toHaveLength(1);
     expect(claimed[0]).toMatchObject({ clientId: id, sessionId: sid, sub: person.id });
+  });
+
+  it('nothing when a session expires and is purged: expiry is not a logout', async () => {
+    const { sid } = await signedInSession(await client('https://a.example.com/bcl'));
+    clock.advance(3600 + SESSION_RETENTION_SECONDS + 1);
+    expect((await purgeOnce(deps)).sessions).toBe(1);
+    expect(await deps.stores.sessionClients.clientsOf(sid)).toEqual([]);
+    expect(await deps.stores.logoutDeliveries.depth()).toBe(0);
   });
 
   it('drops a delivery beyond the per-client cap, with an audit line and a metric, and keeps the others', async () => {

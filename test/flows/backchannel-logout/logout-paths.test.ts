@@ -6,8 +6,9 @@
  * claims of §2.4, after each way a session ends: end-session, a different person signing in in
  * that browser, `users disable` and `tokens revoke --email` (the CLI as a process), the admin API's
  * equivalent, and reuse detection of a refresh token (only the family's client hears of it). A
- * receiver answering 500 gets the token again later; a client the session never reached gets
- * nothing. Deliveries are audit lines and metrics.
+ * receiver answering 500 gets the token again later; the logout answers while a receiver still
+ * holds its POST; a client the session never reached gets nothing. Deliveries are audit lines and
+ * metrics.
  *
  * "Within 1 s": each path's time from the logout's answer (or the CLI's exit) to the receipt is
  * measured; the median of the paths must be under 1 s, each one under 10 s (a loaded 2-core
@@ -242,6 +243,26 @@ describe('failures and bounds', () => {
     expect(sample(metrics, 'inkan_backchannel_logout_deliveries_total', { outcome: 'delivered' })).toBe(9);
     expect(sample(metrics, 'inkan_backchannel_logout_deliveries_total', { outcome: 'dropped' })).toBe(0);
     expect(sample(metrics, 'inkan_backchannel_logout_queue_depth')).toBe(0);
+  });
+
+  it('the logout answers without waiting for the relying party', async () => {
+    const ada = await person();
+    const session = await signInTo(server.issuer, ed, ada);
+    const edBefore = edReceiver.received.length;
+    edReceiver.hold = true;
+    try {
+      await endSession(session.browser, session.idToken);
+      // Answered while the POST had not been answered (it is held, and would time out in 5 s).
+      const outcomes = () => ['delivered', 'failed'].flatMap((event) => log.audit(`backchannel_logout.${event}`)).filter((line) => line.sid === session.sid);
+      expect(outcomes()).toEqual([]);
+      await eventually(() => edReceiver.holding === 1, DELIVERY_TIMEOUT_MS);
+      edReceiver.release();
+      await nth(edReceiver, edBefore + 1);
+      await eventually(() => outcomes().length === 1, DELIVERY_TIMEOUT_MS);
+      expect(outcomes()[0]).toMatchObject({ event: 'backchannel_logout.delivered', client_id: ed.client_id });
+    } finally {
+      edReceiver.release();
+    }
   });
 
   it('a client the sessions never signed in to got nothing through all of the above', () => {

@@ -33,6 +33,9 @@ export class LogoutReceiver {
   refused = 0;
   /** How long the endpoint takes to answer (a slow relying party). */
   delayMs = 0;
+  /** While true, answers are held until `release()`. */
+  hold = false;
+  private readonly held: (() => void)[] = [];
   private readonly server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -46,9 +49,22 @@ export class LogoutReceiver {
       } else {
         this.refused += 1;
       }
-      setTimeout(() => res.writeHead(status, { 'cache-control': 'no-store' }).end(), this.delayMs);
+      const answer = () => setTimeout(() => res.writeHead(status, { 'cache-control': 'no-store' }).end(), this.delayMs);
+      if (this.hold) this.held.push(answer);
+      else answer();
     });
   });
+
+  /** POSTs received and not answered yet (`hold`). */
+  get holding(): number {
+    return this.held.length;
+  }
+
+  /** Answers every held POST, and holds no more. */
+  release(): void {
+    this.hold = false;
+    for (const answer of this.held.splice(0)) answer();
+  }
 
   get url(): string {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/backchannel-logout`;
