@@ -10,7 +10,8 @@
  *
  * Cardinality is bounded by construction: routes are the router's templates (`/status-lists/:listId`,
  * never a raw URL; `unmatched` otherwise), status by class, client ids by what operators register.
- * The gauges of keys and of the feed are computed when Prometheus scrapes.
+ * The gauges of keys, of the feed and of the back-channel logout queue are computed when Prometheus
+ * scrapes.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock } from '../clock.js';

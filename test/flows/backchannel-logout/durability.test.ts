@@ -5,7 +5,7 @@
  *   SIGKILLed, and the next server to start on the database delivers it; so is a logout the CLI
  *   queued while no server ran;
  * - two servers on one database, both delivering, send each owed token once (the lease), to a
- *   slow relying party that keeps several deliveries in flight.
+ *   slow relying party that keeps several deliveries in flight on each.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -90,8 +90,9 @@ describe.each(engines)('%s', (_engine, databaseEnv) => {
 
   it('sends each owed token once when two servers share the database', { timeout: 120_000 }, async () => {
     const receiver = await LogoutReceiver.start();
-    // Slow enough that both servers have deliveries in flight at once.
-    receiver.delayMs = 300;
+    // Slow enough that both servers have deliveries in flight at once: one server alone, two POSTs
+    // at a time, would need 4 s for the eight, and the other polls every 250 ms.
+    receiver.delayMs = 1000;
     try {
       const { dir, env } = await environment(await databaseEnv(), { BACKCHANNEL_LOGOUT_CONCURRENCY: '2' });
       const first = await startServerProcess(dir, env);
@@ -114,6 +115,12 @@ describe.each(engines)('%s', (_engine, databaseEnv) => {
         await verifyLogoutToken(first.issuer, token, { clientId: client.client_id, alg: 'RS256' }, { sub: grace.id, sid });
       }
       await Promise.all([first.kill('SIGTERM'), second.kill('SIGTERM')]);
+      // Each server's audit lines (flushed at exit): both delivered, eight in all.
+      const delivered = [first, second].map(
+        (server) => fs.readFileSync(server.logFile, 'utf8').split('\n').filter((line) => line.includes('"event":"backchannel_logout.delivered"')).length,
+      );
+      expect(delivered[0]! + delivered[1]!, `delivered by each server: ${delivered.join(', ')}`).toBe(sessions.length);
+      expect(Math.min(...delivered), `delivered by each server: ${delivered.join(', ')}`).toBeGreaterThan(0);
     } finally {
       await receiver.close();
     }
