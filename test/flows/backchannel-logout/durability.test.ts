@@ -4,6 +4,8 @@
  * - a delivery that failed (the relying party answered 500) is still owed after the server is
  *   SIGKILLed, and the next server to start on the database delivers it; so is a logout the CLI
  *   queued while no server ran;
+ * - a server SIGKILLed in the middle of a POST leaves that delivery leased; the next server sends
+ *   it again (a new token) once the lease has run out: at least once, as documented;
  * - two servers on one database, both delivering, send each owed token once (the lease), to a
  *   slow relying party that keeps several deliveries in flight on each.
  */
@@ -82,6 +84,41 @@ describe.each(engines)('%s', (_engine, databaseEnv) => {
       await verifyLogoutToken(server.issuer, bySid.get(alanSession.sid)!, client_, { sub: alan.id, sid: alanSession.sid });
       await new Promise((resolve) => setTimeout(resolve, 1000));
       expect(receiver.received).toHaveLength(2);
+      await server.kill('SIGTERM');
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('sends again, once its lease has run out, a delivery whose server was SIGKILLed in the middle of the POST', { timeout: 90_000 }, async () => {
+    const receiver = await LogoutReceiver.start();
+    try {
+      // A one-second timeout makes the lease 2 × 1 + 10 = 12 s.
+      const { dir, env } = await environment(await databaseEnv(), { BACKCHANNEL_LOGOUT_TIMEOUT: '1' });
+      let server = await startServerProcess(dir, env);
+      const client = await register(server, receiver, 'RS256');
+      const ada = await person(server);
+      const session = await signInTo(server.issuer, client, ada);
+      receiver.hold = true;
+      const logout = new URL('/end-session', server.issuer);
+      logout.search = new URLSearchParams({ id_token_hint: session.idToken, post_logout_redirect_uri: AFTER_LOGOUT }).toString();
+      expect((await session.browser.request(logout.href)).status).toBe(302);
+      await eventually(() => receiver.holding === 1, 10_000);
+      await server.kill('SIGKILL');
+      receiver.release();
+
+      const restartedAt = performance.now();
+      server = await startServerProcess(dir, env);
+      await eventually(() => receiver.received.length === 2, 30_000);
+      // Not before the lease ran out: 12 s after the claim (in whole seconds, so at least 11 s after
+      // the first POST arrived), however soon the new server started.
+      expect(receiver.received[1]!.atMs - receiver.received[0]!.atMs).toBeGreaterThan(10_000);
+      expect(receiver.received[1]!.atMs).toBeGreaterThan(restartedAt);
+      const [first, again] = receiver.received.map(({ token }) => token);
+      const client_ = { clientId: client.client_id, alg: 'RS256' as const };
+      const firstClaims = await verifyLogoutToken(server.issuer, first!, client_, { sub: ada.id, sid: session.sid });
+      const againClaims = await verifyLogoutToken(server.issuer, again!, client_, { sub: ada.id, sid: session.sid });
+      expect(againClaims.jti).not.toBe(firstClaims.jti);
       await server.kill('SIGTERM');
     } finally {
       await receiver.close();
