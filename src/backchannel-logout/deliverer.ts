@@ -2,10 +2,10 @@
  * Delivers the queued logout tokens (OpenID Connect Back-Channel Logout 1.0 §2.5), one process of
  * many: a server runs one deliverer, started and stopped by server.ts.
  *
- * - Finding work: woken at once when this process queues rows (queue.ts), after each delivery,
- *   and by a poll every LOGOUT_POLL_INTERVAL_MS (250 ms) — how the rows the CLI or another server
- *   queued are found within a second on both engines, and how retries come due. An idle poll is
- *   one indexed read.
+ * - Finding work: woken at once when this process queues rows (queue.ts), when another process
+ *   did (the change feed's `logouts`, PostgreSQL; server.ts subscribes), after each delivery, and
+ *   by a poll every LOGOUT_POLL_INTERVAL_MS (250 ms) — the safety net, how the CLI's rows are found
+ *   within a second on SQLite, and how retries come due. An idle poll is one indexed read.
  * - Claiming: rows are claimed with a lease (storage/backchannel-logout.ts): two processes on one
  *   database never send the same row at once; a process that dies mid-delivery (SIGKILL) leaves
  *   its rows to be claimed again once the lease (timeout × 2 + 10 s) runs out — so a receiver may,

@@ -7,9 +7,14 @@
  * this caller won. SQLite runs one writer at a time; on PostgreSQL, READ COMMITTED re-checks the
  * UPDATE's condition on a row another transaction changed meanwhile, so the loser skips it. An
  * idle poll is therefore one indexed read, never a write.
+ *
+ * Queuing rows publishes `logouts` on the change feed when the transaction commits: on PostgreSQL
+ * every other server (and a CLI's rows) wakes its deliverer at once; on SQLite it reaches this
+ * process only, and the others' 250 ms polls find the rows.
  */
 import type { Knex } from 'knex';
 import type { EnqueuedLogouts, LogoutDelivery, LogoutDeliveryStore, SessionClientStore } from '../backchannel-logout.js';
+import type { KnexChangeNotifier } from './change-feed.js';
 
 interface DeliveryRow {
   id: number | string;
@@ -58,8 +63,14 @@ export function knexSessionClientStore(db: Knex): SessionClientStore {
   };
 }
 
-/** Inserts the candidates, at most up to `maxPendingPerClient` waiting rows per client. */
-async function enqueue(trx: Knex.Transaction, candidates: readonly Candidate[], now: number, maxPendingPerClient: number): Promise<EnqueuedLogouts> {
+/** Inserts the candidates, at most up to `maxPendingPerClient` waiting rows per client, and tells the other processes. */
+async function enqueue(
+  trx: Knex.Transaction,
+  changes: KnexChangeNotifier,
+  candidates: readonly Candidate[],
+  now: number,
+  maxPendingPerClient: number,
+): Promise<EnqueuedLogouts> {
   const byClient = new Map<string, Candidate[]>();
   for (const candidate of candidates) byClient.set(candidate.client_id, [...(byClient.get(candidate.client_id) ?? []), candidate]);
   let queued = 0;
@@ -76,10 +87,11 @@ async function enqueue(trx: Knex.Transaction, candidates: readonly Candidate[], 
     queued += admitted.length;
     for (const candidate of wanted.slice(room)) dropped.push({ clientId, sessionId: candidate.session_id });
   }
+  if (queued > 0) await changes.publishOnCommit(trx, 'logouts');
   return { queued, dropped };
 }
 
-export function knexLogoutDeliveryStore(db: Knex): LogoutDeliveryStore {
+export function knexLogoutDeliveryStore(db: Knex, changes: KnexChangeNotifier): LogoutDeliveryStore {
   return {
     async enqueueForSessions(sessionIds, now, maxPendingPerClient) {
       if (sessionIds.length === 0) return { queued: 0, dropped: [] };
@@ -91,7 +103,7 @@ export function knexLogoutDeliveryStore(db: Knex): LogoutDeliveryStore {
           .whereNotNull('c.backchannel_logout_uri')
           .orderBy(['sc.session_id', 'sc.client_id'])
           .select<Candidate[]>('sc.session_id as session_id', 'sc.client_id as client_id', 's.user_id as sub');
-        return enqueue(trx, candidates, now, maxPendingPerClient);
+        return enqueue(trx, changes, candidates, now, maxPendingPerClient);
       });
     },
     async enqueueForGrant(grantId, now, maxPendingPerClient) {
@@ -101,7 +113,7 @@ export function knexLogoutDeliveryStore(db: Knex): LogoutDeliveryStore {
           .where('f.id', grantId)
           .whereNotNull('c.backchannel_logout_uri')
           .select<Candidate[]>('f.session_id as session_id', 'f.client_id as client_id', 'f.user_id as sub');
-        return enqueue(trx, candidates, now, maxPendingPerClient);
+        return enqueue(trx, changes, candidates, now, maxPendingPerClient);
       });
     },
     async claim(leaseToken, now, leaseUntil, limit) {

@@ -74,7 +74,7 @@ export async function createKnexStores(database: DatabaseConfig, options: KnexSt
     statusLists: sqlite === undefined ? knexStatusListStore(db) : sqliteStatusListStore(knexStatusListStore(db), sqlite),
     usedJtis: knexUsedJtiStore(db),
     sessionClients: knexSessionClientStore(db),
-    logoutDeliveries: knexLogoutDeliveryStore(db),
+    logoutDeliveries: knexLogoutDeliveryStore(db, changes),
     changes,
     async ping() {
       let timer: NodeJS.Timeout | undefined;
