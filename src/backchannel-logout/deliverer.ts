@@ -52,6 +52,8 @@ export class LogoutDeliverer {
   private wakeAgain = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** While claims fail (the database is away), one warning, not one per poll. */
+  private claimsFailing = false;
 
   constructor(private readonly deps: LogoutDelivererDeps) {
     this.send = deps.send ?? postLogoutToken;
@@ -99,12 +101,17 @@ export class LogoutDeliverer {
           const leaseToken = crypto.randomUUID();
           const claimed = await this.deps.store.claim(leaseToken, now, now + this.leaseSeconds, room);
           for (const delivery of claimed) this.track(this.attempt(delivery, leaseToken));
+          if (this.claimsFailing) {
+            this.claimsFailing = false;
+            this.deps.log.warn({ event: 'backchannel_logout.claiming_again' }, 'claiming back-channel logout deliveries works again');
+          }
           if (claimed.length < room) break;
         }
       } while (this.wakeAgain && !this.stopped);
     } catch (error) {
       // The database is away: the next poll tries again.
-      this.deps.log.warn({ err: error, event: 'backchannel_logout.claim_failed' }, 'claiming back-channel logout deliveries failed');
+      if (!this.claimsFailing) this.deps.log.warn({ err: error, event: 'backchannel_logout.claim_failed' }, 'claiming back-channel logout deliveries failed; retrying every poll');
+      this.claimsFailing = true;
     }
   }
 

@@ -3,7 +3,8 @@
  * POST replaced so that the test decides each answer and the clock moves only when the test moves
  * it: failures follow the back-off schedule to the end and are given up with an audit line; no
  * more POSTs are in flight than the concurrency limit; a delivery older than the maximum age is
- * given up without a POST; every outcome is counted.
+ * given up without a POST; every outcome is counted; a database outage is one warning, not one
+ * per poll.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEvent, AuditLog } from '../../src/audit/audit-log.js';
@@ -137,6 +138,35 @@ describe('the deliverer', () => {
     expect(outcomes).toEqual(Array(7).fill('delivered'));
     expect(events.map((event) => event.event)).toEqual(Array(7).fill('backchannel_logout.delivered'));
     expect(await deps.stores.logoutDeliveries.depth()).toBe(0);
+  });
+
+  it('warns once while claims fail (the database is away), and once when they work again', async () => {
+    await queueLogouts(1);
+    let failures = 5;
+    const warnings: string[] = [];
+    deliverer = new LogoutDeliverer({
+      store: {
+        ...deps.stores.logoutDeliveries,
+        claim: async (...args) => {
+          if (failures > 0) {
+            failures -= 1;
+            throw new Error('the database is away');
+          }
+          return deps.stores.logoutDeliveries.claim(...args);
+        },
+      },
+      clients: deps.stores.clients,
+      tokens: { keyring: deps.keyring, clock, issuer: deps.config.issuer },
+      config: deps.config.backchannelLogout,
+      audit: { record: (event) => void events.push(event) },
+      log: { warn: (details: { event: string }) => void warnings.push(details.event) },
+      send: async () => ({ ok: true, status: 200 }),
+      pollIntervalMs: 10,
+    });
+    deliverer.start();
+    await eventually(() => events.length === 1, 5000);
+    expect(events[0]).toMatchObject({ event: 'backchannel_logout.delivered', client_id: clientId });
+    expect(warnings).toEqual(['backchannel_logout.claim_failed', 'backchannel_logout.claiming_again']);
   });
 
   it('gives up a delivery older than the maximum age without sending it', async () => {
