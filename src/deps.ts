@@ -38,6 +38,8 @@ import { clientKeySource } from './clients/client-keys.js';
 import { dpop, type Dpop } from './oauth/dpop.js';
 import { StreamManager } from './shared-signals/streams.js';
 import { Transmitter } from './shared-signals/transmitter.js';
+import { LogoutQueue } from './backchannel-logout/queue.js';
+import { LogoutDeliverer } from './backchannel-logout/deliverer.js';
 
 export interface CoreOptions {
   readonly clock?: Clock;
@@ -63,6 +65,8 @@ export interface Core {
   readonly revoker: Revoker;
   /** Why sessions and people ended, and account events, for Shared Signals (revocation/security-events.ts). */
   readonly securityEvents: SecurityEventLog;
+  /** Back-channel logout tokens owed to clients, queued by the revoker (backchannel-logout/queue.ts). */
+  readonly logoutQueue: LogoutQueue;
   /** Derived from the KEK: refresh-token successors are computed with it (refresh/service.ts). */
   readonly refreshSuccessorKey: Buffer;
   /** Security events: every domain change above is recorded here (audit/audit-log.ts). */
@@ -97,9 +101,23 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
       ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
     });
     const securityEvents = securityEventLog({ store: stores.securityEvents, clock });
-    const revoker = createRevoker({ stores, revocations, clock, statusListUriPrefix: `${config.issuer}${ENDPOINT_PATHS.statusLists}/`, securityEvents });
+    const logoutQueue = new LogoutQueue({
+      store: stores.logoutDeliveries,
+      clock,
+      maxPendingPerClient: config.backchannelLogout.maxPendingPerClient,
+      audit,
+      metrics: options.metrics,
+    });
+    const revoker = createRevoker({
+      stores,
+      revocations,
+      securityEvents,
+      logoutNotices: logoutQueue,
+      clock,
+      statusListUriPrefix: `${config.issuer}${ENDPOINT_PATHS.statusLists}/`,
+    });
     const refreshSuccessorKey = deriveSuccessorKey(kek);
-    return { config, clock, stores, sealer, keyManager, revocations, revoker, securityEvents, refreshSuccessorKey, audit };
+    return { config, clock, stores, sealer, keyManager, revocations, revoker, securityEvents, logoutQueue, refreshSuccessorKey, audit };
   } catch (error) {
     await stores.close();
     throw error;
@@ -130,6 +148,8 @@ export interface Deps extends Core {
   readonly transmitter: Transmitter;
   /** Shared Signals: the receivers' stream management (shared-signals/streams.ts). */
   readonly ssfStreams: StreamManager;
+  /** Sends the queued back-channel logout tokens; server.ts starts and stops it (backchannel-logout/deliverer.ts). */
+  readonly logoutDeliverer: LogoutDeliverer;
 }
 
 export async function createDeps(config: Config, log: Logger, options: CoreOptions = {}): Promise<Deps> {
@@ -181,6 +201,17 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
     metrics.watchFeed(() => revocationFeed.subscribers);
     metrics.watchKeys({ keys: () => core.keyManager.list(), rotationIntervalSeconds: config.keyRotationIntervalSeconds });
     const idTokenDeps: IdTokenDeps = { keyring, clock: core.clock, issuer: config.issuer, idTokenTtlSeconds: config.idTokenTtlSeconds };
+    const logoutDeliverer = new LogoutDeliverer({
+      store: core.stores.logoutDeliveries,
+      clients: core.stores.clients,
+      tokens: { keyring, clock: core.clock, issuer: config.issuer },
+      config: config.backchannelLogout,
+      audit: core.audit,
+      metrics,
+      log,
+    });
+    core.logoutQueue.onQueued(() => logoutDeliverer.wake());
+    metrics.watchLogoutQueue(() => core.stores.logoutDeliveries.depth());
     const grants = grantRegistry({
       tokens: tokenDeps,
       idTokens: idTokenDeps,
@@ -233,6 +264,7 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
       revocationFeed,
       statusLists,
       metrics,
+      logoutDeliverer,
     };
   } catch (error) {
     await core.stores.close();

@@ -92,6 +92,8 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
             require_dpop: { type: 'boolean' },
             require_dpop_nonce: { type: 'boolean' },
             allow_no_pkce: { type: 'boolean' },
+            backchannel_logout_uri: { type: 'string', format: 'uri', description: 'present only when registered' },
+            backchannel_logout_session_required: { type: 'boolean' },
             created_at: { type: 'string', format: 'date-time' },
           },
         },
@@ -121,6 +123,18 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
             allow_no_pkce: {
               type: 'boolean',
               description: 'a legacy confidential client whose authorization requests may come without PKCE (then with a nonce for openid); refused for auth_method none',
+            },
+            backchannel_logout_uri: {
+              type: 'string',
+              format: 'uri',
+              maxLength: 2048,
+              description:
+                'OpenID Connect Back-Channel Logout 1.0: where Inkan POSTs a logout_token when a session that signed in to this client ends; ' +
+                'https, or http on a loopback host; no userinfo, no fragment',
+            },
+            backchannel_logout_session_required: {
+              type: 'boolean',
+              description: 'the client needs sid in its logout tokens (Inkan always sends it); only with backchannel_logout_uri',
             },
           },
         },

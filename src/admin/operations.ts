@@ -83,6 +83,7 @@ function onlyFields(body: JsonBody, allowed: readonly string[]): void {
 const CLIENT_FIELDS = [
   'name', 'grant_types', 'redirect_uris', 'post_logout_redirect_uris', 'scope', 'resources', 'auth_method',
   'jwks', 'jwks_uri', 'alg', 'skip_consent', 'require_dpop', 'require_dpop_nonce', 'allow_no_pkce',
+  'backchannel_logout_uri', 'backchannel_logout_session_required',
 ];
 
 export async function listClients(deps: AdminDeps): Promise<AdminResult> {
@@ -110,6 +111,8 @@ export async function createClientOperation(deps: AdminDeps, body: JsonBody, act
         requireDpop: optionalBoolean(body, 'require_dpop'),
         requireDpopNonce: optionalBoolean(body, 'require_dpop_nonce'),
         allowNoPkce: optionalBoolean(body, 'allow_no_pkce'),
+        backchannelLogoutUri: optionalString(body, 'backchannel_logout_uri'),
+        backchannelLogoutSessionRequired: optionalBoolean(body, 'backchannel_logout_session_required'),
       },
       actor,
     );

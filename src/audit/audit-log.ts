@@ -66,7 +66,26 @@ export type AuditEvent =
       readonly change: 'created' | 'updated' | 'replaced' | 'deleted' | 'status';
       readonly status?: string;
     }
-  | { readonly event: 'tokens.revoked'; readonly sub: string; readonly email_sha256: string; readonly sessions_and_families_ended: number };
+  | { readonly event: 'tokens.revoked'; readonly sub: string; readonly email_sha256: string; readonly sessions_and_families_ended: number }
+  | { readonly event: 'backchannel_logout.delivered'; readonly client_id: string; readonly sid: string; readonly sub: string; readonly attempts: number; readonly status: number }
+  | {
+      readonly event: 'backchannel_logout.failed';
+      readonly client_id: string;
+      readonly sid: string;
+      readonly sub: string;
+      readonly attempts: number;
+      readonly error: string;
+      readonly retry_in_seconds: number;
+    }
+  | {
+      readonly event: 'backchannel_logout.abandoned';
+      readonly client_id: string;
+      readonly sid: string;
+      readonly sub: string;
+      readonly attempts: number;
+      readonly error: string;
+    }
+  | { readonly event: 'backchannel_logout.dropped'; readonly client_id: string; readonly sid: string; readonly max_pending_per_client: number };
 
 export type AuditEventName = AuditEvent['event'];
 

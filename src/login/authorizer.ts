@@ -40,7 +40,7 @@ export const INTERACTION_TTL_SECONDS = 15 * 60;
 export const AUTHORIZATION_CODE_TTL_SECONDS = 60;
 
 export interface AuthorizerDeps {
-  readonly stores: Pick<Stores, 'clients' | 'users' | 'sessions' | 'consents' | 'authorizationRequests' | 'authorizationCodes'>;
+  readonly stores: Pick<Stores, 'clients' | 'users' | 'sessions' | 'consents' | 'authorizationRequests' | 'authorizationCodes' | 'sessionClients'>;
   readonly clock: Clock;
   readonly issuer: string;
   /** The login form's brute-force throttle (login/sign-in.ts). */
@@ -270,6 +270,8 @@ export class Authorizer {
       grantId: null,
       replayedAt: null,
     });
+    // Back-channel logout: this session has now signed in to this client (backchannel-logout/).
+    await this.deps.stores.sessionClients.record(sessionId, request.clientId, now);
     return { kind: 'redirect', location: redirectWith(request.redirectUri, { code, state: request.state, iss: this.deps.issuer }) };
   }
 }

@@ -61,6 +61,10 @@ export function discoveryDocument(issuer: string, capabilities: DiscoveryCapabil
     authorization_endpoint: url(ENDPOINT_PATHS.authorization),
     userinfo_endpoint: url(ENDPOINT_PATHS.userinfo),
     end_session_endpoint: url(ENDPOINT_PATHS.endSession),
+    // OpenID Connect Back-Channel Logout 1.0 §2.1: logout tokens to clients' backchannel_logout_uri,
+    // always with sid (backchannel-logout/).
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
     // Inkan's push feed of revocations for resource servers (see revocation/feed.ts).
     revocation_feed_endpoint: url(ENDPOINT_PATHS.revocationFeed),
     grant_types_supported: capabilities.grantTypes,

@@ -18,6 +18,7 @@ import type { RevocationStore } from './revocations.js';
 import type { SecurityEventStore, StreamStore } from './shared-signals.js';
 import type { StatusListStore } from './status-lists.js';
 import type { UsedJtiStore } from './used-jtis.js';
+import type { LogoutDeliveryStore, SessionClientStore } from './backchannel-logout.js';
 
 export interface Stores {
   readonly clients: ClientStore;
@@ -40,6 +41,10 @@ export interface Stores {
   readonly statusLists: StatusListStore;
   /** Single use of client assertion and DPoP proof jtis. */
   readonly usedJtis: UsedJtiStore;
+  /** Which clients each login session signed in to (back-channel logout). */
+  readonly sessionClients: SessionClientStore;
+  /** The queue of back-channel logout tokens owed to clients. */
+  readonly logoutDeliveries: LogoutDeliveryStore;
   /** Change fan-out between processes (keys, revocations). */
   readonly changes: ChangeNotifier;
   /** Answers when the database is reachable (readiness). */
