@@ -35,6 +35,12 @@ import { signInRecorder } from './audit/sign-ins.js';
 import { clientAssertionVerifier } from './oauth/client-assertion.js';
 import { clientKeySource } from './clients/client-keys.js';
 import { dpop, type Dpop } from './oauth/dpop.js';
+import { FactorSources } from './accounts/factors.js';
+import { TotpFactors } from './accounts/totp-factors.js';
+import { deriveRecoveryCodeKey, RecoveryCodes } from './accounts/recovery-codes.js';
+import { secondFactorCodes } from './accounts/second-factor-codes.js';
+import { secondFactorRecorder } from './audit/second-factors.js';
+import { Account } from './login/account.js';
 
 export interface CoreOptions {
   readonly clock?: Clock;
@@ -62,6 +68,15 @@ export interface Core {
   readonly refreshSuccessorKey: Buffer;
   /** Security events: every domain change above is recorded here (audit/audit-log.ts). */
   readonly audit: AuditLog;
+  /** Authenticator apps (RFC 6238), their secrets sealed with the KEK (accounts/totp-factors.ts). */
+  readonly totpFactors: TotpFactors;
+  /** Recovery codes, keyed hashes under a key derived from the KEK (accounts/recovery-codes.ts). */
+  readonly recoveryCodes: RecoveryCodes;
+  /**
+   * Every kind of factor beyond the password (accounts/factors.ts): the account page lists them,
+   * the sign-in asks which a person holds, `users mfa reset` removes them all.
+   */
+  readonly factors: FactorSources;
 }
 
 export async function openCore(config: Config, options: CoreOptions = {}): Promise<Core> {
@@ -93,7 +108,11 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
     });
     const revoker = createRevoker({ stores, revocations, clock, statusListUriPrefix: `${config.issuer}${ENDPOINT_PATHS.statusLists}/` });
     const refreshSuccessorKey = deriveSuccessorKey(kek);
-    return { config, clock, stores, sealer, keyManager, revocations, revoker, refreshSuccessorKey, audit };
+    const totpFactors = new TotpFactors({ store: stores.totpFactors, sealer, clock, issuerName: new URL(config.issuer).hostname });
+    const recoveryCodes = new RecoveryCodes({ store: stores.recoveryCodes, clock, key: deriveRecoveryCodeKey(kek) });
+    // PASSKEYS: the passkey store's FactorSource (kind 'passkey') joins this list.
+    const factors = new FactorSources([totpFactors, recoveryCodes]);
+    return { config, clock, stores, sealer, keyManager, revocations, revoker, refreshSuccessorKey, audit, totpFactors, recoveryCodes, factors };
   } catch (error) {
     await stores.close();
     throw error;
@@ -120,6 +139,8 @@ export interface Deps extends Core {
   readonly statusLists: StatusLists;
   /** Prometheus metrics, served at /metrics (metrics/metrics.ts). */
   readonly metrics: Metrics;
+  /** The account page's rules: the person's factors, enrolment, recovery codes (login/account.ts). */
+  readonly account: Account;
 }
 
 export async function createDeps(config: Config, log: Logger, options: CoreOptions = {}): Promise<Deps> {
@@ -170,6 +191,8 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
     });
     metrics.watchFeed(() => revocationFeed.subscribers);
     metrics.watchKeys({ keys: () => core.keyManager.list(), rotationIntervalSeconds: config.keyRotationIntervalSeconds });
+    const secondFactorObserver = secondFactorRecorder({ audit: core.audit, metrics });
+    const throttle = new LoginThrottle(core.stores.loginThrottle, core.clock);
     const idTokenDeps: IdTokenDeps = { keyring, clock: core.clock, issuer: config.issuer, idTokenTtlSeconds: config.idTokenTtlSeconds };
     const grants = grantRegistry({
       tokens: tokenDeps,
@@ -202,11 +225,24 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
         stores: core.stores,
         clock: core.clock,
         issuer: config.issuer,
-        throttle: new LoginThrottle(core.stores.loginThrottle, core.clock),
+        throttle,
         pendingPerAddress: config.pendingSignInsPerAddress,
         revoker: core.revoker,
         paths: { login: browserPath(config.issuer, ENDPOINT_PATHS.login), consent: browserPath(config.issuer, ENDPOINT_PATHS.consent) },
         signIns: signInRecorder({ audit: core.audit, metrics }),
+        secondFactors: {
+          factors: core.factors,
+          codes: secondFactorCodes({ totp: core.totpFactors, recovery: core.recoveryCodes, throttle, observer: secondFactorObserver }),
+        },
+      }),
+      account: new Account({
+        sessions: core.stores.sessions,
+        users: core.stores.users,
+        clock: core.clock,
+        factors: core.factors,
+        totp: core.totpFactors,
+        recovery: core.recoveryCodes,
+        observer: secondFactorObserver,
       }),
       revocationFeed,
       statusLists,

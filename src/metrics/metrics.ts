@@ -18,6 +18,9 @@ import type { KeySet } from '../storage/keys.js';
 import { RequestMetrics } from './request-metrics.js';
 
 export type LoginOutcome = 'success' | 'failure' | 'throttled';
+/** A second factor at the sign-in's Code step (audit/second-factors.ts). */
+export type SecondFactorMethod = 'totp' | 'recovery';
+export type SecondFactorOutcome = 'success' | 'failure' | 'replayed' | 'throttled';
 /** Revocation records by target, and refresh families ended one by one (RFC 7009, reuse). */
 export type RevocationKind = 'jti' | 'subject' | 'session' | 'grant' | 'client' | 'refresh_family';
 
@@ -60,6 +63,7 @@ export class Metrics {
   private readonly reuse: Counter;
   private readonly revocations: Counter<'kind'>;
   private readonly logins: Counter<'outcome'>;
+  private readonly secondFactors: Counter<'method' | 'outcome'>;
   private readonly feedLag: Histogram;
   private readonly feedLastLag: Gauge;
   private readonly includeProcessMetrics: boolean;
@@ -110,6 +114,15 @@ export class Metrics {
       registers,
     });
     for (const outcome of ['success', 'failure', 'throttled']) this.logins.labels(outcome).inc(0);
+    this.secondFactors = new Counter({
+      name: 'inkan_second_factor_total',
+      help: 'Second-factor codes at sign-in, by method (totp, recovery; "code" when neither matched) and outcome: success, failure, replayed, throttled',
+      labelNames: ['method', 'outcome'],
+      registers,
+    });
+    for (const outcome of ['success', 'replayed']) this.secondFactors.labels('totp', outcome).inc(0);
+    this.secondFactors.labels('recovery', 'success').inc(0);
+    for (const outcome of ['failure', 'throttled']) this.secondFactors.labels('code', outcome).inc(0);
     this.reuse.inc(0);
     const self = this;
     new Gauge({
@@ -192,6 +205,11 @@ export class Metrics {
 
   login(outcome: LoginOutcome): void {
     this.logins.labels(outcome).inc();
+  }
+
+  /** A second-factor code at sign-in; `code` when it matched no factor (wrong) or was not checked (throttled). */
+  secondFactor(method: SecondFactorMethod | 'code', outcome: SecondFactorOutcome): void {
+    this.secondFactors.labels(method, outcome).inc();
   }
 
   /** A record (created at `createdAtSeconds`) reached a live subscriber at `nowMs`. */

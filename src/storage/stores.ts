@@ -17,6 +17,7 @@ import type { RefreshTokenStore } from './refresh.js';
 import type { RevocationStore } from './revocations.js';
 import type { StatusListStore } from './status-lists.js';
 import type { UsedJtiStore } from './used-jtis.js';
+import type { RecoveryCodeStore, TotpFactorStore } from './second-factors.js';
 
 export interface Stores {
   readonly clients: ClientStore;
@@ -35,6 +36,10 @@ export interface Stores {
   readonly statusLists: StatusListStore;
   /** Single use of client assertion and DPoP proof jtis. */
   readonly usedJtis: UsedJtiStore;
+  /** TOTP authenticators (secrets sealed) and the last time step each accepted. */
+  readonly totpFactors: TotpFactorStore;
+  /** Recovery codes, keyed hashes, single-use. */
+  readonly recoveryCodes: RecoveryCodeStore;
   /** Change fan-out between processes (keys, revocations). */
   readonly changes: ChangeNotifier;
   /** Answers when the database is reachable (readiness). */

@@ -58,6 +58,8 @@ button.secondary:hover { background: color-mix(in srgb, var(--text) 6%, transpar
 .scopes li { padding: 12px 14px; display: flex; gap: 10px; align-items: flex-start; }
 .scopes li + li { border-top: 1px solid var(--line); }
 .scopes li::before { content: ""; flex: none; width: 8px; height: 8px; margin-top: 8px; border-radius: 50%; background: var(--accent); }
+.hint { margin: 6px 0 0; font-size: .8125rem; color: var(--muted); }
+.notice { margin: 0 0 20px; padding: 12px 14px; border-radius: 8px; font-size: .9375rem; border: 1px solid var(--line); }
 .account { margin: 16px 0 0; font-size: .875rem; color: var(--muted); }
 .footer { margin-top: 20px; font-size: .8125rem; color: var(--muted); text-align: center; }
 @media (max-width: 480px) {
