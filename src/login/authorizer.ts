@@ -339,6 +339,10 @@ export class Authorizer {
     const { user } = signedIn;
     const methods: AuthMethod[] = ['pwd'];
     const held = await this.held(user.id);
+    // No code after a password reaches phr: say so now rather than after the Code step.
+    if (requiredAcr(Authorizer.requested(record.request)) === ACR_PHISHING_RESISTANT) {
+      return { kind: 'form', status: 403, view: await this.view(record, client), message: PASSKEY_REQUIRED_MESSAGE, email };
+    }
     if (held.code) {
       // The password is right; the session waits for the second factor (a fresh request state,
       // whatever an earlier attempt in this request left).
@@ -376,6 +380,11 @@ export class Authorizer {
     );
     if (outcome.kind === 'refused') return { ...outcome, kind: 'form', view: await this.view(record, client), email: user.email };
     const methods = normalizeMethods([...parseMethods((record.partialMethods ?? []).join(' ')), 'otp']);
+    if (!Authorizer.reaches(record.request, methods, await this.held(user.id))) {
+      const reset = { partialUserId: null, partialMethods: null, sessionId: null };
+      await this.deps.stores.authorizationRequests.update(record.id, reset);
+      return { kind: 'form', status: 403, view: await this.view({ ...record, ...reset }, client), message: PASSKEY_REQUIRED_MESSAGE, email: user.email };
+    }
     return this.finish(record, client, cookies, user, methods);
   }
 
