@@ -20,6 +20,7 @@ import { refreshTokenStoreContract } from './refresh-contract.js';
 import { revocationStoreContract } from './revocations-contract.js';
 import { statusListStoreContract } from './status-lists-contract.js';
 import { usedJtiStoreContract } from './used-jtis-contract.js';
+import { secondFactorStoresContract } from './second-factors-contract.js';
 
 /** A new, empty database of one engine. */
 export interface ContractDatabase {
@@ -90,5 +91,6 @@ export function runStorageContract(name: string, newDatabase: () => Promise<Cont
     describe('RevocationStore', () => revocationStoreContract(stores));
     describe('StatusListStore', () => statusListStoreContract(stores));
     describe('UsedJtiStore', () => usedJtiStoreContract(stores));
+    describe('TotpFactorStore, RecoveryCodeStore', () => secondFactorStoresContract(stores));
   });
 }
