@@ -112,6 +112,7 @@ function adminRoutes(deps: Deps): Route[] {
     row('/clients/:clientId', { DELETE: admin.deleteClient }),
     row('/users', { POST: admin.createUser }),
     row('/users/disable', { POST: admin.disableUser }),
+    row('/users/mfa/reset', { POST: admin.resetMfa }),
     row('/keys', { GET: admin.listKeys }),
     row('/keys/rotate', { POST: admin.rotateKeys }),
     row('/keys/import', { POST: admin.importKey }),

@@ -161,7 +161,7 @@ describe('max_age', () => {
     const done = await codeStep(browser, again.location!, posted, totpCode(secret, clock.nowSeconds()));
     const after = await fresh.idToken(await throughConsent(browser, done));
     expect(after.auth_time).toBe(clock.nowSeconds());
-    expect(after.auth_time! - before.auth_time!).toBeGreaterThanOrEqual(120);
+    expect((after.auth_time as number) - (before.auth_time as number)).toBeGreaterThanOrEqual(120);
     expect(after).toMatchObject({ amr: ['pwd', 'otp', 'mfa'], acr: 'urn:inkan:acr:mfa' });
     // Within max_age the session is enough.
     const within = await authorizationRequest({ max_age: '60' });
