@@ -56,7 +56,7 @@ function enrolmentSection(model: AccountPageModel): Markup {
   return html`<section class="panel" aria-labelledby="totp-heading">
 <h2 id="totp-heading">Set up your authenticator app</h2>
 <p>Scan this code with your authenticator app, or type the key in.</p>
-${qrCodeSvg(enrolment.uri, 'QR code of the authenticator app key')}
+${qrCodeSvg(enrolment.uri, 'Scannable key for your authenticator app')}
 <p class="secret-line">Key: <code data-totp-secret>${enrolment.secret}</code></p>
 <details><summary>Link for apps on this device</summary><p><a class="uri" data-totp-uri href="${enrolment.uri}">${enrolment.uri}</a></p></details>
 <form method="post" action="${model.action}" novalidate>
