@@ -261,6 +261,7 @@ describe('signing in with a password and a code', () => {
     expect(sample(text, 'inkan_second_factor_total', { method: 'code', outcome: 'throttled' })).toBeGreaterThan(0);
     expect(logs.audit('mfa.failed').map((line) => line.reason)).toEqual(expect.arrayContaining(['wrong_code', 'replayed_code']));
     expect(logs.audit('mfa.totp_enrolled').length).toBeGreaterThan(0);
+    expect(logs.audit('mfa.totp_enrolment_failed')[0]).toMatchObject({ actor: 'user', factor_id: expect.any(String) });
     expect(logs.audit('mfa.recovery_codes_generated')[0]).toMatchObject({ count: 10, actor: 'user' });
     expect(logs.raw.join('\n')).not.toMatch(/data-recovery-code|otpauth:/);
   });
