@@ -214,7 +214,10 @@ describe('signing in with a password and a code', () => {
     const browser = new HttpBrowser(server.issuer);
     const request = await authorizationRequest();
     const { answer, action } = await passwordStep(browser, request.url, person.email, person.password);
-    let page = answer;
+    const empty = await codeStep(browser, action, answer, '');
+    expect(empty.status).toBe(400);
+    expect(alertOf(empty.body)).toBe('Enter the code from your authenticator app, or a recovery code.');
+    let page = empty;
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
       page = await codeStep(browser, action, page, '000000' === totpCode(person.secret, clock.nowSeconds()) ? '111111' : '000000');
