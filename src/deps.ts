@@ -40,6 +40,12 @@ import { StreamManager } from './shared-signals/streams.js';
 import { Transmitter } from './shared-signals/transmitter.js';
 import { LogoutQueue } from './backchannel-logout/queue.js';
 import { LogoutDeliverer } from './backchannel-logout/deliverer.js';
+import { FactorSources } from './accounts/factors.js';
+import { TotpFactors } from './accounts/totp-factors.js';
+import { deriveRecoveryCodeKey, RecoveryCodes } from './accounts/recovery-codes.js';
+import { secondFactorCodes } from './accounts/second-factor-codes.js';
+import { secondFactorRecorder } from './audit/second-factors.js';
+import { Account } from './login/account.js';
 
 export interface CoreOptions {
   readonly clock?: Clock;
@@ -71,6 +77,15 @@ export interface Core {
   readonly refreshSuccessorKey: Buffer;
   /** Security events: every domain change above is recorded here (audit/audit-log.ts). */
   readonly audit: AuditLog;
+  /** Authenticator apps (RFC 6238), their secrets sealed with the KEK (accounts/totp-factors.ts). */
+  readonly totpFactors: TotpFactors;
+  /** Recovery codes, keyed hashes under a key derived from the KEK (accounts/recovery-codes.ts). */
+  readonly recoveryCodes: RecoveryCodes;
+  /**
+   * Every kind of factor beyond the password (accounts/factors.ts): the account page lists them,
+   * the sign-in asks which a person holds, `users mfa reset` removes them all.
+   */
+  readonly factors: FactorSources;
 }
 
 export async function openCore(config: Config, options: CoreOptions = {}): Promise<Core> {
@@ -117,7 +132,11 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
       statusListUriPrefix: `${config.issuer}${ENDPOINT_PATHS.statusLists}/`,
     });
     const refreshSuccessorKey = deriveSuccessorKey(kek);
-    return { config, clock, stores, sealer, keyManager, revocations, revoker, securityEvents, logoutQueue, refreshSuccessorKey, audit };
+    const totpFactors = new TotpFactors({ store: stores.totpFactors, sealer, clock, issuerName: new URL(config.issuer).hostname });
+    const recoveryCodes = new RecoveryCodes({ store: stores.recoveryCodes, clock, key: deriveRecoveryCodeKey(kek) });
+    // PASSKEYS: the passkey store's FactorSource (kind 'passkey') joins this list.
+    const factors = new FactorSources([totpFactors, recoveryCodes]);
+    return { config, clock, stores, sealer, keyManager, revocations, revoker, securityEvents, logoutQueue, refreshSuccessorKey, audit, totpFactors, recoveryCodes, factors };
   } catch (error) {
     await stores.close();
     throw error;
@@ -150,6 +169,8 @@ export interface Deps extends Core {
   readonly ssfStreams: StreamManager;
   /** Sends the queued back-channel logout tokens; server.ts starts and stops it (backchannel-logout/deliverer.ts). */
   readonly logoutDeliverer: LogoutDeliverer;
+  /** The account page's rules: the person's factors, enrolment, recovery codes (login/account.ts). */
+  readonly account: Account;
 }
 
 export async function createDeps(config: Config, log: Logger, options: CoreOptions = {}): Promise<Deps> {
@@ -200,6 +221,8 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
     });
     metrics.watchFeed(() => revocationFeed.subscribers);
     metrics.watchKeys({ keys: () => core.keyManager.list(), rotationIntervalSeconds: config.keyRotationIntervalSeconds });
+    const secondFactorObserver = secondFactorRecorder({ audit: core.audit, metrics });
+    const throttle = new LoginThrottle(core.stores.loginThrottle, core.clock);
     const idTokenDeps: IdTokenDeps = { keyring, clock: core.clock, issuer: config.issuer, idTokenTtlSeconds: config.idTokenTtlSeconds };
     const logoutDeliverer = new LogoutDeliverer({
       store: core.stores.logoutDeliveries,
@@ -255,11 +278,24 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
         stores: core.stores,
         clock: core.clock,
         issuer: config.issuer,
-        throttle: new LoginThrottle(core.stores.loginThrottle, core.clock),
+        throttle,
         pendingPerAddress: config.pendingSignInsPerAddress,
         revoker: core.revoker,
         paths: { login: browserPath(config.issuer, ENDPOINT_PATHS.login), consent: browserPath(config.issuer, ENDPOINT_PATHS.consent) },
         signIns: signInRecorder({ audit: core.audit, metrics }),
+        secondFactors: {
+          factors: core.factors,
+          codes: secondFactorCodes({ totp: core.totpFactors, recovery: core.recoveryCodes, throttle, observer: secondFactorObserver }),
+        },
+      }),
+      account: new Account({
+        sessions: core.stores.sessions,
+        users: core.stores.users,
+        clock: core.clock,
+        factors: core.factors,
+        totp: core.totpFactors,
+        recovery: core.recoveryCodes,
+        observer: secondFactorObserver,
       }),
       revocationFeed,
       statusLists,

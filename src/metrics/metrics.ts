@@ -21,6 +21,9 @@ import { RequestMetrics } from './request-metrics.js';
 export type LoginOutcome = 'success' | 'failure' | 'throttled';
 /** What became of a Shared Signals SET: pushed and accepted, refused by the receiver, a failed push (retried), acknowledged by a poll. */
 export type SsfOutcome = 'delivered' | 'refused' | 'failed' | 'acknowledged';
+/** A second factor at the sign-in's Code step (audit/second-factors.ts). */
+export type SecondFactorMethod = 'totp' | 'recovery';
+export type SecondFactorOutcome = 'success' | 'failure' | 'replayed' | 'throttled';
 /** Revocation records by target, and refresh families ended one by one (RFC 7009, reuse). */
 export type RevocationKind = 'jti' | 'subject' | 'session' | 'grant' | 'client' | 'refresh_family';
 /** Back-channel logout deliveries: answered 2xx, failed and rescheduled, given up, or refused at the per-client cap. */
@@ -69,6 +72,7 @@ export class Metrics {
   private readonly logins: Counter<'outcome'>;
   private readonly logoutDeliveries: Counter<'outcome'>;
   private logoutQueueDepth: (() => Promise<number>) | undefined;
+  private readonly secondFactors: Counter<'method' | 'outcome'>;
   private readonly feedLag: Histogram;
   private readonly feedLastLag: Gauge;
   private readonly includeProcessMetrics: boolean;
@@ -132,6 +136,15 @@ export class Metrics {
       registers,
     });
     for (const outcome of LOGOUT_DELIVERY_OUTCOMES) this.logoutDeliveries.labels(outcome).inc(0);
+    this.secondFactors = new Counter({
+      name: 'inkan_second_factor_total',
+      help: 'Second-factor codes at sign-in, by method (totp, recovery; "code" when neither matched) and outcome: success, failure, replayed, throttled',
+      labelNames: ['method', 'outcome'],
+      registers,
+    });
+    for (const outcome of ['success', 'replayed']) this.secondFactors.labels('totp', outcome).inc(0);
+    this.secondFactors.labels('recovery', 'success').inc(0);
+    for (const outcome of ['failure', 'throttled']) this.secondFactors.labels('code', outcome).inc(0);
     this.reuse.inc(0);
     const self = this;
     new Gauge({
@@ -241,6 +254,11 @@ export class Metrics {
 
   login(outcome: LoginOutcome): void {
     this.logins.labels(outcome).inc();
+  }
+
+  /** A second-factor code at sign-in; `code` when it matched no factor (wrong) or was not checked (throttled). */
+  secondFactor(method: SecondFactorMethod | 'code', outcome: SecondFactorOutcome): void {
+    this.secondFactors.labels(method, outcome).inc();
   }
 
   /** A record (created at `createdAtSeconds`) reached a live subscriber at `nowMs`. */

@@ -19,6 +19,7 @@ import type { SecurityEventStore, StreamStore } from './shared-signals.js';
 import type { StatusListStore } from './status-lists.js';
 import type { UsedJtiStore } from './used-jtis.js';
 import type { LogoutDeliveryStore, SessionClientStore } from './backchannel-logout.js';
+import type { RecoveryCodeStore, TotpFactorStore } from './second-factors.js';
 
 export interface Stores {
   readonly clients: ClientStore;
@@ -45,6 +46,10 @@ export interface Stores {
   readonly sessionClients: SessionClientStore;
   /** The queue of back-channel logout tokens owed to clients. */
   readonly logoutDeliveries: LogoutDeliveryStore;
+  /** TOTP authenticators (secrets sealed) and the last time step each accepted. */
+  readonly totpFactors: TotpFactorStore;
+  /** Recovery codes, keyed hashes, single-use. */
+  readonly recoveryCodes: RecoveryCodeStore;
   /** Change fan-out between processes (keys, revocations). */
   readonly changes: ChangeNotifier;
   /** Answers when the database is reachable (readiness). */

@@ -30,6 +30,7 @@ async function session(stores: Stores, userId?: string, overrides: { endedAt?: n
     secretHash: crypto.randomBytes(32).toString('hex'),
     userId: id,
     authTime: T,
+    authMethods: ['pwd'],
     createdAt: T,
     expiresAt: overrides.expiresAt ?? T + 1000,
     endedAt: overrides.endedAt ?? null,

@@ -69,8 +69,8 @@ export function changeNotifierContract(stores: CurrentStores, traits: EngineTrai
     const client = clientRecord({ backchannelLogoutUri: 'https://rp.example.com/bcl' });
     await publisher.clients.insert(client);
     await publisher.users.insert({ id: 'user-1', email: 'one@example.com', name: null, passwordHash: 'x', disabledAt: null, createdAt: T });
-    await publisher.sessions.insert({ id: 'session-1', secretHash: 'a'.repeat(64), userId: 'user-1', authTime: T, createdAt: T, expiresAt: T + 60, endedAt: null });
-    await publisher.sessions.insert({ id: 'session-2', secretHash: 'b'.repeat(64), userId: 'user-1', authTime: T, createdAt: T, expiresAt: T + 60, endedAt: null });
+    await publisher.sessions.insert({ id: 'session-1', secretHash: 'a'.repeat(64), userId: 'user-1', authTime: T, authMethods: ['pwd'], createdAt: T, expiresAt: T + 60, endedAt: null });
+    await publisher.sessions.insert({ id: 'session-2', secretHash: 'b'.repeat(64), userId: 'user-1', authTime: T, authMethods: ['pwd'], createdAt: T, expiresAt: T + 60, endedAt: null });
     await publisher.sessionClients.record('session-1', client.clientId, T);
     await publisher.logoutDeliveries.enqueueForSessions(['session-2'], T, 100);
     await quiet();

@@ -22,6 +22,7 @@ import { securityEventStoreContract, streamStoreContract } from './shared-signal
 import { statusListStoreContract } from './status-lists-contract.js';
 import { usedJtiStoreContract } from './used-jtis-contract.js';
 import { backchannelLogoutStoresContract } from './backchannel-logout-contract.js';
+import { secondFactorStoresContract } from './second-factors-contract.js';
 
 /** A new, empty database of one engine. */
 export interface ContractDatabase {
@@ -95,5 +96,6 @@ export function runStorageContract(name: string, newDatabase: () => Promise<Cont
     describe('StatusListStore', () => statusListStoreContract(stores));
     describe('UsedJtiStore', () => usedJtiStoreContract(stores));
     describe('SessionClientStore, LogoutDeliveryStore', () => backchannelLogoutStoresContract(stores));
+    describe('TotpFactorStore, RecoveryCodeStore', () => secondFactorStoresContract(stores));
   });
 }
