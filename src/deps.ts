@@ -23,7 +23,7 @@ import { RevocationService } from './revocation/service.js';
 import { RevocationFeed } from './revocation/feed.js';
 import { StatusLists } from './revocation/status-lists.js';
 import { createRevoker, type Revoker } from './revocation/revoker.js';
-import { securityEventLog, type SecurityEventLog } from './revocation/security-events.js';
+import { reportingCredentialChanges, securityEventLog, type SecurityEventLog } from './revocation/security-events.js';
 import { deriveSuccessorKey, RefreshTokenService } from './refresh/service.js';
 import { Authorizer } from './login/authorizer.js';
 import { LoginThrottle } from './accounts/throttle.js';
@@ -221,7 +221,9 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
     });
     metrics.watchFeed(() => revocationFeed.subscribers);
     metrics.watchKeys({ keys: () => core.keyManager.list(), rotationIntervalSeconds: config.keyRotationIntervalSeconds });
-    const secondFactorObserver = secondFactorRecorder({ audit: core.audit, metrics });
+    const secondFactorObserver = reportingCredentialChanges(secondFactorRecorder({ audit: core.audit, metrics }), core.securityEvents, (error) =>
+      log.error({ err: error, event: 'security_events.append_failed' }, 'a credential change could not be recorded for Shared Signals'),
+    );
     const throttle = new LoginThrottle(core.stores.loginThrottle, core.clock);
     const idTokenDeps: IdTokenDeps = { keyring, clock: core.clock, issuer: config.issuer, idTokenTtlSeconds: config.idTokenTtlSeconds };
     const logoutDeliverer = new LogoutDeliverer({

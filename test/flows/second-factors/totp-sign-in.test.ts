@@ -12,6 +12,7 @@ import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerClient, type RegisteredClient } from '../../helpers/clients.js';
+import { eventually } from '../../helpers/eventually.js';
 import { startInkan, type TestServer } from '../../helpers/inkan.js';
 import { LogLines, sample, scrape } from '../../helpers/operations.js';
 import { createUser, csrfOf, HttpBrowser, movableClock } from '../../helpers/people.js';
@@ -303,6 +304,14 @@ describe('changing factors', () => {
     const userId = (await server.deps.stores.users.findByEmail(person.email))!.id;
     expect(await server.deps.stores.recoveryCodes.countUnused(userId)).toBe(0);
     expect(logs.audit('mfa.totp_removed').find((line) => line.sub === userId)).toMatchObject({ factor_id: factor });
+    // Shared Signals receivers hear of both changes as CAEP credential-change events.
+    const changes = async () =>
+      (await server.deps.stores.securityEvents.listSince(0, 1000)).filter((event) => event.userId === userId && event.type === 'credential-change');
+    await eventually(async () => (await changes()).length >= 2, 5000);
+    expect((await changes()).map((event) => event.details)).toEqual([
+      { credential_type: 'app', change_type: 'create' },
+      { credential_type: 'app', change_type: 'delete' },
+    ]);
     // A password alone signs in again.
     const request = await authorizationRequest();
     const signIn = await passwordStep(new HttpBrowser(server.issuer), request.url, person.email, person.password);
