@@ -2,7 +2,7 @@
  * Background purge, so that no table grows without bound: refresh tokens past their idle expiry,
  * tokens and families of revoked or expired families, revocation records whose tokens have all
  * expired, and the people tables: pending authorization requests once expired, authorization
- * codes AUTHORIZATION_CODE_RETENTION_SECONDS after they expired, login-throttle counters once
+ * codes AUTHORIZATION_CODE_RETENTION_SECONDS after they expired, passkey challenges once expired, login-throttle counters once
  * their rule has forgotten them anyway, and sessions SESSION_RETENTION_SECONDS after they ended
  * or expired. Remembered consents are kept. Each store deletes in bounded batches (one short
  * statement each, so a purge never holds a long lock), a run stops after MAX_BATCHES_PER_RUN per
@@ -32,7 +32,7 @@ export const SESSION_RETENTION_SECONDS = 7 * 24 * 3600;
 const THROTTLE_FORGET_SECONDS = Math.max(ACCOUNT_RULE.forgetAfterSeconds, ADDRESS_RULE.forgetAfterSeconds);
 
 export interface PurgeDeps {
-  readonly stores: Pick<Stores, 'refreshTokens' | 'revocations' | 'authorizationRequests' | 'authorizationCodes' | 'sessions' | 'loginThrottle' | 'usedJtis'>;
+  readonly stores: Pick<Stores, 'refreshTokens' | 'revocations' | 'authorizationRequests' | 'authorizationCodes' | 'sessions' | 'loginThrottle' | 'usedJtis' | 'webAuthnChallenges'>;
   readonly clock: Clock;
 }
 
@@ -45,6 +45,8 @@ export interface PurgeCounts {
   readonly sessions: number;
   /** Single-use jtis of client assertions and DPoP proofs, once they would be refused for age anyway. */
   readonly usedJtis: number;
+  /** Challenges of passkey ceremonies never answered, once expired. */
+  readonly webAuthnChallenges: number;
 }
 
 async function inBatches(purge: (limit: number) => Promise<number>, batchSize: number): Promise<number> {
@@ -68,6 +70,7 @@ export async function purgeOnce(deps: PurgeDeps, batchSize = PURGE_BATCH_SIZE): 
     loginThrottle: await inBatches((limit) => stores.loginThrottle.purgeStale(now - THROTTLE_FORGET_SECONDS, now, limit), batchSize),
     sessions: await inBatches((limit) => stores.sessions.purgeOver(now - SESSION_RETENTION_SECONDS, limit), batchSize),
     usedJtis: await inBatches((limit) => stores.usedJtis.purge(now, limit), batchSize),
+    webAuthnChallenges: await inBatches((limit) => stores.webAuthnChallenges.purge(now, limit), batchSize),
   };
 }
 

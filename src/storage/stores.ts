@@ -12,6 +12,7 @@ import type { ConsentStore, AuthorizationCodeStore, AuthorizationRequestStore } 
 import type { ChangeNotifier } from './changes.js';
 import type { ClientStore } from './clients.js';
 import type { KeyStore } from './keys.js';
+import type { PasskeyStore, WebAuthnChallengeStore } from './passkeys.js';
 import type { LoginThrottleStore, SessionStore, UserStore } from './people.js';
 import type { RefreshTokenStore } from './refresh.js';
 import type { RevocationStore } from './revocations.js';
@@ -35,6 +36,10 @@ export interface Stores {
   readonly statusLists: StatusListStore;
   /** Single use of client assertion and DPoP proof jtis. */
   readonly usedJtis: UsedJtiStore;
+  /** People's passkeys (WebAuthn credentials). */
+  readonly passkeys: PasskeyStore;
+  /** The challenges of WebAuthn ceremonies in progress. */
+  readonly webAuthnChallenges: WebAuthnChallengeStore;
   /** Change fan-out between processes (keys, revocations). */
   readonly changes: ChangeNotifier;
   /** Answers when the database is reachable (readiness). */

@@ -24,6 +24,7 @@ import { knexRevocationStore } from './revocation-store.js';
 import { knexStatusListStore } from './status-list-store.js';
 import { sqliteStatusListStore } from './sqlite-status-list-store.js';
 import { knexUsedJtiStore } from './used-jti-store.js';
+import { knexPasskeyStore, knexWebAuthnChallengeStore } from './passkey-store.js';
 import { migrateToLatest, openDatabase, waitForDatabase } from './connection.js';
 import { postgresChangeNotifier, sqliteChangeNotifier, type ChangeFeedLog } from './change-feed.js';
 
@@ -72,6 +73,8 @@ export async function createKnexStores(database: DatabaseConfig, options: KnexSt
     revocations: knexRevocationStore(db, changes),
     statusLists: sqlite === undefined ? knexStatusListStore(db) : sqliteStatusListStore(knexStatusListStore(db), sqlite),
     usedJtis: knexUsedJtiStore(db),
+    passkeys: knexPasskeyStore(db),
+    webAuthnChallenges: knexWebAuthnChallengeStore(db),
     changes,
     async ping() {
       let timer: NodeJS.Timeout | undefined;
