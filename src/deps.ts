@@ -35,6 +35,9 @@ import { signInRecorder } from './audit/sign-ins.js';
 import { clientAssertionVerifier } from './oauth/client-assertion.js';
 import { clientKeySource } from './clients/client-keys.js';
 import { dpop, type Dpop } from './oauth/dpop.js';
+import { passkeyRelyingParty, type PasskeyAvailability } from './passkeys/relying-party.js';
+import { PasskeyCeremonies } from './passkeys/ceremonies.js';
+import { passkeyRecorder } from './audit/passkeys.js';
 
 export interface CoreOptions {
   readonly clock?: Clock;
@@ -120,6 +123,10 @@ export interface Deps extends Core {
   readonly statusLists: StatusLists;
   /** Prometheus metrics, served at /metrics (metrics/metrics.ts). */
   readonly metrics: Metrics;
+  /** Whether the issuer can be a WebAuthn relying party, and why not (passkeys/relying-party.ts); the server logs it at start. */
+  readonly passkeyAvailability: PasskeyAvailability;
+  /** The WebAuthn ceremonies (passkeys/ceremonies.ts); absent when passkeys are not available. */
+  readonly passkeys: PasskeyCeremonies | undefined;
 }
 
 export async function createDeps(config: Config, log: Logger, options: CoreOptions = {}): Promise<Deps> {
@@ -170,6 +177,17 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
     });
     metrics.watchFeed(() => revocationFeed.subscribers);
     metrics.watchKeys({ keys: () => core.keyManager.list(), rotationIntervalSeconds: config.keyRotationIntervalSeconds });
+    const passkeyAvailability = passkeyRelyingParty(config.issuer);
+    const passkeys = passkeyAvailability.available
+      ? new PasskeyCeremonies({
+          passkeys: core.stores.passkeys,
+          challenges: core.stores.webAuthnChallenges,
+          users: core.stores.users,
+          clock: core.clock,
+          relyingParty: passkeyAvailability.relyingParty,
+          observer: passkeyRecorder({ audit: core.audit, metrics }),
+        })
+      : undefined;
     const idTokenDeps: IdTokenDeps = { keyring, clock: core.clock, issuer: config.issuer, idTokenTtlSeconds: config.idTokenTtlSeconds };
     const grants = grantRegistry({
       tokens: tokenDeps,
@@ -207,10 +225,13 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
         revoker: core.revoker,
         paths: { login: browserPath(config.issuer, ENDPOINT_PATHS.login), consent: browserPath(config.issuer, ENDPOINT_PATHS.consent) },
         signIns: signInRecorder({ audit: core.audit, metrics }),
+        ...(passkeys === undefined ? {} : { passkeys }),
       }),
       revocationFeed,
       statusLists,
       metrics,
+      passkeyAvailability,
+      passkeys,
     };
   } catch (error) {
     await core.stores.close();

@@ -57,7 +57,20 @@ export type AuditEvent =
   | { readonly event: 'client.deleted'; readonly client_id: string; readonly refresh_families_ended: number }
   | { readonly event: 'user.created'; readonly sub: string; readonly email_sha256: string }
   | { readonly event: 'user.disabled'; readonly sub: string; readonly email_sha256: string }
-  | { readonly event: 'tokens.revoked'; readonly sub: string; readonly email_sha256: string; readonly sessions_and_families_ended: number };
+  | { readonly event: 'tokens.revoked'; readonly sub: string; readonly email_sha256: string; readonly sessions_and_families_ended: number }
+  // Passkeys (audit/passkeys.ts): a credential by the first 16 hex digits of its id's SHA-256.
+  | { readonly event: 'passkey.added'; readonly sub: string; readonly credential_sha256: string; readonly backup_eligible: boolean }
+  | { readonly event: 'passkey.renamed'; readonly sub: string; readonly credential_sha256: string }
+  | { readonly event: 'passkey.removed'; readonly sub: string; readonly credential_sha256: string }
+  | { readonly event: 'passkey.used'; readonly sub: string; readonly credential_sha256: string; readonly client_id: string; readonly synced: boolean }
+  | {
+      readonly event: 'passkey.failed';
+      readonly ceremony: 'registration' | 'authentication';
+      readonly reason: string;
+      readonly sub: string | undefined;
+      readonly credential_sha256: string | undefined;
+      readonly client_id: string | undefined;
+    };
 
 export type AuditEventName = AuditEvent['event'];
 

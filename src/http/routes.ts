@@ -13,9 +13,10 @@
 import { ADMIN_PREFIX } from '../admin/openapi.js';
 import { SECRET_AUTH_METHODS } from '../clients/registry.js';
 import type { Deps } from '../deps.js';
-import { discoveryDocument, ENDPOINT_PATHS } from '../oauth/discovery.js';
+import { browserPath, discoveryDocument, ENDPOINT_PATHS } from '../oauth/discovery.js';
 import { cookieJar } from './cookies.js';
 import { adminEndpoints } from './endpoints/admin.js';
+import { ASSET_PATHS, assetEndpoints } from './endpoints/assets.js';
 import { authorizeEndpoint } from './endpoints/authorize.js';
 import { consentEndpoints } from './endpoints/consent.js';
 import { discoveryEndpoint } from './endpoints/discovery.js';
@@ -46,7 +47,12 @@ export function routeTable(deps: Deps, readiness: Readiness): readonly Route[] {
     refreshTokens: deps.refreshTokens,
   };
   const authorize = authorizeEndpoint({ authorizer: deps.authorizer, cookies });
-  const login = loginEndpoints({ authorizer: deps.authorizer, cookies });
+  const assets = assetEndpoints();
+  const login = loginEndpoints({
+    authorizer: deps.authorizer,
+    cookies,
+    passkeyScripts: [browserPath(issuer, ASSET_PATHS.webauthnBrowser), browserPath(issuer, ASSET_PATHS.passkeys)],
+  });
   const consent = consentEndpoints({ authorizer: deps.authorizer, cookies });
   const endSession = endSessionEndpoint({ stores: deps.stores, keyring: deps.keyring, clock: deps.clock, issuer, revoker: deps.revoker, cookies });
   const userinfo = userinfoEndpoint({ verifyAccessToken: deps.verifyAccessToken, issuer, users: deps.stores.users, dpop: deps.dpop });
@@ -66,6 +72,10 @@ export function routeTable(deps: Deps, readiness: Readiness): readonly Route[] {
     // The browser's pages: they carry cookies, so no CORS.
     { path: ENDPOINT_PATHS.authorization, name: 'the authorization endpoint', cors: 'none', koa: { GET: authorize, POST: authorize } },
     { path: ENDPOINT_PATHS.login, name: 'the sign-in page', cors: 'none', koa: { GET: login.page, POST: login.submit } },
+    { path: `${ENDPOINT_PATHS.login}/passkey/options`, name: 'the passkey sign-in options', cors: 'none', koa: { POST: login.passkeyOptions } },
+    { path: `${ENDPOINT_PATHS.login}/passkey`, name: 'the passkey sign-in', cors: 'none', koa: { POST: login.passkeySubmit } },
+    { path: ASSET_PATHS.webauthnBrowser, name: 'a script of the passkey pages', cors: 'none', koa: { GET: assets.webauthnBrowser } },
+    { path: ASSET_PATHS.passkeys, name: 'a script of the passkey pages', cors: 'none', koa: { GET: assets.passkeys } },
     { path: ENDPOINT_PATHS.consent, name: 'the consent page', cors: 'none', koa: { GET: consent.page, POST: consent.submit } },
     { path: ENDPOINT_PATHS.endSession, name: 'the end-session endpoint', cors: 'none', koa: { GET: endSession, POST: endSession } },
 

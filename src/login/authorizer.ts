@@ -32,6 +32,8 @@ import { findLiveSession, startSession, type LiveSession } from './sessions.js';
 import type { Revoker } from '../revocation/revoker.js';
 import type { SignInObserver } from '../audit/sign-ins.js';
 import { signIn } from './sign-in.js';
+import type { PasskeyCeremonies } from '../passkeys/ceremonies.js';
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { InteractionError, type BrowserCookies, type InteractionView, type LoginOutcome, type Step } from './steps.js';
 
 /** How long a person has to sign in and consent. */
@@ -53,6 +55,13 @@ export interface AuthorizerDeps {
   readonly paths: { readonly login: string; readonly consent: string };
   /** Told of every sign-in's outcome: the audit line and the metric (audit/sign-ins.ts). */
   readonly signIns?: SignInObserver;
+  /** Passkey sign-in; absent when the issuer cannot be a WebAuthn relying party (passkeys/relying-party.ts). */
+  readonly passkeys?: PasskeyCeremonies;
+}
+
+/** The binding of a passkey sign-in's challenge: the pending request, itself bound to the browser. */
+function passkeySignInBinding(requestId: string): string {
+  return `signin:${requestId}`;
 }
 
 export class Authorizer {
@@ -198,6 +207,57 @@ export class Authorizer {
       csrfHash: null,
     });
     const updated = { ...record, userId: user.id, sessionId: started.session.id, authTime: started.session.authTime };
+    const next = await this.proceed(updated, client);
+    return { ...next, newSessionSecret: started.secret } as Step;
+  }
+
+  /** Whether the sign-in page offers "Sign in with a passkey". */
+  get passkeysOffered(): boolean {
+    return this.deps.passkeys !== undefined;
+  }
+
+  /**
+   * POST /login/passkey/options: the WebAuthn options of a passkey sign-in for this pending
+   * request, its challenge bound to it (and so to this browser), replacing any earlier one.
+   */
+  async passkeyOptions(id: string | undefined, cookies: Partial<BrowserCookies>, csrf: string | undefined): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    const { record } = await this.pending(id, cookies.browserSecret);
+    if (!this.csrfMatches(record, csrf)) throw new OAuthError('invalid_request', 'the form has expired or did not come from this site (CSRF token mismatch)', { status: 403 });
+    if (this.deps.passkeys === undefined) throw new OAuthError('invalid_request', 'passkeys are not available on this server', { status: 404 });
+    return this.deps.passkeys.authenticationOptions(passkeySignInBinding(record.id));
+  }
+
+  /** POST /login/passkey: the browser's answer to passkeyOptions. Like submitLogin, but no email or password. */
+  async submitPasskey(
+    id: string | undefined,
+    cookies: Partial<BrowserCookies>,
+    form: { csrf: string | undefined; credential: string | undefined },
+    clientAddress: string,
+    requestId?: string,
+  ): Promise<LoginOutcome> {
+    const { record, client } = await this.pending(id, cookies.browserSecret);
+    if (!this.csrfMatches(record, form.csrf)) throw new OAuthError('invalid_request', 'the form has expired or did not come from this site (CSRF token mismatch)', { status: 403 });
+    if (this.deps.passkeys === undefined) throw new OAuthError('invalid_request', 'passkeys are not available on this server', { status: 404 });
+    const result = await this.deps.passkeys.authenticate(passkeySignInBinding(record.id), form.credential, { clientId: client.clientId, requestId, address: clientAddress });
+    if (!result.ok) return { kind: 'form', status: result.reason === 'disabled' ? 403 : 401, view: await this.view(record, client), message: result.message, email: '' };
+    return this.signedInAs(record, client, result.value.user.id, cookies);
+  }
+
+  /** After a successful sign-in step: the session, then consent or the code. */
+  private async signedInAs(record: AuthorizationRequestRecord, client: ClientRecord, userId: string, cookies: Partial<BrowserCookies>): Promise<Step> {
+    const previous = await this.live({ sessionSecret: cookies.sessionSecret, browserSecret: cookies.browserSecret ?? '' });
+    const started = await startSession(
+      { sessions: this.deps.stores.sessions, users: this.deps.stores.users, clock: this.deps.clock, revoker: this.deps.revoker },
+      userId,
+      previous?.session,
+    );
+    await this.deps.stores.authorizationRequests.update(record.id, {
+      userId,
+      sessionId: started.session.id,
+      authTime: started.session.authTime,
+      csrfHash: null,
+    });
+    const updated = { ...record, userId, sessionId: started.session.id, authTime: started.session.authTime };
     const next = await this.proceed(updated, client);
     return { ...next, newSessionSecret: started.secret } as Step;
   }

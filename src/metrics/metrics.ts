@@ -13,6 +13,7 @@
  * The gauges of keys and of the feed are computed when Prometheus scrapes.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { PasskeyCeremony, PasskeyOutcome } from '../audit/passkeys.js';
 import type { Clock } from '../clock.js';
 import type { KeySet } from '../storage/keys.js';
 import { RequestMetrics } from './request-metrics.js';
@@ -60,6 +61,7 @@ export class Metrics {
   private readonly reuse: Counter;
   private readonly revocations: Counter<'kind'>;
   private readonly logins: Counter<'outcome'>;
+  private readonly passkeys: Counter<'ceremony' | 'outcome'>;
   private readonly feedLag: Histogram;
   private readonly feedLastLag: Gauge;
   private readonly includeProcessMetrics: boolean;
@@ -110,6 +112,13 @@ export class Metrics {
       registers,
     });
     for (const outcome of ['success', 'failure', 'throttled']) this.logins.labels(outcome).inc(0);
+    this.passkeys = new Counter({
+      name: 'inkan_passkey_ceremonies_total',
+      help: 'Passkey ceremonies (registration, authentication) by outcome: success, or why they were refused (cloned, no_challenge, expired_challenge, …)',
+      labelNames: ['ceremony', 'outcome'],
+      registers,
+    });
+    for (const [ceremony, outcome] of [['registration', 'success'], ['authentication', 'success'], ['authentication', 'cloned']] as const) this.passkeys.labels(ceremony, outcome).inc(0);
     this.reuse.inc(0);
     const self = this;
     new Gauge({
@@ -192,6 +201,10 @@ export class Metrics {
 
   login(outcome: LoginOutcome): void {
     this.logins.labels(outcome).inc();
+  }
+
+  passkeyCeremony(ceremony: PasskeyCeremony, outcome: PasskeyOutcome): void {
+    this.passkeys.labels(ceremony, outcome).inc();
   }
 
   /** A record (created at `createdAtSeconds`) reached a live subscriber at `nowMs`. */

@@ -9,7 +9,7 @@ import { STYLESHEET } from './style.js';
 // A seal (印鑑, inkan): a red rounded square with a carved border.
 const LOGO = html`<svg viewBox="0 0 32 32" aria-hidden="true" focusable="false"><rect x="1" y="1" width="30" height="30" rx="7" fill="#b3261e"/><rect x="5" y="5" width="22" height="22" rx="4" fill="none" stroke="#fff" stroke-width="2"/><path d="M16 9v14M11 12h10M11 20h10" stroke="#fff" stroke-width="2.4" stroke-linecap="round"/></svg>`;
 
-export function layout(title: string, nonce: string, content: Markup): string {
+export function layout(title: string, nonce: string, content: Markup, scripts: readonly string[] = []): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -19,7 +19,8 @@ export function layout(title: string, nonce: string, content: Markup): string {
 <meta name="robots" content="noindex">
 <title>${title} · Inkan</title>
 <style nonce="${nonce}">${new Markup(STYLESHEET)}</style>
-</head>
+${scripts.map((src) => html`<script src="${src}" nonce="${nonce}" defer></script>
+`)}</head>
 <body>
 <main>
 <div class="brand">${LOGO}<span>Inkan</span></div>
@@ -39,6 +40,27 @@ export interface LoginPageModel {
   readonly clientName: string;
   readonly email: string;
   readonly error?: string;
+  /** Where a passkey sign-in gets its options and posts its answer; absent: no passkey button. */
+  readonly passkey?: PasskeyFormModel;
+}
+
+export interface PasskeyFormModel {
+  readonly optionsUrl: string;
+  readonly action: string;
+}
+
+/**
+ * A passkey ceremony's form (the page script, http/html/passkey-script.ts, drives it): hidden
+ * until the script finds WebAuthn in the browser; the button fetches the options, runs the
+ * ceremony, puts the answer in the `credential` field and submits the form.
+ */
+function passkeyForm(model: PasskeyFormModel & { ceremony: 'authentication' | 'registration'; csrfToken: string; button: string; fields?: Markup }): Markup {
+  return html`<form method="post" action="${model.action}" class="passkey" data-passkey="${model.ceremony}" data-options="${model.optionsUrl}" hidden>
+<input type="hidden" name="csrf" value="${model.csrfToken}">
+<input type="hidden" name="credential" value="">
+${model.fields ?? ''}<button type="button" class="secondary" data-passkey-start>${model.button}</button>
+<p class="alert" role="alert" data-passkey-error hidden></p>
+</form>`;
 }
 
 export function loginPage(model: LoginPageModel): Markup {
@@ -57,7 +79,9 @@ ${alert(model.error)}
 <input id="password" name="password" type="password" autocomplete="current-password" maxlength="1024" required ${model.email !== '' ? html`autofocus` : ''} aria-describedby="${described}">
 </div>
 <button type="submit">Sign in</button>
-</form>`;
+</form>
+${model.passkey === undefined ? '' : html`<div class="divider" data-passkey-divider hidden><span>or</span></div>
+${passkeyForm({ ...model.passkey, ceremony: 'authentication', csrfToken: model.csrfToken, button: 'Sign in with a passkey' })}`}`;
 }
 
 export interface ConsentPageModel {

@@ -59,6 +59,10 @@ button.secondary:hover { background: color-mix(in srgb, var(--text) 6%, transpar
 .scopes li + li { border-top: 1px solid var(--line); }
 .scopes li::before { content: ""; flex: none; width: 8px; height: 8px; margin-top: 8px; border-radius: 50%; background: var(--accent); }
 .account { margin: 16px 0 0; font-size: .875rem; color: var(--muted); }
+.divider { display: flex; align-items: center; gap: 12px; margin: 20px 0 12px; color: var(--muted); font-size: .875rem; }
+.divider::before, .divider::after { content: ""; flex: 1; border-top: 1px solid var(--line); }
+form.passkey .alert { margin: 12px 0 0; }
+[hidden] { display: none !important; }
 .footer { margin-top: 20px; font-size: .8125rem; color: var(--muted); text-align: center; }
 @media (max-width: 480px) {
   body { justify-content: flex-start; padding-top: 32px; }
