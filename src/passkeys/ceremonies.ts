@@ -113,10 +113,13 @@ export class PasskeyCeremonies {
     return this.deps.relyingParty;
   }
 
-  private async issueChallenge(binding: string, ceremony: PasskeyCeremony, userId: string | null): Promise<string> {
-    const challenge = crypto.randomBytes(32).toString('base64url');
+  /** 32 random bytes; the options carry them base64url, the form `storeChallenge` keeps. */
+  private static challengeBytes(): Uint8Array<ArrayBuffer> {
+    return new Uint8Array(crypto.randomBytes(32));
+  }
+
+  private async storeChallenge(binding: string, ceremony: PasskeyCeremony, userId: string | null, challenge: string): Promise<void> {
     await this.deps.challenges.put({ binding, challenge, ceremony, userId, expiresAt: this.deps.clock.nowSeconds() + CHALLENGE_TTL_SECONDS });
-    return challenge;
   }
 
   /** Takes the binding's challenge: refused when there is none, it is another ceremony's or another person's, or it expired. */
@@ -131,13 +134,13 @@ export class PasskeyCeremonies {
   async registrationOptions(user: UserRecord, binding: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const existing = await this.deps.passkeys.listForUser(user.id);
     const rp = this.deps.relyingParty;
-    return generateRegistrationOptions({
+    const options = await generateRegistrationOptions({
       rpName: rp.name,
       rpID: rp.id,
       userName: user.email,
       userID: userHandleOf(user.id),
       userDisplayName: user.name ?? user.email,
-      challenge: await this.issueChallenge(binding, 'registration', user.id),
+      challenge: PasskeyCeremonies.challengeBytes(),
       timeout: CHALLENGE_TTL_SECONDS * 1000,
       attestationType: 'none',
       // The same authenticator twice would be one passkey under two names.
@@ -146,6 +149,8 @@ export class PasskeyCeremonies {
       // credProps tells whether the authenticator really kept a discoverable credential.
       extensions: { credProps: true },
     });
+    await this.storeChallenge(binding, 'registration', user.id, options.challenge);
+    return options;
   }
 
   /** Verifies the answer to `registrationOptions` and stores the passkey under `name`. */
@@ -205,12 +210,14 @@ export class PasskeyCeremonies {
 
   /** The options of `navigator.credentials.get()` for a sign-in bound to `binding` (a pending sign-in). */
   async authenticationOptions(binding: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
-    return generateAuthenticationOptions({
+    const options = await generateAuthenticationOptions({
       rpID: this.deps.relyingParty.id,
-      challenge: await this.issueChallenge(binding, 'authentication', null),
+      challenge: PasskeyCeremonies.challengeBytes(),
       timeout: CHALLENGE_TTL_SECONDS * 1000,
       userVerification: 'required',
     });
+    await this.storeChallenge(binding, 'authentication', null, options.challenge);
+    return options;
   }
 
   /** Verifies the answer to `authenticationOptions`: the person it signs in, or why not. */
