@@ -32,8 +32,7 @@ import { findLiveSession, startSession, type LiveSession } from './sessions.js';
 import type { Revoker } from '../revocation/revoker.js';
 import type { SignInObserver } from '../audit/sign-ins.js';
 import { signIn } from './sign-in.js';
-import type { PasskeyCeremonies } from '../passkeys/ceremonies.js';
-import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import type { PasskeyCeremonies, SignInOptions } from '../passkeys/ceremonies.js';
 import { InteractionError, type BrowserCookies, type InteractionView, type LoginOutcome, type Step } from './steps.js';
 
 /** How long a person has to sign in and consent. */
@@ -220,7 +219,7 @@ export class Authorizer {
    * POST /login/passkey/options: the WebAuthn options of a passkey sign-in for this pending
    * request, its challenge bound to it (and so to this browser), replacing any earlier one.
    */
-  async passkeyOptions(id: string | undefined, cookies: Partial<BrowserCookies>, csrf: string | undefined): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  async passkeyOptions(id: string | undefined, cookies: Partial<BrowserCookies>, csrf: string | undefined): Promise<SignInOptions> {
     const { record } = await this.pending(id, cookies.browserSecret);
     if (!this.csrfMatches(record, csrf)) throw new OAuthError('invalid_request', 'the form has expired or did not come from this site (CSRF token mismatch)', { status: 403 });
     if (this.deps.passkeys === undefined) throw new OAuthError('invalid_request', 'passkeys are not available on this server', { status: 404 });

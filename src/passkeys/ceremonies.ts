@@ -39,6 +39,10 @@ import type { RelyingParty } from './relying-party.js';
 
 /** How long a ceremony may take, from the options to the answer. */
 export const CHALLENGE_TTL_SECONDS = 5 * 60;
+
+/** What `navigator.credentials.create()` / `.get()` are given, as JSON (the page script passes them on). */
+export type RegistrationOptions = PublicKeyCredentialCreationOptionsJSON;
+export type SignInOptions = PublicKeyCredentialRequestOptionsJSON;
 /** The longest name a person may give a passkey. */
 export const PASSKEY_NAME_MAX_LENGTH = 60;
 
@@ -131,7 +135,7 @@ export class PasskeyCeremonies {
   }
 
   /** The options of `navigator.credentials.create()` for `user`, bound to `binding` (their login session). */
-  async registrationOptions(user: UserRecord, binding: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  async registrationOptions(user: UserRecord, binding: string): Promise<RegistrationOptions> {
     const existing = await this.deps.passkeys.listForUser(user.id);
     const rp = this.deps.relyingParty;
     const options = await generateRegistrationOptions({
@@ -209,7 +213,7 @@ export class PasskeyCeremonies {
   }
 
   /** The options of `navigator.credentials.get()` for a sign-in bound to `binding` (a pending sign-in). */
-  async authenticationOptions(binding: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  async authenticationOptions(binding: string): Promise<SignInOptions> {
     const options = await generateAuthenticationOptions({
       rpID: this.deps.relyingParty.id,
       challenge: PasskeyCeremonies.challengeBytes(),
