@@ -5,6 +5,7 @@
  */
 import { html, Markup } from './markup.js';
 import { STYLESHEET } from './style.js';
+import { passkeyForm, type PasskeyFormModel } from './passkeys.js';
 
 // A seal (印鑑, inkan): a red rounded square with a carved border.
 const LOGO = html`<svg viewBox="0 0 32 32" aria-hidden="true" focusable="false"><rect x="1" y="1" width="30" height="30" rx="7" fill="#b3261e"/><rect x="5" y="5" width="22" height="22" rx="4" fill="none" stroke="#fff" stroke-width="2"/><path d="M16 9v14M11 12h10M11 20h10" stroke="#fff" stroke-width="2.4" stroke-linecap="round"/></svg>`;
@@ -42,25 +43,6 @@ export interface LoginPageModel {
   readonly error?: string;
   /** Where a passkey sign-in gets its options and posts its answer; absent: no passkey button. */
   readonly passkey?: PasskeyFormModel;
-}
-
-export interface PasskeyFormModel {
-  readonly optionsUrl: string;
-  readonly action: string;
-}
-
-/**
- * A passkey ceremony's form (the page script, http/html/passkey-script.ts, drives it): hidden
- * until the script finds WebAuthn in the browser; the button fetches the options, runs the
- * ceremony, puts the answer in the `credential` field and submits the form.
- */
-function passkeyForm(model: PasskeyFormModel & { ceremony: 'authentication' | 'registration'; csrfToken: string; button: string; fields?: Markup }): Markup {
-  return html`<form method="post" action="${model.action}" class="passkey" data-passkey="${model.ceremony}" data-options="${model.optionsUrl}" hidden>
-<input type="hidden" name="csrf" value="${model.csrfToken}">
-<input type="hidden" name="credential" value="">
-${model.fields ?? ''}<button type="button" class="secondary" data-passkey-start>${model.button}</button>
-<p class="alert" role="alert" data-passkey-error hidden></p>
-</form>`;
 }
 
 export function loginPage(model: LoginPageModel): Markup {
