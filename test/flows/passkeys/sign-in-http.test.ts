@@ -72,7 +72,10 @@ describe('passkey sign-in over HTTP', () => {
       expect(script.status).toBe(200);
       expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
       expect(script.headers.get('x-content-type-options')).toBe('nosniff');
+      const etag = script.headers.get('etag')!;
+      expect((await fetch(`${server.issuer}${path}`, { headers: { 'if-none-match': etag } })).status).toBe(304);
     }
+    expect(await (await fetch(`${server.issuer}/assets/simplewebauthn-browser.js`)).text()).toContain('SimpleWebAuthnBrowser');
 
     const answer = await options(browser, ix, csrf);
     expect(answer.status).toBe(200);
