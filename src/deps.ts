@@ -38,6 +38,14 @@ import { dpop, type Dpop } from './oauth/dpop.js';
 import { passkeyRelyingParty, type PasskeyAvailability } from './passkeys/relying-party.js';
 import { PasskeyCeremonies } from './passkeys/ceremonies.js';
 import { passkeyRecorder } from './audit/passkeys.js';
+import { passkeyFactorSource } from './passkeys/factor-source.js';
+import { FactorSources } from './accounts/factors.js';
+import { TotpFactors } from './accounts/totp-factors.js';
+import { deriveRecoveryCodeKey, RecoveryCodes } from './accounts/recovery-codes.js';
+import { secondFactorCodes } from './accounts/second-factor-codes.js';
+import { secondFactorRecorder } from './audit/second-factors.js';
+import { Account } from './login/account.js';
+import { AccountPasskeys } from './login/account-passkeys.js';
 
 export interface CoreOptions {
   readonly clock?: Clock;
@@ -65,6 +73,15 @@ export interface Core {
   readonly refreshSuccessorKey: Buffer;
   /** Security events: every domain change above is recorded here (audit/audit-log.ts). */
   readonly audit: AuditLog;
+  /** Authenticator apps (RFC 6238), their secrets sealed with the KEK (accounts/totp-factors.ts). */
+  readonly totpFactors: TotpFactors;
+  /** Recovery codes, keyed hashes under a key derived from the KEK (accounts/recovery-codes.ts). */
+  readonly recoveryCodes: RecoveryCodes;
+  /**
+   * Every kind of factor beyond the password (accounts/factors.ts): the account page lists them,
+   * the sign-in asks which a person holds, `users mfa reset` removes them all.
+   */
+  readonly factors: FactorSources;
 }
 
 export async function openCore(config: Config, options: CoreOptions = {}): Promise<Core> {
@@ -96,7 +113,10 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
     });
     const revoker = createRevoker({ stores, revocations, clock, statusListUriPrefix: `${config.issuer}${ENDPOINT_PATHS.statusLists}/` });
     const refreshSuccessorKey = deriveSuccessorKey(kek);
-    return { config, clock, stores, sealer, keyManager, revocations, revoker, refreshSuccessorKey, audit };
+    const totpFactors = new TotpFactors({ store: stores.totpFactors, sealer, clock, issuerName: new URL(config.issuer).hostname });
+    const recoveryCodes = new RecoveryCodes({ store: stores.recoveryCodes, clock, key: deriveRecoveryCodeKey(kek) });
+    const factors = new FactorSources([totpFactors, recoveryCodes, passkeyFactorSource(stores.passkeys)]);
+    return { config, clock, stores, sealer, keyManager, revocations, revoker, refreshSuccessorKey, audit, totpFactors, recoveryCodes, factors };
   } catch (error) {
     await stores.close();
     throw error;
@@ -127,6 +147,10 @@ export interface Deps extends Core {
   readonly passkeyAvailability: PasskeyAvailability;
   /** The WebAuthn ceremonies (passkeys/ceremonies.ts); absent when passkeys are not available. */
   readonly passkeys: PasskeyCeremonies | undefined;
+  /** The account page's passkeys (login/account-passkeys.ts); absent with `passkeys`. */
+  readonly accountPasskeys: AccountPasskeys | undefined;
+  /** The account page's rules: the person's factors, enrolment, recovery codes (login/account.ts). */
+  readonly account: Account;
 }
 
 export async function createDeps(config: Config, log: Logger, options: CoreOptions = {}): Promise<Deps> {
@@ -188,6 +212,17 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
           observer: passkeyRecorder({ audit: core.audit, metrics }),
         })
       : undefined;
+    const secondFactorObserver = secondFactorRecorder({ audit: core.audit, metrics });
+    const throttle = new LoginThrottle(core.stores.loginThrottle, core.clock);
+    const account = new Account({
+      sessions: core.stores.sessions,
+      users: core.stores.users,
+      clock: core.clock,
+      factors: core.factors,
+      totp: core.totpFactors,
+      recovery: core.recoveryCodes,
+      observer: secondFactorObserver,
+    });
     const idTokenDeps: IdTokenDeps = { keyring, clock: core.clock, issuer: config.issuer, idTokenTtlSeconds: config.idTokenTtlSeconds };
     const grants = grantRegistry({
       tokens: tokenDeps,
@@ -220,13 +255,19 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
         stores: core.stores,
         clock: core.clock,
         issuer: config.issuer,
-        throttle: new LoginThrottle(core.stores.loginThrottle, core.clock),
+        throttle,
         pendingPerAddress: config.pendingSignInsPerAddress,
         revoker: core.revoker,
         paths: { login: browserPath(config.issuer, ENDPOINT_PATHS.login), consent: browserPath(config.issuer, ENDPOINT_PATHS.consent) },
         signIns: signInRecorder({ audit: core.audit, metrics }),
         ...(passkeys === undefined ? {} : { passkeys }),
+        secondFactors: {
+          factors: core.factors,
+          codes: secondFactorCodes({ totp: core.totpFactors, recovery: core.recoveryCodes, throttle, observer: secondFactorObserver }),
+        },
       }),
+      account,
+      accountPasskeys: passkeys === undefined ? undefined : new AccountPasskeys({ account, passkeys }),
       revocationFeed,
       statusLists,
       metrics,

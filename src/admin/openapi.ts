@@ -191,6 +191,16 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
           responses: { 200: { description: 'disabled', content: json({ type: 'object', properties: { disabled: { type: 'string' } } }) }, ...errors(400, 404, 415) },
         },
       },
+      '/users/mfa/reset': {
+        post: {
+          operationId: 'resetMfa',
+          summary:
+            'Removes every second factor of a user (authenticator apps, recovery codes, passkeys) and ends all of their sessions and tokens ' +
+            '(like `users mfa reset`)',
+          requestBody: body({ $ref: '#/components/schemas/Email' }),
+          responses: { 200: { description: 'reset', content: json({ type: 'object', properties: { reset: { type: 'string' } } }) }, ...errors(400, 404, 415) },
+        },
+      },
       '/keys': {
         get: {
           operationId: 'listKeys',

@@ -12,6 +12,7 @@
  * key sign at once (the answer then carries a `warning`, as the CLI's does).
  */
 import { createUser, disableUser, UserError } from '../accounts/users.js';
+import { resetSecondFactors } from '../accounts/mfa-reset.js';
 import type { Actor } from '../audit/audit-log.js';
 import { ClientRegistrationError, createClient, deleteClient, describeClient } from '../clients/registry.js';
 import type { Core } from '../deps.js';
@@ -37,7 +38,7 @@ export class AdminError extends Error {
   }
 }
 
-export type AdminDeps = Pick<Core, 'config' | 'stores' | 'clock' | 'revoker' | 'keyManager' | 'audit'>;
+export type AdminDeps = Pick<Core, 'config' | 'stores' | 'clock' | 'revoker' | 'keyManager' | 'audit' | 'factors'>;
 export type JsonBody = Readonly<Record<string, unknown>>;
 
 export interface AdminResult {
@@ -149,6 +150,14 @@ export async function disableUserOperation(deps: AdminDeps, body: JsonBody, acto
   const email = requiredString(body, 'email');
   await disableUser({ users: deps.stores.users, clock: deps.clock, revoker: deps.revoker, audit: deps.audit }, email, actor).catch(userError);
   return ok({ disabled: email });
+}
+
+/** Like `users mfa reset --email`: removes every second factor of the person and ends their sessions. */
+export async function resetMfaOperation(deps: AdminDeps, body: JsonBody, actor: Actor): Promise<AdminResult> {
+  onlyFields(body, ['email']);
+  const email = requiredString(body, 'email');
+  await resetSecondFactors({ users: deps.stores.users, factors: deps.factors, revoker: deps.revoker, audit: deps.audit }, email, actor).catch(userError);
+  return ok({ reset: email });
 }
 
 export async function listKeys(deps: AdminDeps): Promise<AdminResult> {

@@ -15,8 +15,10 @@ import { SECRET_AUTH_METHODS } from '../clients/registry.js';
 import type { Deps } from '../deps.js';
 import { browserPath, discoveryDocument, ENDPOINT_PATHS } from '../oauth/discovery.js';
 import { cookieJar } from './cookies.js';
+import { accountEndpoints } from './endpoints/account.js';
 import { adminEndpoints } from './endpoints/admin.js';
 import { ASSET_PATHS, assetEndpoints } from './endpoints/assets.js';
+import { accountPasskeyEndpoints } from './endpoints/account-passkeys.js';
 import { authorizeEndpoint } from './endpoints/authorize.js';
 import { consentEndpoints } from './endpoints/consent.js';
 import { discoveryEndpoint } from './endpoints/discovery.js';
@@ -33,6 +35,9 @@ import { tokenEndpoint } from './endpoints/token.js';
 import { userinfoEndpoint } from './endpoints/userinfo.js';
 import type { KoaRoute, Route } from './route.js';
 
+/** Where the account page's script gets the options of a passkey registration. */
+const ACCOUNT_PASSKEY_OPTIONS_PATH = `${ENDPOINT_PATHS.account}/passkeys/options`;
+
 export function routeTable(deps: Deps, readiness: Readiness): readonly Route[] {
   const { issuer } = deps.config;
   const cookies = cookieJar(issuer);
@@ -48,12 +53,26 @@ export function routeTable(deps: Deps, readiness: Readiness): readonly Route[] {
   };
   const authorize = authorizeEndpoint({ authorizer: deps.authorizer, cookies });
   const assets = assetEndpoints();
-  const login = loginEndpoints({
+  const passkeyScripts = [browserPath(issuer, ASSET_PATHS.webauthnBrowser), browserPath(issuer, ASSET_PATHS.passkeys)];
+  const login = loginEndpoints({ authorizer: deps.authorizer, cookies, passkeyScripts });
+  const consent = consentEndpoints({ authorizer: deps.authorizer, cookies });
+  const accountPasskeys =
+    deps.accountPasskeys === undefined
+      ? undefined
+      : accountPasskeyEndpoints({
+          passkeys: deps.accountPasskeys,
+          cookies,
+          accountPath: browserPath(issuer, ENDPOINT_PATHS.account),
+          optionsPath: browserPath(issuer, ACCOUNT_PASSKEY_OPTIONS_PATH),
+          scripts: passkeyScripts,
+        });
+  const account = accountEndpoints({
+    account: deps.account,
     authorizer: deps.authorizer,
     cookies,
-    passkeyScripts: [browserPath(issuer, ASSET_PATHS.webauthnBrowser), browserPath(issuer, ASSET_PATHS.passkeys)],
+    path: browserPath(issuer, ENDPOINT_PATHS.account),
+    sections: accountPasskeys === undefined ? [] : [accountPasskeys.section],
   });
-  const consent = consentEndpoints({ authorizer: deps.authorizer, cookies });
   const endSession = endSessionEndpoint({ stores: deps.stores, keyring: deps.keyring, clock: deps.clock, issuer, revoker: deps.revoker, cookies });
   const userinfo = userinfoEndpoint({ verifyAccessToken: deps.verifyAccessToken, issuer, users: deps.stores.users, dpop: deps.dpop });
 
@@ -77,6 +96,10 @@ export function routeTable(deps: Deps, readiness: Readiness): readonly Route[] {
     { path: ASSET_PATHS.webauthnBrowser, name: 'a script of the passkey pages', cors: 'none', koa: { GET: assets.webauthnBrowser } },
     { path: ASSET_PATHS.passkeys, name: 'a script of the passkey pages', cors: 'none', koa: { GET: assets.passkeys } },
     { path: ENDPOINT_PATHS.consent, name: 'the consent page', cors: 'none', koa: { GET: consent.page, POST: consent.submit } },
+    { path: ENDPOINT_PATHS.account, name: 'the account page', cors: 'none', koa: { GET: account.page, POST: account.submit } },
+    ...(accountPasskeys === undefined
+      ? []
+      : [{ path: ACCOUNT_PASSKEY_OPTIONS_PATH, name: 'the passkey registration options', cors: 'none' as const, koa: { POST: accountPasskeys.options } }]),
     { path: ENDPOINT_PATHS.endSession, name: 'the end-session endpoint', cors: 'none', koa: { GET: endSession, POST: endSession } },
 
     // For resource servers.
@@ -112,6 +135,7 @@ function adminRoutes(deps: Deps): Route[] {
     row('/clients/:clientId', { DELETE: admin.deleteClient }),
     row('/users', { POST: admin.createUser }),
     row('/users/disable', { POST: admin.disableUser }),
+    row('/users/mfa/reset', { POST: admin.resetMfa }),
     row('/keys', { GET: admin.listKeys }),
     row('/keys/rotate', { POST: admin.rotateKeys }),
     row('/keys/import', { POST: admin.importKey }),

@@ -19,6 +19,9 @@ import type { KeySet } from '../storage/keys.js';
 import { RequestMetrics } from './request-metrics.js';
 
 export type LoginOutcome = 'success' | 'failure' | 'throttled';
+/** A second factor at the sign-in's Code step (audit/second-factors.ts). */
+export type SecondFactorMethod = 'totp' | 'recovery';
+export type SecondFactorOutcome = 'success' | 'failure' | 'replayed' | 'throttled';
 /** Revocation records by target, and refresh families ended one by one (RFC 7009, reuse). */
 export type RevocationKind = 'jti' | 'subject' | 'session' | 'grant' | 'client' | 'refresh_family';
 
@@ -61,6 +64,7 @@ export class Metrics {
   private readonly reuse: Counter;
   private readonly revocations: Counter<'kind'>;
   private readonly logins: Counter<'outcome'>;
+  private readonly secondFactors: Counter<'method' | 'outcome'>;
   private readonly passkeys: Counter<'ceremony' | 'outcome'>;
   private readonly feedLag: Histogram;
   private readonly feedLastLag: Gauge;
@@ -112,6 +116,15 @@ export class Metrics {
       registers,
     });
     for (const outcome of ['success', 'failure', 'throttled']) this.logins.labels(outcome).inc(0);
+    this.secondFactors = new Counter({
+      name: 'inkan_second_factor_total',
+      help: 'Second-factor codes at sign-in, by method (totp, recovery; "code" when neither matched) and outcome: success, failure, replayed, throttled',
+      labelNames: ['method', 'outcome'],
+      registers,
+    });
+    for (const outcome of ['success', 'replayed']) this.secondFactors.labels('totp', outcome).inc(0);
+    this.secondFactors.labels('recovery', 'success').inc(0);
+    for (const outcome of ['failure', 'throttled']) this.secondFactors.labels('code', outcome).inc(0);
     this.passkeys = new Counter({
       name: 'inkan_passkey_ceremonies_total',
       help: 'Passkey ceremonies (registration, authentication) by outcome: success, or why they were refused (cloned, no_challenge, expired_challenge, …)',
@@ -201,6 +214,11 @@ export class Metrics {
 
   login(outcome: LoginOutcome): void {
     this.logins.labels(outcome).inc();
+  }
+
+  /** A second-factor code at sign-in; `code` when it matched no factor (wrong) or was not checked (throttled). */
+  secondFactor(method: SecondFactorMethod | 'code', outcome: SecondFactorOutcome): void {
+    this.secondFactors.labels(method, outcome).inc();
   }
 
   passkeyCeremony(ceremony: PasskeyCeremony, outcome: PasskeyOutcome): void {

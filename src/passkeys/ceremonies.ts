@@ -31,6 +31,7 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Clock } from '../clock.js';
+import type { AuthMethod } from '../oauth/authentication-context.js';
 import type { RequestOrigin } from '../audit/audit-log.js';
 import type { PasskeyCeremony, PasskeyFailure, PasskeyObserver } from '../audit/passkeys.js';
 import { DuplicatePasskeyError, type PasskeyRecord, type PasskeyStore, type WebAuthnChallengeStore } from '../storage/passkeys.js';
@@ -293,4 +294,18 @@ export class PasskeyCeremonies {
     if (removed) this.deps.observer?.removed(origin, userId, id);
     return removed;
   }
+}
+
+/**
+ * The RFC 8176 methods of a passkey sign-in, for the session and the `amr` claim:
+ * - `hwk` (proof of possession of a hardware-secured key) for a device-bound passkey, `swk`
+ *   (a software-secured key) for a synced one: backup eligible (BE) means the private key is
+ *   copied between devices by its provider, so it is not bound to one piece of hardware;
+ * - `user` (a user presence test) when the authenticator verified the person: user verification
+ *   includes presence, while which verification it was (a PIN, a fingerprint, a face) is not
+ *   reported, so `pin`, `fpt` and `face` are never claimed.
+ * Never `pwd`. The class a passkey reaches, `phr`, is oauth/authentication-context.ts's decision.
+ */
+export function passkeyAuthMethods(signedIn: Pick<PasskeyAuthentication, 'synced' | 'userVerified'>): AuthMethod[] {
+  return [signedIn.synced ? 'swk' : 'hwk', ...(signedIn.userVerified ? (['user'] as const) : [])];
 }

@@ -18,6 +18,7 @@ import type { RefreshTokenStore } from './refresh.js';
 import type { RevocationStore } from './revocations.js';
 import type { StatusListStore } from './status-lists.js';
 import type { UsedJtiStore } from './used-jtis.js';
+import type { RecoveryCodeStore, TotpFactorStore } from './second-factors.js';
 
 export interface Stores {
   readonly clients: ClientStore;
@@ -40,6 +41,10 @@ export interface Stores {
   readonly passkeys: PasskeyStore;
   /** The challenges of WebAuthn ceremonies in progress. */
   readonly webAuthnChallenges: WebAuthnChallengeStore;
+  /** TOTP authenticators (secrets sealed) and the last time step each accepted. */
+  readonly totpFactors: TotpFactorStore;
+  /** Recovery codes, keyed hashes, single-use. */
+  readonly recoveryCodes: RecoveryCodeStore;
   /** Change fan-out between processes (keys, revocations). */
   readonly changes: ChangeNotifier;
   /** Answers when the database is reachable (readiness). */

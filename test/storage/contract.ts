@@ -21,6 +21,7 @@ import { refreshTokenStoreContract } from './refresh-contract.js';
 import { revocationStoreContract } from './revocations-contract.js';
 import { statusListStoreContract } from './status-lists-contract.js';
 import { usedJtiStoreContract } from './used-jtis-contract.js';
+import { secondFactorStoresContract } from './second-factors-contract.js';
 
 /** A new, empty database of one engine. */
 export interface ContractDatabase {
@@ -92,5 +93,6 @@ export function runStorageContract(name: string, newDatabase: () => Promise<Cont
     describe('StatusListStore', () => statusListStoreContract(stores));
     describe('UsedJtiStore', () => usedJtiStoreContract(stores));
     describe('PasskeyStore, WebAuthnChallengeStore', () => passkeyStoresContract(stores));
+    describe('TotpFactorStore, RecoveryCodeStore', () => secondFactorStoresContract(stores));
   });
 }

@@ -17,6 +17,7 @@ import {
   createUserOperation,
   deleteClientOperation,
   disableUserOperation,
+  resetMfaOperation,
   importKeyOperation,
   listClients,
   listKeys,
@@ -84,6 +85,7 @@ export interface AdminEndpoints {
   readonly deleteClient: KoaHandler;
   readonly createUser: KoaHandler;
   readonly disableUser: KoaHandler;
+  readonly resetMfa: KoaHandler;
   readonly listKeys: KoaHandler;
   readonly rotateKeys: KoaHandler;
   readonly importKey: KoaHandler;
@@ -120,6 +122,7 @@ export function adminEndpoints(deps: AdminEndpointDeps): AdminEndpoints {
     deleteClient: handle((_ctx, actor, params) => deleteClientOperation(deps, params.clientId ?? '', actor)),
     createUser: handle(async (ctx, actor) => createUserOperation(deps, await jsonBody(ctx), actor)),
     disableUser: handle(async (ctx, actor) => disableUserOperation(deps, await jsonBody(ctx), actor)),
+    resetMfa: handle(async (ctx, actor) => resetMfaOperation(deps, await jsonBody(ctx), actor)),
     listKeys: handle(() => listKeys(deps)),
     rotateKeys: handle(async (ctx, actor) => rotateKeysOperation(deps, await jsonBody(ctx, true), actor)),
     importKey: handle(async (ctx, actor) => importKeyOperation(deps, await jsonBody(ctx), actor)),

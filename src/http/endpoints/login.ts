@@ -1,12 +1,14 @@
 /**
- * GET and POST /login?ix=…: the sign-in page of a pending authorization request. The POST needs
- * the browser that started the request (binding cookie) and the CSRF token of the page it was
- * shown (403 otherwise); a wrong password re-renders the page with an error (401), a throttled
- * attempt with a wait (429 + Retry-After); success sets the session cookie and moves on.
+ * GET and POST /login?ix=…: the sign-in page of a pending authorization request (or of Inkan's
+ * own account page). The POST needs the browser that started the request (binding cookie) and the
+ * CSRF token of the page it was shown (403 otherwise); a wrong password re-renders the page with
+ * an error (401), a throttled attempt with a wait (429 + Retry-After). A person with a second
+ * factor then gets the Code page (a POST with `code`: a wrong code 401, throttled 429, a used one
+ * refused); success sets the session cookie and moves on.
  *
- * Where the issuer can be a WebAuthn relying party, the page also offers "Sign in with a passkey"
- * (its scripts under the page's CSP nonce): POST /login/passkey/options?ix=… answers the WebAuthn
- * options as JSON (errors as RFC 6749-style JSON with the same statuses), and POST
+ * Where the issuer can be a WebAuthn relying party, the password page also offers "Sign in with a
+ * passkey" (its scripts under the page's CSP nonce): POST /login/passkey/options?ix=… answers the
+ * WebAuthn options as JSON (errors as RFC 6749-style JSON with the same statuses), and POST
  * /login/passkey?ix=… takes the answer like the password form: the same browser and CSRF rules,
  * a refusal re-renders the page with its reason (401; 403 for a disabled person), success moves on.
  */
@@ -16,7 +18,8 @@ import { InteractionError, type InteractionView, type LoginOutcome } from '../..
 import { SESSION_TTL_SECONDS } from '../../login/sessions.js';
 import { OAuthError } from '../../oauth/errors.js';
 import type { CookieJar } from '../cookies.js';
-import { loginPage } from '../html/pages.js';
+import { codePage, loginPage } from '../html/pages.js';
+import { PASSKEY_REQUIRED_MESSAGE } from '../../login/authorizer.js';
 import { field, readPageForm } from '../page-form.js';
 import { sendPage, sendRedirect, setNoStore } from '../page.js';
 import type { KoaHandler } from '../route.js';
@@ -29,22 +32,35 @@ export interface LoginEndpointDeps {
   readonly passkeyScripts: readonly string[];
 }
 
+/** Who the person is signing in to: the client, or Inkan itself for its own pages. */
+export function interactionClientName(view: InteractionView): string {
+  return view.client?.name ?? 'your Inkan account';
+}
+
+/** Where the page's forms may lead: the client's redirect_uri (Inkan's own pages stay on 'self'). */
+export function interactionFormTargets(view: InteractionView): string[] {
+  return view.client === undefined ? [] : [view.request.redirectUri];
+}
+
 function showLogin(ctx: Context, deps: LoginEndpointDeps, view: InteractionView, status: number, email: string, error?: string): void {
   const loginPath = deps.authorizer.paths.login;
   const ix = `?ix=${encodeURIComponent(view.id)}`;
-  const offerPasskey = deps.authorizer.passkeysOffered;
+  const common = { action: `${loginPath}${ix}`, csrfToken: view.csrfToken, clientName: interactionClientName(view), ...(error === undefined ? {} : { error }) };
+  // The passkey button replaces the password, so it belongs to the password step only.
+  const offerPasskey = deps.authorizer.passkeysOffered && view.stage !== 'second-factor';
   sendPage(ctx, {
     status,
-    title: 'Sign in',
-    content: loginPage({
-      action: `${loginPath}${ix}`,
-      csrfToken: view.csrfToken,
-      clientName: view.client.name,
-      email,
-      ...(error === undefined ? {} : { error }),
-      ...(offerPasskey ? { passkey: { optionsUrl: `${loginPath}/passkey/options${ix}`, action: `${loginPath}/passkey${ix}` } } : {}),
-    }),
-    formTargets: [view.request.redirectUri],
+    title: view.stage === 'second-factor' ? 'Enter your code' : 'Sign in',
+    content:
+      view.stage === 'second-factor'
+        ? codePage({ ...common, email: view.userEmail })
+        : loginPage({
+            ...common,
+            email,
+            ...(view.passkeyRequired ? { notice: PASSKEY_REQUIRED_MESSAGE } : {}),
+            ...(offerPasskey ? { passkey: { optionsUrl: `${loginPath}/passkey/options${ix}`, action: `${loginPath}/passkey${ix}` } } : {}),
+          }),
+    formTargets: interactionFormTargets(view),
     ...(offerPasskey ? { scripts: deps.passkeyScripts } : {}),
   });
 }
@@ -80,13 +96,19 @@ export function loginEndpoints(deps: LoginEndpointDeps): LoginEndpoints {
   const submit: KoaHandler = (ctx) =>
     pageErrors(ctx, async () => {
       const form = await readPageForm(ctx);
-      const outcome = await deps.authorizer.submitLogin(
-        typeof ctx.query.ix === 'string' ? ctx.query.ix : undefined,
-        { browserSecret: deps.cookies.get(ctx, 'browser'), sessionSecret: deps.cookies.get(ctx, 'session') },
-        { csrf: field(form, 'csrf'), email: field(form, 'email'), password: form.getAll('password').length === 1 ? form.get('password')! : undefined },
-        ctx.ip,
-        ctx.state.requestId as string | undefined,
-      );
+      const ix = typeof ctx.query.ix === 'string' ? ctx.query.ix : undefined;
+      const cookies = { browserSecret: deps.cookies.get(ctx, 'browser'), sessionSecret: deps.cookies.get(ctx, 'session') };
+      const requestId = ctx.state.requestId as string | undefined;
+      // The Code page posts `code`; the password page `email` and `password`.
+      const outcome = form.has('code')
+        ? await deps.authorizer.submitCode(ix, cookies, { csrf: field(form, 'csrf'), code: field(form, 'code') }, ctx.ip, requestId)
+        : await deps.authorizer.submitLogin(
+            ix,
+            cookies,
+            { csrf: field(form, 'csrf'), email: field(form, 'email'), password: form.getAll('password').length === 1 ? form.get('password')! : undefined },
+            ctx.ip,
+            requestId,
+          );
       answerLogin(ctx, deps, outcome);
     });
   const passkeyOptions: KoaHandler = async (ctx) => {

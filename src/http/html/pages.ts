@@ -1,5 +1,6 @@
 /**
- * Inkan's server-rendered pages: sign-in, consent, sign-out and errors. Plain HTML forms that work
+ * Inkan's server-rendered pages: sign-in (password, then a code), consent, sign-out and errors
+ * (the account page is account-page.ts). Plain HTML forms that work
  * without JavaScript, real `<label for>`s, autocomplete hints for password managers, and one
  * inline stylesheet allowed by the page's CSP nonce.
  */
@@ -43,12 +44,15 @@ export interface LoginPageModel {
   readonly error?: string;
   /** Where a passkey sign-in gets its options and posts its answer; absent: no passkey button. */
   readonly passkey?: PasskeyFormModel;
+  /** The client asked for `phr`: say that only a passkey will do. */
+  readonly notice?: string;
 }
 
 export function loginPage(model: LoginPageModel): Markup {
   const described = model.error === undefined ? '' : 'form-error';
   return html`<h1>Sign in</h1>
 <p class="lead">to continue to <strong>${model.clientName}</strong></p>
+${model.notice === undefined ? '' : html`<p class="notice" id="notice">${model.notice}</p>`}
 ${alert(model.error)}
 <form method="post" action="${model.action}" novalidate>
 <input type="hidden" name="csrf" value="${model.csrfToken}">
@@ -64,6 +68,31 @@ ${alert(model.error)}
 </form>
 ${model.passkey === undefined ? '' : html`<div class="divider" data-passkey-divider hidden><span>or</span></div>
 ${passkeyForm({ ...model.passkey, ceremony: 'authentication', csrfToken: model.csrfToken, button: 'Sign in with a passkey' })}`}`;
+}
+
+export interface CodePageModel {
+  readonly action: string;
+  readonly csrfToken: string;
+  readonly clientName: string;
+  readonly email: string | null;
+  readonly error?: string;
+}
+
+/** The sign-in's second step: a code from the authenticator app, or a recovery code. */
+export function codePage(model: CodePageModel): Markup {
+  const described = model.error === undefined ? 'code-hint' : 'code-hint form-error';
+  return html`<h1>Enter your code</h1>
+<p class="lead">to continue to <strong>${model.clientName}</strong>${model.email === null ? '' : html` as <strong>${model.email}</strong>`}</p>
+${alert(model.error)}
+<form method="post" action="${model.action}" novalidate>
+<input type="hidden" name="csrf" value="${model.csrfToken}">
+<div class="field">
+<label for="code">Code</label>
+<input id="code" name="code" type="text" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" maxlength="32" required autofocus aria-describedby="${described}">
+<p class="hint" id="code-hint">The 6-digit code your authenticator app shows, or one of your recovery codes.</p>
+</div>
+<button type="submit">Verify</button>
+</form>`;
 }
 
 export interface ConsentPageModel {

@@ -37,61 +37,70 @@ export interface PasskeyListItem {
   readonly lastUsedAt: number | null;
 }
 
+/** The account page's actions (its POST field `action`) that the passkey section's forms send. */
+export const PASSKEY_ACTIONS = { add: 'passkey-add', rename: 'passkey-rename', remove: 'passkey-remove', reauthenticate: 'passkey-reauthenticate' } as const;
+
 export interface PasskeySectionModel {
   readonly passkeys: readonly PasskeyListItem[];
   readonly csrfToken: string;
-  /** POST targets: options and answer of "Add a passkey", rename, remove. */
-  readonly add: PasskeyFormModel;
-  readonly renameAction: string;
-  readonly removeAction: string;
-  /** False when changes need a fresh sign-in first: the forms are not shown. */
+  /** The account page, where every form of the section posts (with its `action`). */
+  readonly action: string;
+  /** Where "Add a passkey" gets its WebAuthn options. */
+  readonly optionsUrl: string;
+  /** False when adding needs a fresh sign-in first: a "sign in again" button instead of "Add a passkey". */
   readonly mayChange: boolean;
   /** The passkey name limit (passkeys/ceremonies.ts). */
   readonly nameMaxLength: number;
 }
 
+const hiddenFields = (csrfToken: string, action: string) => html`<input type="hidden" name="csrf" value="${csrfToken}">
+<input type="hidden" name="action" value="${action}">`;
+
 const day = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 10);
 
 function passkeyRow(model: PasskeySectionModel, passkey: PasskeyListItem, index: number): Markup {
   const used = passkey.lastUsedAt === null ? 'never used' : `last used ${day(passkey.lastUsedAt)}`;
-  return html`<li class="factor" data-passkey-id="${passkey.id}">
-<div class="factor-head"><strong>${passkey.name}</strong> <span class="muted">${passkey.synced ? 'synced' : 'this device only'} · added ${day(passkey.createdAt)} · ${used}</span></div>
-${model.mayChange
-  ? html`<form method="post" action="${model.renameAction}" class="inline">
-<input type="hidden" name="csrf" value="${model.csrfToken}">
+  return html`<li data-passkey-id="${passkey.id}">
+<span class="factor-name">${passkey.name}</span> <span class="factor-meta">${passkey.synced ? 'synced' : 'this device only'} · added ${day(passkey.createdAt)} · ${used}</span>
+<form method="post" action="${model.action}" class="rename">
+${hiddenFields(model.csrfToken, PASSKEY_ACTIONS.rename)}
 <input type="hidden" name="id" value="${passkey.id}">
-<label for="passkey-name-${index}">New name for ${passkey.name}</label>
+<label for="passkey-name-${index}" class="visually-hidden">New name for ${passkey.name}</label>
 <input id="passkey-name-${index}" name="name" type="text" maxlength="${model.nameMaxLength}" required value="${passkey.name}">
-<button type="submit" class="secondary" aria-label="Rename passkey ${passkey.name}">Rename</button>
+<button type="submit" class="secondary small" aria-label="Rename passkey ${passkey.name}">Rename</button>
 </form>
-<form method="post" action="${model.removeAction}" class="inline">
-<input type="hidden" name="csrf" value="${model.csrfToken}">
+<form method="post" action="${model.action}" class="inline">
+${hiddenFields(model.csrfToken, PASSKEY_ACTIONS.remove)}
 <input type="hidden" name="id" value="${passkey.id}">
-<button type="submit" class="secondary" aria-label="Remove passkey ${passkey.name}">Remove</button>
-</form>`
-  : ''}
+<button type="submit" class="secondary small" aria-label="Remove passkey ${passkey.name}">Remove</button>
+</form>
 </li>`;
 }
 
 /** The account page's passkey section: the list, and "Add a passkey" with a name field. */
 export function passkeySection(model: PasskeySectionModel): Markup {
-  return html`<section class="passkeys" aria-labelledby="passkeys-title">
+  return html`<section class="panel passkeys" aria-labelledby="passkeys-title">
 <h2 id="passkeys-title">Passkeys</h2>
 ${model.passkeys.length === 0
-  ? html`<p class="muted">No passkeys yet. A passkey signs you in with your device's screen lock, without a password.</p>`
+  ? html`<p class="hint">No passkeys yet. A passkey signs you in with your device's screen lock, without a password.</p>`
   : html`<ul class="factors">${model.passkeys.map((passkey, index) => passkeyRow(model, passkey, index))}</ul>`}
 ${model.mayChange
   ? passkeyForm({
-      ...model.add,
+      action: model.action,
+      optionsUrl: model.optionsUrl,
       ceremony: 'registration',
       csrfToken: model.csrfToken,
       button: 'Add a passkey',
-      fields: html`<div class="field">
+      fields: html`<input type="hidden" name="action" value="${PASSKEY_ACTIONS.add}">
+<div class="field">
 <label for="new-passkey-name">Passkey name</label>
 <input id="new-passkey-name" name="name" type="text" maxlength="${model.nameMaxLength}" placeholder="e.g. Laptop" autocomplete="off">
 </div>
 `,
     })
-  : ''}
+  : html`<form method="post" action="${model.action}">
+${hiddenFields(model.csrfToken, PASSKEY_ACTIONS.reauthenticate)}
+<button type="submit" class="secondary">Sign in again to add a passkey</button>
+</form>`}
 </section>`;
 }

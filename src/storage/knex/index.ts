@@ -25,6 +25,7 @@ import { knexStatusListStore } from './status-list-store.js';
 import { sqliteStatusListStore } from './sqlite-status-list-store.js';
 import { knexUsedJtiStore } from './used-jti-store.js';
 import { knexPasskeyStore, knexWebAuthnChallengeStore } from './passkey-store.js';
+import { knexRecoveryCodeStore, knexTotpFactorStore } from './second-factor-store.js';
 import { migrateToLatest, openDatabase, waitForDatabase } from './connection.js';
 import { postgresChangeNotifier, sqliteChangeNotifier, type ChangeFeedLog } from './change-feed.js';
 
@@ -75,6 +76,8 @@ export async function createKnexStores(database: DatabaseConfig, options: KnexSt
     usedJtis: knexUsedJtiStore(db),
     passkeys: knexPasskeyStore(db),
     webAuthnChallenges: knexWebAuthnChallengeStore(db),
+    totpFactors: knexTotpFactorStore(db),
+    recoveryCodes: knexRecoveryCodeStore(db),
     changes,
     async ping() {
       let timer: NodeJS.Timeout | undefined;
