@@ -5,18 +5,26 @@
  * WebAuthn options; POST /login/passkey signs in and moves on like a password. Refused, with the
  * exact page message: the same answer posted again (the challenge is single-use), an answer after
  * the challenge expired, a form without the page's CSRF token (403), a browser that did not start
- * the request. Audit lines and the metric count the outcomes. On an issuer whose host is an IP
- * address, no passkey is offered and the server says why at start.
+ * the request. Audit lines and the metric count the outcomes. The ID token of a synced passkey says
+ * `swk`; `acr_values=phr` is reached by a passkey (and `urn:inkan:acr:mfa` answered as asked);
+ * `users mfa reset` removes the person's passkeys. On an issuer whose host is an IP address, no
+ * passkey is offered and the server says why at start.
  */
+import crypto from 'node:crypto';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInkan, type TestServer } from '../../helpers/inkan.js';
 import { registerClient } from '../../helpers/clients.js';
 import { authorizeUrl, createUser, csrfOf, HttpBrowser, movableClock, PKCE_CHALLENGE } from '../../helpers/people.js';
 import { LogLines, sample, scrape } from '../../helpers/operations.js';
-import { SoftAuthenticator } from '../../passkeys/soft-authenticator.js';
+import { recordSecrets, recordTokenResponse } from '../../helpers/secrets.js';
+import { FLAGS, SoftAuthenticator, type SoftCredential } from '../../passkeys/soft-authenticator.js';
 import { CHALLENGE_TTL_SECONDS } from '../../../src/passkeys/ceremonies.js';
 
 const REDIRECT_URI = 'https://app.example/callback';
+/** PKCE for the flows whose code is exchanged (S256 of the verifier, RFC 7636 §4.2). */
+const PKCE_VERIFIER = crypto.randomBytes(32).toString('base64url');
+const PKCE_S256 = { code_challenge: crypto.createHash('sha256').update(PKCE_VERIFIER).digest('base64url'), code_challenge_method: 'S256' };
 
 describe('passkey sign-in over HTTP', () => {
   const clock = movableClock();
@@ -43,8 +51,10 @@ describe('passkey sign-in over HTTP', () => {
     await server?.stop();
   });
 
-  async function signInPage(browser = new HttpBrowser(server.issuer)) {
-    const start = await browser.request(authorizeUrl(server.issuer, { client_id: clientId, redirect_uri: REDIRECT_URI, response_type: 'code', scope: 'openid', state: 's', ...PKCE_CHALLENGE }));
+  async function signInPage(browser = new HttpBrowser(server.issuer), extra: Record<string, string> = {}) {
+    const start = await browser.request(
+      authorizeUrl(server.issuer, { client_id: clientId, redirect_uri: REDIRECT_URI, response_type: 'code', scope: 'openid', state: 's', ...PKCE_CHALLENGE, ...extra }),
+    );
     expect(start.status).toBe(302);
     const page = await browser.request(start.location!);
     return { browser, location: start.location!, page, csrf: csrfOf(page.body), ix: new URL(start.location!, server.issuer).searchParams.get('ix')! };
@@ -126,6 +136,84 @@ describe('passkey sign-in over HTTP', () => {
     expect(late.body).toContain('>Sign in with a passkey</button>');
     expect(browser.cookies.has('inkan_session')).toBe(false);
     expect((await browser.request(location)).status).toBe(200);
+  });
+});
+
+describe('passkey sign-ins in tokens, step-up and the MFA reset', () => {
+  let server: TestServer;
+  let clientId: string;
+
+  beforeAll(async () => {
+    server = await startInkan({ issuerHost: 'localhost' });
+    clientId = (
+      await registerClient(server, ['--name', 'App', '--grant-types', 'authorization_code', '--redirect-uris', REDIRECT_URI, '--scope', 'openid', '--auth-method', 'none', '--skip-consent'])
+    ).client_id;
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  /** A person with one passkey of a software authenticator answering with `flags`. */
+  async function personWithPasskey(email: string, flags: number): Promise<{ id: string; authenticator: SoftAuthenticator; credential: SoftCredential }> {
+    const { id } = await createUser(server, email, 'correct horse battery staple');
+    const authenticator = new SoftAuthenticator({ rpId: 'localhost', origin: server.issuer, flags });
+    const user = (await server.deps.stores.users.find(id))!;
+    const options = await server.deps.passkeys!.registrationOptions(user, `test:${id}`);
+    expect((await server.deps.passkeys!.register(user, `test:${id}`, JSON.stringify(authenticator.register(options)), 'Phone', {})).ok).toBe(true);
+    return { id, authenticator, credential: authenticator.credentials[0]! };
+  }
+
+  /** A passkey sign-in from the authorization request to the ID token, verified with the JWKS. */
+  async function passkeyIdToken(person: { authenticator: SoftAuthenticator; credential: SoftCredential }, extra: Record<string, string> = {}): Promise<JWTPayload> {
+    const browser = new HttpBrowser(server.issuer);
+    const start = await browser.request(authorizeUrl(server.issuer, { client_id: clientId, redirect_uri: REDIRECT_URI, response_type: 'code', scope: 'openid', ...PKCE_S256, ...extra }));
+    const ix = new URL(start.location!, server.issuer).searchParams.get('ix')!;
+    const page = await browser.request(start.location!);
+    const csrf = csrfOf(page.body);
+    const options = JSON.parse((await browser.request(`/login/passkey/options?ix=${ix}`, { form: { csrf } })).body) as { challenge: string };
+    const signedIn = await browser.request(`/login/passkey?ix=${ix}`, { form: { csrf, credential: JSON.stringify(person.authenticator.assert(person.credential, options)) } });
+    expect(signedIn.status, signedIn.body.slice(0, 300)).toBe(303);
+    const code = new URL(signedIn.location!).searchParams.get('code')!;
+    recordSecrets(code);
+    const response = await fetch(`${server.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, client_id: clientId, code_verifier: PKCE_VERIFIER }),
+    });
+    const tokens = (await response.json()) as { id_token: string };
+    recordTokenResponse(tokens);
+    expect(response.status, JSON.stringify(tokens)).toBe(200);
+    return (await jwtVerify(tokens.id_token, createRemoteJWKSet(new URL(`${server.issuer}/jwks`)), { issuer: server.issuer, audience: clientId })).payload;
+  }
+
+  it('says swk for a synced passkey, hwk for a device-bound one, and user; never pwd', async () => {
+    const synced = await personWithPasskey('synced@example.com', FLAGS.UP | FLAGS.UV | FLAGS.BE | FLAGS.BS);
+    expect(await passkeyIdToken(synced)).toMatchObject({ sub: synced.id, amr: ['swk', 'user'], acr: 'phr' });
+    const bound = await personWithPasskey('bound@example.com', FLAGS.UP | FLAGS.UV);
+    expect(await passkeyIdToken(bound)).toMatchObject({ sub: bound.id, amr: ['hwk', 'user'], acr: 'phr' });
+  });
+
+  it('reaches acr_values=phr, and answers urn:inkan:acr:mfa when that is asked', async () => {
+    const person = await personWithPasskey('stepup@example.com', FLAGS.UP | FLAGS.UV);
+    expect(await passkeyIdToken(person, { acr_values: 'phr' })).toMatchObject({ acr: 'phr', amr: ['hwk', 'user'] });
+    expect(await passkeyIdToken(person, { acr_values: 'urn:inkan:acr:mfa' })).toMatchObject({ acr: 'urn:inkan:acr:mfa', amr: ['hwk', 'user'] });
+  });
+
+  it('loses its passkeys to users mfa reset: they sign nobody in afterwards', async () => {
+    const person = await personWithPasskey('reset@example.com', FLAGS.UP | FLAGS.UV);
+    const reset = await server.cli(['users', 'mfa', 'reset', '--email', 'reset@example.com']);
+    expect(reset.code, reset.stderr).toBe(0);
+    expect(reset.json()).toEqual({ reset: 'reset@example.com' });
+    expect(await server.deps.stores.passkeys.listForUser(person.id)).toEqual([]);
+
+    const browser = new HttpBrowser(server.issuer);
+    const start = await browser.request(authorizeUrl(server.issuer, { client_id: clientId, redirect_uri: REDIRECT_URI, response_type: 'code', scope: 'openid', ...PKCE_CHALLENGE }));
+    const ix = new URL(start.location!, server.issuer).searchParams.get('ix')!;
+    const csrf = csrfOf((await browser.request(start.location!)).body);
+    const options = JSON.parse((await browser.request(`/login/passkey/options?ix=${ix}`, { form: { csrf } })).body) as { challenge: string };
+    const refused = await browser.request(`/login/passkey?ix=${ix}`, { form: { csrf, credential: JSON.stringify(person.authenticator.assert(person.credential, options)) } });
+    expect(refused.status).toBe(401);
+    expect(refused.body).toContain('This passkey is not registered with Inkan. It may have been removed.');
   });
 });
 
