@@ -59,6 +59,7 @@ export type AuditEvent =
   | { readonly event: 'user.disabled'; readonly sub: string; readonly email_sha256: string }
   | { readonly event: 'mfa.totp_enrolled'; readonly sub: string; readonly factor_id: string }
   | { readonly event: 'mfa.totp_removed'; readonly sub: string; readonly factor_id: string }
+  | { readonly event: 'mfa.totp_enrolment_failed'; readonly sub: string; readonly factor_id: string }
   | { readonly event: 'mfa.recovery_codes_generated'; readonly sub: string; readonly count: number }
   | { readonly event: 'mfa.reset'; readonly sub: string; readonly email_sha256: string; readonly factors_removed: number; readonly sessions_ended: number }
   | { readonly event: 'mfa.succeeded'; readonly sub: string; readonly method: 'totp' | 'recovery'; readonly client_id: string; readonly recovery_codes_left?: number }

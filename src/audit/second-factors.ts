@@ -22,6 +22,8 @@ export interface CodeEvent extends FactorActor {
 export interface SecondFactorObserver {
   totpEnrolled(actor: FactorActor, factorId: string): void;
   totpRemoved(actor: FactorActor, factorId: string): void;
+  /** A wrong code while setting up an app on the account page (no throttle: the person made the secret). */
+  totpEnrolmentFailed(actor: FactorActor, factorId: string): void;
   recoveryCodesGenerated(actor: FactorActor, count: number): void;
   codeAccepted(event: CodeEvent, method: 'totp' | 'recovery', recoveryCodesLeft?: number): void;
   codeRefused(event: CodeEvent, reason: 'wrong_code' | 'replayed_code'): void;
@@ -41,6 +43,9 @@ export function secondFactorRecorder(deps: { readonly audit: AuditLog; readonly 
     },
     totpRemoved(actor, factorId) {
       deps.audit.record({ event: 'mfa.totp_removed', sub: actor.sub, factor_id: factorId }, person(actor));
+    },
+    totpEnrolmentFailed(actor, factorId) {
+      deps.audit.record({ event: 'mfa.totp_enrolment_failed', sub: actor.sub, factor_id: factorId }, person(actor));
     },
     recoveryCodesGenerated(actor, count) {
       deps.audit.record({ event: 'mfa.recovery_codes_generated', sub: actor.sub, count }, person(actor));

@@ -101,6 +101,7 @@ export class Account {
     const outcome = await this.deps.totp.confirm(userId, factorId, code.replace(/\s/g, ''));
     if (outcome === 'gone') return { kind: 'gone' };
     if (outcome === 'wrong') {
+      this.deps.observer?.totpEnrolmentFailed(this.actor(live, origin), factorId);
       const enrolment = await this.deps.totp.pending(userId, factorId, live.user.email);
       return enrolment === undefined ? { kind: 'gone' } : { kind: 'wrong', enrolment };
     }

@@ -56,6 +56,7 @@ import {
   ACR_PHISHING_RESISTANT,
   acrClaim,
   normalizeMethods,
+  parseAcrValues,
   parseMethods,
   requiredAcr,
   satisfies,
@@ -153,8 +154,9 @@ export class Authorizer {
     return this.deps.secondFactors?.factors.held(userId) ?? Promise.resolve(NO_FACTORS);
   }
 
+  /** The request's acr_values Inkan knows (read again: a stored request is data, not a type). */
   private static requested(request: PendingAuthorization): Acr[] {
-    return (request.acrValues ?? []) as Acr[];
+    return parseAcrValues((request.acrValues ?? []).join(' '));
   }
 
   /**
@@ -175,10 +177,13 @@ export class Authorizer {
     if (live === undefined || request.prompt.includes('login') || request.prompt.includes('select_account')) return 'sign-in';
     if (request.maxAgeSeconds !== null && this.now() - live.session.authTime > request.maxAgeSeconds) return 'sign-in';
     const methods = parseMethods(live.session.authMethods.join(' '));
+    const required = requiredAcr(Authorizer.requested(request));
+    // Nothing asked, or already reached: no need to look at the person's factors.
+    if (required === undefined || satisfies(methods, required)) return 'nothing';
     const held = await this.held(live.user.id);
     if (Authorizer.reaches(request, methods, held)) return 'nothing';
     // A second factor on top of the session's password reaches urn:inkan:acr:mfa; phr needs a passkey sign-in.
-    const stepUp = requiredAcr(Authorizer.requested(request)) === ACR_MFA && held.code && !methods.includes('otp');
+    const stepUp = required === ACR_MFA && held.code && !methods.includes('otp');
     return stepUp ? 'second-factor' : 'sign-in';
   }
 

@@ -69,8 +69,9 @@ describe('POST /admin/v1/users/mfa/reset', () => {
   it('does the same for an admin client, audited, and answers 404 for an unknown email', async () => {
     const admin = await registerClient(server, ['--name', 'helpdesk', '--scope', 'admin']);
     const token = (await clientToken(server, admin, 'admin')).access_token;
-    const call = (email: string) =>
-      fetch(`${server.issuer}/admin/v1/users/mfa/reset`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ email }) });
+    const post = (body: unknown) =>
+      fetch(`${server.issuer}/admin/v1/users/mfa/reset`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const call = (email: string) => post({ email });
     const { user, browser } = await enrolled('helpdesk-case@example.com', 'helpdesk-case-password');
     const answer = await call('helpdesk-case@example.com');
     expect(answer.status).toBe(200);
@@ -80,5 +81,8 @@ describe('POST /admin/v1/users/mfa/reset', () => {
     const unknown = await call('nobody@example.com');
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ error: 'not_found' });
+    const bad = await post({ email: 'helpdesk-case@example.com', also: 'passkeys' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: 'invalid_request', error_description: 'unknown field "also"; allowed: email' });
   });
 });

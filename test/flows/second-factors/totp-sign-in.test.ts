@@ -214,7 +214,10 @@ describe('signing in with a password and a code', () => {
     const browser = new HttpBrowser(server.issuer);
     const request = await authorizationRequest();
     const { answer, action } = await passwordStep(browser, request.url, person.email, person.password);
-    let page = answer;
+    const empty = await codeStep(browser, action, answer, '');
+    expect(empty.status).toBe(400);
+    expect(alertOf(empty.body)).toBe('Enter the code from your authenticator app, or a recovery code.');
+    let page = empty;
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
       page = await codeStep(browser, action, page, '000000' === totpCode(person.secret, clock.nowSeconds()) ? '111111' : '000000');
@@ -261,6 +264,7 @@ describe('signing in with a password and a code', () => {
     expect(sample(text, 'inkan_second_factor_total', { method: 'code', outcome: 'throttled' })).toBeGreaterThan(0);
     expect(logs.audit('mfa.failed').map((line) => line.reason)).toEqual(expect.arrayContaining(['wrong_code', 'replayed_code']));
     expect(logs.audit('mfa.totp_enrolled').length).toBeGreaterThan(0);
+    expect(logs.audit('mfa.totp_enrolment_failed')[0]).toMatchObject({ actor: 'user', factor_id: expect.any(String) });
     expect(logs.audit('mfa.recovery_codes_generated')[0]).toMatchObject({ count: 10, actor: 'user' });
     expect(logs.raw.join('\n')).not.toMatch(/data-recovery-code|otpauth:/);
   });
