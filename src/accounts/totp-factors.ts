@@ -13,7 +13,7 @@
  */
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
-import type { KeySealer } from '../keys/encryption.js';
+import { KeyEncryptionError, type KeySealer } from '../keys/encryption.js';
 import type { TotpFactorRecord, TotpFactorStore } from '../storage/second-factors.js';
 import type { FactorSource, FactorSummary } from './factors.js';
 import { matchTotp, newTotpSecret, totpSecretText, totpUri } from './totp.js';
@@ -45,7 +45,15 @@ export class TotpFactors implements FactorSource {
   constructor(private readonly deps: TotpFactorsDeps) {}
 
   private secretOf(factor: TotpFactorRecord): Buffer {
-    return this.deps.sealer.unseal(`totp:${factor.id}`, factor.sealedSecret);
+    try {
+      return this.deps.sealer.unseal(`totp:${factor.id}`, factor.sealedSecret);
+    } catch (error) {
+      // The sealer names what it opens a signing key; say what this is, for the operator's log.
+      if (error instanceof KeyEncryptionError) {
+        throw new KeyEncryptionError(`the authenticator app ${factor.id} cannot be unsealed with this key-encryption key (check KEYS_DIR or KEY_ENCRYPTION_KEY)`);
+      }
+      throw error;
+    }
   }
 
   async list(userId: string): Promise<FactorSummary[]> {
