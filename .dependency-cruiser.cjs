@@ -23,6 +23,7 @@ const LAYERS = [
   'tokens', // access and ID tokens, the access-token check, secrets
   'oauth', // protocol rules: errors, scopes, PKCE, redirect URIs, client authentication, DPoP, discovery
   'accounts', // people: passwords, users, throttling
+  'passkeys', // WebAuthn ceremonies: the relying party, challenges, registration and sign-in
   'clients', // client registration, lookup cache, client key sets
   'refresh', // refresh-token families
   'grants', // one file per grant_type, and their registry

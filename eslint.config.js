@@ -18,6 +18,7 @@ const BOUNDARIES = [
   { modules: ['koa', '@koa/router'], allowedIn: 'src/http/**', why: 'Koa belongs to src/http/: the domain never sees a request context' },
   { modules: ['knex', 'better-sqlite3', 'pg'], allowedIn: 'src/storage/knex/**', why: 'database drivers belong to src/storage/knex/: the domain talks to store interfaces' },
   { modules: ['argon2'], allowedIn: 'src/accounts/passwords.ts', why: 'argon2 hashes people\'s passwords in src/accounts/passwords.ts, and nothing else' },
+  { modules: ['@simplewebauthn/server'], allowedIn: 'src/passkeys/**', why: 'WebAuthn ceremonies belong to src/passkeys/: the rest of Inkan asks it for options and verdicts' },
 ];
 
 const restrict = (boundaries) => ({

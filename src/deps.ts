@@ -40,12 +40,17 @@ import { StreamManager } from './shared-signals/streams.js';
 import { Transmitter } from './shared-signals/transmitter.js';
 import { LogoutQueue } from './backchannel-logout/queue.js';
 import { LogoutDeliverer } from './backchannel-logout/deliverer.js';
+import { passkeyRelyingParty, type PasskeyAvailability } from './passkeys/relying-party.js';
+import { PasskeyCeremonies } from './passkeys/ceremonies.js';
+import { passkeyRecorder } from './audit/passkeys.js';
+import { passkeyFactorSource } from './passkeys/factor-source.js';
 import { FactorSources } from './accounts/factors.js';
 import { TotpFactors } from './accounts/totp-factors.js';
 import { deriveRecoveryCodeKey, RecoveryCodes } from './accounts/recovery-codes.js';
 import { secondFactorCodes } from './accounts/second-factor-codes.js';
 import { secondFactorRecorder } from './audit/second-factors.js';
 import { Account } from './login/account.js';
+import { AccountPasskeys } from './login/account-passkeys.js';
 
 export interface CoreOptions {
   readonly clock?: Clock;
@@ -134,8 +139,7 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
     const refreshSuccessorKey = deriveSuccessorKey(kek);
     const totpFactors = new TotpFactors({ store: stores.totpFactors, sealer, clock, issuerName: new URL(config.issuer).hostname });
     const recoveryCodes = new RecoveryCodes({ store: stores.recoveryCodes, clock, key: deriveRecoveryCodeKey(kek) });
-    // PASSKEYS: the passkey store's FactorSource (kind 'passkey') joins this list.
-    const factors = new FactorSources([totpFactors, recoveryCodes]);
+    const factors = new FactorSources([totpFactors, recoveryCodes, passkeyFactorSource(stores.passkeys)]);
     return { config, clock, stores, sealer, keyManager, revocations, revoker, securityEvents, logoutQueue, refreshSuccessorKey, audit, totpFactors, recoveryCodes, factors };
   } catch (error) {
     await stores.close();
@@ -169,6 +173,12 @@ export interface Deps extends Core {
   readonly ssfStreams: StreamManager;
   /** Sends the queued back-channel logout tokens; server.ts starts and stops it (backchannel-logout/deliverer.ts). */
   readonly logoutDeliverer: LogoutDeliverer;
+  /** Whether the issuer can be a WebAuthn relying party, and why not (passkeys/relying-party.ts); the server logs it at start. */
+  readonly passkeyAvailability: PasskeyAvailability;
+  /** The WebAuthn ceremonies (passkeys/ceremonies.ts); absent when passkeys are not available. */
+  readonly passkeys: PasskeyCeremonies | undefined;
+  /** The account page's passkeys (login/account-passkeys.ts); absent with `passkeys`. */
+  readonly accountPasskeys: AccountPasskeys | undefined;
   /** The account page's rules: the person's factors, enrolment, recovery codes (login/account.ts). */
   readonly account: Account;
 }
@@ -221,10 +231,30 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
     });
     metrics.watchFeed(() => revocationFeed.subscribers);
     metrics.watchKeys({ keys: () => core.keyManager.list(), rotationIntervalSeconds: config.keyRotationIntervalSeconds });
+    const passkeyAvailability = passkeyRelyingParty(config.issuer);
+    const passkeys = passkeyAvailability.available
+      ? new PasskeyCeremonies({
+          passkeys: core.stores.passkeys,
+          challenges: core.stores.webAuthnChallenges,
+          users: core.stores.users,
+          clock: core.clock,
+          relyingParty: passkeyAvailability.relyingParty,
+          observer: passkeyRecorder({ audit: core.audit, metrics }),
+        })
+      : undefined;
     const secondFactorObserver = reportingCredentialChanges(secondFactorRecorder({ audit: core.audit, metrics }), core.securityEvents, (error) =>
       log.error({ err: error, event: 'security_events.append_failed' }, 'a credential change could not be recorded for Shared Signals'),
     );
     const throttle = new LoginThrottle(core.stores.loginThrottle, core.clock);
+    const account = new Account({
+      sessions: core.stores.sessions,
+      users: core.stores.users,
+      clock: core.clock,
+      factors: core.factors,
+      totp: core.totpFactors,
+      recovery: core.recoveryCodes,
+      observer: secondFactorObserver,
+    });
     const idTokenDeps: IdTokenDeps = { keyring, clock: core.clock, issuer: config.issuer, idTokenTtlSeconds: config.idTokenTtlSeconds };
     const logoutDeliverer = new LogoutDeliverer({
       store: core.stores.logoutDeliveries,
@@ -285,24 +315,20 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
         revoker: core.revoker,
         paths: { login: browserPath(config.issuer, ENDPOINT_PATHS.login), consent: browserPath(config.issuer, ENDPOINT_PATHS.consent) },
         signIns: signInRecorder({ audit: core.audit, metrics }),
+        ...(passkeys === undefined ? {} : { passkeys }),
         secondFactors: {
           factors: core.factors,
           codes: secondFactorCodes({ totp: core.totpFactors, recovery: core.recoveryCodes, throttle, observer: secondFactorObserver }),
         },
       }),
-      account: new Account({
-        sessions: core.stores.sessions,
-        users: core.stores.users,
-        clock: core.clock,
-        factors: core.factors,
-        totp: core.totpFactors,
-        recovery: core.recoveryCodes,
-        observer: secondFactorObserver,
-      }),
+      account,
+      accountPasskeys: passkeys === undefined ? undefined : new AccountPasskeys({ account, passkeys }),
       revocationFeed,
       statusLists,
       metrics,
       logoutDeliverer,
+      passkeyAvailability,
+      passkeys,
     };
   } catch (error) {
     await core.stores.close();

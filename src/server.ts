@@ -83,6 +83,9 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   const port = (server.address() as AddressInfo).port;
   const managementPort = management === undefined ? undefined : (management.address() as AddressInfo).port;
   log.info({ event: 'server.started', issuer: config.issuer, host: config.host, port, managementPort }, 'Inkan is listening');
+  if (!deps.passkeyAvailability.available) {
+    log.warn({ event: 'passkeys.unavailable', issuer: config.issuer, reason: deps.passkeyAvailability.reason }, `passkeys are not offered: ${deps.passkeyAvailability.reason}`);
+  }
 
   let stopping: Promise<void> | undefined;
   /**

@@ -94,7 +94,20 @@ export type AuditEvent =
   | { readonly event: 'mfa.succeeded'; readonly sub: string; readonly method: 'totp' | 'recovery'; readonly client_id: string; readonly recovery_codes_left?: number }
   | { readonly event: 'mfa.failed'; readonly sub: string; readonly reason: 'wrong_code' | 'replayed_code'; readonly client_id: string }
   | { readonly event: 'mfa.throttled'; readonly sub: string; readonly client_id: string; readonly retry_after_seconds: number }
-  | { readonly event: 'tokens.revoked'; readonly sub: string; readonly email_sha256: string; readonly sessions_and_families_ended: number };
+  | { readonly event: 'tokens.revoked'; readonly sub: string; readonly email_sha256: string; readonly sessions_and_families_ended: number }
+  // Passkeys (audit/passkeys.ts): a credential by the first 16 hex digits of its id's SHA-256.
+  | { readonly event: 'passkey.added'; readonly sub: string; readonly credential_sha256: string; readonly backup_eligible: boolean }
+  | { readonly event: 'passkey.renamed'; readonly sub: string; readonly credential_sha256: string }
+  | { readonly event: 'passkey.removed'; readonly sub: string; readonly credential_sha256: string }
+  | { readonly event: 'passkey.used'; readonly sub: string; readonly credential_sha256: string; readonly client_id: string; readonly synced: boolean }
+  | {
+      readonly event: 'passkey.failed';
+      readonly ceremony: 'registration' | 'authentication';
+      readonly reason: string;
+      readonly sub: string | undefined;
+      readonly credential_sha256: string | undefined;
+      readonly client_id: string | undefined;
+    };
 
 export type AuditEventName = AuditEvent['event'];
 

@@ -2,7 +2,7 @@
  * Background purge, so that no table grows without bound: refresh tokens past their idle expiry,
  * tokens and families of revoked or expired families, revocation records whose tokens have all
  * expired, and the people tables: pending authorization requests once expired, authorization
- * codes AUTHORIZATION_CODE_RETENTION_SECONDS after they expired, login-throttle counters once
+ * codes AUTHORIZATION_CODE_RETENTION_SECONDS after they expired, passkey challenges once expired, login-throttle counters once
  * their rule has forgotten them anyway, and sessions SESSION_RETENTION_SECONDS after they ended
  * or expired, and the Shared Signals security-event log SECURITY_EVENT_RETENTION_SECONDS after each
  * event (a stream paused longer than that misses what it did not take). Remembered consents are kept. Each store deletes in bounded batches (one short
@@ -37,7 +37,7 @@ const THROTTLE_FORGET_SECONDS = Math.max(ACCOUNT_RULE.forgetAfterSeconds, ADDRES
 export interface PurgeDeps {
   readonly stores: Pick<
     Stores,
-    'refreshTokens' | 'revocations' | 'authorizationRequests' | 'authorizationCodes' | 'sessions' | 'loginThrottle' | 'usedJtis' | 'securityEvents'
+    'refreshTokens' | 'revocations' | 'authorizationRequests' | 'authorizationCodes' | 'sessions' | 'loginThrottle' | 'usedJtis' | 'securityEvents' | 'webAuthnChallenges'
   >;
   readonly clock: Clock;
 }
@@ -53,6 +53,8 @@ export interface PurgeCounts {
   readonly usedJtis: number;
   /** Security events older than SECURITY_EVENT_RETENTION_SECONDS. */
   readonly securityEvents: number;
+  /** Challenges of passkey ceremonies never answered, once expired. */
+  readonly webAuthnChallenges: number;
 }
 
 async function inBatches(purge: (limit: number) => Promise<number>, batchSize: number): Promise<number> {
@@ -77,6 +79,7 @@ export async function purgeOnce(deps: PurgeDeps, batchSize = PURGE_BATCH_SIZE): 
     sessions: await inBatches((limit) => stores.sessions.purgeOver(now - SESSION_RETENTION_SECONDS, limit), batchSize),
     usedJtis: await inBatches((limit) => stores.usedJtis.purge(now, limit), batchSize),
     securityEvents: await inBatches((limit) => stores.securityEvents.purgeBefore(now - SECURITY_EVENT_RETENTION_SECONDS, limit), batchSize),
+    webAuthnChallenges: await inBatches((limit) => stores.webAuthnChallenges.purge(now, limit), batchSize),
   };
 }
 

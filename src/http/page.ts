@@ -1,7 +1,8 @@
 /**
  * Sending an HTML page with the login pages' security headers: a strict Content-Security-Policy
- * (nothing loads; the one inline stylesheet, and a page's inline scripts when it has any (the
- * WebAuthn ceremonies), run under a per-response nonce; no script at all otherwise; forms may post only
+ * (nothing loads but what a page names: the one inline stylesheet and, on a page that uses
+ * passkeys, Inkan's own scripts (http/endpoints/assets.ts), each under a per-response nonce, with
+ * fetch to Inkan only; no inline script or handler ever runs; forms may post only
  * to Inkan and to the origin the flow will redirect to, because browsers apply `form-action` to
  * the redirects that follow a form post), no framing, no MIME sniffing, no Referer, no caching.
  */
@@ -29,7 +30,7 @@ export function setNoStore(ctx: Context): void {
 
 export function sendPage(
   ctx: Context,
-  options: { status: number; title: string; content: Markup; formTargets?: readonly string[]; scripts?: readonly string[] },
+  options: { status: number; title: string; content: Markup; formTargets?: readonly string[]; /** Script URLs of Inkan's own (http/endpoints/assets.ts). */ scripts?: readonly string[] },
 ): void {
   const scripts = options.scripts ?? [];
   const nonce = crypto.randomBytes(16).toString('base64');
@@ -39,7 +40,7 @@ export function sendPage(
     [
       "default-src 'none'",
       `style-src 'nonce-${nonce}'`,
-      ...(scripts.length > 0 ? [`script-src 'nonce-${nonce}'`] : []),
+      ...(scripts.length > 0 ? [`script-src 'nonce-${nonce}'`, "connect-src 'self'"] : []),
       "img-src 'self' data:",
       `form-action 'self'${targets.map((source) => ` ${source}`).join('')}`,
       "frame-ancestors 'none'",

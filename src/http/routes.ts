@@ -17,6 +17,8 @@ import { browserPath, discoveryDocument, ENDPOINT_PATHS } from '../oauth/discove
 import { cookieJar } from './cookies.js';
 import { accountEndpoints } from './endpoints/account.js';
 import { adminEndpoints } from './endpoints/admin.js';
+import { ASSET_PATHS, assetEndpoints } from './endpoints/assets.js';
+import { accountPasskeyEndpoints } from './endpoints/account-passkeys.js';
 import { authorizeEndpoint } from './endpoints/authorize.js';
 import { consentEndpoints } from './endpoints/consent.js';
 import { discoveryEndpoint } from './endpoints/discovery.js';
@@ -38,6 +40,9 @@ import { tokenEndpoint } from './endpoints/token.js';
 import { userinfoEndpoint } from './endpoints/userinfo.js';
 import type { KoaRoute, Route } from './route.js';
 
+/** Where the account page's script gets the options of a passkey registration. */
+const ACCOUNT_PASSKEY_OPTIONS_PATH = `${ENDPOINT_PATHS.account}/passkeys/options`;
+
 export function routeTable(deps: Deps, readiness: Readiness): readonly Route[] {
   const { issuer } = deps.config;
   const cookies = cookieJar(issuer);
@@ -52,15 +57,26 @@ export function routeTable(deps: Deps, readiness: Readiness): readonly Route[] {
     refreshTokens: deps.refreshTokens,
   };
   const authorize = authorizeEndpoint({ authorizer: deps.authorizer, cookies });
-  const login = loginEndpoints({ authorizer: deps.authorizer, cookies });
+  const assets = assetEndpoints();
+  const passkeyScripts = [browserPath(issuer, ASSET_PATHS.webauthnBrowser), browserPath(issuer, ASSET_PATHS.passkeys)];
+  const login = loginEndpoints({ authorizer: deps.authorizer, cookies, passkeyScripts });
   const consent = consentEndpoints({ authorizer: deps.authorizer, cookies });
+  const accountPasskeys =
+    deps.accountPasskeys === undefined
+      ? undefined
+      : accountPasskeyEndpoints({
+          passkeys: deps.accountPasskeys,
+          cookies,
+          accountPath: browserPath(issuer, ENDPOINT_PATHS.account),
+          optionsPath: browserPath(issuer, ACCOUNT_PASSKEY_OPTIONS_PATH),
+          scripts: passkeyScripts,
+        });
   const account = accountEndpoints({
     account: deps.account,
     authorizer: deps.authorizer,
     cookies,
     path: browserPath(issuer, ENDPOINT_PATHS.account),
-    // PASSKEYS: the passkey section (its list and `Add a passkey`) goes here.
-    sections: [],
+    sections: accountPasskeys === undefined ? [] : [accountPasskeys.section],
   });
   const endSession = endSessionEndpoint({ stores: deps.stores, keyring: deps.keyring, clock: deps.clock, issuer, revoker: deps.revoker, cookies });
   const ssf = { verifyAccessToken: deps.verifyAccessToken, issuer, streams: deps.ssfStreams };
@@ -81,8 +97,15 @@ export function routeTable(deps: Deps, readiness: Readiness): readonly Route[] {
     // The browser's pages: they carry cookies, so no CORS.
     { path: ENDPOINT_PATHS.authorization, name: 'the authorization endpoint', cors: 'none', koa: { GET: authorize, POST: authorize } },
     { path: ENDPOINT_PATHS.login, name: 'the sign-in page', cors: 'none', koa: { GET: login.page, POST: login.submit } },
+    { path: `${ENDPOINT_PATHS.login}/passkey/options`, name: 'the passkey sign-in options', cors: 'none', koa: { POST: login.passkeyOptions } },
+    { path: `${ENDPOINT_PATHS.login}/passkey`, name: 'the passkey sign-in', cors: 'none', koa: { POST: login.passkeySubmit } },
+    { path: ASSET_PATHS.webauthnBrowser, name: 'a script of the passkey pages', cors: 'none', koa: { GET: assets.webauthnBrowser } },
+    { path: ASSET_PATHS.passkeys, name: 'a script of the passkey pages', cors: 'none', koa: { GET: assets.passkeys } },
     { path: ENDPOINT_PATHS.consent, name: 'the consent page', cors: 'none', koa: { GET: consent.page, POST: consent.submit } },
     { path: ENDPOINT_PATHS.account, name: 'the account page', cors: 'none', koa: { GET: account.page, POST: account.submit } },
+    ...(accountPasskeys === undefined
+      ? []
+      : [{ path: ACCOUNT_PASSKEY_OPTIONS_PATH, name: 'the passkey registration options', cors: 'none' as const, koa: { POST: accountPasskeys.options } }]),
     { path: ENDPOINT_PATHS.endSession, name: 'the end-session endpoint', cors: 'none', koa: { GET: endSession, POST: endSession } },
 
     // For resource servers.

@@ -39,10 +39,10 @@
  * Inkan's own pages (the account page) sign in through the same steps: `startAccountSignIn` makes
  * a pending request with `returnTo` and no client, which ends in a redirect to that path.
  *
- * PASSKEYS plug in through `completeSignIn(ix, cookies, userId, ['hwk'|'swk', 'user'|…])`, called
- * by the passkey sign-in endpoint once its WebAuthn ceremony (bound to this browser and request)
- * verified: it starts or upgrades the session with those methods and moves the request on
- * (consent, the code, or back to the account page), like a password sign-in does.
+ * A passkey sign-in (passkeyOptions, submitPasskey) is one step on the same page: its WebAuthn
+ * ceremony is bound to this pending request (and so to the browser), and a verified passkey
+ * completes the sign-in with the passkey's methods (passkeys/ceremonies.ts `passkeyAuthMethods`),
+ * starting or upgrading the session and moving the request on like a password sign-in does.
  */
 import type { Clock } from '../clock.js';
 import type { AuthorizationRequestRecord, PendingAuthorization } from '../storage/authorizations.js';
@@ -71,6 +71,7 @@ import { findLiveSession, startSession, type LiveSession } from './sessions.js';
 import type { Revoker } from '../revocation/revoker.js';
 import type { SignInObserver } from '../audit/sign-ins.js';
 import { signIn } from './sign-in.js';
+import { passkeyAuthMethods, type PasskeyCeremonies, type SignInOptions } from '../passkeys/ceremonies.js';
 import { InteractionError, type BrowserCookies, type InteractionView, type LoginOutcome, type Step } from './steps.js';
 
 /** How long a person has to sign in and consent. */
@@ -97,6 +98,8 @@ export interface AuthorizerDeps {
   readonly signIns?: SignInObserver;
   /** The person's factors beyond a password, and the check of the Code step; without them, passwords only. */
   readonly secondFactors?: { readonly factors: Pick<FactorSources, 'held'>; readonly codes: SecondFactorCodes };
+  /** Passkey sign-in; absent when the issuer cannot be a WebAuthn relying party (passkeys/relying-party.ts). */
+  readonly passkeys?: PasskeyCeremonies;
 }
 
 const NO_FACTORS: HeldFactors = { code: false, passkey: false };
@@ -118,6 +121,11 @@ const loginOf = (live: LiveSession): CompletedLogin => ({
 
 /** Where a request needs the person to go before it can be completed. */
 type Needed = 'nothing' | 'sign-in' | 'second-factor';
+
+/** The binding of a passkey sign-in's challenge: the pending request, itself bound to the browser. */
+function passkeySignInBinding(requestId: string): string {
+  return `signin:${requestId}`;
+}
 
 export class Authorizer {
   constructor(private readonly deps: AuthorizerDeps) {}
@@ -394,18 +402,10 @@ export class Authorizer {
   }
 
   /**
-   * The one way a sign-in completes, whatever its methods: the passkey sign-in calls this with
-   * `['hwk', 'user']` (or `swk`…) once its ceremony for request `id` in this browser verified
-   * `userId`; the caller checked the ceremony's challenge and CSRF binding. Starts the session (or
-   * upgrades this browser's session of the same person), then consent, the code or `returnTo`.
+   * The one way a sign-in completes, whatever its methods (a password, a password and a code, a
+   * passkey): starts the session (or upgrades this browser's session of the same person), then
+   * consent, the code or `returnTo`.
    */
-  async completeSignIn(id: string | undefined, cookies: Partial<BrowserCookies>, userId: string, methods: readonly AuthMethod[]): Promise<Step> {
-    const { record, client } = await this.pending(id, cookies.browserSecret);
-    const user = await this.deps.stores.users.find(userId);
-    if (user === undefined || user.disabledAt !== null) throw new InteractionError('This account cannot sign in.');
-    return this.finish(record, client, cookies, user, normalizeMethods(methods));
-  }
-
   private async finish(
     record: AuthorizationRequestRecord,
     client: ClientRecord | undefined,
@@ -424,6 +424,41 @@ export class Authorizer {
     await this.deps.stores.authorizationRequests.update(record.id, changes);
     const next = await this.proceed({ ...record, ...changes }, client, started.session.authMethods);
     return { ...next, newSessionSecret: started.secret } as Step;
+  }
+
+  /** Whether the sign-in page offers "Sign in with a passkey". */
+  get passkeysOffered(): boolean {
+    return this.deps.passkeys !== undefined;
+  }
+
+  /**
+   * POST /login/passkey/options: the WebAuthn options of a passkey sign-in for this pending
+   * request, its challenge bound to it (and so to this browser), replacing any earlier one.
+   */
+  async passkeyOptions(id: string | undefined, cookies: Partial<BrowserCookies>, csrf: string | undefined): Promise<SignInOptions> {
+    const { record } = await this.pending(id, cookies.browserSecret);
+    this.checkCsrf(record, csrf);
+    if (this.deps.passkeys === undefined) throw new OAuthError('invalid_request', 'passkeys are not available on this server', { status: 404 });
+    return this.deps.passkeys.authenticationOptions(passkeySignInBinding(record.id));
+  }
+
+  /**
+   * POST /login/passkey: the browser's answer to passkeyOptions. Like submitLogin, but no email or
+   * password: a verified passkey completes the sign-in with its methods (`hwk`/`swk`, `user`).
+   */
+  async submitPasskey(
+    id: string | undefined,
+    cookies: Partial<BrowserCookies>,
+    form: { csrf: string | undefined; credential: string | undefined },
+    clientAddress: string,
+    requestId?: string,
+  ): Promise<LoginOutcome> {
+    const { record, client } = await this.pending(id, cookies.browserSecret);
+    this.checkCsrf(record, form.csrf);
+    if (this.deps.passkeys === undefined) throw new OAuthError('invalid_request', 'passkeys are not available on this server', { status: 404 });
+    const result = await this.deps.passkeys.authenticate(passkeySignInBinding(record.id), form.credential, { clientId: client?.clientId ?? '', requestId, address: clientAddress });
+    if (!result.ok) return { kind: 'form', status: result.reason === 'disabled' ? 403 : 401, view: await this.view(record, client), message: result.message, email: '' };
+    return this.finish(record, client, cookies, result.value.user, passkeyAuthMethods(result.value));
   }
 
   /** After a step: consent if needed, else the code (or, for Inkan's own pages, back to them). */

@@ -14,6 +14,7 @@
  * scrapes.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { PasskeyCeremony, PasskeyOutcome } from '../audit/passkeys.js';
 import type { Clock } from '../clock.js';
 import type { KeySet } from '../storage/keys.js';
 import { RequestMetrics } from './request-metrics.js';
@@ -73,6 +74,7 @@ export class Metrics {
   private readonly logoutDeliveries: Counter<'outcome'>;
   private logoutQueueDepth: (() => Promise<number>) | undefined;
   private readonly secondFactors: Counter<'method' | 'outcome'>;
+  private readonly passkeys: Counter<'ceremony' | 'outcome'>;
   private readonly feedLag: Histogram;
   private readonly feedLastLag: Gauge;
   private readonly includeProcessMetrics: boolean;
@@ -145,6 +147,13 @@ export class Metrics {
     for (const outcome of ['success', 'replayed']) this.secondFactors.labels('totp', outcome).inc(0);
     this.secondFactors.labels('recovery', 'success').inc(0);
     for (const outcome of ['failure', 'throttled']) this.secondFactors.labels('code', outcome).inc(0);
+    this.passkeys = new Counter({
+      name: 'inkan_passkey_ceremonies_total',
+      help: 'Passkey ceremonies (registration, authentication) by outcome: success, or why they were refused (cloned, no_challenge, expired_challenge, …)',
+      labelNames: ['ceremony', 'outcome'],
+      registers,
+    });
+    for (const [ceremony, outcome] of [['registration', 'success'], ['authentication', 'success'], ['authentication', 'cloned']] as const) this.passkeys.labels(ceremony, outcome).inc(0);
     this.reuse.inc(0);
     const self = this;
     new Gauge({
@@ -259,6 +268,10 @@ export class Metrics {
   /** A second-factor code at sign-in; `code` when it matched no factor (wrong) or was not checked (throttled). */
   secondFactor(method: SecondFactorMethod | 'code', outcome: SecondFactorOutcome): void {
     this.secondFactors.labels(method, outcome).inc();
+  }
+
+  passkeyCeremony(ceremony: PasskeyCeremony, outcome: PasskeyOutcome): void {
+    this.passkeys.labels(ceremony, outcome).inc();
   }
 
   /** A record (created at `createdAtSeconds`) reached a live subscriber at `nowMs`. */

@@ -12,6 +12,7 @@ import type { ConsentStore, AuthorizationCodeStore, AuthorizationRequestStore } 
 import type { ChangeNotifier } from './changes.js';
 import type { ClientStore } from './clients.js';
 import type { KeyStore } from './keys.js';
+import type { PasskeyStore, WebAuthnChallengeStore } from './passkeys.js';
 import type { LoginThrottleStore, SessionStore, UserStore } from './people.js';
 import type { RefreshTokenStore } from './refresh.js';
 import type { RevocationStore } from './revocations.js';
@@ -46,6 +47,10 @@ export interface Stores {
   readonly sessionClients: SessionClientStore;
   /** The queue of back-channel logout tokens owed to clients. */
   readonly logoutDeliveries: LogoutDeliveryStore;
+  /** People's passkeys (WebAuthn credentials). */
+  readonly passkeys: PasskeyStore;
+  /** The challenges of WebAuthn ceremonies in progress. */
+  readonly webAuthnChallenges: WebAuthnChallengeStore;
   /** TOTP authenticators (secrets sealed) and the last time step each accepted. */
   readonly totpFactors: TotpFactorStore;
   /** Recovery codes, keyed hashes, single-use. */

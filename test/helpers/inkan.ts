@@ -65,11 +65,19 @@ export interface TestServer extends RunningServer {
 }
 
 export async function startInkan(
-  options: { env?: Record<string, string>; testEnv?: TestEnv; core?: ServerOptions; /** Sees every log line too (audit tests). */ onLog?: (line: string) => void } = {},
+  options: {
+    env?: Record<string, string>;
+    testEnv?: TestEnv;
+    core?: ServerOptions;
+    /** Sees every log line too (audit tests). */
+    onLog?: (line: string) => void;
+    /** The issuer's host (bound to 127.0.0.1 either way): `localhost` for passkeys, since an RP ID cannot be an IP address. */
+    issuerHost?: '127.0.0.1' | 'localhost';
+  } = {},
 ): Promise<TestServer> {
   const base = options.testEnv ?? testEnv();
   const port = await freePort();
-  const env = { ...base.env, PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://127.0.0.1:${port}`, ...options.env };
+  const env = { ...base.env, PORT: String(port), HOST: '127.0.0.1', ISSUER: `http://${options.issuerHost ?? '127.0.0.1'}:${port}`, ...options.env };
   const config = loadConfig(env, base.dir);
   const server = await startServer(config, createLogger(config.logLevel, captureStream(options.onLog)), options.core);
   return {

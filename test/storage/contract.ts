@@ -15,6 +15,7 @@ import { authorizationStoresContract } from './authorizations-contract.js';
 import { changeNotifierContract } from './changes-contract.js';
 import { clientStoreContract } from './clients-contract.js';
 import { keyStoreContract } from './keys-contract.js';
+import { passkeyStoresContract } from './passkeys-contract.js';
 import { peopleStoresContract } from './people-contract.js';
 import { refreshTokenStoreContract } from './refresh-contract.js';
 import { revocationStoreContract } from './revocations-contract.js';
@@ -96,6 +97,7 @@ export function runStorageContract(name: string, newDatabase: () => Promise<Cont
     describe('StatusListStore', () => statusListStoreContract(stores));
     describe('UsedJtiStore', () => usedJtiStoreContract(stores));
     describe('SessionClientStore, LogoutDeliveryStore', () => backchannelLogoutStoresContract(stores));
+    describe('PasskeyStore, WebAuthnChallengeStore', () => passkeyStoresContract(stores));
     describe('TotpFactorStore, RecoveryCodeStore', () => secondFactorStoresContract(stores));
   });
 }

@@ -10,15 +10,16 @@
  * A change needs a sign-in at most 5 minutes old: an older session signs in again (password and
  * second factor) and comes back here.
  *
- * PASSKEYS plug in with `AccountSection`s (routes.ts passes them): each renders its part of the
- * "Sign-in methods" section (a passkey list and `Add a passkey`) from the person's live session
- * and the page's CSRF token, and may add one script, which the page's CSP allows by its nonce.
- * The passkey endpoints themselves are rows of their own in routes.ts.
+ * Other kinds of factors plug in with `AccountSection`s (routes.ts passes them): passkeys
+ * (account-passkeys.ts) render their list and `Add a passkey`, name the scripts the page loads
+ * under its CSP nonce, and handle their own actions (`passkey-add`, `passkey-rename`,
+ * `passkey-remove`) after the same CSRF and fresh sign-in checks.
  */
 import type { Context } from 'koa';
 import type { Account } from '../../login/account.js';
 import type { Authorizer } from '../../login/authorizer.js';
 import type { LiveSession } from '../../login/sessions.js';
+import type { ChangeOrigin } from '../../login/account.js';
 import type { TotpEnrolment } from '../../accounts/totp-factors.js';
 import type { CookieJar } from '../cookies.js';
 import { accountPage, type AccountPageModel } from '../html/account-page.js';
@@ -32,8 +33,20 @@ import { pageErrors } from './login.js';
 /** A part of the account page another kind of factor renders (passkeys). */
 export interface AccountSection {
   render(live: LiveSession, csrfToken: string): Promise<Markup> | Markup;
-  /** A script the section needs (WebAuthn), inlined under the page's CSP nonce. */
-  readonly script?: string;
+  /** The scripts the section needs (WebAuthn: endpoints/assets.ts), loaded under the page's CSP nonce. */
+  readonly scripts?: readonly string[];
+  /**
+   * A POST `action` of the section's own, after the page's CSRF and fresh sign-in checks: what the
+   * page then says, or undefined when the action is not the section's.
+   */
+  handle?(action: string, form: URLSearchParams, live: LiveSession, origin: ChangeOrigin): Promise<SectionOutcome | undefined>;
+}
+
+/** What a section's action makes the page show. */
+export interface SectionOutcome {
+  readonly status?: number;
+  readonly notice?: string;
+  readonly error?: string;
 }
 
 export interface AccountEndpointDeps {
@@ -74,7 +87,8 @@ export function accountEndpoints(deps: AccountEndpointDeps): { page: KoaHandler;
       action: deps.path,
       csrfToken,
       email: live.user.email,
-      factors: factors.map((factor) => ({ id: factor.id, kind: factor.kind, label: factor.label, addedOn: day(factor.createdAt) })),
+      // Passkeys are listed, with their controls, by their own section.
+      factors: factors.filter((factor) => factor.kind !== 'passkey').map((factor) => ({ id: factor.id, kind: factor.kind, label: factor.label, addedOn: day(factor.createdAt) })),
       hasTotp: factors.some((factor) => factor.kind === 'totp'),
       recoveryCodesLeft: await account.recoveryCodesLeft(live),
       sections: await Promise.all(deps.sections.map((section) => section.render(live, csrfToken))),
@@ -83,7 +97,7 @@ export function accountEndpoints(deps: AccountEndpointDeps): { page: KoaHandler;
       ...(state.notice === undefined ? {} : { notice: state.notice }),
       ...(state.error === undefined ? {} : { error: state.error }),
     };
-    const scripts = deps.sections.flatMap((section) => (section.script === undefined ? [] : [section.script]));
+    const scripts = deps.sections.flatMap((section) => section.scripts ?? []);
     sendPage(ctx, { status: state.status ?? 200, title: 'Your account', content: accountPage(model), scripts });
   }
 
@@ -121,6 +135,10 @@ export function accountEndpoints(deps: AccountEndpointDeps): { page: KoaHandler;
       }
       if (action === 'recovery-regenerate') {
         return show(ctx, live, { notice: 'New recovery codes replace your old ones.', recoveryCodes: await account.regenerateRecoveryCodes(live, origin) });
+      }
+      for (const section of deps.sections) {
+        const outcome = await section.handle?.(action ?? '', form, live, origin);
+        if (outcome !== undefined) return show(ctx, live, outcome);
       }
       sendErrorPage(ctx, 400, { description: 'Unknown account action.' });
     });

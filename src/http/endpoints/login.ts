@@ -5,23 +5,31 @@
  * an error (401), a throttled attempt with a wait (429 + Retry-After). A person with a second
  * factor then gets the Code page (a POST with `code`: a wrong code 401, throttled 429, a used one
  * refused); success sets the session cookie and moves on.
+ *
+ * Where the issuer can be a WebAuthn relying party, the password page also offers "Sign in with a
+ * passkey" (its scripts under the page's CSP nonce): POST /login/passkey/options?ix=… answers the
+ * WebAuthn options as JSON (errors as RFC 6749-style JSON with the same statuses), and POST
+ * /login/passkey?ix=… takes the answer like the password form: the same browser and CSRF rules,
+ * a refusal re-renders the page with its reason (401; 403 for a disabled person), success moves on.
  */
 import type { Context } from 'koa';
 import type { Authorizer } from '../../login/authorizer.js';
-import { InteractionError, type InteractionView } from '../../login/steps.js';
+import { InteractionError, type InteractionView, type LoginOutcome } from '../../login/steps.js';
 import { SESSION_TTL_SECONDS } from '../../login/sessions.js';
 import { OAuthError } from '../../oauth/errors.js';
 import type { CookieJar } from '../cookies.js';
 import { codePage, loginPage } from '../html/pages.js';
 import { PASSKEY_REQUIRED_MESSAGE } from '../../login/authorizer.js';
 import { field, readPageForm } from '../page-form.js';
-import { sendPage, sendRedirect } from '../page.js';
+import { sendPage, sendRedirect, setNoStore } from '../page.js';
 import type { KoaHandler } from '../route.js';
 import { sendErrorPage } from './authorize.js';
 
 export interface LoginEndpointDeps {
   readonly authorizer: Authorizer;
   readonly cookies: CookieJar;
+  /** The scripts of a page with a passkey button, as the browser fetches them (endpoints/assets.ts). */
+  readonly passkeyScripts: readonly string[];
 }
 
 /** Who the person is signing in to: the client, or Inkan itself for its own pages. */
@@ -34,17 +42,26 @@ export function interactionFormTargets(view: InteractionView): string[] {
   return view.client === undefined ? [] : [view.request.redirectUri];
 }
 
-function showLogin(ctx: Context, loginPath: string, view: InteractionView, status: number, email: string, error?: string): void {
-  const action = `${loginPath}?ix=${encodeURIComponent(view.id)}`;
-  const common = { action, csrfToken: view.csrfToken, clientName: interactionClientName(view), ...(error === undefined ? {} : { error }) };
+function showLogin(ctx: Context, deps: LoginEndpointDeps, view: InteractionView, status: number, email: string, error?: string): void {
+  const loginPath = deps.authorizer.paths.login;
+  const ix = `?ix=${encodeURIComponent(view.id)}`;
+  const common = { action: `${loginPath}${ix}`, csrfToken: view.csrfToken, clientName: interactionClientName(view), ...(error === undefined ? {} : { error }) };
+  // The passkey button replaces the password, so it belongs to the password step only.
+  const offerPasskey = deps.authorizer.passkeysOffered && view.stage !== 'second-factor';
   sendPage(ctx, {
     status,
     title: view.stage === 'second-factor' ? 'Enter your code' : 'Sign in',
     content:
       view.stage === 'second-factor'
         ? codePage({ ...common, email: view.userEmail })
-        : loginPage({ ...common, email, ...(view.passkeyRequired ? { notice: PASSKEY_REQUIRED_MESSAGE } : {}) }),
+        : loginPage({
+            ...common,
+            email,
+            ...(view.passkeyRequired ? { notice: PASSKEY_REQUIRED_MESSAGE } : {}),
+            ...(offerPasskey ? { passkey: { optionsUrl: `${loginPath}/passkey/options${ix}`, action: `${loginPath}/passkey${ix}` } } : {}),
+          }),
     formTargets: interactionFormTargets(view),
+    ...(offerPasskey ? { scripts: deps.passkeyScripts } : {}),
   });
 }
 
@@ -64,13 +81,17 @@ export interface LoginEndpoints {
   readonly page: KoaHandler;
   /** POST: the sign-in. */
   readonly submit: KoaHandler;
+  /** POST /login/passkey/options: the WebAuthn options of a passkey sign-in (JSON). */
+  readonly passkeyOptions: KoaHandler;
+  /** POST /login/passkey: the passkey's answer. */
+  readonly passkeySubmit: KoaHandler;
 }
 
 export function loginEndpoints(deps: LoginEndpointDeps): LoginEndpoints {
   const page: KoaHandler = (ctx) =>
     pageErrors(ctx, async () => {
       const view = await deps.authorizer.loginPage(typeof ctx.query.ix === 'string' ? ctx.query.ix : undefined, { browserSecret: deps.cookies.get(ctx, 'browser') });
-      showLogin(ctx, deps.authorizer.paths.login, view, 200, view.request.loginHint ?? '');
+      showLogin(ctx, deps, view, 200, view.request.loginHint ?? '');
     });
   const submit: KoaHandler = (ctx) =>
     pageErrors(ctx, async () => {
@@ -88,15 +109,47 @@ export function loginEndpoints(deps: LoginEndpointDeps): LoginEndpoints {
             ctx.ip,
             requestId,
           );
-      if (outcome.kind === 'form') {
-        if (outcome.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(outcome.retryAfterSeconds));
-        showLogin(ctx, deps.authorizer.paths.login, outcome.view, outcome.status, outcome.email, outcome.message);
-      } else if (outcome.kind === 'error-page') {
-        sendErrorPage(ctx, outcome.status, outcome.error);
-      } else {
-        if (outcome.newSessionSecret !== undefined) deps.cookies.set(ctx, 'session', outcome.newSessionSecret, SESSION_TTL_SECONDS);
-        sendRedirect(ctx, outcome.location);
-      }
+      answerLogin(ctx, deps, outcome);
     });
-  return { page, submit };
+  const passkeyOptions: KoaHandler = async (ctx) => {
+    const form = await readPageForm(ctx);
+    try {
+      const options = await deps.authorizer.passkeyOptions(ix(ctx), { browserSecret: deps.cookies.get(ctx, 'browser') }, field(form, 'csrf'));
+      setNoStore(ctx);
+      ctx.body = options;
+    } catch (error) {
+      // The page script shows error_description; the error middleware renders OAuthErrors as JSON.
+      if (error instanceof InteractionError) throw new OAuthError('invalid_request', error.message);
+      throw error;
+    }
+  };
+  const passkeySubmit: KoaHandler = (ctx) =>
+    pageErrors(ctx, async () => {
+      const form = await readPageForm(ctx);
+      const outcome = await deps.authorizer.submitPasskey(
+        ix(ctx),
+        { browserSecret: deps.cookies.get(ctx, 'browser'), sessionSecret: deps.cookies.get(ctx, 'session') },
+        { csrf: field(form, 'csrf'), credential: field(form, 'credential') },
+        ctx.ip,
+        ctx.state.requestId as string | undefined,
+      );
+      answerLogin(ctx, deps, outcome);
+    });
+  return { page, submit, passkeyOptions, passkeySubmit };
+}
+
+function ix(ctx: Context): string | undefined {
+  return typeof ctx.query.ix === 'string' ? ctx.query.ix : undefined;
+}
+
+function answerLogin(ctx: Context, deps: LoginEndpointDeps, outcome: LoginOutcome): void {
+  if (outcome.kind === 'form') {
+    if (outcome.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(outcome.retryAfterSeconds));
+    showLogin(ctx, deps, outcome.view, outcome.status, outcome.email, outcome.message);
+  } else if (outcome.kind === 'error-page') {
+    sendErrorPage(ctx, outcome.status, outcome.error);
+  } else {
+    if (outcome.newSessionSecret !== undefined) deps.cookies.set(ctx, 'session', outcome.newSessionSecret, SESSION_TTL_SECONDS);
+    sendRedirect(ctx, outcome.location);
+  }
 }

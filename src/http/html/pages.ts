@@ -6,6 +6,7 @@
  */
 import { html, Markup } from './markup.js';
 import { STYLESHEET } from './style.js';
+import { passkeyForm, type PasskeyFormModel } from './passkeys.js';
 
 // A seal (印鑑, inkan): a red rounded square with a carved border.
 const LOGO = html`<svg viewBox="0 0 32 32" aria-hidden="true" focusable="false"><rect x="1" y="1" width="30" height="30" rx="7" fill="#b3261e"/><rect x="5" y="5" width="22" height="22" rx="4" fill="none" stroke="#fff" stroke-width="2"/><path d="M16 9v14M11 12h10M11 20h10" stroke="#fff" stroke-width="2.4" stroke-linecap="round"/></svg>`;
@@ -20,14 +21,14 @@ export function layout(title: string, nonce: string, content: Markup, scripts: r
 <meta name="robots" content="noindex">
 <title>${title} · Inkan</title>
 <style nonce="${nonce}">${new Markup(STYLESHEET)}</style>
-</head>
+${scripts.map((src) => html`<script src="${src}" nonce="${nonce}" defer></script>
+`)}</head>
 <body>
 <main>
 <div class="brand">${LOGO}<span>Inkan</span></div>
 ${content}
 </main>
 <p class="footer">Secured by Inkan</p>
-${scripts.map((script) => html`<script nonce="${nonce}">${new Markup(script.replace(/<\/script/gi, '<\\/script'))}</script>`)}
 </body>
 </html>
 `.html;
@@ -41,6 +42,8 @@ export interface LoginPageModel {
   readonly clientName: string;
   readonly email: string;
   readonly error?: string;
+  /** Where a passkey sign-in gets its options and posts its answer; absent: no passkey button. */
+  readonly passkey?: PasskeyFormModel;
   /** The client asked for `phr`: say that only a passkey will do. */
   readonly notice?: string;
 }
@@ -62,7 +65,9 @@ ${alert(model.error)}
 <input id="password" name="password" type="password" autocomplete="current-password" maxlength="1024" required ${model.email !== '' ? html`autofocus` : ''} aria-describedby="${described}">
 </div>
 <button type="submit">Sign in</button>
-</form>`;
+</form>
+${model.passkey === undefined ? '' : html`<div class="divider" data-passkey-divider hidden><span>or</span></div>
+${passkeyForm({ ...model.passkey, ceremony: 'authentication', csrfToken: model.csrfToken, button: 'Sign in with a passkey' })}`}`;
 }
 
 export interface CodePageModel {

@@ -71,6 +71,11 @@ code { font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; font-si
 .factor-name { font-weight: 600; }
 .factor-meta { color: var(--muted); font-size: .875rem; flex: 1; white-space: nowrap; }
 form.inline { margin: 0; }
+.factors form.rename { display: flex; gap: 8px; align-items: center; flex-basis: 100%; margin: 4px 0 0; }
+.factors form.rename input { flex: 1; min-width: 0; padding: 6px 10px; }
+form.passkey { margin-top: 12px; }
+.passkeys .factor-meta { white-space: normal; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 button.small { width: auto; padding: 6px 12px; margin-top: 0; font-size: .875rem; }
 svg.qr { display: block; width: 200px; height: 200px; margin: 8px auto 16px; border-radius: 4px; }
 .secret-line code, .uri { word-break: break-all; }
@@ -80,6 +85,10 @@ details a { color: var(--text); }
 .recovery-codes code { white-space: nowrap; }
 .factor-sections:empty { display: none; }
 .account { margin: 16px 0 0; font-size: .875rem; color: var(--muted); }
+.divider { display: flex; align-items: center; gap: 12px; margin: 20px 0 12px; color: var(--muted); font-size: .875rem; }
+.divider::before, .divider::after { content: ""; flex: 1; border-top: 1px solid var(--line); }
+form.passkey .alert { margin: 12px 0 0; }
+[hidden] { display: none !important; }
 .footer { margin-top: 20px; font-size: .8125rem; color: var(--muted); text-align: center; }
 @media (max-width: 480px) {
   body { justify-content: flex-start; padding-top: 32px; }

@@ -26,6 +26,7 @@ import { knexSecurityEventStore, knexStreamStore } from './shared-signals-store.
 import { sqliteStatusListStore } from './sqlite-status-list-store.js';
 import { knexUsedJtiStore } from './used-jti-store.js';
 import { knexLogoutDeliveryStore, knexSessionClientStore } from './backchannel-logout-store.js';
+import { knexPasskeyStore, knexWebAuthnChallengeStore } from './passkey-store.js';
 import { knexRecoveryCodeStore, knexTotpFactorStore } from './second-factor-store.js';
 import { migrateToLatest, openDatabase, waitForDatabase } from './connection.js';
 import { postgresChangeNotifier, sqliteChangeNotifier, type ChangeFeedLog } from './change-feed.js';
@@ -79,6 +80,8 @@ export async function createKnexStores(database: DatabaseConfig, options: KnexSt
     usedJtis: knexUsedJtiStore(db),
     sessionClients: knexSessionClientStore(db),
     logoutDeliveries: knexLogoutDeliveryStore(db, changes),
+    passkeys: knexPasskeyStore(db),
+    webAuthnChallenges: knexWebAuthnChallengeStore(db),
     totpFactors: knexTotpFactorStore(db),
     recoveryCodes: knexRecoveryCodeStore(db),
     changes,

@@ -18,6 +18,7 @@ import * as pendingByAddress from '../../../migrations/0015_pending_by_address.j
 import * as backchannelLogout from '../../../migrations/0016_backchannel_logout.js';
 import * as sharedSignals from '../../../migrations/0019_shared_signals.js';
 import * as secondFactors from '../../../migrations/0017_second_factors.js';
+import * as passkeys from '../../../migrations/0018_passkeys.js';
 
 interface Migration {
   readonly name: string;
@@ -40,6 +41,7 @@ const migrations: readonly Migration[] = [
   { name: '0016_backchannel_logout', ...backchannelLogout },
   { name: '0019_shared_signals', ...sharedSignals },
   { name: '0017_second_factors', ...secondFactors },
+  { name: '0018_passkeys', ...passkeys },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
