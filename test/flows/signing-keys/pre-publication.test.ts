@@ -20,7 +20,7 @@ import { accessToken, jwksUri, kidOf, publishedKids, type ServerProcess, startSe
 const JWKS_MAX_AGE = 3;
 const PRE_PUBLISH_SECONDS = JWKS_MAX_AGE + KEY_PROPAGATION_SECONDS;
 const WAITING = new RegExp(
-  `^inkan: the next (RS256|EdDSA) key \\S+ has been published for \\d+ s of the ${PRE_PUBLISH_SECONDS} s \\(the pre-publication time\\) ` +
+  `^inkan: the next (RS256|EdDSA|ES256) key \\S+ has been published for \\d+ s of the ${PRE_PUBLISH_SECONDS} s \\(the pre-publication time\\) ` +
     'it needs before it signs: ready in \\d+ s; waiting \\(--unpublished would make a never-published key sign at once\\)\\n$',
 );
 const warningFor = (alg: string, kid: string) =>
@@ -32,7 +32,8 @@ let issuer: string;
 let server: ServerProcess;
 const cli = (args: readonly string[]) => runCli(args, { env: { ...env.env, ISSUER: issuer }, cwd: env.dir });
 const operator = { cli };
-const clients: Partial<Record<'RS256' | 'EdDSA', RegisteredClient>> = {};
+type Alg = 'RS256' | 'EdDSA' | 'ES256';
+const clients: Partial<Record<Alg, RegisteredClient>> = {};
 
 /** When the watcher first saw each kid in the JWKS (ms). */
 const firstSeen = new Map<string, number>();
@@ -59,7 +60,7 @@ afterAll(async () => {
 });
 
 /** The first token signed by `kid`, and when it was asked for (it was signed no earlier). */
-async function firstTokenOf(alg: 'RS256' | 'EdDSA', kid: string): Promise<{ token: string; askedAt: number }> {
+async function firstTokenOf(alg: Alg, kid: string): Promise<{ token: string; askedAt: number }> {
   return waitFor(`a token signed by ${kid}`, async () => {
     const askedAt = Date.now();
     const token = await accessToken(issuer, clients[alg]!);
@@ -68,7 +69,7 @@ async function firstTokenOf(alg: 'RS256' | 'EdDSA', kid: string): Promise<{ toke
 }
 
 /** The new key signed nothing until it had been in the JWKS for JWKS_MAX_AGE. */
-async function expectPublishedLongEnoughBeforeItSigned(alg: 'RS256' | 'EdDSA', kid: string) {
+async function expectPublishedLongEnoughBeforeItSigned(alg: Alg, kid: string) {
   const { token, askedAt } = await firstTokenOf(alg, kid);
   expect(firstSeen.has(kid), `${kid} was never seen in the JWKS`).toBe(true);
   expect(askedAt - firstSeen.get(kid)!, `${kid} signed too soon after it appeared in the JWKS`).toBeGreaterThanOrEqual(JWKS_MAX_AGE * 1000);
@@ -87,7 +88,7 @@ async function kidsOf(alg: string, status: string): Promise<string[]> {
 
 describe('with a published next key', () => {
   it('keys rotate right after start waits for the next keys, and each was in the JWKS at least JWKS_MAX_AGE before its first token', { timeout: 40_000 }, async () => {
-    const nextBefore = { RS256: await kidsOf('RS256', 'next'), EdDSA: await kidsOf('EdDSA', 'next') };
+    const nextBefore = { RS256: await kidsOf('RS256', 'next'), EdDSA: await kidsOf('EdDSA', 'next'), ES256: await kidsOf('ES256', 'next') };
     const [rotated, rs, ed] = await Promise.all([
       cli(['keys', 'rotate']),
       registerClient(operator, ['--name', 'rs', '--alg', 'RS256']),
@@ -95,10 +96,12 @@ describe('with a published next key', () => {
     ]);
     clients.RS256 = rs;
     clients.EdDSA = ed;
+    // After the rotation, so as not to slow the CLI that must find the next keys still young.
+    clients.ES256 = await registerClient(operator, ['--name', 'es', '--alg', 'ES256']);
     expect(rotated.code, rotated.stderr).toBe(0);
     expect(rotated.stderr).toMatch(WAITING);
-    const { active } = rotated.json<{ active: Array<{ kid: string; alg: 'RS256' | 'EdDSA' }> }>();
-    expect(active.map((key) => key.alg).sort()).toEqual(['EdDSA', 'RS256']);
+    const { active } = rotated.json<{ active: Array<{ kid: string; alg: Alg }> }>();
+    expect(active.map((key) => key.alg).sort()).toEqual(['ES256', 'EdDSA', 'RS256']);
     for (const { kid, alg } of active) {
       expect(nextBefore[alg]).toEqual([kid]);
       await expectPublishedLongEnoughBeforeItSigned(alg, kid);
