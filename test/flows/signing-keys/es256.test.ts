@@ -6,7 +6,7 @@
  * (`@inkan/verifier`). Through `keys rotate --alg ES256`: tokens signed before and after both
  * verify, the new key was in the JWKS (and in the verifiers' caches) before it signed, and the
  * RS256 and EdDSA keys do not move. Discovery lists ES256; the JWKS entries are RFC 7518 §6.2 EC
- * keys.
+ * keys; an ES256 ID token works as end-session's id_token_hint.
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,7 @@ import { accessToken, jwksUri, kidOf, listKeys, publishedKids, waitFor } from '.
 
 const havePyJwt = pyJwtAvailable('test/flows/signing-keys/es256.test.ts');
 const REDIRECT = 'http://127.0.0.1:9/callback';
+const AFTER_LOGOUT = 'http://127.0.0.1:9/bye';
 const EMAIL = 'lovelace@example.com';
 const PASSWORD = 'note-g-bernoulli-1843';
 // A short pre-publication time (JWKS_MAX_AGE + 3 s) keeps `keys rotate` quick.
@@ -37,7 +38,7 @@ beforeAll(async () => {
   service = await registerClient(server, ['--name', 'es256-service', '--alg', 'ES256']);
   web = await registerClient(server, [
     '--name', 'es256-web', '--grant-types', 'authorization_code', '--redirect-uris', REDIRECT,
-    '--scope', 'openid email', '--alg', 'ES256', '--skip-consent',
+    '--post-logout-redirect-uris', AFTER_LOGOUT, '--scope', 'openid email', '--alg', 'ES256', '--skip-consent',
   ]);
   await createUser(server, EMAIL, PASSWORD);
   config = await oidc.discovery(new URL(server.issuer), web.client_id, undefined, oidc.ClientSecretBasic(web.client_secret!), {
@@ -48,8 +49,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function idTokenFlow(): Promise<{ idToken: string; accessToken: string }> {
-  const tokens = await openidCodeFlow(config, new HttpBrowser(server.issuer), { redirectUri: REDIRECT, scope: 'openid email', email: EMAIL, password: PASSWORD });
+async function idTokenFlow(browser = new HttpBrowser(server.issuer)): Promise<{ idToken: string; accessToken: string }> {
+  const tokens = await openidCodeFlow(config, browser, { redirectUri: REDIRECT, scope: 'openid email', email: EMAIL, password: PASSWORD });
   recordSecrets(tokens.id_token, tokens.access_token);
   // openid-client checked iss, aud, exp, iat and the nonce-less code flow's claims already.
   expect(tokens.claims()).toMatchObject({ iss: server.issuer, aud: web.client_id, email: EMAIL });
@@ -146,5 +147,19 @@ describe('ES256 tokens through keys rotate --alg ES256', () => {
     } finally {
       await sdk.close();
     }
+  });
+});
+
+describe('an ES256 ID token as id_token_hint', () => {
+  it('ends the session and redirects to the registered post_logout_redirect_uri (Inkan verifies its own ES256 tokens)', async () => {
+    const browser = new HttpBrowser(server.issuer);
+    const { idToken } = await idTokenFlow(browser);
+    expect(decodeProtectedHeader(idToken).alg).toBe('ES256');
+    const logout = new URL('/end-session', server.issuer);
+    logout.search = new URLSearchParams({ id_token_hint: idToken, post_logout_redirect_uri: AFTER_LOGOUT, state: 'es' }).toString();
+    const hop = await browser.request(logout.href);
+    expect(hop.status).toBe(302);
+    expect(hop.location).toBe(`${AFTER_LOGOUT}?state=es`);
+    expect(browser.cookies.has('inkan_session')).toBe(false);
   });
 });
