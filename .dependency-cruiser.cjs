@@ -27,6 +27,7 @@ const LAYERS = [
   'grants', // one file per grant_type, and their registry
   'client-tokens', // RFC 7662 introspection and RFC 7009 revocation
   'login', // authorization requests, sign-in, sessions, consent, logout
+  'shared-signals', // the OpenID Shared Signals transmitter: streams, SETs, push and poll delivery
   'housekeeping', // the background purge
   'deps', // the one wiring place
   'admin', // the admin API's operations (shared with the CLI)

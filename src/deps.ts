@@ -23,6 +23,7 @@ import { RevocationService } from './revocation/service.js';
 import { RevocationFeed } from './revocation/feed.js';
 import { StatusLists } from './revocation/status-lists.js';
 import { createRevoker, type Revoker } from './revocation/revoker.js';
+import { securityEventLog, type SecurityEventLog } from './revocation/security-events.js';
 import { deriveSuccessorKey, RefreshTokenService } from './refresh/service.js';
 import { Authorizer } from './login/authorizer.js';
 import { LoginThrottle } from './accounts/throttle.js';
@@ -35,6 +36,8 @@ import { signInRecorder } from './audit/sign-ins.js';
 import { clientAssertionVerifier } from './oauth/client-assertion.js';
 import { clientKeySource } from './clients/client-keys.js';
 import { dpop, type Dpop } from './oauth/dpop.js';
+import { StreamManager } from './shared-signals/streams.js';
+import { Transmitter } from './shared-signals/transmitter.js';
 
 export interface CoreOptions {
   readonly clock?: Clock;
@@ -58,6 +61,8 @@ export interface Core {
   readonly revocations: RevocationService;
   /** The one revocation path: ends tokens, grants, sessions, people and clients (revocation/revoker.ts). */
   readonly revoker: Revoker;
+  /** Why sessions and people ended, and account events, for Shared Signals (revocation/security-events.ts). */
+  readonly securityEvents: SecurityEventLog;
   /** Derived from the KEK: refresh-token successors are computed with it (refresh/service.ts). */
   readonly refreshSuccessorKey: Buffer;
   /** Security events: every domain change above is recorded here (audit/audit-log.ts). */
@@ -91,9 +96,10 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
       accessTokenTtlSeconds: config.accessTokenTtlSeconds,
       ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
     });
-    const revoker = createRevoker({ stores, revocations, clock, statusListUriPrefix: `${config.issuer}${ENDPOINT_PATHS.statusLists}/` });
+    const securityEvents = securityEventLog({ store: stores.securityEvents, clock });
+    const revoker = createRevoker({ stores, revocations, clock, statusListUriPrefix: `${config.issuer}${ENDPOINT_PATHS.statusLists}/`, securityEvents });
     const refreshSuccessorKey = deriveSuccessorKey(kek);
-    return { config, clock, stores, sealer, keyManager, revocations, revoker, refreshSuccessorKey, audit };
+    return { config, clock, stores, sealer, keyManager, revocations, revoker, securityEvents, refreshSuccessorKey, audit };
   } catch (error) {
     await stores.close();
     throw error;
@@ -120,6 +126,10 @@ export interface Deps extends Core {
   readonly statusLists: StatusLists;
   /** Prometheus metrics, served at /metrics (metrics/metrics.ts). */
   readonly metrics: Metrics;
+  /** Shared Signals: delivery of the streams' SETs, push worker and poll (shared-signals/transmitter.ts). */
+  readonly transmitter: Transmitter;
+  /** Shared Signals: the receivers' stream management (shared-signals/streams.ts). */
+  readonly ssfStreams: StreamManager;
 }
 
 export async function createDeps(config: Config, log: Logger, options: CoreOptions = {}): Promise<Deps> {
@@ -180,10 +190,22 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
       refreshTokens,
       observer: issuanceRecorder({ audit: core.audit, metrics }),
     });
+    const transmitter = new Transmitter({ stores: core.stores, keyring, sealer: core.sealer, clock: core.clock, issuer: config.issuer, log, metrics });
+    const ssfStreams = new StreamManager({
+      stores: core.stores,
+      sealer: core.sealer,
+      clock: core.clock,
+      issuer: config.issuer,
+      pollUrlPrefix: `${config.issuer}${ENDPOINT_PATHS.ssfPoll}`,
+      audit: core.audit,
+      wake: () => transmitter.wake(),
+    });
     return {
       ...core,
       log,
       keyring,
+      transmitter,
+      ssfStreams,
       clientAuthenticator: clientAuthenticator(
         cachedClientLookup(core.stores.clients),
         clientAssertionVerifier({

@@ -72,6 +72,8 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     deps.revocations.sync().catch((error: unknown) => log.warn({ err: error, event: 'revocations.sync_failed' }, 'revocation sync after a notification failed'));
   });
   const housekeeping = startHousekeeping(deps);
+  // Shared Signals push delivery (shared-signals/transmitter.ts): leases keep one process per stream.
+  deps.transmitter.start();
   // Follows revocations written by other processes (the CLI) every 250 ms, for the push feed.
   const revocationSync = deps.revocations.startSync(options.revocationPollIntervalMs, (error) => log.error({ err: error, event: 'revocations.sync_failed' }, 'revocation sync failed'));
   const port = (server.address() as AddressInfo).port;
@@ -111,6 +113,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       revocationPush();
       const keyReloaderStopped = keyReloader.stop();
       await deps.statusLists.stop();
+      await deps.transmitter.stop();
       await schedulerStopped;
       await keyReloaderStopped;
       await housekeeping.stop();

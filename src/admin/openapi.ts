@@ -195,6 +195,14 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
           responses: { 200: { description: 'disabled', content: json({ type: 'object', properties: { disabled: { type: 'string' } } }) }, ...errors(400, 404, 415) },
         },
       },
+      '/users/enable': {
+        post: {
+          operationId: 'enableUser',
+          summary: 'Re-enables a disabled user, who may sign in again (like `users enable`); nothing the disabling ended comes back',
+          requestBody: body({ $ref: '#/components/schemas/Email' }),
+          responses: { 200: { description: 'enabled', content: json({ type: 'object', properties: { enabled: { type: 'string' } } }) }, ...errors(400, 404, 415) },
+        },
+      },
       '/keys': {
         get: {
           operationId: 'listKeys',

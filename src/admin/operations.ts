@@ -11,7 +11,7 @@
  * until it has; the caller retries then, or sends `{"unpublished": true}` to make a never-published
  * key sign at once (the answer then carries a `warning`, as the CLI's does).
  */
-import { createUser, disableUser, UserError } from '../accounts/users.js';
+import { createUser, disableUser, enableUser, UserError } from '../accounts/users.js';
 import type { Actor } from '../audit/audit-log.js';
 import { ClientRegistrationError, createClient, deleteClient, describeClient } from '../clients/registry.js';
 import type { Core } from '../deps.js';
@@ -37,7 +37,7 @@ export class AdminError extends Error {
   }
 }
 
-export type AdminDeps = Pick<Core, 'config' | 'stores' | 'clock' | 'revoker' | 'keyManager' | 'audit'>;
+export type AdminDeps = Pick<Core, 'config' | 'stores' | 'clock' | 'revoker' | 'securityEvents' | 'keyManager' | 'audit'>;
 export type JsonBody = Readonly<Record<string, unknown>>;
 
 export interface AdminResult {
@@ -121,7 +121,7 @@ export async function createClientOperation(deps: AdminDeps, body: JsonBody, act
 }
 
 export async function deleteClientOperation(deps: AdminDeps, clientId: string, actor: Actor): Promise<AdminResult> {
-  if (!(await deleteClient({ clients: deps.stores.clients, revoker: deps.revoker, audit: deps.audit }, clientId, actor))) {
+  if (!(await deleteClient({ clients: deps.stores.clients, revoker: deps.revoker, ssfStreams: deps.stores.ssfStreams, audit: deps.audit }, clientId, actor))) {
     throw new AdminError(404, 'not_found', `no client with client_id ${clientId}`);
   }
   return ok({ deleted: clientId });
@@ -149,6 +149,14 @@ export async function disableUserOperation(deps: AdminDeps, body: JsonBody, acto
   const email = requiredString(body, 'email');
   await disableUser({ users: deps.stores.users, clock: deps.clock, revoker: deps.revoker, audit: deps.audit }, email, actor).catch(userError);
   return ok({ disabled: email });
+}
+
+/** Like `users enable`. */
+export async function enableUserOperation(deps: AdminDeps, body: JsonBody, actor: Actor): Promise<AdminResult> {
+  onlyFields(body, ['email']);
+  const email = requiredString(body, 'email');
+  await enableUser({ users: deps.stores.users, securityEvents: deps.securityEvents, audit: deps.audit }, email, actor).catch(userError);
+  return ok({ enabled: email });
 }
 
 export async function listKeys(deps: AdminDeps): Promise<AdminResult> {

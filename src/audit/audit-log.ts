@@ -57,6 +57,15 @@ export type AuditEvent =
   | { readonly event: 'client.deleted'; readonly client_id: string; readonly refresh_families_ended: number }
   | { readonly event: 'user.created'; readonly sub: string; readonly email_sha256: string }
   | { readonly event: 'user.disabled'; readonly sub: string; readonly email_sha256: string }
+  | { readonly event: 'user.enabled'; readonly sub: string; readonly email_sha256: string }
+  | { readonly event: 'user.password_set'; readonly sub: string; readonly email_sha256: string; readonly sessions_and_families_ended: number }
+  | {
+      readonly event: 'ssf.stream_changed';
+      readonly stream_id: string;
+      readonly client_id: string;
+      readonly change: 'created' | 'updated' | 'replaced' | 'deleted' | 'status';
+      readonly status?: string;
+    }
   | { readonly event: 'tokens.revoked'; readonly sub: string; readonly email_sha256: string; readonly sessions_and_families_ended: number };
 
 export type AuditEventName = AuditEvent['event'];

@@ -13,7 +13,7 @@ import { clientsCreate, clientsDelete, clientsList } from './commands/clients.js
 import { keysImport, keysList, keysRevoke, keysRotate } from './commands/keys.js';
 import { keyFaultHook } from '../keys/fault-injection.js';
 import { migrate } from './commands/migrate.js';
-import { usersCreate, usersDisable } from './commands/users.js';
+import { usersCreate, usersDisable, usersEnable, usersSetPassword } from './commands/users.js';
 import { tokensRevoke } from './commands/tokens.js';
 
 const COMMANDS: Readonly<Record<string, Command>> = {
@@ -26,6 +26,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   'keys revoke': keysRevoke,
   'users create': usersCreate,
   'users disable': usersDisable,
+  'users enable': usersEnable,
+  'users set-password': usersSetPassword,
   'tokens revoke': tokensRevoke,
   'keys import': keysImport,
 };

@@ -11,6 +11,7 @@ import { isResourceUri } from '../oauth/resources.js';
 import { LOOPBACK_HOSTS, redirectUriProblem } from '../oauth/redirect-uri.js';
 import { hashSecret, randomSecret } from '../tokens/secrets.js';
 import type { ClientAuthMethod, ClientRecord, ClientStore } from '../storage/clients.js';
+import type { StreamStore } from '../storage/shared-signals.js';
 import type { SigningAlg } from '../storage/keys.js';
 import { SIGNING_ALGS } from '../storage/keys.js';
 import { type Actor, type AuditLog, CLI_ACTOR } from '../audit/audit-log.js';
@@ -167,15 +168,22 @@ export async function createClient(deps: RegistryDeps, input: NewClient, actor: 
 
 /**
  * Deletes a client: its refresh families end and its access tokens are revoked (logout.ts) before
- * the registration goes. Returns false when there is no such client.
+ * the registration goes, and its Shared Signals streams go with it (nothing more is pushed to a
+ * receiver that no longer exists). Returns false when there is no such client.
  */
 export async function deleteClient(
-  deps: { readonly clients: ClientStore; readonly revoker: Pick<Revoker, 'endClient'>; readonly audit?: AuditLog },
+  deps: {
+    readonly clients: ClientStore;
+    readonly revoker: Pick<Revoker, 'endClient'>;
+    readonly ssfStreams: Pick<StreamStore, 'deleteForClient'>;
+    readonly audit?: AuditLog;
+  },
   clientId: string,
   actor: Actor = CLI_ACTOR,
 ): Promise<boolean> {
   if ((await deps.clients.find(clientId)) === undefined) return false;
   const familiesEnded = await deps.revoker.endClient(clientId);
+  await deps.ssfStreams.deleteForClient(clientId);
   if (!(await deps.clients.delete(clientId))) return false;
   deps.audit?.record({ event: 'client.deleted', client_id: clientId, refresh_families_ended: familiesEnded }, actor);
   return true;

@@ -4,7 +4,8 @@
  * expired, and the people tables: pending authorization requests once expired, authorization
  * codes AUTHORIZATION_CODE_RETENTION_SECONDS after they expired, login-throttle counters once
  * their rule has forgotten them anyway, and sessions SESSION_RETENTION_SECONDS after they ended
- * or expired. Remembered consents are kept. Each store deletes in bounded batches (one short
+ * or expired, and the Shared Signals security-event log SECURITY_EVENT_RETENTION_SECONDS after each
+ * event (a stream paused longer than that misses what it did not take). Remembered consents are kept. Each store deletes in bounded batches (one short
  * statement each, so a purge never holds a long lock), a run stops after MAX_BATCHES_PER_RUN per
  * table, and runs never overlap.
  *
@@ -29,10 +30,15 @@ export const PURGE_INTERVAL_MS = 60_000;
 export const AUTHORIZATION_CODE_RETENTION_SECONDS = 3600;
 /** How long an ended or expired login session is kept (for an operator looking into an incident). */
 export const SESSION_RETENTION_SECONDS = 7 * 24 * 3600;
+/** How long a security event stays in the log for Shared Signals streams to take (a paused stream, a down receiver). */
+export const SECURITY_EVENT_RETENTION_SECONDS = 7 * 24 * 3600;
 const THROTTLE_FORGET_SECONDS = Math.max(ACCOUNT_RULE.forgetAfterSeconds, ADDRESS_RULE.forgetAfterSeconds);
 
 export interface PurgeDeps {
-  readonly stores: Pick<Stores, 'refreshTokens' | 'revocations' | 'authorizationRequests' | 'authorizationCodes' | 'sessions' | 'loginThrottle' | 'usedJtis'>;
+  readonly stores: Pick<
+    Stores,
+    'refreshTokens' | 'revocations' | 'authorizationRequests' | 'authorizationCodes' | 'sessions' | 'loginThrottle' | 'usedJtis' | 'securityEvents'
+  >;
   readonly clock: Clock;
 }
 
@@ -45,6 +51,8 @@ export interface PurgeCounts {
   readonly sessions: number;
   /** Single-use jtis of client assertions and DPoP proofs, once they would be refused for age anyway. */
   readonly usedJtis: number;
+  /** Security events older than SECURITY_EVENT_RETENTION_SECONDS. */
+  readonly securityEvents: number;
 }
 
 async function inBatches(purge: (limit: number) => Promise<number>, batchSize: number): Promise<number> {
@@ -68,6 +76,7 @@ export async function purgeOnce(deps: PurgeDeps, batchSize = PURGE_BATCH_SIZE): 
     loginThrottle: await inBatches((limit) => stores.loginThrottle.purgeStale(now - THROTTLE_FORGET_SECONDS, now, limit), batchSize),
     sessions: await inBatches((limit) => stores.sessions.purgeOver(now - SESSION_RETENTION_SECONDS, limit), batchSize),
     usedJtis: await inBatches((limit) => stores.usedJtis.purge(now, limit), batchSize),
+    securityEvents: await inBatches((limit) => stores.securityEvents.purgeBefore(now - SECURITY_EVENT_RETENTION_SECONDS, limit), batchSize),
   };
 }
 

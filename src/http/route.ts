@@ -8,7 +8,7 @@
 import type { Context } from 'koa';
 import type { HotHandler } from './hot-path.js';
 
-export type Method = 'GET' | 'POST' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
  * `open`: any origin may call it from JavaScript, without credentials (cors.ts); for endpoints

@@ -28,6 +28,11 @@ import { metricsEndpoint } from './endpoints/metrics.js';
 import { revocationFeedEndpoint } from './endpoints/revocation-feed.js';
 import { revocationEndpoint } from './endpoints/revocation.js';
 import { statusListEndpoint } from './endpoints/status-list.js';
+import { ssfConfigurationEndpoint, ssfConfigurationPath } from './endpoints/ssf-configuration.js';
+import { ssfPollEndpoint } from './endpoints/ssf-poll.js';
+import { ssfStatusEndpoint } from './endpoints/ssf-status.js';
+import { ssfStreamsEndpoint } from './endpoints/ssf-streams.js';
+import { ssfVerificationEndpoint } from './endpoints/ssf-verification.js';
 import { tokenEndpoint } from './endpoints/token.js';
 import { userinfoEndpoint } from './endpoints/userinfo.js';
 import type { KoaRoute, Route } from './route.js';
@@ -49,6 +54,7 @@ export function routeTable(deps: Deps, readiness: Readiness): readonly Route[] {
   const login = loginEndpoints({ authorizer: deps.authorizer, cookies });
   const consent = consentEndpoints({ authorizer: deps.authorizer, cookies });
   const endSession = endSessionEndpoint({ stores: deps.stores, keyring: deps.keyring, clock: deps.clock, issuer, revoker: deps.revoker, cookies });
+  const ssf = { verifyAccessToken: deps.verifyAccessToken, issuer, streams: deps.ssfStreams };
   const userinfo = userinfoEndpoint({ verifyAccessToken: deps.verifyAccessToken, issuer, users: deps.stores.users, dpop: deps.dpop });
 
   return [
@@ -78,6 +84,13 @@ export function routeTable(deps: Deps, readiness: Readiness): readonly Route[] {
     },
     { path: `${ENDPOINT_PATHS.statusLists}/:listId`, name: 'the status list endpoint', cors: 'none', koa: { GET: statusListEndpoint({ statusLists: deps.statusLists }) } },
 
+    // For Shared Signals receivers (OpenID SSF 1.0): the transmitter's metadata, stream management, poll delivery.
+    { path: ssfConfigurationPath(issuer), name: 'the Shared Signals configuration', cors: 'open', koa: { GET: ssfConfigurationEndpoint(issuer) } },
+    { path: ENDPOINT_PATHS.ssfStreams, name: 'the Shared Signals stream configuration endpoint', cors: 'none', koa: ssfStreamsEndpoint(ssf) },
+    { path: ENDPOINT_PATHS.ssfStatus, name: 'the Shared Signals status endpoint', cors: 'none', koa: ssfStatusEndpoint(ssf) },
+    { path: ENDPOINT_PATHS.ssfVerification, name: 'the Shared Signals verification endpoint', cors: 'none', koa: { POST: ssfVerificationEndpoint(ssf) } },
+    { path: `${ENDPOINT_PATHS.ssfPoll}/:streamId`, name: 'a Shared Signals poll endpoint', cors: 'none', koa: { POST: ssfPollEndpoint({ ...ssf, transmitter: deps.transmitter }) } },
+
     // For operators: on the management listener when MANAGEMENT_PORT is set.
     { path: '/healthz', name: 'the health endpoint', cors: 'none', management: true, koa: { GET: liveEndpoint } },
     { path: '/readyz', name: 'the readiness endpoint', cors: 'none', management: true, koa: { GET: readyEndpoint({ stores: deps.stores, keyring: deps.keyring, readiness }) } },
@@ -102,6 +115,7 @@ function adminRoutes(deps: Deps): Route[] {
     row('/clients/:clientId', { DELETE: admin.deleteClient }),
     row('/users', { POST: admin.createUser }),
     row('/users/disable', { POST: admin.disableUser }),
+    row('/users/enable', { POST: admin.enableUser }),
     row('/keys', { GET: admin.listKeys }),
     row('/keys/rotate', { POST: admin.rotateKeys }),
     row('/keys/import', { POST: admin.importKey }),

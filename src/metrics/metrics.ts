@@ -18,6 +18,8 @@ import type { KeySet } from '../storage/keys.js';
 import { RequestMetrics } from './request-metrics.js';
 
 export type LoginOutcome = 'success' | 'failure' | 'throttled';
+/** What became of a Shared Signals SET: pushed and accepted, refused by the receiver, a failed push (retried), acknowledged by a poll. */
+export type SsfOutcome = 'delivered' | 'refused' | 'failed' | 'acknowledged';
 /** Revocation records by target, and refresh families ended one by one (RFC 7009, reuse). */
 export type RevocationKind = 'jti' | 'subject' | 'session' | 'grant' | 'client' | 'refresh_family';
 
@@ -59,6 +61,7 @@ export class Metrics {
   private readonly rotations: Counter<'outcome'>;
   private readonly reuse: Counter;
   private readonly revocations: Counter<'kind'>;
+  private readonly ssfSets: Counter<'method' | 'outcome'>;
   private readonly logins: Counter<'outcome'>;
   private readonly feedLag: Histogram;
   private readonly feedLastLag: Gauge;
@@ -101,6 +104,12 @@ export class Metrics {
       name: 'inkan_revocations_total',
       help: 'Revocations written by this process, by kind: jti, subject, session, grant, client (revocation records) and refresh_family',
       labelNames: ['kind'],
+      registers,
+    });
+    this.ssfSets = new Counter({
+      name: 'inkan_ssf_sets_total',
+      help: 'Shared Signals SETs by delivery method (push, poll) and outcome: delivered, refused (by the receiver), failed (a push to retry), acknowledged (poll)',
+      labelNames: ['method', 'outcome'],
       registers,
     });
     this.logins = new Counter({
@@ -188,6 +197,10 @@ export class Metrics {
 
   revoked(kind: RevocationKind): void {
     this.revocations.labels(kind).inc();
+  }
+
+  ssfSet(method: 'push' | 'poll', outcome: SsfOutcome, count = 1): void {
+    if (count > 0) this.ssfSets.labels(method, outcome).inc(count);
   }
 
   login(outcome: LoginOutcome): void {

@@ -7,7 +7,7 @@ import { ASSERTION_ALGS } from './client-assertion.js';
 import { DPOP_ALGS } from '@inkan/verifier/protocol';
 import { SIGNING_ALGS } from '../storage/keys.js';
 import { USER_CLAIMS } from './claims.js';
-import { FEED_SCOPE } from './scopes.js';
+import { FEED_SCOPE, SSF_SCOPE } from './scopes.js';
 
 export const ENDPOINT_PATHS = {
   jwks: '/jwks',
@@ -21,6 +21,11 @@ export const ENDPOINT_PATHS = {
   consent: '/consent',
   revocationFeed: '/revocations/feed',
   statusLists: '/status-lists',
+  // The Shared Signals transmitter (shared-signals/): its configuration document lists these.
+  ssfStreams: '/ssf/streams',
+  ssfStatus: '/ssf/status',
+  ssfVerification: '/ssf/verify',
+  ssfPoll: '/ssf/poll',
 } as const;
 
 /**
@@ -65,7 +70,7 @@ export function discoveryDocument(issuer: string, capabilities: DiscoveryCapabil
     revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
     introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
     dpop_signing_alg_values_supported: DPOP_ALGS,
-    scopes_supported: ['openid', 'profile', 'email', 'offline_access', FEED_SCOPE],
+    scopes_supported: ['openid', 'profile', 'email', 'offline_access', FEED_SCOPE, SSF_SCOPE],
     id_token_signing_alg_values_supported: SIGNING_ALGS,
     subject_types_supported: ['public'],
     response_types_supported: ['code'],

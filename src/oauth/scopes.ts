@@ -7,6 +7,9 @@ import { OAuthError } from './errors.js';
 /** What a resource server's token must carry to read the revocation push feed (revocation/feed.ts). */
 export const FEED_SCOPE = 'revocations:read';
 
+/** What a Shared Signals receiver's token must carry to manage its event streams and poll them (shared-signals/). */
+export const SSF_SCOPE = 'ssf';
+
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 

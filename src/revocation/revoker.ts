@@ -23,6 +23,12 @@
  * Rows go first, so that a token issued after the record's `notBefore` can only come from a
  * sign-in that is still allowed. A grant or session record covers nothing of a later sign-in: a
  * new sign-in gets a new grant, and an ended session is never resumed.
+ *
+ * Shared Signals: when a session or a person ends, the revoker also writes WHY to the
+ * security-event log (security-events.ts, a required dependency), after the record: a session
+ * that ended is CAEP session-revoked; a person is session-revoked plus the cause's own event
+ * (`users disable`: RISC account-disabled; a new password: CAEP credential-change), one `txn`.
+ * Tokens, grants and clients ending is not an event about a person: nothing is written for them.
  */
 import type { Clock } from '../clock.js';
 import type { UserStore } from '../storage/people.js';
@@ -30,6 +36,7 @@ import type { Stores } from '../storage/stores.js';
 import { type Actor, type AuditLog, CLI_ACTOR, emailDigest } from '../audit/audit-log.js';
 import type { RevocationService } from './service.js';
 import type { StatusEntry } from '../storage/revocations.js';
+import type { CredentialChange, InitiatingEntity, SecurityEvent, SecurityEventLog } from './security-events.js';
 
 export interface RevokerDeps {
   readonly stores: Pick<Stores, 'refreshTokens' | 'sessions'>;
@@ -37,7 +44,18 @@ export interface RevokerDeps {
   readonly clock: Clock;
   /** `<issuer><status list path>/`: a token's `status.status_list.uri` names one of Inkan's lists after it. */
   readonly statusListUriPrefix: string;
+  /** Why a session or a person ended, for the Shared Signals streams (security-events.ts). */
+  readonly securityEvents: SecurityEventLog;
 }
+
+/** Why a person is ended everywhere: what the security-event log says besides session-revoked. */
+export type EndUserCause =
+  /** `tokens revoke --email` and its admin API twin. */
+  | { readonly kind: 'logged-out-everywhere'; readonly initiatedBy: InitiatingEntity }
+  /** `users disable` (RISC account-disabled). */
+  | { readonly kind: 'account-disabled'; readonly initiatedBy: InitiatingEntity }
+  /** A new password (CAEP credential-change): what the old one opened must end too. */
+  | { readonly kind: 'credential-change'; readonly change: CredentialChange; readonly initiatedBy: InitiatingEntity };
 
 /** The claims of an access token that RFC 7009 revokes. */
 export interface RevokedAccessToken {
@@ -58,9 +76,9 @@ export interface Revoker {
   /** A grant: its refresh family and every access token carrying its `grant_id`. Returns whether a live family ended. */
   endGrant(grantId: string): Promise<boolean>;
   /** One session (logout of one device): the session, its refresh families, every token carrying its `sid`. */
-  endSession(sid: string): Promise<SessionEnded>;
-  /** A person, everywhere. Returns how many sessions and refresh families it ended. */
-  endUser(userId: string): Promise<number>;
+  endSession(sid: string, initiatedBy?: InitiatingEntity): Promise<SessionEnded>;
+  /** A person, everywhere, for `cause`. Returns how many sessions and refresh families it ended. */
+  endUser(userId: string, cause: EndUserCause): Promise<number>;
   /** A client being deleted. Returns how many refresh families it ended. */
   endClient(clientId: string): Promise<number>;
 }
@@ -78,19 +96,24 @@ export function createRevoker(deps: RevokerDeps): Revoker {
       return ended;
     },
 
-    async endSession(sid) {
+    async endSession(sid, initiatedBy = 'user') {
       const now = clock.nowSeconds();
+      const session = await stores.sessions.find(sid);
       const sessionEnded = await stores.sessions.end(sid, now);
       const familiesEnded = await stores.refreshTokens.revokeFamilies({ sessionId: sid }, now);
       await revocations.revoke({ kind: 'session', sid });
+      if (sessionEnded && session !== undefined) {
+        await deps.securityEvents.record([{ kind: 'session-revoked', userId: session.userId, sessionId: sid }], initiatedBy);
+      }
       return { sessionEnded, familiesEnded };
     },
 
-    async endUser(userId) {
+    async endUser(userId, cause) {
       const now = clock.nowSeconds();
       const sessions = await stores.sessions.endAllForUser(userId, now);
       const families = await stores.refreshTokens.revokeFamilies({ userId }, now);
       await revocations.revoke({ kind: 'subject', sub: userId });
+      await deps.securityEvents.record(eventsOf(userId, cause), cause.initiatedBy);
       return sessions.length + families;
     },
 
@@ -100,6 +123,19 @@ export function createRevoker(deps: RevokerDeps): Revoker {
       return families;
     },
   };
+}
+
+/** The security events of a person ended for `cause`: the cause's own event first, then session-revoked. */
+function eventsOf(userId: string, cause: EndUserCause): SecurityEvent[] {
+  const revoked: SecurityEvent = { kind: 'session-revoked', userId };
+  switch (cause.kind) {
+    case 'logged-out-everywhere':
+      return [revoked];
+    case 'account-disabled':
+      return [{ kind: 'account-disabled', userId }, revoked];
+    case 'credential-change':
+      return [{ kind: 'credential-change', userId, change: cause.change }, revoked];
+  }
 }
 
 /** The status entry a token's `status` claim names, when it is one of this issuer's lists. */
@@ -122,7 +158,7 @@ export async function logOutEverywhere(
 ): Promise<number | undefined> {
   const user = await deps.users.findByEmail(email);
   if (user === undefined) return undefined;
-  const ended = await deps.revoker.endUser(user.id);
+  const ended = await deps.revoker.endUser(user.id, { kind: 'logged-out-everywhere', initiatedBy: 'admin' });
   deps.audit?.record({ event: 'tokens.revoked', sub: user.id, email_sha256: emailDigest(user.email), sessions_and_families_ended: ended }, actor);
   return ended;
 }

@@ -38,6 +38,8 @@ export interface UserStore {
   updatePasswordHash(id: string, passwordHash: string): Promise<void>;
   /** Returns false when the user did not exist; a user disabled already keeps its first time. */
   disable(id: string, at: number): Promise<boolean>;
+  /** Re-enables a disabled user; false when there is no such user or it was not disabled. */
+  enable(id: string): Promise<boolean>;
 }
 
 /** A person's login at Inkan (one browser, one device). Its `id` is the `sid` claim. */

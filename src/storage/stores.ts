@@ -15,6 +15,7 @@ import type { KeyStore } from './keys.js';
 import type { LoginThrottleStore, SessionStore, UserStore } from './people.js';
 import type { RefreshTokenStore } from './refresh.js';
 import type { RevocationStore } from './revocations.js';
+import type { SecurityEventStore, StreamStore } from './shared-signals.js';
 import type { StatusListStore } from './status-lists.js';
 import type { UsedJtiStore } from './used-jtis.js';
 
@@ -31,6 +32,10 @@ export interface Stores {
   readonly refreshTokens: RefreshTokenStore;
   /** Revocation records. */
   readonly revocations: RevocationStore;
+  /** What happened to people (why sessions ended), for the Shared Signals streams. */
+  readonly securityEvents: SecurityEventStore;
+  /** Shared Signals event streams and their queues. */
+  readonly ssfStreams: StreamStore;
   /** Token Status Lists. */
   readonly statusLists: StatusListStore;
   /** Single use of client assertion and DPoP proof jtis. */

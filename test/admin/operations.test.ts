@@ -14,6 +14,7 @@ import {
   createUserOperation,
   deleteClientOperation,
   disableUserOperation,
+  enableUserOperation,
   importKeyOperation,
   listClients,
   listKeys,
@@ -166,6 +167,20 @@ describe('users', () => {
     await expectAdminError(disableUserOperation(core, {}, ACTOR), invalid('email is required'));
     await expectAdminError(disableUserOperation(core, { email: true }, ACTOR), invalid('email must be a string'));
     await expectAdminError(disableUserOperation(core, { email: 'grace@example.com', reason: 'left' }, ACTOR), invalid('unknown field "reason"; allowed: email'));
+  });
+
+  it('re-enables a disabled user, writing account-enabled once; an unknown email is 404, a bad body 400', async () => {
+    const person = await createPerson({ deps: core }, 'hopper@example.com');
+    await disableUserOperation(core, { email: 'hopper@example.com' }, ACTOR);
+    const before = await core.stores.securityEvents.latestId();
+    expect(await enableUserOperation(core, { email: 'hopper@example.com' }, ACTOR)).toEqual({ status: 200, body: { enabled: 'hopper@example.com' } });
+    expect((await core.stores.users.find(person.id))?.disabledAt).toBeNull();
+    // Enabling an enabled user changes nothing and writes nothing.
+    expect(await enableUserOperation(core, { email: 'hopper@example.com' }, ACTOR)).toEqual({ status: 200, body: { enabled: 'hopper@example.com' } });
+    expect((await core.stores.securityEvents.listSince(before, 10)).map((event) => [event.type, event.userId])).toEqual([['account-enabled', person.id]]);
+    await expectAdminError(enableUserOperation(core, { email: 'nobody@example.com' }, ACTOR), { status: 404, code: 'not_found', description: 'no user with the email nobody@example.com' });
+    await expectAdminError(enableUserOperation(core, {}, ACTOR), invalid('email is required'));
+    await expectAdminError(enableUserOperation(core, { email: 'hopper@example.com', reason: 'back' }, ACTOR), invalid('unknown field "reason"; allowed: email'));
   });
 });
 

@@ -109,7 +109,9 @@ describe('every row of the route table, on a real server', () => {
     const allow = Object.fromEntries(rows.map((row) => [row.path, allowOf(row)]));
     expect(allow).toMatchObject({ '/token': 'POST', '/jwks': 'GET, HEAD', '/userinfo': 'GET, HEAD, POST', '/revoke': 'POST', '/admin/v1/clients/:clientId': 'DELETE' });
     const open = rows.filter((row) => row.cors === 'open').map((row) => row.path);
-    expect(open).toEqual(['/token', '/jwks', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server', '/userinfo', '/revoke']);
+    expect(open).toEqual([
+      '/token', '/jwks', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server', '/userinfo', '/revoke', '/.well-known/ssf-configuration',
+    ]);
   });
 
   it('documents exactly the admin rows, with their methods, in the OpenAPI document of the admin API', async () => {
@@ -180,10 +182,11 @@ describe('every row of the route table, on a real server', () => {
     eachRow(async (row) => {
       const refused = (reply: Reply) => ({ status: reply.status, body: reply.body });
       const expected = { status: 405, body: expect.stringContaining(`${row.name} accepts only`) };
-      expect(refused(await send(server.issuer, 'PUT', `${pathOf(row)}/`)), `${row.path}/`).toMatchObject(expected);
-      expect(refused(await send(server.issuer, 'PUT', `${pathOf(row)}?x=1&y`))).toMatchObject(expected);
-      expect((await send(server.issuer, 'PUT', `${pathOf(row)}//`)).status, `${row.path}//`).toBe(404);
-      expect((await send(server.issuer, 'PUT', pathOf(row).toUpperCase())).status, row.path.toUpperCase()).toBe(404);
+      // A method no row accepts (the Shared Signals configuration endpoint accepts PUT and PATCH).
+      expect(refused(await send(server.issuer, 'PROPFIND', `${pathOf(row)}/`)), `${row.path}/`).toMatchObject(expected);
+      expect(refused(await send(server.issuer, 'PROPFIND', `${pathOf(row)}?x=1&y`))).toMatchObject(expected);
+      expect((await send(server.issuer, 'PROPFIND', `${pathOf(row)}//`)).status, `${row.path}//`).toBe(404);
+      expect((await send(server.issuer, 'PROPFIND', pathOf(row).toUpperCase())).status, row.path.toUpperCase()).toBe(404);
       const preflight = await send(server.issuer, 'OPTIONS', `${pathOf(row)}/`, { origin: ORIGIN, 'access-control-request-method': 'POST' });
       expect(preflight.status).toBe(row.cors === 'open' ? 204 : 405);
     }),

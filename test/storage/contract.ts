@@ -18,6 +18,7 @@ import { keyStoreContract } from './keys-contract.js';
 import { peopleStoresContract } from './people-contract.js';
 import { refreshTokenStoreContract } from './refresh-contract.js';
 import { revocationStoreContract } from './revocations-contract.js';
+import { securityEventStoreContract, streamStoreContract } from './shared-signals-contract.js';
 import { statusListStoreContract } from './status-lists-contract.js';
 import { usedJtiStoreContract } from './used-jtis-contract.js';
 
@@ -88,6 +89,8 @@ export function runStorageContract(name: string, newDatabase: () => Promise<Cont
     describe('ConsentStore, AuthorizationRequestStore, AuthorizationCodeStore', () => authorizationStoresContract(stores));
     describe('RefreshTokenStore', () => refreshTokenStoreContract(stores));
     describe('RevocationStore', () => revocationStoreContract(stores));
+    describe('SecurityEventStore', () => securityEventStoreContract(stores));
+    describe('StreamStore', () => streamStoreContract(stores));
     describe('StatusListStore', () => statusListStoreContract(stores));
     describe('UsedJtiStore', () => usedJtiStoreContract(stores));
   });

@@ -65,6 +65,17 @@ export function peopleStoresContract(stores: CurrentStores): void {
     expect(await stores().users.disable('no-such-user', T)).toBe(false);
   });
 
+  it('enables a disabled user, and says when there was no such user or it was not disabled', async () => {
+    const user = userRecord();
+    await stores().users.insert(user);
+    expect(await stores().users.enable(user.id)).toBe(false);
+    await stores().users.disable(user.id, T + 1);
+    expect(await stores().users.enable(user.id)).toBe(true);
+    expect((await stores().users.find(user.id))?.disabledAt).toBeNull();
+    expect(await stores().users.enable(user.id)).toBe(false);
+    expect(await stores().users.enable('no-such-user')).toBe(false);
+  });
+
   it('finds a session by id and by secret hash with every field as written', async () => {
     const session = sessionRecord(await withUser(stores), { authTime: T - 5 });
     await stores().sessions.insert(session);

@@ -52,7 +52,7 @@ export const clientsDelete: Command = {
   async run(core, input) {
     const clientId = onePositional(input, 'client_id');
     // Its refresh families end and its access tokens are revoked before the client goes.
-    if (!(await deleteClient({ clients: core.stores.clients, revoker: core.revoker, audit: core.audit }, clientId))) {
+    if (!(await deleteClient({ clients: core.stores.clients, revoker: core.revoker, ssfStreams: core.stores.ssfStreams, audit: core.audit }, clientId))) {
       throw new CliError(`no client with client_id ${clientId}`);
     }
     return { deleted: clientId };

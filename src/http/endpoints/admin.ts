@@ -17,6 +17,7 @@ import {
   createUserOperation,
   deleteClientOperation,
   disableUserOperation,
+  enableUserOperation,
   importKeyOperation,
   listClients,
   listKeys,
@@ -28,11 +29,10 @@ import {
   type JsonBody,
 } from '../../admin/operations.js';
 import { ADMIN_SCOPE, adminOpenApiDocument } from '../../admin/openapi.js';
-import { OAuthError } from '../../oauth/errors.js';
 import type { IssuedAccessTokenVerifier } from '../../tokens/issued-access-token.js';
 import { bearerError, bearerFromHeader, verifiedBearer } from '../bearer.js';
 import { refuseBoundAsBearer } from '../dpop-resource.js';
-import { readLimitedBody } from '../form.js';
+import { jsonBody as readJsonBody } from '../json-body.js';
 import type { KoaHandler, RouteParams } from '../route.js';
 
 export const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
@@ -53,22 +53,7 @@ async function adminActor(ctx: Context, deps: AdminEndpointDeps): Promise<Actor>
 }
 
 /** The JSON object of the request body; an empty body is `{}` when `optional`. */
-async function jsonBody(ctx: Context, optional = false): Promise<JsonBody> {
-  const length = ctx.request.length;
-  if (optional && (length === 0 || (length === undefined && ctx.get('transfer-encoding') === ''))) return {};
-  if (!ctx.request.is('application/json')) {
-    throw new OAuthError('invalid_request', 'the request body must be application/json', { status: 415 });
-  }
-  const text = await readLimitedBody(ctx.req, ADMIN_BODY_LIMIT_BYTES, 'the request body');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new OAuthError('invalid_request', 'the request body is not valid JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new OAuthError('invalid_request', 'the request body must be a JSON object');
-  return parsed as JsonBody;
-}
+const jsonBody = (ctx: Context, optional = false): Promise<JsonBody> => readJsonBody(ctx, ADMIN_BODY_LIMIT_BYTES, optional);
 
 function send(ctx: Context, result: AdminResult): void {
   ctx.set('Cache-Control', 'no-store');
@@ -84,6 +69,7 @@ export interface AdminEndpoints {
   readonly deleteClient: KoaHandler;
   readonly createUser: KoaHandler;
   readonly disableUser: KoaHandler;
+  readonly enableUser: KoaHandler;
   readonly listKeys: KoaHandler;
   readonly rotateKeys: KoaHandler;
   readonly importKey: KoaHandler;
@@ -120,6 +106,7 @@ export function adminEndpoints(deps: AdminEndpointDeps): AdminEndpoints {
     deleteClient: handle((_ctx, actor, params) => deleteClientOperation(deps, params.clientId ?? '', actor)),
     createUser: handle(async (ctx, actor) => createUserOperation(deps, await jsonBody(ctx), actor)),
     disableUser: handle(async (ctx, actor) => disableUserOperation(deps, await jsonBody(ctx), actor)),
+    enableUser: handle(async (ctx, actor) => enableUserOperation(deps, await jsonBody(ctx), actor)),
     listKeys: handle(() => listKeys(deps)),
     rotateKeys: handle(async (ctx, actor) => rotateKeysOperation(deps, await jsonBody(ctx, true), actor)),
     importKey: handle(async (ctx, actor) => importKeyOperation(deps, await jsonBody(ctx), actor)),

@@ -22,6 +22,7 @@ import { knexLoginThrottleStore } from './login-throttle-store.js';
 import { knexRefreshTokenStore } from './refresh-store.js';
 import { knexRevocationStore } from './revocation-store.js';
 import { knexStatusListStore } from './status-list-store.js';
+import { knexSecurityEventStore, knexStreamStore } from './shared-signals-store.js';
 import { sqliteStatusListStore } from './sqlite-status-list-store.js';
 import { knexUsedJtiStore } from './used-jti-store.js';
 import { migrateToLatest, openDatabase, waitForDatabase } from './connection.js';
@@ -70,6 +71,8 @@ export async function createKnexStores(database: DatabaseConfig, options: KnexSt
     loginThrottle: knexLoginThrottleStore(db),
     refreshTokens: sqlite === undefined ? knexRefreshTokenStore(db) : sqliteRefreshTokenStore(knexRefreshTokenStore(db), sqlite),
     revocations: knexRevocationStore(db, changes),
+    securityEvents: knexSecurityEventStore(db),
+    ssfStreams: knexStreamStore(db),
     statusLists: sqlite === undefined ? knexStatusListStore(db) : sqliteStatusListStore(knexStatusListStore(db), sqlite),
     usedJtis: knexUsedJtiStore(db),
     changes,

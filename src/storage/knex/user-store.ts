@@ -63,5 +63,8 @@ export function knexUserStore(db: Knex): UserStore {
       await db<UserRow>('users').where({ id }).whereNull('disabled_at').update({ disabled_at: at });
       return true;
     },
+    async enable(id) {
+      return (await db<UserRow>('users').where({ id }).whereNotNull('disabled_at').update({ disabled_at: null })) > 0;
+    },
   };
 }

@@ -231,6 +231,9 @@ describe('operations', () => {
     expect(await call('POST', '/users/disable', { token: adminToken, json: { email } })).toMatchObject({ status: 200, body: { disabled: email } });
     expect((await signInAttempt(server, web.client_id, 'http://127.0.0.1:9/cb', email, password)).status).toBe(401);
     expect(await call('POST', '/users/disable', { token: adminToken, json: { email: 'nobody@example.com' } })).toMatchObject({ status: 404, body: { error: 'not_found' } });
+    expect(await call('POST', '/users/enable', { token: adminToken, json: { email } })).toMatchObject({ status: 200, body: { enabled: email } });
+    expect((await signInAttempt(server, web.client_id, 'http://127.0.0.1:9/cb', email, password)).status).toBe(303);
+    expect(await call('POST', '/users/enable', { token: adminToken, json: { email: 'nobody@example.com' } })).toMatchObject({ status: 404, body: { error: 'not_found' } });
   });
 
   it('revokes a person\'s tokens by email, and answers 404 for an unknown email', async () => {
@@ -344,7 +347,7 @@ describe('operations', () => {
     expect(document.servers[0]!.url).toBe(`${server.issuer}/admin/v1`);
     const operations = Object.values(document.paths).flatMap((methods) => Object.values(methods).map((operation) => operation.operationId));
     expect(operations.sort()).toEqual(
-      ['createClient', 'createUser', 'deleteClient', 'disableUser', 'importKey', 'listClients', 'listKeys', 'openApi', 'revokeKey', 'revokeTokens', 'rotateKeys'].sort(),
+      ['createClient', 'createUser', 'deleteClient', 'disableUser', 'enableUser', 'importKey', 'listClients', 'listKeys', 'openApi', 'revokeKey', 'revokeTokens', 'rotateKeys'].sort(),
     );
   });
 });

@@ -164,6 +164,10 @@ describe('CLI events (appended to CLI_AUDIT_LOG, stdout untouched)', () => {
     expect(cliAudit('user.created').find((line) => line.sub === user.id)).toMatchObject({ actor: 'cli', email_sha256: digest(email) });
     expect(cliAudit('tokens.revoked').find((line) => line.sub === user.id)).toMatchObject({ actor: 'cli', email_sha256: digest(email), sessions_and_families_ended: 0 });
     expect(cliAudit('user.disabled').find((line) => line.sub === user.id)).toMatchObject({ actor: 'cli', email_sha256: digest(email) });
+    expect((await server.cli(['users', 'enable', '--email', email])).code).toBe(0);
+    expect(cliAudit('user.enabled').find((line) => line.sub === user.id)).toMatchObject({ actor: 'cli', email_sha256: digest(email) });
+    expect((await server.cli(['users', 'set-password', '--email', email, '--password-stdin'], 'cli-audit-password-2\n')).code).toBe(0);
+    expect(cliAudit('user.password_set').find((line) => line.sub === user.id)).toMatchObject({ actor: 'cli', email_sha256: digest(email), sessions_and_families_ended: 0 });
     const text = fs.readFileSync(cliAuditFile, 'utf8');
     expect(text).not.toContain(email);
     expect(text).not.toContain('cli-audit-password');

@@ -1,7 +1,8 @@
 /**
  * An issuer with a path (`https://example.com/idp`, behind a reverse proxy that strips `/idp`):
  * discovery names every endpoint under it, and the browser is sent to the login page and posts
- * its forms under it too, never to a root-relative path the proxy does not route to Inkan.
+ * its forms under it too, never to a root-relative path the proxy does not route to Inkan; the
+ * Shared Signals configuration is at `/.well-known/ssf-configuration/idp`.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort } from '../../helpers/postgres-server.js';
@@ -39,4 +40,13 @@ it('keeps the issuer path in discovery, redirects and form actions', async () =>
   expect(start.location).toMatch(/^\/idp\/login\?ix=/);
   const page = await browser.request(start.location!.slice('/idp'.length));
   expect(page.body).toMatch(/<form[^>]+action="\/idp\/login\?ix=/);
+});
+
+it('serves the Shared Signals configuration where SSF 1.0 §7.2 puts it: the issuer path after the well-known name', async () => {
+  const response = await fetch(`${server.url}/.well-known/ssf-configuration/idp`);
+  expect(response.status).toBe(200);
+  const document = (await response.json()) as Record<string, string>;
+  expect(document.issuer).toBe(publicIssuer);
+  expect(document.configuration_endpoint).toBe(`${publicIssuer}/ssf/streams`);
+  expect((await fetch(`${server.url}/.well-known/ssf-configuration`)).status).toBe(404);
 });

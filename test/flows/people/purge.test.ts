@@ -1,7 +1,8 @@
 /**
  * Housekeeping of the people tables (housekeeping/purge.ts): pending authorization requests go
  * once expired, authorization codes an hour after they expired, login-throttle counters once the
- * throttle has forgotten them, sessions a week after they ended or expired; consents stay. Each
+ * throttle has forgotten them, sessions a week after they ended or expired, Shared Signals security
+ * events a week after they happened; consents stay. Each
  * row is counted in the SQLite file itself, before and after the clock passes each bound.
  */
 import path from 'node:path';
@@ -9,7 +10,8 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startInkan, type TestServer } from '../../helpers/inkan.js';
 import { registerClient, type RegisteredClient } from '../../helpers/clients.js';
-import { AUTHORIZATION_CODE_RETENTION_SECONDS, purgeOnce, SESSION_RETENTION_SECONDS } from '../../../src/housekeeping/purge.js';
+import { AUTHORIZATION_CODE_RETENTION_SECONDS, purgeOnce, SECURITY_EVENT_RETENTION_SECONDS, SESSION_RETENTION_SECONDS } from '../../../src/housekeeping/purge.js';
+import { disableUser } from '../../../src/accounts/users.js';
 import { INTERACTION_TTL_SECONDS } from '../../../src/login/authorizer.js';
 import { SESSION_TTL_SECONDS } from '../../../src/login/sessions.js';
 import { ACCOUNT_RULE } from '../../../src/accounts/throttle.js';
@@ -78,4 +80,14 @@ it('removes each kind of people row once its bound passed, in bounded batches, a
   clock.advance(SESSION_TTL_SECONDS + SESSION_RETENTION_SECONDS);
   expect(await purgeOnce(server.deps)).toMatchObject({ sessions: 1 });
   expect(rows()).toEqual({ authorization_requests: 0, authorization_codes: 0, login_throttle: 0, sessions: 0, consents: 1, users: 1 });
+});
+
+it('removes security events once their retention passed', async () => {
+  const count = () => (db.prepare('select count(*) as n from security_events').get() as { n: number }).n;
+  await disableUser({ users: server.deps.stores.users, clock: server.deps.clock, revoker: server.deps.revoker }, 'tidy@example.com');
+  expect(count()).toBe(2); // account-disabled and session-revoked
+  expect(await purgeOnce(server.deps)).toMatchObject({ securityEvents: 0 });
+  clock.advance(SECURITY_EVENT_RETENTION_SECONDS + 1);
+  expect(await purgeOnce(server.deps)).toMatchObject({ securityEvents: 2 });
+  expect(count()).toBe(0);
 });
