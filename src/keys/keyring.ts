@@ -39,6 +39,8 @@ export type VerificationKeys = ReturnType<typeof createLocalJWKSet>;
  * whatever algs clients pick: the fastest to sign and to verify of the three (docs/performance.md),
  * deterministic, and the one they were always signed with, so verifiers that pinned it keep working.
  * Every verifier of them (the SDK, any status-list reader) picks the key by `kid` from the JWKS.
+ * The one exception is deliberate: Shared Signals SETs are signed RS256, the alg the CAEP
+ * interoperability profile requires of a transmitter (shared-signals/transmitter.ts).
  */
 export const ISSUER_TOKEN_ALG: SigningAlg = 'EdDSA';
 
