@@ -6,7 +6,8 @@
  * (`@inkan/verifier`). Through `keys rotate --alg ES256`: tokens signed before and after both
  * verify, the new key was in the JWKS (and in the verifiers' caches) before it signed, and the
  * RS256 and EdDSA keys do not move. Discovery lists ES256; the JWKS entries are RFC 7518 §6.2 EC
- * keys; an ES256 ID token works as end-session's id_token_hint.
+ * keys; `keys revoke` takes an ES256 key out at once; an ES256 ID token works as end-session's
+ * id_token_hint.
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +148,26 @@ describe('ES256 tokens through keys rotate --alg ES256', () => {
     } finally {
       await sdk.close();
     }
+  });
+});
+
+describe('keys revoke of an ES256 key', () => {
+  it('takes a retiring ES256 key out of the JWKS at once: its tokens stop verifying, the active key keeps signing', { timeout: 30_000 }, async () => {
+    const token = await clientCredentialsToken();
+    const signing = kidOf(token);
+    // Make the key that signed `token` a retiring one, then revoke it.
+    const rotated = await server.cli(['keys', 'rotate', '--alg', 'ES256']);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const revoked = await server.cli(['keys', 'revoke', signing]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.json()).toEqual({ revoked: signing });
+    expect((await listKeys(server)).find((key) => key.kid === signing)!.status).toBe('revoked');
+    await waitFor('the revoked key to leave the JWKS', async () => !(await publishedKids(server.issuer)).includes(signing), 10_000);
+    const fresh = createRemoteJWKSet(new URL(await jwksUri(server.issuer)));
+    await expect(jwtVerify(token, fresh, { algorithms: ['ES256'] })).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' });
+    const after = await clientCredentialsToken();
+    expect(kidOf(after)).not.toBe(signing);
+    await expect(jwtVerify(after, fresh, { issuer: server.issuer, typ: 'at+jwt', algorithms: ['ES256'] })).resolves.toBeTruthy();
   });
 });
 
