@@ -19,6 +19,7 @@ const LAYERS = [
   'metrics', // Prometheus metrics
   'keys', // key material, lifecycle, keyring, the JWS signer
   'revocation', // revocation records, the one revocation path, the feed, status lists
+  'backchannel-logout', // OIDC Back-Channel Logout: the queue the revoker fills, logout tokens, delivery
   'tokens', // access and ID tokens, the access-token check, secrets
   'oauth', // protocol rules: errors, scopes, PKCE, redirect URIs, client authentication, DPoP, discovery
   'accounts', // people: passwords, users, throttling

@@ -44,6 +44,8 @@ export interface Config {
   readonly http: HttpServerConfig;
   /** PENDING_SIGNINS_PER_ADDRESS (default 100): live pending sign-ins one client address may start (login/authorizer.ts). */
   readonly pendingSignInsPerAddress: number;
+  /** Back-channel logout deliveries (backchannel-logout/). */
+  readonly backchannelLogout: BackchannelLogoutConfig;
   /** TEST-ONLY (INKAN_FAULT_INJECTION): makes the process SIGKILL itself during a key change; see keys/fault-injection.ts. */
   readonly faultInjection: FaultInjection | undefined;
 }
@@ -72,6 +74,44 @@ export interface HttpServerConfig {
    */
   readonly managementPort: number | undefined;
   readonly managementHost: string;
+}
+
+export interface BackchannelLogoutConfig {
+  /**
+   * BACKCHANNEL_LOGOUT_RETRY_SCHEDULE (default `5,30,120,600,1800,3600,7200,14400`): seconds to wait
+   * before each retry of a failed delivery; after the last one fails the delivery is given up.
+   */
+  readonly retrySeconds: readonly number[];
+  /** BACKCHANNEL_LOGOUT_MAX_AGE (default 86400): a delivery still waiting this long after its logout is given up. */
+  readonly maxAgeSeconds: number;
+  /** BACKCHANNEL_LOGOUT_TIMEOUT (default 5): seconds one POST may take, answer included. */
+  readonly timeoutSeconds: number;
+  /** BACKCHANNEL_LOGOUT_CONCURRENCY (default 8): POSTs in flight at once per process. */
+  readonly concurrency: number;
+  /** BACKCHANNEL_LOGOUT_MAX_PENDING_PER_CLIENT (default 10000): waiting deliveries per client; more are dropped (audited). */
+  readonly maxPendingPerClient: number;
+}
+
+export const DEFAULT_LOGOUT_RETRY_SECONDS: readonly number[] = Object.freeze([5, 30, 120, 600, 1800, 3600, 7200, 14400]);
+
+function retrySchedule(env: Env, name: string): readonly number[] {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return DEFAULT_LOGOUT_RETRY_SECONDS;
+  const parts = raw.split(',');
+  if (parts.length > 20 || !parts.every((part) => /^[0-9]{1,6}$/.test(part) && Number(part) > 0)) {
+    throw new ConfigError(`${name} must be 1 to 20 comma-separated positive integers of seconds, got ${JSON.stringify(raw)}`);
+  }
+  return Object.freeze(parts.map(Number));
+}
+
+function backchannelLogout(env: Env): BackchannelLogoutConfig {
+  return Object.freeze({
+    retrySeconds: retrySchedule(env, 'BACKCHANNEL_LOGOUT_RETRY_SCHEDULE'),
+    maxAgeSeconds: positiveSeconds(env, 'BACKCHANNEL_LOGOUT_MAX_AGE', 86_400),
+    timeoutSeconds: wholeNumber(env, 'BACKCHANNEL_LOGOUT_TIMEOUT', 'seconds', 5, 1, 60),
+    concurrency: wholeNumber(env, 'BACKCHANNEL_LOGOUT_CONCURRENCY', 'requests', 8, 1, 256),
+    maxPendingPerClient: wholeNumber(env, 'BACKCHANNEL_LOGOUT_MAX_PENDING_PER_CLIENT', 'deliveries', 10_000, 1, 10_000_000),
+  });
 }
 
 /** Crash points the key crash tests use; never set these in production. */
@@ -257,6 +297,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     operations: operations(env, cwd),
     http: httpServer(env, host, listenPort),
     pendingSignInsPerAddress: wholeNumber(env, 'PENDING_SIGNINS_PER_ADDRESS', 'requests', 100, 1, 1_000_000),
+    backchannelLogout: backchannelLogout(env),
     faultInjection: faultInjection(env),
   });
 }

@@ -23,7 +23,7 @@ import { RevocationService } from './revocation/service.js';
 import { RevocationFeed } from './revocation/feed.js';
 import { StatusLists } from './revocation/status-lists.js';
 import { createRevoker, type Revoker } from './revocation/revoker.js';
-import { securityEventLog, type SecurityEventLog } from './revocation/security-events.js';
+import { reportingCredentialChanges, securityEventLog, type SecurityEventLog } from './revocation/security-events.js';
 import { deriveSuccessorKey, RefreshTokenService } from './refresh/service.js';
 import { Authorizer } from './login/authorizer.js';
 import { LoginThrottle } from './accounts/throttle.js';
@@ -38,6 +38,14 @@ import { clientKeySource } from './clients/client-keys.js';
 import { dpop, type Dpop } from './oauth/dpop.js';
 import { StreamManager } from './shared-signals/streams.js';
 import { Transmitter } from './shared-signals/transmitter.js';
+import { LogoutQueue } from './backchannel-logout/queue.js';
+import { LogoutDeliverer } from './backchannel-logout/deliverer.js';
+import { FactorSources } from './accounts/factors.js';
+import { TotpFactors } from './accounts/totp-factors.js';
+import { deriveRecoveryCodeKey, RecoveryCodes } from './accounts/recovery-codes.js';
+import { secondFactorCodes } from './accounts/second-factor-codes.js';
+import { secondFactorRecorder } from './audit/second-factors.js';
+import { Account } from './login/account.js';
 
 export interface CoreOptions {
   readonly clock?: Clock;
@@ -63,10 +71,21 @@ export interface Core {
   readonly revoker: Revoker;
   /** Why sessions and people ended, and account events, for Shared Signals (revocation/security-events.ts). */
   readonly securityEvents: SecurityEventLog;
+  /** Back-channel logout tokens owed to clients, queued by the revoker (backchannel-logout/queue.ts). */
+  readonly logoutQueue: LogoutQueue;
   /** Derived from the KEK: refresh-token successors are computed with it (refresh/service.ts). */
   readonly refreshSuccessorKey: Buffer;
   /** Security events: every domain change above is recorded here (audit/audit-log.ts). */
   readonly audit: AuditLog;
+  /** Authenticator apps (RFC 6238), their secrets sealed with the KEK (accounts/totp-factors.ts). */
+  readonly totpFactors: TotpFactors;
+  /** Recovery codes, keyed hashes under a key derived from the KEK (accounts/recovery-codes.ts). */
+  readonly recoveryCodes: RecoveryCodes;
+  /**
+   * Every kind of factor beyond the password (accounts/factors.ts): the account page lists them,
+   * the sign-in asks which a person holds, `users mfa reset` removes them all.
+   */
+  readonly factors: FactorSources;
 }
 
 export async function openCore(config: Config, options: CoreOptions = {}): Promise<Core> {
@@ -97,9 +116,27 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
       ...(options.metrics !== undefined ? { metrics: options.metrics } : {}),
     });
     const securityEvents = securityEventLog({ store: stores.securityEvents, clock });
-    const revoker = createRevoker({ stores, revocations, clock, statusListUriPrefix: `${config.issuer}${ENDPOINT_PATHS.statusLists}/`, securityEvents });
+    const logoutQueue = new LogoutQueue({
+      store: stores.logoutDeliveries,
+      clock,
+      maxPendingPerClient: config.backchannelLogout.maxPendingPerClient,
+      audit,
+      metrics: options.metrics,
+    });
+    const revoker = createRevoker({
+      stores,
+      revocations,
+      securityEvents,
+      logoutNotices: logoutQueue,
+      clock,
+      statusListUriPrefix: `${config.issuer}${ENDPOINT_PATHS.statusLists}/`,
+    });
     const refreshSuccessorKey = deriveSuccessorKey(kek);
-    return { config, clock, stores, sealer, keyManager, revocations, revoker, securityEvents, refreshSuccessorKey, audit };
+    const totpFactors = new TotpFactors({ store: stores.totpFactors, sealer, clock, issuerName: new URL(config.issuer).hostname });
+    const recoveryCodes = new RecoveryCodes({ store: stores.recoveryCodes, clock, key: deriveRecoveryCodeKey(kek) });
+    // PASSKEYS: the passkey store's FactorSource (kind 'passkey') joins this list.
+    const factors = new FactorSources([totpFactors, recoveryCodes]);
+    return { config, clock, stores, sealer, keyManager, revocations, revoker, securityEvents, logoutQueue, refreshSuccessorKey, audit, totpFactors, recoveryCodes, factors };
   } catch (error) {
     await stores.close();
     throw error;
@@ -130,6 +167,10 @@ export interface Deps extends Core {
   readonly transmitter: Transmitter;
   /** Shared Signals: the receivers' stream management (shared-signals/streams.ts). */
   readonly ssfStreams: StreamManager;
+  /** Sends the queued back-channel logout tokens; server.ts starts and stops it (backchannel-logout/deliverer.ts). */
+  readonly logoutDeliverer: LogoutDeliverer;
+  /** The account page's rules: the person's factors, enrolment, recovery codes (login/account.ts). */
+  readonly account: Account;
 }
 
 export async function createDeps(config: Config, log: Logger, options: CoreOptions = {}): Promise<Deps> {
@@ -180,7 +221,22 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
     });
     metrics.watchFeed(() => revocationFeed.subscribers);
     metrics.watchKeys({ keys: () => core.keyManager.list(), rotationIntervalSeconds: config.keyRotationIntervalSeconds });
+    const secondFactorObserver = reportingCredentialChanges(secondFactorRecorder({ audit: core.audit, metrics }), core.securityEvents, (error) =>
+      log.error({ err: error, event: 'security_events.append_failed' }, 'a credential change could not be recorded for Shared Signals'),
+    );
+    const throttle = new LoginThrottle(core.stores.loginThrottle, core.clock);
     const idTokenDeps: IdTokenDeps = { keyring, clock: core.clock, issuer: config.issuer, idTokenTtlSeconds: config.idTokenTtlSeconds };
+    const logoutDeliverer = new LogoutDeliverer({
+      store: core.stores.logoutDeliveries,
+      clients: core.stores.clients,
+      tokens: { keyring, clock: core.clock, issuer: config.issuer },
+      config: config.backchannelLogout,
+      audit: core.audit,
+      metrics,
+      log,
+    });
+    core.logoutQueue.onQueued(() => logoutDeliverer.wake());
+    metrics.watchLogoutQueue(() => core.stores.logoutDeliveries.depth());
     const grants = grantRegistry({
       tokens: tokenDeps,
       idTokens: idTokenDeps,
@@ -224,15 +280,29 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
         stores: core.stores,
         clock: core.clock,
         issuer: config.issuer,
-        throttle: new LoginThrottle(core.stores.loginThrottle, core.clock),
+        throttle,
         pendingPerAddress: config.pendingSignInsPerAddress,
         revoker: core.revoker,
         paths: { login: browserPath(config.issuer, ENDPOINT_PATHS.login), consent: browserPath(config.issuer, ENDPOINT_PATHS.consent) },
         signIns: signInRecorder({ audit: core.audit, metrics }),
+        secondFactors: {
+          factors: core.factors,
+          codes: secondFactorCodes({ totp: core.totpFactors, recovery: core.recoveryCodes, throttle, observer: secondFactorObserver }),
+        },
+      }),
+      account: new Account({
+        sessions: core.stores.sessions,
+        users: core.stores.users,
+        clock: core.clock,
+        factors: core.factors,
+        totp: core.totpFactors,
+        recovery: core.recoveryCodes,
+        observer: secondFactorObserver,
       }),
       revocationFeed,
       statusLists,
       metrics,
+      logoutDeliverer,
     };
   } catch (error) {
     await core.stores.close();

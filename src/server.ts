@@ -76,6 +76,10 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   deps.transmitter.start();
   // Follows revocations written by other processes (the CLI) every 250 ms, for the push feed.
   const revocationSync = deps.revocations.startSync(options.revocationPollIntervalMs, (error) => log.error({ err: error, event: 'revocations.sync_failed' }, 'revocation sync failed'));
+  // Back-channel logout tokens queued by any process (this one, the CLI, another server): at once
+  // when notified (PostgreSQL), otherwise at the deliverer's 250 ms poll.
+  deps.logoutDeliverer.start();
+  const logoutPush = deps.stores.changes.subscribe('logouts', () => deps.logoutDeliverer.wake());
   const port = (server.address() as AddressInfo).port;
   const managementPort = management === undefined ? undefined : (management.address() as AddressInfo).port;
   log.info({ event: 'server.started', issuer: config.issuer, host: config.host, port, managementPort }, 'Inkan is listening');
@@ -111,8 +115,10 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       const schedulerStopped = scheduler.stop();
       revocationSync.stop();
       revocationPush();
+      logoutPush();
       const keyReloaderStopped = keyReloader.stop();
       await deps.statusLists.stop();
+      await deps.logoutDeliverer.stop();
       await deps.transmitter.stop();
       await schedulerStopped;
       await keyReloaderStopped;

@@ -12,6 +12,10 @@
  *   block always ends, and a counter untouched for 24 h starts again from zero. A success resets it.
  * Per address (the client IP; IPv6 by its /64 prefix):
  *   20 free, then 1, 2, 4 … s doubling up to 5 min; forgotten after 1 h; a success uncounts itself.
+ * Second-factor codes (TOTP and recovery codes at the sign-in's Code step) are throttled the same
+ * way, in the same store, under the account rule per person (`second-factor:<sub>`, a key of its
+ * own: a right password must not wipe out the count of wrong codes) and the address rule per
+ * address (shared with passwords). Only a right code resets the person's code counter.
  */
 import type { Clock } from '../clock.js';
 import { normalizeEmail, type LoginThrottleStore, type ThrottleRule } from '../storage/people.js';
@@ -50,6 +54,11 @@ export function accountKey(email: string): string {
   return `account:${normalizeEmail(email).slice(0, 320)}`;
 }
 
+/** The code counter of one person, by sub (not the email: the person is known at that step). */
+export function secondFactorKey(userId: string): string {
+  return `second-factor:${userId}`;
+}
+
 export type Admission = { readonly admitted: true } | { readonly admitted: false; readonly retryAfterSeconds: number };
 
 export class LoginThrottle {
@@ -59,12 +68,16 @@ export class LoginThrottle {
   ) {}
 
   /** Counts an attempt for both keys, or says how long to wait when either is blocked. */
-  async admit(email: string, ip: string): Promise<Admission> {
-    const now = this.clock.nowSeconds();
-    for (const [key, rule] of [
+  admit(email: string, ip: string): Promise<Admission> {
+    return this.admitKeys([
       [addressKey(ip), ADDRESS_RULE],
       [accountKey(email), ACCOUNT_RULE],
-    ] as const) {
+    ]);
+  }
+
+  private async admitKeys(keys: readonly (readonly [string, ThrottleRule])[]): Promise<Admission> {
+    const now = this.clock.nowSeconds();
+    for (const [key, rule] of keys) {
       const result = await this.store.admit(key, now, rule);
       if (!result.admitted) return { admitted: false, retryAfterSeconds: Math.max(1, result.record.blockedUntil - now) };
     }
@@ -73,6 +86,19 @@ export class LoginThrottle {
 
   async succeeded(email: string, ip: string): Promise<void> {
     await this.store.reset(accountKey(email));
+    await this.store.forgive(addressKey(ip));
+  }
+
+  /** Counts a second-factor code of the person (by sub) from the address, or says how long to wait. */
+  admitCode(userId: string, ip: string): Promise<Admission> {
+    return this.admitKeys([
+      [addressKey(ip), ADDRESS_RULE],
+      [secondFactorKey(userId), ACCOUNT_RULE],
+    ]);
+  }
+
+  async codeSucceeded(userId: string, ip: string): Promise<void> {
+    await this.store.reset(secondFactorKey(userId));
     await this.store.forgive(addressKey(ip));
   }
 }

@@ -96,6 +96,8 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
             require_dpop: { type: 'boolean' },
             require_dpop_nonce: { type: 'boolean' },
             allow_no_pkce: { type: 'boolean' },
+            backchannel_logout_uri: { type: 'string', format: 'uri', description: 'present only when registered' },
+            backchannel_logout_session_required: { type: 'boolean' },
             created_at: { type: 'string', format: 'date-time' },
           },
         },
@@ -125,6 +127,18 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
             allow_no_pkce: {
               type: 'boolean',
               description: 'a legacy confidential client whose authorization requests may come without PKCE (then with a nonce for openid); refused for auth_method none',
+            },
+            backchannel_logout_uri: {
+              type: 'string',
+              format: 'uri',
+              maxLength: 2048,
+              description:
+                'OpenID Connect Back-Channel Logout 1.0: where Inkan POSTs a logout_token when a session that signed in to this client ends; ' +
+                'https, or http on a loopback host; no userinfo, no fragment',
+            },
+            backchannel_logout_session_required: {
+              type: 'boolean',
+              description: 'the client needs sid in its logout tokens (Inkan always sends it); only with backchannel_logout_uri',
             },
           },
         },
@@ -201,6 +215,16 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
           summary: 'Re-enables a disabled user, who may sign in again (like `users enable`); nothing the disabling ended comes back',
           requestBody: body({ $ref: '#/components/schemas/Email' }),
           responses: { 200: { description: 'enabled', content: json({ type: 'object', properties: { enabled: { type: 'string' } } }) }, ...errors(400, 404, 415) },
+        },
+      },
+      '/users/mfa/reset': {
+        post: {
+          operationId: 'resetMfa',
+          summary:
+            'Removes every second factor of a user (authenticator apps, recovery codes, passkeys) and ends all of their sessions and tokens ' +
+            '(like `users mfa reset`)',
+          requestBody: body({ $ref: '#/components/schemas/Email' }),
+          responses: { 200: { description: 'reset', content: json({ type: 'object', properties: { reset: { type: 'string' } } }) }, ...errors(400, 404, 415) },
         },
       },
       '/keys': {

@@ -12,6 +12,7 @@
  * key sign at once (the answer then carries a `warning`, as the CLI's does).
  */
 import { createUser, disableUser, enableUser, UserError } from '../accounts/users.js';
+import { resetSecondFactors } from '../accounts/mfa-reset.js';
 import type { Actor } from '../audit/audit-log.js';
 import { ClientRegistrationError, createClient, deleteClient, describeClient } from '../clients/registry.js';
 import type { Core } from '../deps.js';
@@ -37,7 +38,7 @@ export class AdminError extends Error {
   }
 }
 
-export type AdminDeps = Pick<Core, 'config' | 'stores' | 'clock' | 'revoker' | 'securityEvents' | 'keyManager' | 'audit'>;
+export type AdminDeps = Pick<Core, 'config' | 'stores' | 'clock' | 'revoker' | 'securityEvents' | 'keyManager' | 'audit' | 'factors'>;
 export type JsonBody = Readonly<Record<string, unknown>>;
 
 export interface AdminResult {
@@ -83,6 +84,7 @@ function onlyFields(body: JsonBody, allowed: readonly string[]): void {
 const CLIENT_FIELDS = [
   'name', 'grant_types', 'redirect_uris', 'post_logout_redirect_uris', 'scope', 'resources', 'auth_method',
   'jwks', 'jwks_uri', 'alg', 'skip_consent', 'require_dpop', 'require_dpop_nonce', 'allow_no_pkce',
+  'backchannel_logout_uri', 'backchannel_logout_session_required',
 ];
 
 export async function listClients(deps: AdminDeps): Promise<AdminResult> {
@@ -110,6 +112,8 @@ export async function createClientOperation(deps: AdminDeps, body: JsonBody, act
         requireDpop: optionalBoolean(body, 'require_dpop'),
         requireDpopNonce: optionalBoolean(body, 'require_dpop_nonce'),
         allowNoPkce: optionalBoolean(body, 'allow_no_pkce'),
+        backchannelLogoutUri: optionalString(body, 'backchannel_logout_uri'),
+        backchannelLogoutSessionRequired: optionalBoolean(body, 'backchannel_logout_session_required'),
       },
       actor,
     );
@@ -157,6 +161,14 @@ export async function enableUserOperation(deps: AdminDeps, body: JsonBody, actor
   const email = requiredString(body, 'email');
   await enableUser({ users: deps.stores.users, securityEvents: deps.securityEvents, audit: deps.audit }, email, actor).catch(userError);
   return ok({ enabled: email });
+}
+
+/** Like `users mfa reset --email`: removes every second factor of the person and ends their sessions. */
+export async function resetMfaOperation(deps: AdminDeps, body: JsonBody, actor: Actor): Promise<AdminResult> {
+  onlyFields(body, ['email']);
+  const email = requiredString(body, 'email');
+  await resetSecondFactors({ users: deps.stores.users, factors: deps.factors, revoker: deps.revoker, audit: deps.audit }, email, actor).catch(userError);
+  return ok({ reset: email });
 }
 
 export async function listKeys(deps: AdminDeps): Promise<AdminResult> {

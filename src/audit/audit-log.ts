@@ -66,6 +66,34 @@ export type AuditEvent =
       readonly change: 'created' | 'updated' | 'replaced' | 'deleted' | 'status';
       readonly status?: string;
     }
+  | { readonly event: 'tokens.revoked'; readonly sub: string; readonly email_sha256: string; readonly sessions_and_families_ended: number }
+  | { readonly event: 'backchannel_logout.delivered'; readonly client_id: string; readonly sid: string; readonly sub: string; readonly attempts: number; readonly status: number }
+  | {
+      readonly event: 'backchannel_logout.failed';
+      readonly client_id: string;
+      readonly sid: string;
+      readonly sub: string;
+      readonly attempts: number;
+      readonly error: string;
+      readonly retry_in_seconds: number;
+    }
+  | {
+      readonly event: 'backchannel_logout.abandoned';
+      readonly client_id: string;
+      readonly sid: string;
+      readonly sub: string;
+      readonly attempts: number;
+      readonly error: string;
+    }
+  | { readonly event: 'backchannel_logout.dropped'; readonly client_id: string; readonly sid: string; readonly max_pending_per_client: number }
+  | { readonly event: 'mfa.totp_enrolled'; readonly sub: string; readonly factor_id: string }
+  | { readonly event: 'mfa.totp_removed'; readonly sub: string; readonly factor_id: string }
+  | { readonly event: 'mfa.totp_enrolment_failed'; readonly sub: string; readonly factor_id: string }
+  | { readonly event: 'mfa.recovery_codes_generated'; readonly sub: string; readonly count: number }
+  | { readonly event: 'mfa.reset'; readonly sub: string; readonly email_sha256: string; readonly factors_removed: number; readonly sessions_ended: number }
+  | { readonly event: 'mfa.succeeded'; readonly sub: string; readonly method: 'totp' | 'recovery'; readonly client_id: string; readonly recovery_codes_left?: number }
+  | { readonly event: 'mfa.failed'; readonly sub: string; readonly reason: 'wrong_code' | 'replayed_code'; readonly client_id: string }
+  | { readonly event: 'mfa.throttled'; readonly sub: string; readonly client_id: string; readonly retry_after_seconds: number }
   | { readonly event: 'tokens.revoked'; readonly sub: string; readonly email_sha256: string; readonly sessions_and_families_ended: number };
 
 export type AuditEventName = AuditEvent['event'];

@@ -13,7 +13,7 @@ import { clientsCreate, clientsDelete, clientsList } from './commands/clients.js
 import { keysImport, keysList, keysRevoke, keysRotate } from './commands/keys.js';
 import { keyFaultHook } from '../keys/fault-injection.js';
 import { migrate } from './commands/migrate.js';
-import { usersCreate, usersDisable, usersEnable, usersSetPassword } from './commands/users.js';
+import { usersCreate, usersDisable, usersEnable, usersMfaReset, usersSetPassword } from './commands/users.js';
 import { tokensRevoke } from './commands/tokens.js';
 
 const COMMANDS: Readonly<Record<string, Command>> = {
@@ -28,6 +28,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   'users disable': usersDisable,
   'users enable': usersEnable,
   'users set-password': usersSetPassword,
+  'users mfa reset': usersMfaReset,
   'tokens revoke': tokensRevoke,
   'keys import': keysImport,
 };
@@ -39,12 +40,12 @@ async function readStdin(): Promise<string> {
 }
 
 function findCommand(argv: readonly string[]): { name: string; command: Command; rest: string[] } {
-  for (const words of [2, 1]) {
+  for (const words of [3, 2, 1]) {
     const name = argv.slice(0, words).join(' ');
     const command = COMMANDS[name];
     if (command !== undefined) return { name, command, rest: argv.slice(words) };
   }
-  throw new CliError(`unknown command ${JSON.stringify(argv.slice(0, 2).join(' '))}; commands: ${Object.keys(COMMANDS).join(', ')}`);
+  throw new CliError(`unknown command ${JSON.stringify(argv.slice(0, 3).join(' '))}; commands: ${Object.keys(COMMANDS).join(', ')}`);
 }
 
 /**

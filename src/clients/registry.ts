@@ -8,7 +8,7 @@ import type { JWK } from 'jose';
 import type { Clock } from '../clock.js';
 import { parseScope } from '../oauth/scopes.js';
 import { isResourceUri } from '../oauth/resources.js';
-import { LOOPBACK_HOSTS, redirectUriProblem } from '../oauth/redirect-uri.js';
+import { LOOPBACK_HOSTS, redirectUriProblem, webUriProblem } from '../oauth/redirect-uri.js';
 import { hashSecret, randomSecret } from '../tokens/secrets.js';
 import type { ClientAuthMethod, ClientRecord, ClientStore } from '../storage/clients.js';
 import type { StreamStore } from '../storage/shared-signals.js';
@@ -45,6 +45,10 @@ export interface NewClient {
   readonly skipConsent?: boolean;
   /** A legacy confidential client that cannot send PKCE (RFC 9700 §2.1.1 allows it with a nonce); never a public client. */
   readonly allowNoPkce?: boolean;
+  /** OpenID Connect Back-Channel Logout 1.0 §2.2: https (http only on a loopback host), no fragment. */
+  readonly backchannelLogoutUri?: string;
+  /** §2.2: the client requires `sid` in its logout tokens; only with a logout URI. */
+  readonly backchannelLogoutSessionRequired?: boolean;
 }
 
 export interface CreatedClient {
@@ -56,6 +60,15 @@ export interface CreatedClient {
 function redirectUri(value: string, what: string): string {
   const problem = redirectUriProblem(value);
   if (problem !== undefined) throw new ClientRegistrationError(`${what} ${JSON.stringify(value)} ${problem}`);
+  return value;
+}
+
+const MAX_LOGOUT_URI_LENGTH = 2048;
+
+function backchannelLogoutUri(value: string): string {
+  const problem = webUriProblem(value);
+  if (problem !== undefined) throw new ClientRegistrationError(`back-channel logout URI ${JSON.stringify(value)} ${problem}`);
+  if (value.length > MAX_LOGOUT_URI_LENGTH) throw new ClientRegistrationError(`the back-channel logout URI is longer than ${MAX_LOGOUT_URI_LENGTH} characters`);
   return value;
 }
 
@@ -125,6 +138,9 @@ export function validateNewClient(input: NewClient): Omit<ClientRecord, 'clientI
   if (authMethod === 'private_key_jwt' && jwks === null && registeredJwksUri === null) {
     throw new ClientRegistrationError('private_key_jwt needs --jwks-file or --jwks-uri');
   }
+  if (input.backchannelLogoutSessionRequired === true && input.backchannelLogoutUri === undefined) {
+    throw new ClientRegistrationError('--backchannel-logout-session-required needs --backchannel-logout-uri');
+  }
   return {
     name,
     authMethod,
@@ -140,6 +156,8 @@ export function validateNewClient(input: NewClient): Omit<ClientRecord, 'clientI
     requireDpop: input.requireDpop === true,
     requireDpopNonce: input.requireDpopNonce === true,
     allowNoPkce: input.allowNoPkce === true,
+    backchannelLogoutUri: input.backchannelLogoutUri === undefined ? null : backchannelLogoutUri(input.backchannelLogoutUri),
+    backchannelLogoutSessionRequired: input.backchannelLogoutSessionRequired === true,
   };
 }
 
@@ -206,6 +224,8 @@ export function describeClient(client: ClientRecord): Record<string, unknown> {
     require_dpop: client.requireDpop === true,
     require_dpop_nonce: client.requireDpopNonce === true,
     allow_no_pkce: client.allowNoPkce === true,
+    ...(client.backchannelLogoutUri == null ? {} : { backchannel_logout_uri: client.backchannelLogoutUri }),
+    backchannel_logout_session_required: client.backchannelLogoutSessionRequired === true,
     created_at: new Date(client.createdAt * 1000).toISOString(),
   };
 }

@@ -13,8 +13,9 @@
  *    family finds nothing. So a replay also marks the code (`replayed_at`), and the exchange, once
  *    its family exists, reads the mark: if it is there, the exchange ends the grant itself and
  *    answers invalid_grant. Either the replay's end sees the family or the exchange sees the mark.
- * The access token carries `sid`, `auth_time` and `grant_id`; the ID token (scope openid) carries
- * nonce, at_hash, sid, auth_time and the claims of the granted scopes. A refresh token is issued
+ * The access token carries `sid`, `auth_time`, `acr`, `amr` and `grant_id`; the ID token (scope
+ * openid) carries nonce, at_hash, sid, auth_time, amr, acr and the claims of the granted scopes.
+ * `amr` and `acr` are the code's: decided when the login met the request (login/authorizer.ts). A refresh token is issued
  * only to a client registered for the refresh_token grant that was granted offline_access.
  * With a DPoP proof (RFC 9449 §5) the access token is bound to its key, and so is the refresh
  * family of a public client (a confidential client's refresh tokens are bound to its
@@ -26,6 +27,7 @@ import type { Stores } from '../storage/stores.js';
 import { OAuthError } from '../oauth/errors.js';
 import { checkCodeVerifier } from '../oauth/pkce.js';
 import { audienceFor } from '../oauth/resources.js';
+import { acrClaim, parseMethods } from '../oauth/authentication-context.js';
 import type { AccessTokenDeps } from '../tokens/access-token.js';
 import type { IdTokenDeps } from '../tokens/id-token.js';
 import { hashSecret } from '../tokens/secrets.js';
@@ -89,7 +91,19 @@ export function authorizationCodeGrant(deps: AuthorizationCodeGrantDeps): Grant 
 
       const audience = audienceFor(resources, client.resources, deps.tokens.issuer);
       const grantId = crypto.randomUUID();
-      const login: PersonLogin = { client, user, scopes: record.scopes, sessionId: session.id, grantId, authTime: record.authTime, dpopJkt: dpop?.jkt };
+      const authMethods = parseMethods((record.authMethods ?? ['pwd']).join(' '));
+      const acr = record.acr ?? acrClaim(authMethods, []);
+      const login: PersonLogin = {
+        client,
+        user,
+        scopes: record.scopes,
+        sessionId: session.id,
+        grantId,
+        authTime: record.authTime,
+        authMethods,
+        acr,
+        dpopJkt: dpop?.jkt,
+      };
       const access = issuePersonAccessToken(deps.tokens, login, audience);
       const startsFamily =
         deps.refreshTokens !== undefined && client.grantTypes.includes('refresh_token') && record.scopes.includes('offline_access');
@@ -106,6 +120,8 @@ export function authorizationCodeGrant(deps: AuthorizationCodeGrantDeps): Grant 
           sessionId: session.id,
           scopes: record.scopes,
           authTime: record.authTime,
+          authMethods,
+          acr,
           ...(dpop !== undefined && client.authMethod === 'none' ? { dpopJkt: dpop.jkt } : {}),
         });
         await endGrantIfReplayed(codeHash, grantId);

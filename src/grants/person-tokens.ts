@@ -1,12 +1,14 @@
 /**
  * The tokens a person's login yields, shared by the grants that serve one (authorization_code
- * and refresh_token): the access token with the login's `sid`, `auth_time` and `grant_id` (and
- * `cnf` when DPoP-bound), the ID token with the claims of the granted scopes, and the token response. The
+ * and refresh_token): the access token with the login's `sid`, `auth_time`, `acr`, `amr` (RFC 9068
+ * §2.2.1) and `grant_id` (and `cnf` when DPoP-bound), the ID token with `amr` and `acr` (OIDC Core
+ * §2, RFC 8176) and the claims of the granted scopes, and the token response. The
  * grants differ only in how they establish the login; what they issue for it is defined here once.
  */
 import type { ClientRecord } from '../storage/clients.js';
 import type { UserRecord } from '../storage/people.js';
 import { userClaims } from '../oauth/claims.js';
+import { amrClaim, type AuthMethod } from '../oauth/authentication-context.js';
 import { issueAccessToken, type AccessTokenDeps, type IssuedAccessToken } from '../tokens/access-token.js';
 import { issueIdToken, type IdTokenDeps } from '../tokens/id-token.js';
 import type { TokenResponse } from './grant.js';
@@ -23,6 +25,10 @@ export interface PersonLogin {
    */
   readonly grantId: string;
   readonly authTime: number;
+  /** RFC 8176 methods of the login (oauth/authentication-context.ts). */
+  readonly authMethods: readonly AuthMethod[];
+  /** The `acr` decided when the login met the authorization request. */
+  readonly acr: string;
   /** The DPoP key's thumbprint when the token is bound (`cnf.jkt`). */
   readonly dpopJkt: string | undefined;
 }
@@ -37,6 +43,8 @@ export function issuePersonAccessToken(deps: AccessTokenDeps, login: PersonLogin
       sid: login.sessionId,
       grant_id: login.grantId,
       auth_time: login.authTime,
+      acr: login.acr,
+      amr: amrClaim(login.authMethods),
       cnf: login.dpopJkt === undefined ? undefined : { jkt: login.dpopJkt },
     },
   });
@@ -49,6 +57,8 @@ export function issuePersonIdToken(deps: IdTokenDeps, login: PersonLogin, access
     client: login.client,
     subject: login.user.id,
     authTime: login.authTime,
+    amr: amrClaim(login.authMethods),
+    acr: login.acr,
     nonce,
     sid: login.sessionId,
     accessToken,

@@ -2,14 +2,15 @@
  * RFC 6749 §6, the refresh_token grant. The token endpoint already authenticated the client and
  * checked it is registered for this grant; the refresh-token policy (rotation, reuse detection,
  * grace window, expiry, scope narrowing) is refresh/service.ts. This grant turns its answer into
- * tokens: a new RFC 9068 access token with `sid` and `auth_time` of the original login, the
+ * tokens: a new RFC 9068 access token with `sid`, `auth_time`, `amr` and `acr` of the original login, the
  * successor refresh token, and — when `openid` is in the (narrowed) scope — a new ID token (OpenID
- * Connect Core §12.2: same sub and auth_time, no nonce). With a DPoP proof the new access token is
+ * Connect Core §12.2: same sub, auth_time, amr and acr, no nonce). With a DPoP proof the new access token is
  * bound to its key; a family bound to a key (RFC 9449 §5) needs a proof of that key (checked by
  * the service before the token is consumed).
  */
 import { OAuthError } from '../oauth/errors.js';
 import { audienceFor } from '../oauth/resources.js';
+import { acrClaim, parseMethods } from '../oauth/authentication-context.js';
 import type { RefreshTokenService } from '../refresh/service.js';
 import type { AccessTokenDeps } from '../tokens/access-token.js';
 import type { IdTokenDeps } from '../tokens/id-token.js';
@@ -38,7 +39,19 @@ export function refreshTokenGrant(deps: RefreshTokenGrantDeps): Grant {
       const audience = audienceFor(resources, client.resources, deps.tokens.issuer);
       const refreshed = await deps.refreshTokens.rotate(presented, client, params.get('scope'), dpop?.jkt, { requestId, address: clientAddress });
       const { family, user, scopes } = refreshed;
-      const login: PersonLogin = { client, user, scopes, sessionId: family.sessionId, grantId: family.id, authTime: family.authTime, dpopJkt: dpop?.jkt };
+      // The family's login, as at the code exchange: its methods and acr, whatever the session did since.
+      const authMethods = parseMethods((family.authMethods ?? ['pwd']).join(' '));
+      const login: PersonLogin = {
+        client,
+        user,
+        scopes,
+        sessionId: family.sessionId,
+        grantId: family.id,
+        authTime: family.authTime,
+        authMethods,
+        acr: family.acr ?? acrClaim(authMethods, []),
+        dpopJkt: dpop?.jkt,
+      };
       const access = issuePersonAccessToken(deps.tokens, login, audience);
       deps.observer?.tokenIssued({ grantType: 'refresh_token', client, sub: user.id, jti: access.jti, requestId, clientAddress });
       // OIDC Core §12.2: a new ID token with the same sub, auth_time and sid, and no nonce.

@@ -1,6 +1,7 @@
 /**
  * Sending an HTML page with the login pages' security headers: a strict Content-Security-Policy
- * (nothing loads; the one inline stylesheet runs under a per-response nonce; forms may post only
+ * (nothing loads; the one inline stylesheet, and a page's inline scripts when it has any (the
+ * WebAuthn ceremonies), run under a per-response nonce; no script at all otherwise; forms may post only
  * to Inkan and to the origin the flow will redirect to, because browsers apply `form-action` to
  * the redirects that follow a form post), no framing, no MIME sniffing, no Referer, no caching.
  */
@@ -26,7 +27,11 @@ export function setNoStore(ctx: Context): void {
   ctx.set('Referrer-Policy', 'no-referrer');
 }
 
-export function sendPage(ctx: Context, options: { status: number; title: string; content: Markup; formTargets?: readonly string[] }): void {
+export function sendPage(
+  ctx: Context,
+  options: { status: number; title: string; content: Markup; formTargets?: readonly string[]; scripts?: readonly string[] },
+): void {
+  const scripts = options.scripts ?? [];
   const nonce = crypto.randomBytes(16).toString('base64');
   const targets = [...new Set((options.formTargets ?? []).map(formTargetSource).filter((source) => source !== undefined))];
   ctx.set(
@@ -34,6 +39,7 @@ export function sendPage(ctx: Context, options: { status: number; title: string;
     [
       "default-src 'none'",
       `style-src 'nonce-${nonce}'`,
+      ...(scripts.length > 0 ? [`script-src 'nonce-${nonce}'`] : []),
       "img-src 'self' data:",
       `form-action 'self'${targets.map((source) => ` ${source}`).join('')}`,
       "frame-ancestors 'none'",
@@ -46,7 +52,7 @@ export function sendPage(ctx: Context, options: { status: number; title: string;
   setNoStore(ctx);
   ctx.status = options.status;
   ctx.type = 'text/html; charset=utf-8';
-  ctx.body = layout(options.title, nonce, options.content);
+  ctx.body = layout(options.title, nonce, options.content, scripts);
 }
 
 export function sendRedirect(ctx: Context, location: string): void {

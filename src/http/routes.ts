@@ -13,8 +13,9 @@
 import { ADMIN_PREFIX } from '../admin/openapi.js';
 import { SECRET_AUTH_METHODS } from '../clients/registry.js';
 import type { Deps } from '../deps.js';
-import { discoveryDocument, ENDPOINT_PATHS } from '../oauth/discovery.js';
+import { browserPath, discoveryDocument, ENDPOINT_PATHS } from '../oauth/discovery.js';
 import { cookieJar } from './cookies.js';
+import { accountEndpoints } from './endpoints/account.js';
 import { adminEndpoints } from './endpoints/admin.js';
 import { authorizeEndpoint } from './endpoints/authorize.js';
 import { consentEndpoints } from './endpoints/consent.js';
@@ -53,6 +54,14 @@ export function routeTable(deps: Deps, readiness: Readiness): readonly Route[] {
   const authorize = authorizeEndpoint({ authorizer: deps.authorizer, cookies });
   const login = loginEndpoints({ authorizer: deps.authorizer, cookies });
   const consent = consentEndpoints({ authorizer: deps.authorizer, cookies });
+  const account = accountEndpoints({
+    account: deps.account,
+    authorizer: deps.authorizer,
+    cookies,
+    path: browserPath(issuer, ENDPOINT_PATHS.account),
+    // PASSKEYS: the passkey section (its list and `Add a passkey`) goes here.
+    sections: [],
+  });
   const endSession = endSessionEndpoint({ stores: deps.stores, keyring: deps.keyring, clock: deps.clock, issuer, revoker: deps.revoker, cookies });
   const ssf = { verifyAccessToken: deps.verifyAccessToken, issuer, streams: deps.ssfStreams };
   const userinfo = userinfoEndpoint({ verifyAccessToken: deps.verifyAccessToken, issuer, users: deps.stores.users, dpop: deps.dpop });
@@ -73,6 +82,7 @@ export function routeTable(deps: Deps, readiness: Readiness): readonly Route[] {
     { path: ENDPOINT_PATHS.authorization, name: 'the authorization endpoint', cors: 'none', koa: { GET: authorize, POST: authorize } },
     { path: ENDPOINT_PATHS.login, name: 'the sign-in page', cors: 'none', koa: { GET: login.page, POST: login.submit } },
     { path: ENDPOINT_PATHS.consent, name: 'the consent page', cors: 'none', koa: { GET: consent.page, POST: consent.submit } },
+    { path: ENDPOINT_PATHS.account, name: 'the account page', cors: 'none', koa: { GET: account.page, POST: account.submit } },
     { path: ENDPOINT_PATHS.endSession, name: 'the end-session endpoint', cors: 'none', koa: { GET: endSession, POST: endSession } },
 
     // For resource servers.
@@ -116,6 +126,7 @@ function adminRoutes(deps: Deps): Route[] {
     row('/users', { POST: admin.createUser }),
     row('/users/disable', { POST: admin.disableUser }),
     row('/users/enable', { POST: admin.enableUser }),
+    row('/users/mfa/reset', { POST: admin.resetMfa }),
     row('/keys', { GET: admin.listKeys }),
     row('/keys/rotate', { POST: admin.rotateKeys }),
     row('/keys/import', { POST: admin.importKey }),

@@ -19,8 +19,8 @@ import crypto, { type KeyObject } from 'node:crypto';
 import sodium from 'sodium-native';
 import type { SigningAlg } from '../storage/keys.js';
 
-/** `typ` header values (RFC 9068, RFC 8417, the Token Status List draft; ID tokens use JWT). */
-export type JwtType = 'at+jwt' | 'JWT' | 'secevent+jwt' | 'statuslist+jwt';
+/** `typ` header values (RFC 9068, RFC 8417, the Token Status List draft, Back-Channel Logout 1.0 §2.4; ID tokens use JWT). */
+export type JwtType = 'at+jwt' | 'JWT' | 'secevent+jwt' | 'statuslist+jwt' | 'logout+jwt';
 
 export interface JwtSigner {
   readonly kid: string;

@@ -13,6 +13,7 @@ import { OAuthError } from '../oauth/errors.js';
 import { matchRedirectUri } from '../oauth/redirect-uri.js';
 import { acceptCodeChallenge } from '../oauth/pkce.js';
 import { parseScope } from '../oauth/scopes.js';
+import { parseAcrValues } from '../oauth/authentication-context.js';
 
 export const PARAMETER_MAX_LENGTH = 2048;
 const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
@@ -125,6 +126,8 @@ export async function validateAuthorizationRequest(raw: RawParameters, clients: 
       prompt,
       maxAgeSeconds,
       loginHint: params.get('login_hint') ?? null,
+      // OIDC Core §3.1.2.1: voluntary, in order of preference; values Inkan does not know are ignored.
+      acrValues: parseAcrValues(params.get('acr_values')),
     },
   };
 }

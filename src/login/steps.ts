@@ -22,15 +22,28 @@ export type Step =
 /** What a login or consent page shows. */
 export interface InteractionView {
   readonly id: string;
-  readonly client: ClientRecord;
+  /** Undefined for Inkan's own sign-ins (the account page: `request.returnTo`). */
+  readonly client: ClientRecord | undefined;
   readonly request: PendingAuthorization;
   readonly csrfToken: string;
   readonly userEmail: string | null;
+  /** `password`: the email and password form; `second-factor`: the Code form. */
+  readonly stage: 'password' | 'second-factor';
+  /** `acr_values` asks for `phr`: only a passkey sign-in will do. */
+  readonly passkeyRequired: boolean;
 }
 
 export type LoginOutcome =
   | Step
-  | { readonly kind: 'form'; readonly status: number; readonly view: InteractionView; readonly message: string; readonly retryAfterSeconds?: number; readonly email: string };
+  | {
+      readonly kind: 'form';
+      readonly status: number;
+      readonly view: InteractionView;
+      /** An error to show; undefined when the form is simply the next step (the Code page). */
+      readonly message: string | undefined;
+      readonly retryAfterSeconds?: number;
+      readonly email: string;
+    };
 
 /** A pending request this browser cannot continue (expired, another browser's, completed): an error page. */
 export class InteractionError extends Error {

@@ -10,7 +10,8 @@
  *
  * Cardinality is bounded by construction: routes are the router's templates (`/status-lists/:listId`,
  * never a raw URL; `unmatched` otherwise), status by class, client ids by what operators register.
- * The gauges of keys and of the feed are computed when Prometheus scrapes.
+ * The gauges of keys, of the feed and of the back-channel logout queue are computed when Prometheus
+ * scrapes.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock } from '../clock.js';
@@ -20,8 +21,14 @@ import { RequestMetrics } from './request-metrics.js';
 export type LoginOutcome = 'success' | 'failure' | 'throttled';
 /** What became of a Shared Signals SET: pushed and accepted, refused by the receiver, a failed push (retried), acknowledged by a poll. */
 export type SsfOutcome = 'delivered' | 'refused' | 'failed' | 'acknowledged';
+/** A second factor at the sign-in's Code step (audit/second-factors.ts). */
+export type SecondFactorMethod = 'totp' | 'recovery';
+export type SecondFactorOutcome = 'success' | 'failure' | 'replayed' | 'throttled';
 /** Revocation records by target, and refresh families ended one by one (RFC 7009, reuse). */
 export type RevocationKind = 'jti' | 'subject' | 'session' | 'grant' | 'client' | 'refresh_family';
+/** Back-channel logout deliveries: answered 2xx, failed and rescheduled, given up, or refused at the per-client cap. */
+export type LogoutDeliveryOutcome = 'delivered' | 'retried' | 'abandoned' | 'dropped';
+const LOGOUT_DELIVERY_OUTCOMES: readonly LogoutDeliveryOutcome[] = ['delivered', 'retried', 'abandoned', 'dropped'];
 
 const LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const FEED_LAG_BUCKETS_SECONDS = [0.5, 1, 2, 3, 5, 10, 30, 60];
@@ -63,6 +70,9 @@ export class Metrics {
   private readonly revocations: Counter<'kind'>;
   private readonly ssfSets: Counter<'method' | 'outcome'>;
   private readonly logins: Counter<'outcome'>;
+  private readonly logoutDeliveries: Counter<'outcome'>;
+  private logoutQueueDepth: (() => Promise<number>) | undefined;
+  private readonly secondFactors: Counter<'method' | 'outcome'>;
   private readonly feedLag: Histogram;
   private readonly feedLastLag: Gauge;
   private readonly includeProcessMetrics: boolean;
@@ -119,6 +129,22 @@ export class Metrics {
       registers,
     });
     for (const outcome of ['success', 'failure', 'throttled']) this.logins.labels(outcome).inc(0);
+    this.logoutDeliveries = new Counter({
+      name: 'inkan_backchannel_logout_deliveries_total',
+      help: 'Back-channel logout tokens by outcome: delivered (2xx), retried (failed, rescheduled), abandoned (given up), dropped (per-client cap)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    for (const outcome of LOGOUT_DELIVERY_OUTCOMES) this.logoutDeliveries.labels(outcome).inc(0);
+    this.secondFactors = new Counter({
+      name: 'inkan_second_factor_total',
+      help: 'Second-factor codes at sign-in, by method (totp, recovery; "code" when neither matched) and outcome: success, failure, replayed, throttled',
+      labelNames: ['method', 'outcome'],
+      registers,
+    });
+    for (const outcome of ['success', 'replayed']) this.secondFactors.labels('totp', outcome).inc(0);
+    this.secondFactors.labels('recovery', 'success').inc(0);
+    for (const outcome of ['failure', 'throttled']) this.secondFactors.labels('code', outcome).inc(0);
     this.reuse.inc(0);
     const self = this;
     new Gauge({
@@ -147,6 +173,20 @@ export class Metrics {
         this.set(self.feedSubscribers?.() ?? 0);
       },
     });
+    new Gauge({
+      name: 'inkan_backchannel_logout_queue_depth',
+      help: 'Back-channel logout deliveries waiting in the database (every process\'s)',
+      registers,
+      async collect() {
+        const depth = self.logoutQueueDepth;
+        if (depth === undefined) return;
+        try {
+          this.set(await depth());
+        } catch {
+          // the database is down: /readyz says so; the gauge keeps its last value
+        }
+      },
+    });
     this.feedLag = new Histogram({
       name: 'inkan_revocation_feed_delivery_lag_seconds',
       help: 'Seconds from a revocation record\'s creation to its delivery to a live feed subscriber',
@@ -169,6 +209,15 @@ export class Metrics {
   /** The subscriber gauge reads `count` at every scrape. */
   watchFeed(count: () => number): void {
     this.feedSubscribers = count;
+  }
+
+  /** The queue-depth gauge reads `depth` at every scrape. */
+  watchLogoutQueue(depth: () => Promise<number>): void {
+    this.logoutQueueDepth = depth;
+  }
+
+  logoutDelivery(outcome: LogoutDeliveryOutcome): void {
+    this.logoutDeliveries.labels(outcome).inc();
   }
 
   /** One answered request; `route` is the router's template (undefined: no route matched). */
@@ -205,6 +254,11 @@ export class Metrics {
 
   login(outcome: LoginOutcome): void {
     this.logins.labels(outcome).inc();
+  }
+
+  /** A second-factor code at sign-in; `code` when it matched no factor (wrong) or was not checked (throttled). */
+  secondFactor(method: SecondFactorMethod | 'code', outcome: SecondFactorOutcome): void {
+    this.secondFactors.labels(method, outcome).inc();
   }
 
   /** A record (created at `createdAtSeconds`) reached a live subscriber at `nowMs`. */

@@ -8,6 +8,7 @@ import { DPOP_ALGS } from '@inkan/verifier/protocol';
 import { SIGNING_ALGS } from '../storage/keys.js';
 import { USER_CLAIMS } from './claims.js';
 import { FEED_SCOPE, SSF_SCOPE } from './scopes.js';
+import { ACR_VALUES } from './authentication-context.js';
 
 export const ENDPOINT_PATHS = {
   jwks: '/jwks',
@@ -19,6 +20,7 @@ export const ENDPOINT_PATHS = {
   endSession: '/end-session',
   login: '/login',
   consent: '/consent',
+  account: '/account',
   revocationFeed: '/revocations/feed',
   statusLists: '/status-lists',
   // The Shared Signals transmitter (shared-signals/): its configuration document lists these.
@@ -61,6 +63,10 @@ export function discoveryDocument(issuer: string, capabilities: DiscoveryCapabil
     authorization_endpoint: url(ENDPOINT_PATHS.authorization),
     userinfo_endpoint: url(ENDPOINT_PATHS.userinfo),
     end_session_endpoint: url(ENDPOINT_PATHS.endSession),
+    // OpenID Connect Back-Channel Logout 1.0 §2.1: logout tokens to clients' backchannel_logout_uri,
+    // always with sid (backchannel-logout/).
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
     // Inkan's push feed of revocations for resource servers (see revocation/feed.ts).
     revocation_feed_endpoint: url(ENDPOINT_PATHS.revocationFeed),
     grant_types_supported: capabilities.grantTypes,
@@ -82,6 +88,8 @@ export function discoveryDocument(issuer: string, capabilities: DiscoveryCapabil
     request_uri_parameter_supported: false,
     claims_parameter_supported: false,
     // The claims of ID tokens and userinfo (access-token claims are RFC 9068's, not listed here).
-    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'sid', ...USER_CLAIMS],
+    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'amr', 'acr', 'nonce', 'at_hash', 'sid', ...USER_CLAIMS],
+    // oauth/authentication-context.ts: a password; a second factor or a passkey; a passkey.
+    acr_values_supported: ACR_VALUES,
   };
 }

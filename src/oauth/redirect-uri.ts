@@ -11,12 +11,28 @@
  * domain name, so with a dot (`com.example.app:/cb`, RFC 8252 §7.1), which also keeps out
  * `javascript:`, `data:`, `file:` and every other scheme a browser or the OS would act on. Never
  * userinfo (`user:pass@`, a phishing vector) nor a fragment (RFC 6749 §3.1.2).
+ *
+ * A back-channel logout URI (`webUriProblem`) follows the same rules minus the private-use
+ * schemes: OpenID Connect Back-Channel Logout 1.0 §2.2 wants an absolute http(s) URI without a
+ * fragment, and Inkan POSTs logout tokens to it, so they travel in clear only on loopback.
  */
 /** The hosts that mean this machine (RFC 8252 §7.3, §8.3). */
 export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** Why `value` cannot be registered as a redirect URI, or undefined when it can. */
 export function redirectUriProblem(value: string): string | undefined {
+  return uriProblem(value, true);
+}
+
+/**
+ * Why `value` cannot be registered as a URI that Inkan itself calls over HTTP (a back-channel
+ * logout URI): the redirect-URI rules without the private-use schemes, which no server answers.
+ */
+export function webUriProblem(value: string): string | undefined {
+  return uriProblem(value, false);
+}
+
+function uriProblem(value: string, privateUseSchemes: boolean): string | undefined {
   let url: URL;
   try {
     url = new URL(value);
@@ -30,6 +46,7 @@ export function redirectUriProblem(value: string): string | undefined {
   if (scheme === 'http') {
     return LOOPBACK_HOSTS.has(url.hostname) ? undefined : 'uses plain http off loopback: use https, or http on 127.0.0.1, [::1] or localhost';
   }
+  if (!privateUseSchemes) return 'must be https, or http on a loopback host';
   if (!scheme.includes('.')) return 'must be https, http on a loopback host, or a private-use scheme with a dot such as com.example.app:/callback (RFC 8252 §7.1)';
   return undefined;
 }

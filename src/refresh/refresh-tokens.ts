@@ -13,6 +13,9 @@ export interface NewRefreshFamily {
   readonly sessionId: string;
   readonly scopes: readonly string[];
   readonly authTime: number;
+  /** RFC 8176 methods and `acr` of the login: every refresh carries them again. */
+  readonly authMethods?: readonly string[];
+  readonly acr?: string;
   /** The DPoP key thumbprint the family is bound to (public clients using DPoP, RFC 9449 §5). */
   readonly dpopJkt?: string;
 }

@@ -109,6 +109,8 @@ export class RefreshTokenService implements RefreshTokenIssuer {
       sessionId: request.sessionId,
       scopes: [...request.scopes],
       authTime: request.authTime,
+      authMethods: request.authMethods ?? ['pwd'],
+      acr: request.acr ?? null,
       createdAt: now,
       expiresAt: now + this.deps.absoluteTtlSeconds,
       revokedAt: null,

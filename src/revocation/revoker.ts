@@ -29,6 +29,13 @@
  * that ended is CAEP session-revoked; a person is session-revoked plus the cause's own event
  * (`users disable`: RISC account-disabled; a new password: CAEP credential-change), one `txn`.
  * Tokens, grants and clients ending is not an event about a person: nothing is written for them.
+ *
+ * Relying parties (OpenID Connect Back-Channel Logout 1.0): last, `logoutNotices` queues a logout
+ * token for each client that a session ended here had signed in to — the session, or every
+ * session of the person, that this call ended (not one that had ended before) — and
+ * for the client of a live refresh family that a grant's end ended (reuse detection, a replayed
+ * code, RFC 7009): the session at that client ended. Queued in the database, delivered later by
+ * backchannel-logout/; nothing here waits for a relying party.
  */
 import type { Clock } from '../clock.js';
 import type { UserStore } from '../storage/people.js';
@@ -38,9 +45,18 @@ import type { RevocationService } from './service.js';
 import type { StatusEntry } from '../storage/revocations.js';
 import type { CredentialChange, InitiatingEntity, SecurityEvent, SecurityEventLog } from './security-events.js';
 
+/** Back-channel logout: queues logout tokens for what ended (backchannel-logout/queue.ts). */
+export interface LogoutNotices {
+  /** These sessions ended now: every client each one signed in to is owed a logout token. */
+  sessionsEnded(sessionIds: readonly string[]): Promise<void>;
+  /** This grant's live refresh family ended now: its client is owed one for the family's session. */
+  grantEnded(grantId: string): Promise<void>;
+}
+
 export interface RevokerDeps {
   readonly stores: Pick<Stores, 'refreshTokens' | 'sessions'>;
   readonly revocations: Pick<RevocationService, 'revoke'>;
+  readonly logoutNotices: LogoutNotices;
   readonly clock: Clock;
   /** `<issuer><status list path>/`: a token's `status.status_list.uri` names one of Inkan's lists after it. */
   readonly statusListUriPrefix: string;
@@ -84,7 +100,7 @@ export interface Revoker {
 }
 
 export function createRevoker(deps: RevokerDeps): Revoker {
-  const { stores, revocations, clock } = deps;
+  const { stores, revocations, logoutNotices, clock } = deps;
   return {
     async revokeAccessToken(token) {
       await revocations.revoke({ kind: 'jti', jti: token.jti, expiresAt: token.exp, statusEntry: statusEntryOf(token.status, deps.statusListUriPrefix) });
@@ -93,6 +109,7 @@ export function createRevoker(deps: RevokerDeps): Revoker {
     async endGrant(grantId) {
       const ended = await stores.refreshTokens.revokeFamily(grantId, clock.nowSeconds());
       await revocations.revoke({ kind: 'grant', grantId });
+      if (ended) await logoutNotices.grantEnded(grantId);
       return ended;
     },
 
@@ -105,6 +122,7 @@ export function createRevoker(deps: RevokerDeps): Revoker {
       if (sessionEnded && session !== undefined) {
         await deps.securityEvents.record([{ kind: 'session-revoked', userId: session.userId, sessionId: sid }], initiatedBy);
       }
+      if (sessionEnded) await logoutNotices.sessionsEnded([sid]);
       return { sessionEnded, familiesEnded };
     },
 
@@ -114,6 +132,7 @@ export function createRevoker(deps: RevokerDeps): Revoker {
       const families = await stores.refreshTokens.revokeFamilies({ userId }, now);
       await revocations.revoke({ kind: 'subject', sub: userId });
       await deps.securityEvents.record(eventsOf(userId, cause), cause.initiatedBy);
+      await logoutNotices.sessionsEnded(sessions);
       return sessions.length + families;
     },
 

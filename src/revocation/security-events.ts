@@ -19,6 +19,7 @@
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { NewSecurityEvent, SecurityEventStore } from '../storage/shared-signals.js';
+import type { SecondFactorObserver } from '../audit/second-factors.js';
 
 /** CAEP 1.0 §2 `initiating_entity`. */
 export type InitiatingEntity = 'admin' | 'user' | 'policy' | 'system';
@@ -84,4 +85,26 @@ function toRecord(event: SecurityEvent, txn: string, initiatingEntity: Initiatin
  */
 export function recordCredentialChange(log: SecurityEventLog, userId: string, change: CredentialChange, initiatedBy: InitiatingEntity): Promise<void> {
   return log.record([{ kind: 'credential-change', userId, change }], initiatedBy);
+}
+
+/**
+ * The account page's authenticator-app changes as CAEP credential-change events (`app`, create or
+ * delete), besides what `observer` records. The page has answered by then: a failed append is
+ * reported to `onError` and the change itself stands.
+ */
+export function reportingCredentialChanges(observer: SecondFactorObserver, log: SecurityEventLog, onError: (error: unknown) => void): SecondFactorObserver {
+  const changed = (userId: string, changeType: CredentialChangeType): void => {
+    recordCredentialChange(log, userId, { credentialType: 'app', changeType }, 'user').catch(onError);
+  };
+  return {
+    ...observer,
+    totpEnrolled(actor, factorId) {
+      observer.totpEnrolled(actor, factorId);
+      changed(actor.sub, 'create');
+    },
+    totpRemoved(actor, factorId) {
+      observer.totpRemoved(actor, factorId);
+      changed(actor.sub, 'delete');
+    },
+  };
 }

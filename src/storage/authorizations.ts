@@ -29,6 +29,12 @@ export interface AuthorizationRequestRecord {
   readonly expiresAt: number;
   /** The login throttle's key of the address that started it (accounts/throttle.ts `addressKey`). */
   readonly addressKey: string | null;
+  /**
+   * A first factor verified in this request (a right password, or the methods of the session
+   * that is stepping up) by this person, waiting for the second: no session exists for it yet.
+   */
+  readonly partialUserId?: string | null;
+  readonly partialMethods?: readonly string[] | null;
 }
 
 /** The parameters of an authorization request after validation (never re-read from a form). */
@@ -42,12 +48,22 @@ export interface PendingAuthorization {
   readonly prompt: readonly string[];
   readonly maxAgeSeconds: number | null;
   readonly loginHint: string | null;
+  /** OIDC Core §3.1.2.1 `acr_values` that Inkan knows, in order of preference (absent: none). */
+  readonly acrValues?: readonly string[];
+  /**
+   * Set for Inkan's own sign-ins (the account page): no client, no consent, no code; the
+   * browser goes back to this path once signed in.
+   */
+  readonly returnTo?: string;
 }
 
 export interface AuthorizationRequestStore {
   insert(record: AuthorizationRequestRecord): Promise<void>;
   find(id: string): Promise<AuthorizationRequestRecord | undefined>;
-  update(id: string, changes: Partial<Pick<AuthorizationRequestRecord, 'csrfHash' | 'userId' | 'sessionId' | 'authTime' | 'consented'>>): Promise<void>;
+  update(
+    id: string,
+    changes: Partial<Pick<AuthorizationRequestRecord, 'csrfHash' | 'userId' | 'sessionId' | 'authTime' | 'consented' | 'partialUserId' | 'partialMethods'>>,
+  ): Promise<void>;
   /** Returns false when the request was already gone: completing a request is decided by this. */
   delete(id: string): Promise<boolean>;
   /** Deletes up to `limit` requests that expired at or before `now`; returns how many. */
@@ -68,6 +84,10 @@ export interface AuthorizationCodeRecord {
   /** S256 challenge; null when the (confidential) client sent none. */
   readonly codeChallenge: string | null;
   readonly authTime: number;
+  /** RFC 8176 methods of the login (absent: `pwd`, as before migration 0017). */
+  readonly authMethods?: readonly string[];
+  /** The `acr` decided for the login and this request (oauth/authentication-context.ts). */
+  readonly acr?: string | null;
   readonly createdAt: number;
   readonly expiresAt: number;
   readonly consumedAt: number | null;

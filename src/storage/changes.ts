@@ -5,9 +5,9 @@
  * data: listeners re-read the store, and the polls stay as the safety net.
  */
 
-/** What processes sharing the database tell each other about. */
-export type ChangeChannel = 'keys' | 'revocations';
-export const CHANGE_CHANNELS: readonly ChangeChannel[] = ['keys', 'revocations'];
+/** What processes sharing the database tell each other about (`logouts`: back-channel logout deliveries queued). */
+export type ChangeChannel = 'keys' | 'revocations' | 'logouts';
+export const CHANGE_CHANNELS: readonly ChangeChannel[] = ['keys', 'revocations', 'logouts'];
 
 /** Receives the publisher's payload, or undefined when changes may have been missed (a reconnect). */
 export type ChangeListener = (payload: string | undefined) => void;

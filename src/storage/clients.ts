@@ -34,6 +34,10 @@ export interface ClientRecord {
   readonly requireDpopNonce?: boolean;
   /** A legacy confidential client whose code requests may come without PKCE (`--allow-no-pkce`); never a public one. */
   readonly allowNoPkce?: boolean;
+  /** OpenID Connect Back-Channel Logout 1.0 §2.2: where logout tokens are POSTed (`--backchannel-logout-uri`); null for none. */
+  readonly backchannelLogoutUri?: string | null;
+  /** §2.2: the client requires `sid` in its logout tokens (Inkan always sends one). */
+  readonly backchannelLogoutSessionRequired?: boolean;
 }
 
 export interface ClientStore {

@@ -49,6 +49,11 @@ export interface SessionRecord {
   readonly secretHash: string;
   readonly userId: string;
   readonly authTime: number;
+  /**
+   * RFC 8176 methods of the sign-in (or step-up) that set `authTime`: `pwd`, `otp`, `hwk`…
+   * (oauth/authentication-context.ts reads them; migration 0017).
+   */
+  readonly authMethods: readonly string[];
   readonly createdAt: number;
   readonly expiresAt: number;
   readonly endedAt: number | null;
@@ -58,8 +63,11 @@ export interface SessionStore {
   insert(session: SessionRecord): Promise<void>;
   find(id: string): Promise<SessionRecord | undefined>;
   findBySecretHash(secretHash: string): Promise<SessionRecord | undefined>;
-  /** A re-authentication in the same session (prompt=login, max_age): new secret, new auth_time. */
-  reauthenticate(id: string, secretHash: string, authTime: number): Promise<void>;
+  /**
+   * A re-authentication or a step-up in the same session (prompt=login, max_age, acr_values):
+   * new secret, new auth_time, the methods of this authentication.
+   */
+  reauthenticate(id: string, secretHash: string, authTime: number, authMethods: readonly string[]): Promise<void>;
   /** Returns false when the session did not exist or had already ended. */
   end(id: string, at: number): Promise<boolean>;
   /** Ends every live session of the user; returns the ids it ended. */

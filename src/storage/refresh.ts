@@ -20,6 +20,9 @@ export interface RefreshFamilyRecord {
   /** What was granted at login; every token of the family carries exactly these (RFC 6749 §6). */
   readonly scopes: readonly string[];
   readonly authTime: number;
+  /** RFC 8176 methods and `acr` of the login (absent: `pwd` and null, as before migration 0017). */
+  readonly authMethods?: readonly string[];
+  readonly acr?: string | null;
   readonly createdAt: number;
   /** Absolute expiry: createdAt + REFRESH_TOKEN_TTL. */
   readonly expiresAt: number;

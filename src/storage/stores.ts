@@ -18,6 +18,8 @@ import type { RevocationStore } from './revocations.js';
 import type { SecurityEventStore, StreamStore } from './shared-signals.js';
 import type { StatusListStore } from './status-lists.js';
 import type { UsedJtiStore } from './used-jtis.js';
+import type { LogoutDeliveryStore, SessionClientStore } from './backchannel-logout.js';
+import type { RecoveryCodeStore, TotpFactorStore } from './second-factors.js';
 
 export interface Stores {
   readonly clients: ClientStore;
@@ -40,6 +42,14 @@ export interface Stores {
   readonly statusLists: StatusListStore;
   /** Single use of client assertion and DPoP proof jtis. */
   readonly usedJtis: UsedJtiStore;
+  /** Which clients each login session signed in to (back-channel logout). */
+  readonly sessionClients: SessionClientStore;
+  /** The queue of back-channel logout tokens owed to clients. */
+  readonly logoutDeliveries: LogoutDeliveryStore;
+  /** TOTP authenticators (secrets sealed) and the last time step each accepted. */
+  readonly totpFactors: TotpFactorStore;
+  /** Recovery codes, keyed hashes, single-use. */
+  readonly recoveryCodes: RecoveryCodeStore;
   /** Change fan-out between processes (keys, revocations). */
   readonly changes: ChangeNotifier;
   /** Answers when the database is reachable (readiness). */

@@ -1,6 +1,6 @@
 /**
  * ID tokens per OpenID Connect Core §2 and §3.1.3.6: iss, sub, aud (the client), exp, iat,
- * auth_time, nonce, sid, at_hash, signed with the client's alg (header `typ: JWT`).
+ * auth_time, amr, acr, nonce, sid, at_hash, signed with the client's alg (header `typ: JWT`).
  */
 import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
@@ -19,6 +19,9 @@ export interface IdTokenRequest {
   readonly client: ClientRecord;
   readonly subject: string;
   readonly authTime: number;
+  /** RFC 8176 values (login/… decides them through oauth/authentication-context.ts). */
+  readonly amr?: readonly string[] | undefined;
+  readonly acr?: string | undefined;
   readonly nonce?: string | undefined;
   readonly sid?: string | undefined;
   /** When given, `at_hash` is computed over it. */
@@ -51,6 +54,8 @@ export function issueIdToken(deps: IdTokenDeps, request: IdTokenRequest): string
     exp: iat + deps.idTokenTtlSeconds,
     iat,
     auth_time: request.authTime,
+    amr: request.amr,
+    acr: request.acr,
     nonce: request.nonce,
     sid: request.sid,
     at_hash: request.accessToken === undefined ? undefined : tokenHash(request.client.alg, request.accessToken),

@@ -98,8 +98,10 @@ describe('discovery lists only what works', () => {
     expect([...(document.id_token_signing_alg_values_supported as string[])].sort()).toEqual([...new Set(jwks.keys.map((key) => key.alg))].sort());
     // ID-token and userinfo claims only; access-token claims (RFC 9068) are not end-user claims.
     expect([...(document.claims_supported as string[])].sort()).toEqual(
-      ['at_hash', 'aud', 'auth_time', 'email', 'email_verified', 'exp', 'iat', 'iss', 'name', 'nonce', 'sid', 'sub'],
+      ['acr', 'amr', 'at_hash', 'aud', 'auth_time', 'email', 'email_verified', 'exp', 'iat', 'iss', 'name', 'nonce', 'sid', 'sub'],
     );
+    // oauth/authentication-context.ts: a password; a second factor or a passkey; a passkey.
+    expect(document.acr_values_supported).toEqual(['urn:inkan:acr:pwd', 'urn:inkan:acr:mfa', 'phr']);
     expect(document).toMatchObject({ response_types_supported: ['code'], subject_types_supported: ['public'] });
   });
 

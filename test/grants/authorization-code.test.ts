@@ -68,7 +68,16 @@ interface IssuedCode {
 
 /** A code as the authorizer writes it at the end of a sign-in (login/authorizer.ts `complete`). */
 async function issueCode(
-  options: { client?: ClientRecord; scope?: string; nonce?: string | null; pkce?: boolean; person?: Person; sid?: string } = {},
+  options: {
+    client?: ClientRecord;
+    scope?: string;
+    nonce?: string | null;
+    pkce?: boolean;
+    person?: Person;
+    sid?: string;
+    authMethods?: string[];
+    acr?: string;
+  } = {},
 ): Promise<IssuedCode> {
   const client = options.client ?? app;
   const person = options.person ?? (await createPerson({ deps }));
@@ -87,6 +96,8 @@ async function issueCode(
     nonce: options.nonce === undefined ? 'n-0S6_WzA2Mj' : options.nonce,
     codeChallenge: verifier === undefined ? null : s256(verifier),
     authTime,
+    ...(options.authMethods === undefined ? {} : { authMethods: options.authMethods }),
+    ...(options.acr === undefined ? {} : { acr: options.acr }),
     createdAt: now,
     expiresAt: now + CODE_TTL_SECONDS,
     consumedAt: null,
@@ -209,10 +220,29 @@ describe('an exchange', () => {
       nonce: 'n-0S6_WzA2Mj',
       sid: issued.sid,
       at_hash: atHash,
+      // A code from before migration 0017 (no methods recorded) was a password sign-in.
+      amr: ['pwd'],
+      acr: 'urn:inkan:acr:pwd',
       name: 'Ada Example',
       email: issued.person.email,
       email_verified: false,
     });
+  });
+
+  it("carries the login's methods as amr (with mfa for two kinds of factor) and its acr, in the ID and access tokens and after a refresh", async () => {
+    const issued = await issueCode({ authMethods: ['pwd', 'otp'], acr: 'urn:inkan:acr:mfa' });
+    const response = await redeem(issued);
+    const id = (await verifiedToken(deps, response.id_token!, 'JWT')).payload;
+    expect(id).toMatchObject({ amr: ['pwd', 'otp', 'mfa'], acr: 'urn:inkan:acr:mfa' });
+    const access = (await verifiedToken(deps, response.access_token, 'at+jwt')).payload;
+    expect(access).toMatchObject({ amr: ['pwd', 'otp', 'mfa'], acr: 'urn:inkan:acr:mfa', auth_time: issued.authTime });
+    // The refresh family keeps them (OIDC Core §12.2), whatever the session does later.
+    expect(await familyOf(response.refresh_token!)).toMatchObject({ authMethods: ['pwd', 'otp'], acr: 'urn:inkan:acr:mfa' });
+  });
+
+  it('gives a passkey login no pwd and the phishing-resistant acr', async () => {
+    const response = await redeem(await issueCode({ authMethods: ['hwk', 'user'], acr: 'phr' }));
+    expect((await verifiedToken(deps, response.id_token!, 'JWT')).payload).toMatchObject({ amr: ['hwk', 'user'], acr: 'phr' });
   });
 
   it('issues no ID token without openid, and leaves out the nonce of a request that had none', async () => {

@@ -103,6 +103,17 @@ describe('a refresh', () => {
     }
   });
 
+  it("carries the login's amr and acr again, in the ID and the access token", async () => {
+    const { refreshToken } = await startFamily({ deps }, { record: app }, { scopes: SCOPE.split(' '), authMethods: ['pwd', 'otp'], acr: 'urn:inkan:acr:mfa' });
+    const response = await refresh(refreshToken);
+    for (const [token, typ] of [[response.id_token!, 'JWT'], [response.access_token, 'at+jwt']] as const) {
+      expect((await verifiedToken(deps, token, typ)).payload).toMatchObject({ amr: ['pwd', 'otp', 'mfa'], acr: 'urn:inkan:acr:mfa' });
+    }
+    // A family from before migration 0017 was a password sign-in.
+    const plain = await refresh((await login()).refreshToken);
+    expect((await verifiedToken(deps, plain.id_token!, 'JWT')).payload).toMatchObject({ amr: ['pwd'], acr: 'urn:inkan:acr:pwd' });
+  });
+
   it('issues a new ID token with the same sub, auth_time and sid and no nonce', async () => {
     const { person, sid, refreshToken } = await login();
     const response = await refresh(refreshToken);

@@ -71,6 +71,7 @@ export async function createSession(server: { readonly deps: Pick<Deps, 'stores'
     secretHash: crypto.createHash('sha256').update(crypto.randomBytes(32)).digest('hex'),
     userId: person.id,
     authTime: now,
+    authMethods: ['pwd'],
     createdAt: now,
     expiresAt: now + 3600,
     endedAt: null,
@@ -88,7 +89,15 @@ export interface Login {
 export async function startFamily(
   server: Pick<TestServer, 'deps'>,
   client: Pick<AppClient, 'record'>,
-  options: { person?: Person; sid?: string; scopes?: readonly string[]; /** Binds the family to a DPoP key. */ dpopJkt?: string } = {},
+  options: {
+    person?: Person;
+    sid?: string;
+    scopes?: readonly string[];
+    /** Binds the family to a DPoP key. */ dpopJkt?: string;
+    /** The login's RFC 8176 methods and acr (default: a password sign-in). */
+    authMethods?: readonly ('pwd' | 'otp' | 'hwk' | 'swk' | 'user')[];
+    acr?: string;
+  } = {},
 ): Promise<Login> {
   const person = options.person ?? (await createPerson(server));
   const sid = options.sid ?? (await createSession(server, person));
@@ -99,6 +108,8 @@ export async function startFamily(
     scopes: options.scopes ?? APP_SCOPE.split(' '),
     authTime: server.deps.clock.nowSeconds(),
     ...(options.dpopJkt === undefined ? {} : { dpopJkt: options.dpopJkt }),
+    ...(options.authMethods === undefined ? {} : { authMethods: options.authMethods }),
+    ...(options.acr === undefined ? {} : { acr: options.acr }),
   });
   recordSecrets(refreshToken);
   return { person, sid, refreshToken };

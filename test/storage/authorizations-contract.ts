@@ -31,6 +31,8 @@ function code(userId: string, expiresAt: number): AuthorizationCodeRecord {
     nonce: null,
     codeChallenge: null,
     authTime: T,
+    authMethods: ['pwd'],
+    acr: null,
     createdAt: expiresAt - 60,
     expiresAt,
     consumedAt: null,
@@ -64,6 +66,8 @@ function requestRecord(overrides: Partial<AuthorizationRequestRecord> = {}): Aut
     createdAt: T,
     expiresAt: T + 600,
     addressKey: null,
+    partialUserId: null,
+    partialMethods: null,
     ...overrides,
   };
 }
@@ -92,6 +96,7 @@ export function authorizationStoresContract(stores: CurrentStores): void {
       prompt: ['login', 'consent'],
       maxAgeSeconds: 300,
       loginHint: 'ada@example.com',
+      acrValues: ['urn:inkan:acr:mfa', 'phr'],
     };
     const record = requestRecord({ request, csrfHash: 'c-1', addressKey: 'address:192.0.2.1' });
     await stores().authorizationRequests.insert(record);
@@ -109,6 +114,16 @@ export function authorizationStoresContract(stores: CurrentStores): void {
       csrfHash: 'c-2',
       consented: true,
     });
+  });
+
+  it('keeps a first factor waiting for the second, and forgets it when told', async () => {
+    const record = requestRecord({ request: { ...pending, returnTo: '/account' } });
+    await stores().authorizationRequests.insert(record);
+    expect(await stores().authorizationRequests.find(record.id)).toEqual(record);
+    await stores().authorizationRequests.update(record.id, { partialUserId: 'u-1', partialMethods: ['pwd'] });
+    expect(await stores().authorizationRequests.find(record.id)).toEqual({ ...record, partialUserId: 'u-1', partialMethods: ['pwd'] });
+    await stores().authorizationRequests.update(record.id, { partialUserId: null, partialMethods: null, userId: 'u-1' });
+    expect(await stores().authorizationRequests.find(record.id)).toEqual({ ...record, userId: 'u-1' });
   });
 
   it('deletes a pending request once: only the first delete gets true', async () => {
@@ -147,6 +162,8 @@ export function authorizationStoresContract(stores: CurrentStores): void {
       nonce: 'n-1',
       codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
       authTime: T - 30,
+      authMethods: ['pwd', 'otp'],
+      acr: 'urn:inkan:acr:mfa',
     };
     await stores().authorizationCodes.insert(record);
     expect(await stores().authorizationCodes.find(record.codeHash)).toEqual(record);

@@ -1,7 +1,7 @@
 /**
  * Storage contract section for the change notifier (src/storage/changes.ts): what a subscriber
  * hears, from its own process always and from other processes where the engine pushes changes
- * (PostgreSQL); that the key and revocation stores announce what they commit, and only that; and
+ * (PostgreSQL); that the key, revocation and logout-delivery stores announce what they commit, and only that; and
  * that one failing listener never keeps the others from hearing.
  */
 import { expect, it } from 'vitest';
@@ -9,6 +9,9 @@ import type { ChangeChannel } from '../../src/storage/changes.js';
 import type { Stores } from '../../src/storage/stores.js';
 import { eventually } from '../helpers/eventually.js';
 import type { CurrentStores, EngineTraits } from './contract.js';
+import { clientRecord } from './clients-contract.js';
+
+const T = 1_700_000_000;
 
 const quietMs = 200;
 const quiet = () => new Promise((resolve) => setTimeout(resolve, quietMs));
@@ -56,6 +59,28 @@ export function changeNotifierContract(stores: CurrentStores, traits: EngineTrai
     const record = await stores().revocations.add({ kind: 'jti', jti: 'announced' }, 1_700_000_000, 1_700_000_900);
     await eventually(() => received.length >= 1, 1000);
     expect(received).toEqual([String(record.id)]);
+  });
+
+  it('announces queued back-channel logouts (to another process where the engine pushes changes), and nothing when none was queued', async () => {
+    const publisher = stores();
+    const other = await stores.peer();
+    const { received: own } = await listen(publisher, 'logouts', traits);
+    const { received: peer } = await listen(other, 'logouts', traits);
+    const client = clientRecord({ backchannelLogoutUri: 'https://rp.example.com/bcl' });
+    await publisher.clients.insert(client);
+    await publisher.users.insert({ id: 'user-1', email: 'one@example.com', name: null, passwordHash: 'x', disabledAt: null, createdAt: T });
+    await publisher.sessions.insert({ id: 'session-1', secretHash: 'a'.repeat(64), userId: 'user-1', authTime: T, authMethods: ['pwd'], createdAt: T, expiresAt: T + 60, endedAt: null });
+    await publisher.sessions.insert({ id: 'session-2', secretHash: 'b'.repeat(64), userId: 'user-1', authTime: T, authMethods: ['pwd'], createdAt: T, expiresAt: T + 60, endedAt: null });
+    await publisher.sessionClients.record('session-1', client.clientId, T);
+    await publisher.logoutDeliveries.enqueueForSessions(['session-2'], T, 100);
+    await quiet();
+    expect(own).toEqual([]);
+    await publisher.logoutDeliveries.enqueueForSessions(['session-1'], T, 100);
+    await eventually(() => own.length >= 1, 1000);
+    if (traits.pushesChanges) await eventually(() => peer.length >= 1, 1000);
+    await quiet();
+    expect(own).toEqual([undefined]);
+    expect(peer).toEqual(traits.pushesChanges ? [undefined] : []);
   });
 
   it('delivers a payload to every subscriber of its channel only, even when one of them throws', async () => {

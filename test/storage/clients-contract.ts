@@ -39,6 +39,8 @@ export function clientStoreContract(stores: CurrentStores): void {
       alg: 'EdDSA',
       jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'k1' }] },
       createdAt: 2_000_000_000,
+      backchannelLogoutUri: 'https://app.example.com/backchannel-logout?tenant=1',
+      backchannelLogoutSessionRequired: true,
     });
     await stores().clients.insert(client);
     // toMatchObject: fields added by later issues (with their own defaults) may come back too.

@@ -21,6 +21,8 @@ import { revocationStoreContract } from './revocations-contract.js';
 import { securityEventStoreContract, streamStoreContract } from './shared-signals-contract.js';
 import { statusListStoreContract } from './status-lists-contract.js';
 import { usedJtiStoreContract } from './used-jtis-contract.js';
+import { backchannelLogoutStoresContract } from './backchannel-logout-contract.js';
+import { secondFactorStoresContract } from './second-factors-contract.js';
 
 /** A new, empty database of one engine. */
 export interface ContractDatabase {
@@ -93,5 +95,7 @@ export function runStorageContract(name: string, newDatabase: () => Promise<Cont
     describe('StreamStore', () => streamStoreContract(stores));
     describe('StatusListStore', () => statusListStoreContract(stores));
     describe('UsedJtiStore', () => usedJtiStoreContract(stores));
+    describe('SessionClientStore, LogoutDeliveryStore', () => backchannelLogoutStoresContract(stores));
+    describe('TotpFactorStore, RecoveryCodeStore', () => secondFactorStoresContract(stores));
   });
 }

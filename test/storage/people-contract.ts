@@ -25,7 +25,7 @@ async function withUser(stores: CurrentStores): Promise<string> {
 }
 
 function sessionRecord(userId: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
-  return { id: crypto.randomUUID(), secretHash: crypto.randomBytes(32).toString('hex'), userId, authTime: T, createdAt: T, expiresAt: T + 1000, endedAt: null, ...overrides };
+  return { id: crypto.randomUUID(), secretHash: crypto.randomBytes(32).toString('hex'), userId, authTime: T, authMethods: ['pwd'], createdAt: T, expiresAt: T + 1000, endedAt: null, ...overrides };
 }
 
 export function peopleStoresContract(stores: CurrentStores): void {
@@ -85,13 +85,20 @@ export function peopleStoresContract(stores: CurrentStores): void {
     expect(await stores().sessions.findBySecretHash('0'.repeat(64))).toBeUndefined();
   });
 
-  it('re-authenticates a session in place: a new secret and auth_time, the old secret finds nothing', async () => {
+  it('re-authenticates a session in place: a new secret, auth_time and methods, the old secret finds nothing', async () => {
     const session = sessionRecord(await withUser(stores));
     await stores().sessions.insert(session);
+    expect((await stores().sessions.find(session.id))?.authMethods).toEqual(['pwd']);
     const secretHash = crypto.randomBytes(32).toString('hex');
-    await stores().sessions.reauthenticate(session.id, secretHash, T + 50);
+    await stores().sessions.reauthenticate(session.id, secretHash, T + 50, ['pwd', 'otp']);
     expect(await stores().sessions.findBySecretHash(session.secretHash)).toBeUndefined();
-    expect(await stores().sessions.findBySecretHash(secretHash)).toEqual({ ...session, secretHash, authTime: T + 50 });
+    expect(await stores().sessions.findBySecretHash(secretHash)).toEqual({ ...session, secretHash, authTime: T + 50, authMethods: ['pwd', 'otp'] });
+  });
+
+  it('keeps the methods a session was started with (a passkey sign-in has no pwd)', async () => {
+    const session = sessionRecord(await withUser(stores), { authMethods: ['hwk', 'user'] });
+    await stores().sessions.insert(session);
+    expect(await stores().sessions.find(session.id)).toEqual(session);
   });
 
   it('ends a session once, and says when there was none to end', async () => {
@@ -120,7 +127,7 @@ export function peopleStoresContract(stores: CurrentStores): void {
 
   it('purges sessions that ended or expired before the bound, and keeps live ones', async () => {
     const userId = await withUser(stores);
-    const session = (id: string, expiresAt: number) => ({ id, secretHash: crypto.randomBytes(32).toString('hex'), userId, authTime: T, createdAt: T, expiresAt, endedAt: null });
+    const session = (id: string, expiresAt: number) => ({ id, secretHash: crypto.randomBytes(32).toString('hex'), userId, authTime: T, authMethods: ['pwd'], createdAt: T, expiresAt, endedAt: null });
     await stores().sessions.insert(session('ended', T + 1000));
     await stores().sessions.insert(session('expired', T + 5));
     await stores().sessions.insert(session('live', T + 1000));

@@ -20,6 +20,8 @@ export function familyRecord(overrides: Partial<RefreshFamilyRecord> = {}): Refr
     sessionId: 'session-1',
     scopes: ['openid', 'offline_access'],
     authTime: NOW - 10,
+    authMethods: ['pwd'],
+    acr: null,
     createdAt: NOW,
     expiresAt: NOW + 3600,
     revokedAt: null,
@@ -43,6 +45,11 @@ export function refreshTokenStoreContract(stores: CurrentStores): void {
     const { family: record, first } = await family(stores, { scopes: ['openid', 'api:read'], userId: 'ü-1' });
     expect(await stores().refreshTokens.find(first.tokenHash)).toEqual({ token: first, family: record });
     expect(await stores().refreshTokens.find(hash())).toBeUndefined();
+  });
+
+  it("keeps the methods and acr of a family's login", async () => {
+    const { family: record, first } = await family(stores, { authMethods: ['hwk', 'user'], acr: 'phr' });
+    expect((await stores().refreshTokens.find(first.tokenHash))?.family).toEqual(record);
   });
 
   it("keeps a family's DPoP binding, and no binding for an unbound family", async () => {

@@ -74,6 +74,49 @@ describe('createRequestAuthenticator', () => {
   });
 });
 
+describe('step-up (RFC 9470)', () => {
+  const withAcr = (acr: string | undefined, authTime?: number): AccessTokenClaims => ({
+    ...claims,
+    ...(acr === undefined ? {} : { acr }),
+    ...(authTime === undefined ? {} : { auth_time: authTime }),
+  });
+
+  it('answers a token without an accepted acr with 401 insufficient_user_authentication and the acr_values to ask for', async () => {
+    const authenticate = createRequestAuthenticator(standIn(withAcr('urn:inkan:acr:pwd')), { realm: 'vault', acrValues: ['urn:inkan:acr:mfa', 'phr'] });
+    expect(await authenticate({ method: 'GET', path: '/', headers: { authorization: 'Bearer tok' } })).toEqual({
+      ok: false,
+      status: 401,
+      headers: {
+        'WWW-Authenticate':
+          'Bearer realm="vault", error="insufficient_user_authentication", error_description="the person must authenticate with one of the acr values urn:inkan:acr:mfa phr", acr_values="urn:inkan:acr:mfa phr"',
+        'Cache-Control': 'no-store',
+      },
+      body: { error: 'insufficient_user_authentication', error_description: 'the person must authenticate with one of the acr values urn:inkan:acr:mfa phr' },
+      code: undefined,
+    });
+    const none = createRequestAuthenticator(standIn(withAcr(undefined)), { acrValues: ['phr'] });
+    expect(await none({ method: 'GET', path: '/', headers: { authorization: 'Bearer tok' } })).toMatchObject({ ok: false, status: 401, body: { error: 'insufficient_user_authentication' } });
+  });
+
+  it('lets an accepted acr through, and challenges a DPoP request with the DPoP scheme', async () => {
+    const ok = createRequestAuthenticator(standIn(withAcr('phr')), { acrValues: ['urn:inkan:acr:mfa', 'phr'] });
+    expect(await ok({ method: 'GET', path: '/', headers: { authorization: 'Bearer tok' } })).toMatchObject({ ok: true });
+    const dpop = createRequestAuthenticator(standIn(withAcr('urn:inkan:acr:pwd')), { origin: ORIGIN, acrValues: ['urn:inkan:acr:mfa'] });
+    const result = await dpop({ method: 'GET', path: '/', headers: { authorization: 'DPoP tok', dpop: 'proof' } });
+    expect(result.ok === false && result.headers['WWW-Authenticate']).toMatch(/^DPoP realm="api", error="insufficient_user_authentication", .*acr_values="urn:inkan:acr:mfa", algs="/);
+  });
+
+  it('answers an authentication older than maxAge with max_age in the challenge', async () => {
+    const now = () => 10_000_000;
+    const old = createRequestAuthenticator(standIn(withAcr('urn:inkan:acr:mfa', 10_000 - 301)), { maxAge: 300, now });
+    const result = await old({ method: 'GET', path: '/', headers: { authorization: 'Bearer tok' } });
+    expect(result).toMatchObject({ ok: false, status: 401, body: { error: 'insufficient_user_authentication', error_description: 'the person must have authenticated within the last 300 seconds' } });
+    expect(result.ok === false && result.headers['WWW-Authenticate']).toContain('max_age="300"');
+    const fresh = createRequestAuthenticator(standIn(withAcr('urn:inkan:acr:mfa', 10_000 - 300)), { maxAge: 300, now });
+    expect(await fresh({ method: 'GET', path: '/', headers: { authorization: 'Bearer tok' } })).toMatchObject({ ok: true });
+  });
+});
+
 describe('authenticateBearer', () => {
   it('takes the Authorization header alone: Bearer verifies, the DPoP scheme is a malformed header', async () => {
     expect(await authenticateBearer(standIn(), 'Bearer tok')).toEqual({ ok: true, claims });

@@ -16,6 +16,12 @@
  * one built from the Host header (or X-Forwarded-Host behind a proxy): the client writes those, and
  * a proof made for another origin must not pass because the request says it is for that origin.
  * Without `origin`, the DPoP scheme is refused and Bearer works as before.
+ *
+ * Step-up (RFC 9470): with `acrValues`, the token's `acr` must be one of them, and with `maxAge`
+ * its `auth_time` at most that many seconds old; otherwise the answer is 401 with
+ * `error="insufficient_user_authentication"` and the `acr_values` (and `max_age`) the client
+ * should ask the authorization server for (OIDC `acr_values` / `max_age`), in the challenge of the
+ * request's scheme.
  */
 import { VerifierError } from './errors.js';
 import { DPOP_ALGS } from './protocol/dpop-proof.js';
@@ -31,6 +37,17 @@ export interface AuthenticationOptions {
    * and port only), for the DPoP `htu` check. Needed to accept the DPoP scheme.
    */
   readonly origin?: string;
+  /**
+   * RFC 9470: the `acr` values this resource accepts (any one of them), in the order a client
+   * should ask for them. A token without one of them is answered 401
+   * `insufficient_user_authentication` with these as `acr_values`. With Inkan:
+   * `['urn:inkan:acr:mfa', 'phr']` for a second factor or a passkey, `['phr']` for a passkey.
+   */
+  readonly acrValues?: readonly string[];
+  /** RFC 9470: the most seconds since the person authenticated (`auth_time`); older is answered like `acrValues`. */
+  readonly maxAge?: number;
+  /** Milliseconds since the epoch, for `maxAge`; default Date.now. */
+  readonly now?: () => number;
 }
 
 /** Request headers with lower-case names, as node:http gives them (`req.headers`). */
@@ -178,5 +195,27 @@ async function verifyToken(
   if (missing.length > 0) {
     return refusal('Bearer', realm, 403, 'insufficient_scope', `the token lacks the scope ${missing.join(' ')}`, undefined, { scope: (options.requiredScopes ?? []).join(' ') });
   }
+  const weak = insufficientAuthentication(claims, options);
+  if (weak !== undefined) {
+    const params: Record<string, string> = {};
+    if (options.acrValues !== undefined && options.acrValues.length > 0) params.acr_values = options.acrValues.join(' ');
+    if (options.maxAge !== undefined) params.max_age = String(options.maxAge);
+    return refusal(verifyOptions === undefined ? 'Bearer' : 'DPoP', realm, 401, 'insufficient_user_authentication', weak, undefined, params);
+  }
   return { ok: true, claims };
+}
+
+/** RFC 9470 §3: why the token's authentication is not enough, or undefined when it is. */
+function insufficientAuthentication(claims: AccessTokenClaims, options: AuthenticationOptions): string | undefined {
+  const accepted = options.acrValues ?? [];
+  if (accepted.length > 0 && (typeof claims.acr !== 'string' || !accepted.includes(claims.acr))) {
+    return `the person must authenticate with ${accepted.length === 1 ? `acr ${accepted[0]}` : `one of the acr values ${accepted.join(' ')}`}`;
+  }
+  if (options.maxAge !== undefined) {
+    const nowSeconds = Math.floor((options.now ?? Date.now)() / 1000);
+    if (typeof claims.auth_time !== 'number' || nowSeconds - claims.auth_time > options.maxAge) {
+      return `the person must have authenticated within the last ${options.maxAge} seconds`;
+    }
+  }
+  return undefined;
 }

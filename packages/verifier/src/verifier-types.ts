@@ -74,6 +74,10 @@ export interface AccessTokenClaims extends JWTPayload {
   readonly sid?: string;
   /** The grant (one sign-in at one client) a person's token comes from: `grant` records cover it. */
   readonly grant_id?: string;
+  /** How the person authenticated (Inkan: `urn:inkan:acr:pwd`, `urn:inkan:acr:mfa`, `phr`) and when. */
+  readonly acr?: string;
+  readonly amr?: readonly string[];
+  readonly auth_time?: number;
   readonly status?: { readonly status_list?: { readonly idx: number; readonly uri: string } };
   /** RFC 9449 §6: the thumbprint of the key a DPoP-bound token is bound to. */
   readonly cnf?: { readonly jkt?: string };

@@ -12,8 +12,8 @@ function readJwksFile(file: string | undefined): unknown {
 }
 
 export const clientsCreate: Command = {
-  options: ['name', 'grant-types', 'redirect-uris', 'post-logout-redirect-uris', 'scope', 'resources', 'auth-method', 'jwks-file', 'jwks-uri', 'alg'],
-  flags: ['skip-consent', 'require-dpop', 'require-dpop-nonce', 'allow-no-pkce'],
+  options: ['name', 'grant-types', 'redirect-uris', 'post-logout-redirect-uris', 'scope', 'resources', 'auth-method', 'jwks-file', 'jwks-uri', 'alg', 'backchannel-logout-uri'],
+  flags: ['skip-consent', 'require-dpop', 'require-dpop-nonce', 'allow-no-pkce', 'backchannel-logout-session-required'],
   async run(core, input) {
     try {
       const { client, secret } = await createClient({ clients: core.stores.clients, clock: core.clock, audit: core.audit }, {
@@ -31,6 +31,8 @@ export const clientsCreate: Command = {
         alg: optionalOption(input, 'alg'),
         skipConsent: input.options['skip-consent'] === true,
         allowNoPkce: input.options['allow-no-pkce'] === true,
+        backchannelLogoutUri: optionalOption(input, 'backchannel-logout-uri'),
+        backchannelLogoutSessionRequired: input.options['backchannel-logout-session-required'] === true,
       });
       return secret === undefined ? { client_id: client.clientId } : { client_id: client.clientId, client_secret: secret };
     } catch (error) {

@@ -1,4 +1,5 @@
 import { createUser, disableUser, enableUser, setPassword, UserError } from '../../accounts/users.js';
+import { resetSecondFactors } from '../../accounts/mfa-reset.js';
 import { CliError, type Command, type CommandInput, requiredOption } from '../command.js';
 
 function cliErrors<T>(run: () => Promise<T>): Promise<T> {
@@ -61,5 +62,18 @@ export const usersSetPassword: Command = {
     const password = await passwordFromStdin(input);
     await cliErrors(() => setPassword({ users: core.stores.users, revoker: core.revoker, audit: core.audit }, email, password));
     return { password_set: email };
+  },
+};
+
+/**
+ * `users mfa reset --email E`: removes every second factor of the person (authenticator apps,
+ * recovery codes, passkeys) and ends their sessions (accounts/mfa-reset.ts).
+ */
+export const usersMfaReset: Command = {
+  options: ['email'],
+  async run(core, input) {
+    const email = requiredOption(input, 'email');
+    await cliErrors(() => resetSecondFactors({ users: core.stores.users, factors: core.factors, revoker: core.revoker, audit: core.audit }, email));
+    return { reset: email };
   },
 };

@@ -18,6 +18,7 @@ import {
   deleteClientOperation,
   disableUserOperation,
   enableUserOperation,
+  resetMfaOperation,
   importKeyOperation,
   listClients,
   listKeys,
@@ -70,6 +71,7 @@ export interface AdminEndpoints {
   readonly createUser: KoaHandler;
   readonly disableUser: KoaHandler;
   readonly enableUser: KoaHandler;
+  readonly resetMfa: KoaHandler;
   readonly listKeys: KoaHandler;
   readonly rotateKeys: KoaHandler;
   readonly importKey: KoaHandler;
@@ -107,6 +109,7 @@ export function adminEndpoints(deps: AdminEndpointDeps): AdminEndpoints {
     createUser: handle(async (ctx, actor) => createUserOperation(deps, await jsonBody(ctx), actor)),
     disableUser: handle(async (ctx, actor) => disableUserOperation(deps, await jsonBody(ctx), actor)),
     enableUser: handle(async (ctx, actor) => enableUserOperation(deps, await jsonBody(ctx), actor)),
+    resetMfa: handle(async (ctx, actor) => resetMfaOperation(deps, await jsonBody(ctx), actor)),
     listKeys: handle(() => listKeys(deps)),
     rotateKeys: handle(async (ctx, actor) => rotateKeysOperation(deps, await jsonBody(ctx, true), actor)),
     importKey: handle(async (ctx, actor) => importKeyOperation(deps, await jsonBody(ctx), actor)),

@@ -7,7 +7,7 @@ import { field, readPageForm } from '../page-form.js';
 import { sendPage, sendRedirect } from '../page.js';
 import type { KoaHandler } from '../route.js';
 import { sendErrorPage } from './authorize.js';
-import { pageErrors } from './login.js';
+import { interactionClientName, interactionFormTargets, pageErrors } from './login.js';
 
 export interface ConsentEndpointDeps {
   readonly authorizer: Authorizer;
@@ -40,11 +40,11 @@ export function consentEndpoints(deps: ConsentEndpointDeps): ConsentEndpoints {
         content: consentPage({
           action: `${deps.authorizer.paths.consent}?ix=${encodeURIComponent(result.id)}`,
           csrfToken: result.csrfToken,
-          clientName: result.client.name,
+          clientName: interactionClientName(result),
           scopeDescriptions: result.request.scopes.map(describeScope),
           userEmail: result.userEmail,
         }),
-        formTargets: [result.request.redirectUri],
+        formTargets: interactionFormTargets(result),
       });
     });
   const submit: KoaHandler = (ctx) =>

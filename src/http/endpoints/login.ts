@@ -1,8 +1,10 @@
 /**
- * GET and POST /login?ix=…: the sign-in page of a pending authorization request. The POST needs
- * the browser that started the request (binding cookie) and the CSRF token of the page it was
- * shown (403 otherwise); a wrong password re-renders the page with an error (401), a throttled
- * attempt with a wait (429 + Retry-After); success sets the session cookie and moves on.
+ * GET and POST /login?ix=…: the sign-in page of a pending authorization request (or of Inkan's
+ * own account page). The POST needs the browser that started the request (binding cookie) and the
+ * CSRF token of the page it was shown (403 otherwise); a wrong password re-renders the page with
+ * an error (401), a throttled attempt with a wait (429 + Retry-After). A person with a second
+ * factor then gets the Code page (a POST with `code`: a wrong code 401, throttled 429, a used one
+ * refused); success sets the session cookie and moves on.
  */
 import type { Context } from 'koa';
 import type { Authorizer } from '../../login/authorizer.js';
@@ -10,7 +12,8 @@ import { InteractionError, type InteractionView } from '../../login/steps.js';
 import { SESSION_TTL_SECONDS } from '../../login/sessions.js';
 import { OAuthError } from '../../oauth/errors.js';
 import type { CookieJar } from '../cookies.js';
-import { loginPage } from '../html/pages.js';
+import { codePage, loginPage } from '../html/pages.js';
+import { PASSKEY_REQUIRED_MESSAGE } from '../../login/authorizer.js';
 import { field, readPageForm } from '../page-form.js';
 import { sendPage, sendRedirect } from '../page.js';
 import type { KoaHandler } from '../route.js';
@@ -21,18 +24,27 @@ export interface LoginEndpointDeps {
   readonly cookies: CookieJar;
 }
 
+/** Who the person is signing in to: the client, or Inkan itself for its own pages. */
+export function interactionClientName(view: InteractionView): string {
+  return view.client?.name ?? 'your Inkan account';
+}
+
+/** Where the page's forms may lead: the client's redirect_uri (Inkan's own pages stay on 'self'). */
+export function interactionFormTargets(view: InteractionView): string[] {
+  return view.client === undefined ? [] : [view.request.redirectUri];
+}
+
 function showLogin(ctx: Context, loginPath: string, view: InteractionView, status: number, email: string, error?: string): void {
+  const action = `${loginPath}?ix=${encodeURIComponent(view.id)}`;
+  const common = { action, csrfToken: view.csrfToken, clientName: interactionClientName(view), ...(error === undefined ? {} : { error }) };
   sendPage(ctx, {
     status,
-    title: 'Sign in',
-    content: loginPage({
-      action: `${loginPath}?ix=${encodeURIComponent(view.id)}`,
-      csrfToken: view.csrfToken,
-      clientName: view.client.name,
-      email,
-      ...(error === undefined ? {} : { error }),
-    }),
-    formTargets: [view.request.redirectUri],
+    title: view.stage === 'second-factor' ? 'Enter your code' : 'Sign in',
+    content:
+      view.stage === 'second-factor'
+        ? codePage({ ...common, email: view.userEmail })
+        : loginPage({ ...common, email, ...(view.passkeyRequired ? { notice: PASSKEY_REQUIRED_MESSAGE } : {}) }),
+    formTargets: interactionFormTargets(view),
   });
 }
 
@@ -63,13 +75,19 @@ export function loginEndpoints(deps: LoginEndpointDeps): LoginEndpoints {
   const submit: KoaHandler = (ctx) =>
     pageErrors(ctx, async () => {
       const form = await readPageForm(ctx);
-      const outcome = await deps.authorizer.submitLogin(
-        typeof ctx.query.ix === 'string' ? ctx.query.ix : undefined,
-        { browserSecret: deps.cookies.get(ctx, 'browser'), sessionSecret: deps.cookies.get(ctx, 'session') },
-        { csrf: field(form, 'csrf'), email: field(form, 'email'), password: form.getAll('password').length === 1 ? form.get('password')! : undefined },
-        ctx.ip,
-        ctx.state.requestId as string | undefined,
-      );
+      const ix = typeof ctx.query.ix === 'string' ? ctx.query.ix : undefined;
+      const cookies = { browserSecret: deps.cookies.get(ctx, 'browser'), sessionSecret: deps.cookies.get(ctx, 'session') };
+      const requestId = ctx.state.requestId as string | undefined;
+      // The Code page posts `code`; the password page `email` and `password`.
+      const outcome = form.has('code')
+        ? await deps.authorizer.submitCode(ix, cookies, { csrf: field(form, 'csrf'), code: field(form, 'code') }, ctx.ip, requestId)
+        : await deps.authorizer.submitLogin(
+            ix,
+            cookies,
+            { csrf: field(form, 'csrf'), email: field(form, 'email'), password: form.getAll('password').length === 1 ? form.get('password')! : undefined },
+            ctx.ip,
+            requestId,
+          );
       if (outcome.kind === 'form') {
         if (outcome.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(outcome.retryAfterSeconds));
         showLogin(ctx, deps.authorizer.paths.login, outcome.view, outcome.status, outcome.email, outcome.message);

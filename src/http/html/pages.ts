@@ -1,5 +1,6 @@
 /**
- * Inkan's server-rendered pages: sign-in, consent, sign-out and errors. Plain HTML forms that work
+ * Inkan's server-rendered pages: sign-in (password, then a code), consent, sign-out and errors
+ * (the account page is account-page.ts). Plain HTML forms that work
  * without JavaScript, real `<label for>`s, autocomplete hints for password managers, and one
  * inline stylesheet allowed by the page's CSP nonce.
  */
@@ -9,7 +10,7 @@ import { STYLESHEET } from './style.js';
 // A seal (印鑑, inkan): a red rounded square with a carved border.
 const LOGO = html`<svg viewBox="0 0 32 32" aria-hidden="true" focusable="false"><rect x="1" y="1" width="30" height="30" rx="7" fill="#b3261e"/><rect x="5" y="5" width="22" height="22" rx="4" fill="none" stroke="#fff" stroke-width="2"/><path d="M16 9v14M11 12h10M11 20h10" stroke="#fff" stroke-width="2.4" stroke-linecap="round"/></svg>`;
 
-export function layout(title: string, nonce: string, content: Markup): string {
+export function layout(title: string, nonce: string, content: Markup, scripts: readonly string[] = []): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -26,6 +27,7 @@ export function layout(title: string, nonce: string, content: Markup): string {
 ${content}
 </main>
 <p class="footer">Secured by Inkan</p>
+${scripts.map((script) => html`<script nonce="${nonce}">${new Markup(script.replace(/<\/script/gi, '<\\/script'))}</script>`)}
 </body>
 </html>
 `.html;
@@ -39,12 +41,15 @@ export interface LoginPageModel {
   readonly clientName: string;
   readonly email: string;
   readonly error?: string;
+  /** The client asked for `phr`: say that only a passkey will do. */
+  readonly notice?: string;
 }
 
 export function loginPage(model: LoginPageModel): Markup {
   const described = model.error === undefined ? '' : 'form-error';
   return html`<h1>Sign in</h1>
 <p class="lead">to continue to <strong>${model.clientName}</strong></p>
+${model.notice === undefined ? '' : html`<p class="notice" id="notice">${model.notice}</p>`}
 ${alert(model.error)}
 <form method="post" action="${model.action}" novalidate>
 <input type="hidden" name="csrf" value="${model.csrfToken}">
@@ -57,6 +62,31 @@ ${alert(model.error)}
 <input id="password" name="password" type="password" autocomplete="current-password" maxlength="1024" required ${model.email !== '' ? html`autofocus` : ''} aria-describedby="${described}">
 </div>
 <button type="submit">Sign in</button>
+</form>`;
+}
+
+export interface CodePageModel {
+  readonly action: string;
+  readonly csrfToken: string;
+  readonly clientName: string;
+  readonly email: string | null;
+  readonly error?: string;
+}
+
+/** The sign-in's second step: a code from the authenticator app, or a recovery code. */
+export function codePage(model: CodePageModel): Markup {
+  const described = model.error === undefined ? 'code-hint' : 'code-hint form-error';
+  return html`<h1>Enter your code</h1>
+<p class="lead">to continue to <strong>${model.clientName}</strong>${model.email === null ? '' : html` as <strong>${model.email}</strong>`}</p>
+${alert(model.error)}
+<form method="post" action="${model.action}" novalidate>
+<input type="hidden" name="csrf" value="${model.csrfToken}">
+<div class="field">
+<label for="code">Code</label>
+<input id="code" name="code" type="text" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" maxlength="32" required autofocus aria-describedby="${described}">
+<p class="hint" id="code-hint">The 6-digit code your authenticator app shows, or one of your recovery codes.</p>
+</div>
+<button type="submit">Verify</button>
 </form>`;
 }
 

@@ -58,11 +58,33 @@ button.secondary:hover { background: color-mix(in srgb, var(--text) 6%, transpar
 .scopes li { padding: 12px 14px; display: flex; gap: 10px; align-items: flex-start; }
 .scopes li + li { border-top: 1px solid var(--line); }
 .scopes li::before { content: ""; flex: none; width: 8px; height: 8px; margin-top: 8px; border-radius: 50%; background: var(--accent); }
+.hint { margin: 6px 0 0; font-size: .8125rem; color: var(--muted); }
+.notice { margin: 0 0 20px; padding: 12px 14px; border-radius: 8px; font-size: .9375rem; border: 1px solid var(--line); }
+h2 { font-size: 1.0625rem; line-height: 1.3; margin: 28px 0 10px; font-weight: 650; }
+section > h2:first-child { margin-top: 0; }
+.panel { margin-top: 24px; }
+.panel p { margin: 0 0 12px; }
+code { font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; font-size: .9375rem; }
+.factors { list-style: none; margin: 0 0 16px; padding: 0; border: 1px solid var(--line); border-radius: 8px; }
+.factors li { padding: 10px 14px; display: flex; flex-wrap: wrap; gap: 4px 10px; align-items: center; }
+.factors li + li { border-top: 1px solid var(--line); }
+.factor-name { font-weight: 600; }
+.factor-meta { color: var(--muted); font-size: .875rem; flex: 1; white-space: nowrap; }
+form.inline { margin: 0; }
+button.small { width: auto; padding: 6px 12px; margin-top: 0; font-size: .875rem; }
+svg.qr { display: block; width: 200px; height: 200px; margin: 8px auto 16px; border-radius: 4px; }
+.secret-line code, .uri { word-break: break-all; }
+details { margin: 0 0 16px; font-size: .875rem; color: var(--muted); }
+details a { color: var(--text); }
+.recovery-codes { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 6px 16px; margin: 0; padding: 12px 14px 12px 36px; border: 1px solid var(--line); border-radius: 8px; }
+.recovery-codes code { white-space: nowrap; }
+.factor-sections:empty { display: none; }
 .account { margin: 16px 0 0; font-size: .875rem; color: var(--muted); }
 .footer { margin-top: 20px; font-size: .8125rem; color: var(--muted); text-align: center; }
 @media (max-width: 480px) {
   body { justify-content: flex-start; padding-top: 32px; }
   main { padding: 24px 20px; border-radius: 10px; }
   .actions { flex-direction: column; }
+  .recovery-codes { grid-template-columns: 1fr; }
 }
 `;

@@ -12,6 +12,7 @@ import type {
   ConsentStore,
   PendingAuthorization,
 } from '../authorizations.js';
+import { methodsFromColumn, methodsToColumn } from './methods-column.js';
 
 const optionalNumber = (value: number | null): number | null => (value === null ? null : Number(value));
 
@@ -46,6 +47,8 @@ interface RequestRow {
   created_at: number;
   expires_at: number;
   address_key: string | null;
+  partial_user_id?: string | null;
+  partial_methods?: string | null;
 }
 
 export function knexAuthorizationRequestStore(db: Knex): AuthorizationRequestStore {
@@ -63,6 +66,8 @@ export function knexAuthorizationRequestStore(db: Knex): AuthorizationRequestSto
         created_at: record.createdAt,
         expires_at: record.expiresAt,
         address_key: record.addressKey,
+        partial_user_id: record.partialUserId ?? null,
+        partial_methods: record.partialMethods == null ? null : methodsToColumn(record.partialMethods),
       });
     },
     async find(id) {
@@ -80,6 +85,8 @@ export function knexAuthorizationRequestStore(db: Knex): AuthorizationRequestSto
         createdAt: Number(row.created_at),
         expiresAt: Number(row.expires_at),
         addressKey: row.address_key,
+        partialUserId: row.partial_user_id ?? null,
+        partialMethods: row.partial_methods == null ? null : methodsFromColumn(row.partial_methods),
       };
       return record;
     },
@@ -90,6 +97,8 @@ export function knexAuthorizationRequestStore(db: Knex): AuthorizationRequestSto
       if (changes.sessionId !== undefined) row.session_id = changes.sessionId;
       if (changes.authTime !== undefined) row.auth_time = changes.authTime;
       if (changes.consented !== undefined) row.consented = changes.consented;
+      if (changes.partialUserId !== undefined) row.partial_user_id = changes.partialUserId;
+      if (changes.partialMethods !== undefined) row.partial_methods = changes.partialMethods === null ? null : methodsToColumn(changes.partialMethods);
       if (Object.keys(row).length > 0) await db<RequestRow>('authorization_requests').where({ id }).update(row);
     },
     async delete(id) {
@@ -117,6 +126,8 @@ interface CodeRow {
   nonce: string | null;
   code_challenge: string | null;
   auth_time: number;
+  auth_methods?: string;
+  acr?: string | null;
   created_at: number;
   expires_at: number;
   consumed_at: number | null;
@@ -135,6 +146,8 @@ function codeFromRow(row: CodeRow): AuthorizationCodeRecord {
     nonce: row.nonce,
     codeChallenge: row.code_challenge,
     authTime: Number(row.auth_time),
+    authMethods: methodsFromColumn(row.auth_methods),
+    acr: row.acr ?? null,
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
     consumedAt: optionalNumber(row.consumed_at),
@@ -156,6 +169,8 @@ export function knexAuthorizationCodeStore(db: Knex): AuthorizationCodeStore {
         nonce: code.nonce,
         code_challenge: code.codeChallenge,
         auth_time: code.authTime,
+        auth_methods: methodsToColumn(code.authMethods ?? ['pwd']),
+        acr: code.acr ?? null,
         created_at: code.createdAt,
         expires_at: code.expiresAt,
         consumed_at: code.consumedAt,

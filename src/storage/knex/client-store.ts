@@ -1,5 +1,5 @@
 /**
- * Registered clients in the `clients` table (migrations 0001, 0002, 0009, 0014): lists and the JWK Set
+ * Registered clients in the `clients` table (migrations 0001, 0002, 0009, 0014, 0016): lists and the JWK Set
  * as JSON text, the flags added by later issues as booleans with defaults, so a row written before
  * them still reads.
  */
@@ -25,6 +25,8 @@ interface ClientRow {
   require_dpop: boolean | number;
   require_dpop_nonce: boolean | number;
   allow_no_pkce: boolean | number;
+  backchannel_logout_uri: string | null;
+  backchannel_logout_session_required: boolean | number;
 }
 
 function toRow(client: ClientRecord): ClientRow {
@@ -46,6 +48,8 @@ function toRow(client: ClientRecord): ClientRow {
     require_dpop: client.requireDpop ?? false,
     require_dpop_nonce: client.requireDpopNonce ?? false,
     allow_no_pkce: client.allowNoPkce ?? false,
+    backchannel_logout_uri: client.backchannelLogoutUri ?? null,
+    backchannel_logout_session_required: client.backchannelLogoutSessionRequired ?? false,
   };
 }
 
@@ -68,6 +72,8 @@ function fromRow(row: ClientRow): ClientRecord {
     requireDpop: Boolean(row.require_dpop),
     requireDpopNonce: Boolean(row.require_dpop_nonce),
     allowNoPkce: Boolean(row.allow_no_pkce),
+    backchannelLogoutUri: row.backchannel_logout_uri ?? null,
+    backchannelLogoutSessionRequired: Boolean(row.backchannel_logout_session_required),
   };
 }
 

@@ -25,6 +25,8 @@ import { knexStatusListStore } from './status-list-store.js';
 import { knexSecurityEventStore, knexStreamStore } from './shared-signals-store.js';
 import { sqliteStatusListStore } from './sqlite-status-list-store.js';
 import { knexUsedJtiStore } from './used-jti-store.js';
+import { knexLogoutDeliveryStore, knexSessionClientStore } from './backchannel-logout-store.js';
+import { knexRecoveryCodeStore, knexTotpFactorStore } from './second-factor-store.js';
 import { migrateToLatest, openDatabase, waitForDatabase } from './connection.js';
 import { postgresChangeNotifier, sqliteChangeNotifier, type ChangeFeedLog } from './change-feed.js';
 
@@ -75,6 +77,10 @@ export async function createKnexStores(database: DatabaseConfig, options: KnexSt
     ssfStreams: knexStreamStore(db),
     statusLists: sqlite === undefined ? knexStatusListStore(db) : sqliteStatusListStore(knexStatusListStore(db), sqlite),
     usedJtis: knexUsedJtiStore(db),
+    sessionClients: knexSessionClientStore(db),
+    logoutDeliveries: knexLogoutDeliveryStore(db, changes),
+    totpFactors: knexTotpFactorStore(db),
+    recoveryCodes: knexRecoveryCodeStore(db),
     changes,
     async ping() {
       let timer: NodeJS.Timeout | undefined;

@@ -15,7 +15,9 @@ import * as familyRevocations from '../../../migrations/0012_family_revocations.
 import * as grantsAndDurableStatus from '../../../migrations/0013_grants_and_durable_status.js';
 import * as pkceOptOut from '../../../migrations/0014_pkce_opt_out.js';
 import * as pendingByAddress from '../../../migrations/0015_pending_by_address.js';
+import * as backchannelLogout from '../../../migrations/0016_backchannel_logout.js';
 import * as sharedSignals from '../../../migrations/0019_shared_signals.js';
+import * as secondFactors from '../../../migrations/0017_second_factors.js';
 
 interface Migration {
   readonly name: string;
@@ -35,7 +37,9 @@ const migrations: readonly Migration[] = [
   { name: '0013_grants_and_durable_status', ...grantsAndDurableStatus },
   { name: '0014_pkce_opt_out', ...pkceOptOut },
   { name: '0015_pending_by_address', ...pendingByAddress },
+  { name: '0016_backchannel_logout', ...backchannelLogout },
   { name: '0019_shared_signals', ...sharedSignals },
+  { name: '0017_second_factors', ...secondFactors },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

@@ -11,6 +11,7 @@ import type {
   RefreshTokenStore,
   RotationOutcome,
 } from '../refresh.js';
+import { methodsFromColumn, methodsToColumn } from './methods-column.js';
 
 export interface FamilyRow {
   id: string;
@@ -19,6 +20,8 @@ export interface FamilyRow {
   session_id: string;
   scopes: string;
   auth_time: number;
+  auth_methods?: string;
+  acr?: string | null;
   created_at: number;
   expires_at: number;
   last_used_at: number | null;
@@ -45,6 +48,8 @@ export function familyFromRow(row: FamilyRow): RefreshFamilyRecord {
     sessionId: row.session_id,
     scopes: JSON.parse(row.scopes) as string[],
     authTime: Number(row.auth_time),
+    authMethods: methodsFromColumn(row.auth_methods),
+    acr: row.acr ?? null,
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
     revokedAt: optionalNumber(row.revoked_at),
@@ -128,6 +133,8 @@ export function knexRefreshTokenStore(db: Knex): RefreshTokenStore {
           session_id: family.sessionId,
           scopes: JSON.stringify(family.scopes),
           auth_time: family.authTime,
+          auth_methods: methodsToColumn(family.authMethods ?? ['pwd']),
+          acr: family.acr ?? null,
           created_at: family.createdAt,
           expires_at: family.expiresAt,
           last_used_at: null,

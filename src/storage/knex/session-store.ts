@@ -1,12 +1,14 @@
 /** Login sessions in the `sessions` table, found by the SHA-256 of the cookie's secret. */
 import type { Knex } from 'knex';
 import type { SessionRecord, SessionStore } from '../people.js';
+import { methodsFromColumn, methodsToColumn } from './methods-column.js';
 
 interface SessionRow {
   id: string;
   secret_hash: string;
   user_id: string;
   auth_time: number;
+  auth_methods: string;
   created_at: number;
   expires_at: number;
   ended_at: number | null;
@@ -18,6 +20,7 @@ function fromRow(row: SessionRow): SessionRecord {
     secretHash: row.secret_hash,
     userId: row.user_id,
     authTime: Number(row.auth_time),
+    authMethods: methodsFromColumn(row.auth_methods),
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
     endedAt: row.ended_at === null ? null : Number(row.ended_at),
@@ -32,6 +35,7 @@ export function knexSessionStore(db: Knex): SessionStore {
         secret_hash: session.secretHash,
         user_id: session.userId,
         auth_time: session.authTime,
+        auth_methods: methodsToColumn(session.authMethods),
         created_at: session.createdAt,
         expires_at: session.expiresAt,
         ended_at: session.endedAt,
@@ -45,8 +49,8 @@ export function knexSessionStore(db: Knex): SessionStore {
       const row = await db<SessionRow>('sessions').where({ secret_hash: secretHash }).first();
       return row === undefined ? undefined : fromRow(row);
     },
-    async reauthenticate(id, secretHash, authTime) {
-      await db<SessionRow>('sessions').where({ id }).update({ secret_hash: secretHash, auth_time: authTime });
+    async reauthenticate(id, secretHash, authTime, authMethods) {
+      await db<SessionRow>('sessions').where({ id }).update({ secret_hash: secretHash, auth_time: authTime, auth_methods: methodsToColumn(authMethods) });
     },
     async end(id, at) {
       return (await db<SessionRow>('sessions').where({ id }).whereNull('ended_at').update({ ended_at: at })) > 0;

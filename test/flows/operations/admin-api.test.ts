@@ -347,7 +347,7 @@ describe('operations', () => {
     expect(document.servers[0]!.url).toBe(`${server.issuer}/admin/v1`);
     const operations = Object.values(document.paths).flatMap((methods) => Object.values(methods).map((operation) => operation.operationId));
     expect(operations.sort()).toEqual(
-      ['createClient', 'createUser', 'deleteClient', 'disableUser', 'enableUser', 'importKey', 'listClients', 'listKeys', 'openApi', 'revokeKey', 'revokeTokens', 'rotateKeys'].sort(),
+      ['createClient', 'createUser', 'deleteClient', 'disableUser', 'enableUser', 'importKey', 'listClients', 'listKeys', 'openApi', 'resetMfa', 'revokeKey', 'revokeTokens', 'rotateKeys'].sort(),
     );
   });
 });
