@@ -7,7 +7,7 @@
  * verify, the new key was in the JWKS (and in the verifiers' caches) before it signed, and the
  * RS256 and EdDSA keys do not move. Discovery lists ES256; the JWKS entries are RFC 7518 §6.2 EC
  * keys; `keys revoke` takes an ES256 key out at once; an ES256 ID token works as end-session's
- * id_token_hint.
+ * id_token_hint; an ES256 client's back-channel `logout_token` is signed ES256.
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ import { createUser, HttpBrowser, openidCodeFlow } from '../../helpers/people.js
 import { recordSecrets } from '../../helpers/secrets.js';
 import { pyJwtAvailable, verifyWithPyJwt } from '../../helpers/pyjwt.js';
 import { accessToken, jwksUri, kidOf, listKeys, publishedKids, waitFor } from './support.js';
+import { LogoutReceiver, REDIRECT as LOGOUT_RP_REDIRECT, signInTo, verifyLogoutToken } from '../backchannel-logout/relying-party.js';
 
 const havePyJwt = pyJwtAvailable('test/flows/signing-keys/es256.test.ts');
 const REDIRECT = 'http://127.0.0.1:9/callback';
@@ -182,5 +183,31 @@ describe('an ES256 ID token as id_token_hint', () => {
     expect(hop.status).toBe(302);
     expect(hop.location).toBe(`${AFTER_LOGOUT}?state=es`);
     expect(browser.cookies.has('inkan_session')).toBe(false);
+  });
+});
+
+describe('back-channel logout to an ES256 client', () => {
+  it('delivers a logout_token signed ES256 that jose and PyJWT verify with the JWKS', { timeout: 30_000 }, async () => {
+    const receiver = await LogoutReceiver.start();
+    try {
+      const rp = await registerClient(server, [
+        '--name', 'es256-bcl', '--grant-types', 'authorization_code', '--redirect-uris', LOGOUT_RP_REDIRECT, '--scope', 'openid',
+        '--auth-method', 'none', '--skip-consent', '--alg', 'ES256', '--backchannel-logout-uri', receiver.url,
+      ]);
+      const person = { email: 'babbage@example.com', password: 'difference-engine-1822' };
+      await createUser(server, person.email, person.password);
+      const signedIn = await signInTo(server.issuer, rp, person);
+      expect(decodeProtectedHeader(signedIn.idToken).alg).toBe('ES256');
+      const revoked = await server.cli(['tokens', 'revoke', '--email', person.email]);
+      expect(revoked.code, revoked.stderr).toBe(0);
+      const { token } = await waitFor('the logout_token', async () => receiver.received[0], 10_000, 50);
+      await verifyLogoutToken(server.issuer, token, { clientId: rp.client_id, alg: 'ES256' }, { sub: signedIn.sub, sid: signedIn.sid });
+      if (havePyJwt) {
+        const python = await verifyWithPyJwt({ token, jwksUri: await jwksUri(server.issuer), algorithms: ['ES256'], audience: rp.client_id, issuer: server.issuer });
+        expect(python).toMatchObject({ header: { alg: 'ES256', typ: 'logout+jwt' }, claims: { sid: signedIn.sid } });
+      }
+    } finally {
+      await receiver.close();
+    }
   });
 });
