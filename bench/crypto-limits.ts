@@ -24,7 +24,7 @@ async function rate(run: () => Promise<unknown>): Promise<number> {
 }
 
 const result: Record<string, number> = {};
-for (const alg of ['EdDSA', 'RS256'] as const) {
+for (const alg of ['EdDSA', 'RS256', 'ES256'] as const) {
   // Keys made as Inkan makes its own (material.ts: never used straight from the generating job).
   const privateKey = generateKeyPairObject(alg);
   const publicKey = crypto.createPublicKey(privateKey);

@@ -1,6 +1,6 @@
 /**
  * The peer for `npm run bench`: panva's oidc-provider configured like Inkan's benchmark set-up
- * (RS256 and EdDSA keys, JWT access tokens through resource indicators, a client_secret_basic
+ * (RS256, EdDSA and ES256 keys, JWT access tokens through resource indicators, a client_secret_basic
  * client with client_credentials, a web client with the code and refresh grants), in-memory
  * storage (oidc-provider's default adapter). Run as its own process so the benchmark can pin it to
  * the same core as Inkan.
@@ -50,6 +50,7 @@ const provider = new Provider(issuer, {
     keys: [
       privateJwk(freshPrivateKey('rsa', { modulusLength: 2048 }), 'RS256', 'rs'),
       privateJwk(freshPrivateKey('ed25519'), 'EdDSA', 'ed'),
+      privateJwk(freshPrivateKey('ec', { namedCurve: 'P-256' }), 'ES256', 'es'),
     ],
   } as never,
   scopes: ['openid', 'offline_access'],
@@ -72,14 +73,14 @@ const provider = new Provider(issuer, {
         audience: resource,
         accessTokenTTL: 900,
         accessTokenFormat: 'jwt',
-        jwt: { sign: { alg: resource === PEER_RESOURCES.RS256 ? 'RS256' : 'EdDSA' } },
+        jwt: { sign: { alg: (Object.keys(PEER_RESOURCES) as (keyof typeof PEER_RESOURCES)[]).find((alg) => PEER_RESOURCES[alg] === resource) ?? 'EdDSA' } },
       }),
     },
   },
   // Inkan's lifetimes (access 15 min, ID 1 h, refresh idle 14 days, login 30 days); set, so the
   // peer does not print a notice per default it uses.
   ttl: { ClientCredentials: 900, AccessToken: 900, IdToken: 3600, RefreshToken: 1_209_600, Grant: 2_592_000, Session: 2_592_000, Interaction: 600 },
-  enabledJWA: { idTokenSigningAlgValues: ['RS256', 'EdDSA'] } as never,
+  enabledJWA: { idTokenSigningAlgValues: ['RS256', 'EdDSA', 'ES256'] } as never,
 } as never);
 
 /**

@@ -11,6 +11,9 @@
  *
  *   npm run bench                       full run
  *   BENCH_SECONDS=5 npm run bench       shorter measurements
+ *   BENCH_ONLY=client_credentials,jwks npm run bench
+ *                                       only those parts (of BENCH_PARTS: limits, koa,
+ *                                       client_credentials, jwks, refresh, inkan_alone, scale_out)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -28,6 +31,13 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARM_SECONDS = Math.min(3, SECONDS);
 /** Four rounds (A B, B A, A B, B A) of a quarter of SECONDS each, rounded up: wrk takes whole seconds. */
 const PAIR_TIMING: PairTiming = { warmSeconds: WARM_SECONDS, rounds: 4, roundSeconds: Math.ceil(SECONDS / 4) };
+const BENCH_PARTS = ['limits', 'koa', 'client_credentials', 'jwks', 'refresh', 'inkan_alone', 'scale_out'] as const;
+type BenchPart = (typeof BENCH_PARTS)[number];
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((part) => part.trim()).filter((part) => part !== '');
+for (const part of ONLY) {
+  if (!(BENCH_PARTS as readonly string[]).includes(part)) throw new Error(`BENCH_ONLY: unknown part ${part}; parts: ${BENCH_PARTS.join(', ')}`);
+}
+const runs = (part: BenchPart) => ONLY.length === 0 || ONLY.includes(part);
 const SERVER_CORE = '0';
 const CLIENT_CORE = os.cpus().length > 1 ? '1' : '0';
 const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
@@ -226,7 +236,7 @@ async function main(): Promise<void> {
   process.stderr.write(`bench: ${SECONDS}s per scenario, servers on core ${SERVER_CORE}, load on core ${CLIENT_CORE}${hasTaskset ? '' : ' (taskset missing: not pinned)'}\n`);
 
   // 1. The limit: jose on one core.
-  {
+  if (runs('limits')) {
     const [command, argv] = pinned(SERVER_CORE, process.execPath, [path.join(ROOT, 'dist/bench/crypto-limits.js'), String(Math.min(SECONDS, 5))]);
     const out = spawnSync(command, argv, { encoding: 'utf8' });
     const limits = JSON.parse(out.stdout) as Record<string, number>;
@@ -234,7 +244,7 @@ async function main(): Promise<void> {
   }
 
   // 2. The framework ceiling.
-  {
+  if (runs('koa')) {
     const port = 3200 + Math.floor(Math.random() * 500);
     const koa = startProcess('dist/bench/bare-koa.js', [String(port)], { stdout: 'pipe' });
     await waitForLine(koa, 'ready');
@@ -262,6 +272,7 @@ async function main(): Promise<void> {
   const clients = {
     EdDSA: cli(env, dir, ['clients', 'create', '--name', 'bench-eddsa', '--alg', 'EdDSA', '--scope', 'api']),
     RS256: cli(env, dir, ['clients', 'create', '--name', 'bench-rs256', '--alg', 'RS256', '--scope', 'api']),
+    ES256: cli(env, dir, ['clients', 'create', '--name', 'bench-es256', '--alg', 'ES256', '--scope', 'api']),
   };
   // Inkan logs a line per request, as in production; the log goes to /dev/null here (a pipe
   // nobody reads would fill up and stall the server).
@@ -279,7 +290,7 @@ async function main(): Promise<void> {
 
   // 4. Inkan against the peer, each comparison in alternating rounds (paired.ts).
   const form = { 'content-type': 'application/x-www-form-urlencoded' };
-  for (const alg of ['EdDSA', 'RS256'] as const) {
+  for (const alg of runs('client_credentials') ? (['EdDSA', 'RS256', 'ES256'] as const) : []) {
     const client = clients[alg];
     rows.push(
       ...(await guarded(`client_credentials_${alg}`, () =>
@@ -297,13 +308,17 @@ async function main(): Promise<void> {
       )),
     );
   }
-  rows.push(...(await guarded('jwks', () => measurePaired(wrkContender('inkan_jwks', { url: `${issuer}/jwks`, method: 'GET' }), wrkContender('peer_jwks', { url: `${peerUrl}/jwks`, method: 'GET' }), PAIR_TIMING))));
-  rows.push(...(await guarded('refresh', () => measureRefreshPair(context, peerUrl))));
+  if (runs('jwks')) {
+    rows.push(...(await guarded('jwks', () => measurePaired(wrkContender('inkan_jwks', { url: `${issuer}/jwks`, method: 'GET' }), wrkContender('peer_jwks', { url: `${peerUrl}/jwks`, method: 'GET' }), PAIR_TIMING))));
+  }
+  if (runs('refresh')) rows.push(...(await guarded('refresh', () => measureRefreshPair(context, peerUrl))));
 
   // 5. Inkan alone: the scenarios without a peer counterpart (the peer idles beside it).
-  const etag = (await fetch(`${issuer}/jwks`)).headers.get('etag') ?? '';
-  rows.push(loadRow('inkan_jwks_304', await measure({ url: `${issuer}/jwks`, method: 'GET', headers: { 'if-none-match': etag } })));
-  for (const scenario of scenariosAfterFoundation) {
+  if (runs('jwks')) {
+    const etag = (await fetch(`${issuer}/jwks`)).headers.get('etag') ?? '';
+    rows.push(loadRow('inkan_jwks_304', await measure({ url: `${issuer}/jwks`, method: 'GET', headers: { 'if-none-match': etag } })));
+  }
+  for (const scenario of runs('inkan_alone') ? scenariosAfterFoundation : []) {
     try {
       rows.push(...(await scenario(context)));
     } catch (error) {
@@ -316,7 +331,7 @@ async function main(): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
 
   // 6. One instance against two on PostgreSQL.
-  rows.push(
+  if (runs('scale_out')) rows.push(
     ...(await guarded('scale_out', () =>
       measureScaleOut({
         root: ROOT,

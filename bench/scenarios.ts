@@ -10,7 +10,7 @@ import type { Row } from './run.js';
 export interface ExtraScenarioContext {
   readonly issuer: string;
   readonly baseUrl: string;
-  readonly clients: Record<'EdDSA' | 'RS256', { client_id: string; client_secret: string }>;
+  readonly clients: Record<'EdDSA' | 'RS256' | 'ES256', { client_id: string; client_secret: string }>;
   readonly seconds: number;
   measure(request: LoadRequest): Promise<LoadResult>;
   /** Measures a load while `background` (a pinned process) runs beside it. */

@@ -3,9 +3,13 @@
  * document says exactly what the operations in admin/operations.ts accept and answer). Served at
  * /admin/v1/openapi.json when ADMIN_API=on; the server URL is the issuer.
  */
+import { SIGNING_ALGS } from '../storage/keys.js';
+
 export const ADMIN_PREFIX = '/admin/v1';
 export const ADMIN_SCOPE = 'admin';
 
+/** The signing algs (storage/keys.ts), so the document never lags behind what Inkan signs with. */
+const SIGNING_ALG_VALUES = [...SIGNING_ALGS];
 const error = { $ref: '#/components/schemas/Error' };
 const json = (schema: unknown) => ({ 'application/json': { schema } });
 const errors = (...statuses: readonly number[]) =>
@@ -86,7 +90,7 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
             post_logout_redirect_uris: { type: 'array', items: { type: 'string' } },
             scope: { type: 'string' },
             resources: { type: 'array', items: { type: 'string' } },
-            alg: { type: 'string', enum: ['RS256', 'EdDSA'] },
+            alg: { type: 'string', enum: SIGNING_ALG_VALUES },
             skip_consent: { type: 'boolean' },
             jwks_uri: { type: 'string', format: 'uri' },
             require_dpop: { type: 'boolean' },
@@ -116,7 +120,7 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
             auth_method: { type: 'string', enum: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] },
             jwks: { type: 'object', description: 'a JWK Set of public keys (private_key_jwt)' },
             jwks_uri: { type: 'string', format: 'uri' },
-            alg: { type: 'string', enum: ['RS256', 'EdDSA'] },
+            alg: { type: 'string', enum: SIGNING_ALG_VALUES },
             skip_consent: { type: 'boolean' },
             require_dpop: { type: 'boolean' },
             require_dpop_nonce: { type: 'boolean' },
@@ -147,7 +151,7 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
           type: 'object',
           properties: {
             kid: { type: 'string' },
-            alg: { type: 'string', enum: ['RS256', 'EdDSA'] },
+            alg: { type: 'string', enum: SIGNING_ALG_VALUES },
             status: { type: 'string', enum: ['next', 'active', 'retiring', 'revoked'] },
             created_at: { type: ['string', 'null'], format: 'date-time' },
             activated_at: { type: ['string', 'null'], format: 'date-time' },
@@ -234,14 +238,14 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
         post: {
           operationId: 'rotateKeys',
           summary:
-            'Makes the next key active, for one alg or both (like `keys rotate`); 409 with Retry-After while it has not been published ' +
+            'Makes the next key active, for one alg or every alg (like `keys rotate`); 409 with Retry-After while it has not been published ' +
             'for JWKS_MAX_AGE + 3 s (the CLI waits instead), unless unpublished is true',
           requestBody: {
             required: false,
             content: json({
               type: 'object',
               additionalProperties: false,
-              properties: { alg: { type: 'string', enum: ['RS256', 'EdDSA'] }, unpublished: { $ref: '#/components/schemas/Activation/properties/unpublished' } },
+              properties: { alg: { type: 'string', enum: SIGNING_ALG_VALUES }, unpublished: { $ref: '#/components/schemas/Activation/properties/unpublished' } },
             }),
           },
           responses: { 200: { description: 'the keys now active', content: json({ $ref: '#/components/schemas/ActiveKeys' }) }, ...errors(400, 409, 415) },
@@ -280,7 +284,7 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
             type: 'object',
             required: ['key'],
             additionalProperties: false,
-            properties: { key: { description: 'PEM text (PKCS#8 or PKCS#1), or a private JWK', oneOf: [{ type: 'string' }, { type: 'object' }], writeOnly: true } },
+            properties: { key: { description: 'PEM text (PKCS#8, PKCS#1 or SEC 1), or a private JWK: RSA ≥ 2048 bits (RS256), Ed25519 (EdDSA) or EC P-256 (ES256)', oneOf: [{ type: 'string' }, { type: 'object' }], writeOnly: true } },
           }),
           responses: {
             201: {

@@ -33,7 +33,8 @@ export function revocationAnswer(kid: string, active: readonly SigningKeyRecord[
 }
 
 function unpublishedWarning(keys: readonly SigningKeyRecord[], jwksMaxAgeSeconds: number): string {
-  const named = keys.map((key) => `${key.alg} key ${key.kid}`).join(' and ');
+  const names = keys.map((key) => `${key.alg} key ${key.kid}`);
+  const named = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : names.join('');
   const [signs, kids] = keys.length === 1 ? ['signs', 'this kid'] : ['sign', 'these kids'];
   return (
     `${named} ${signs} from now on without ever having been published: verifiers with a cached JWKS will miss ${kids} ` +

@@ -1,13 +1,16 @@
 /**
  * Bring your own key: reads an operator's private key (PEM, PKCS#8 or PKCS#1, or a private JWK)
- * and accepts only what Inkan can sign with safely: RSA of at least 2048 bits (RS256) or Ed25519
- * (EdDSA). Everything else is refused with a one-line reason before anything is stored. The kid is
- * the key's RFC 7638 thumbprint, like that of every generated key (a `kid` in the JWK is ignored).
+ * and accepts only what Inkan can sign with safely: RSA of at least 2048 bits (RS256), Ed25519
+ * (EdDSA) or an EC key on P-256 (ES256). ES256 is ECDSA on P-256 by definition (RFC 7518 §3.4), so
+ * an EC key on any other curve (P-384, P-521, secp256k1) is refused, named, rather than published
+ * under an alg its curve does not fit. Everything else is refused with a one-line reason before
+ * anything is stored. The kid is the key's RFC 7638 thumbprint, like that of every generated key
+ * (a `kid` in the JWK is ignored).
  */
 import crypto, { type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { SigningAlg } from '../storage/keys.js';
-import { describeKeyPair, type KeyPair, RSA_MODULUS_BITS } from './material.js';
+import { describeKeyPair, ES256_CURVE, type KeyPair, RSA_MODULUS_BITS } from './material.js';
 
 export class KeyImportError extends Error {
   override readonly name = 'KeyImportError';
@@ -61,10 +64,21 @@ function algFor(privateKey: KeyObject): SigningAlg {
   }
   if (type === 'ed25519') return 'EdDSA';
   const curve = privateKey.asymmetricKeyDetails?.namedCurve;
+  if (type === 'ec') {
+    // Node names P-256 by its OpenSSL name.
+    if (curve === 'prime256v1') return 'ES256';
+    throw new KeyImportError(`the EC key is on curve ${EC_CURVE_NAMES[curve ?? ''] ?? curve ?? 'unknown'}; ES256 needs an EC key on ${ES256_CURVE}`);
+  }
   throw new KeyImportError(
-    `unsupported key type ${type ?? 'unknown'}${curve !== undefined ? ` (${curve})` : ''}; Inkan signs with RSA ≥ ${RSA_MODULUS_BITS} bits (RS256) or Ed25519 (EdDSA)`,
+    `unsupported key type ${type ?? 'unknown'}${curve !== undefined ? ` (${curve})` : ''}; Inkan signs with ${SUPPORTED}`,
   );
 }
+
+const SUPPORTED = `RSA ≥ ${RSA_MODULUS_BITS} bits (RS256), Ed25519 (EdDSA) or EC ${ES256_CURVE} (ES256)`;
+/** OpenSSL's curve names as JOSE (RFC 7518 §6.2.1.1) and operators know them. */
+const EC_CURVE_NAMES: Readonly<Record<string, string>> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
+/** The hash each alg's signature uses in the self-test (null: Ed25519 hashes internally). */
+const SELF_TEST_HASH: Readonly<Record<SigningAlg, string | null>> = { RS256: 'sha256', ES256: 'sha256', EdDSA: null };
 
 /** Parses and checks an operator's key; throws KeyImportError with a one-line reason. */
 export function parseImportedKey(text: string): KeyPair {
@@ -79,7 +93,7 @@ export function parseImportedKey(text: string): KeyPair {
     }
     // Node derives an Ed25519 public key from "d" alone: a wrong "x" would otherwise pass unnoticed.
     const derived = crypto.createPublicKey(privateKey).export({ format: 'jwk' }) as JWK;
-    for (const member of ['n', 'e', 'x'] as const) {
+    for (const member of ['n', 'e', 'x', 'y'] as const) {
       if (given[member] !== undefined && given[member] !== derived[member]) {
         throw new KeyImportError(`the private and public parts of the key do not match ("${member}")`);
       }
@@ -87,8 +101,8 @@ export function parseImportedKey(text: string): KeyPair {
   }
   // A key whose parts do not belong together (a hand-edited JWK) must not reach the JWKS.
   const probe = Buffer.from('inkan key import self-test');
-  const signature = crypto.sign(alg === 'RS256' ? 'sha256' : null, probe, privateKey);
-  if (!crypto.verify(alg === 'RS256' ? 'sha256' : null, probe, crypto.createPublicKey(privateKey), signature)) {
+  const signature = crypto.sign(SELF_TEST_HASH[alg], probe, privateKey);
+  if (!crypto.verify(SELF_TEST_HASH[alg], probe, crypto.createPublicKey(privateKey), signature)) {
     throw new KeyImportError('the private and public parts of the key do not match');
   }
   return describeKeyPair(alg, privateKey);

@@ -6,7 +6,10 @@
  * Inkan verifies with jose everywhere, but signs synchronously with a key prepared once at key
  * load: jose's SignJWT goes through WebCrypto (async, key import per call, the libuv pool), which
  * measured at about half the synchronous rate for EdDSA on one core (docs/performance.md).
- * RS256 signs with `node:crypto.sign` on a KeyObject. Ed25519 signs with libsodium
+ * RS256 signs with `node:crypto.sign` on a KeyObject, and so does ES256, asking OpenSSL for the
+ * IEEE P1363 encoding: RFC 7518 §3.4 makes the JWS signature the fixed-width R || S (32 + 32 bytes
+ * for P-256), not the DER `ECDSA-Sig-Value` that OpenSSL writes by default and that every JOSE
+ * library refuses. Ed25519 signs with libsodium
  * (sodium-native): EdDSA signatures are deterministic (RFC 8032 §5.1.6), so libsodium writes the
  * very bytes OpenSSL would, in under half the time (`npm run bench`, docs/performance.md); its
  * copy of the key lives in guarded memory outside the V8 heap. The encoded protected header of
@@ -33,6 +36,10 @@ function rs256(privateKey: KeyObject): SignBytes {
   return (signingInput) => crypto.sign('sha256', signingInput, privateKey);
 }
 
+function es256(privateKey: KeyObject): SignBytes {
+  return (signingInput) => crypto.sign('sha256', signingInput, { key: privateKey, dsaEncoding: 'ieee-p1363' });
+}
+
 function ed25519(privateKey: KeyObject): SignBytes {
   // libsodium's secret key is the RFC 8032 seed followed by the public key.
   const jwk = privateKey.export({ format: 'jwk' });
@@ -48,9 +55,11 @@ function ed25519(privateKey: KeyObject): SignBytes {
   };
 }
 
+const SIGN_BYTES: Readonly<Record<SigningAlg, (privateKey: KeyObject) => SignBytes>> = { RS256: rs256, EdDSA: ed25519, ES256: es256 };
+
 export function jwtSigner(kid: string, alg: SigningAlg, privateKey: KeyObject): JwtSigner {
   const headers = new Map<JwtType, string>();
-  const signBytes = alg === 'RS256' ? rs256(privateKey) : ed25519(privateKey);
+  const signBytes = SIGN_BYTES[alg](privateKey);
   return {
     kid,
     alg,

@@ -32,6 +32,18 @@ interface Loaded {
 /** jose's key lookup over the published keys: what Inkan verifies its own tokens with. */
 export type VerificationKeys = ReturnType<typeof createLocalJWKSet>;
 
+/**
+ * The alg of what Inkan signs for no client in particular: status list tokens and the revocation
+ * feed's Security Event Tokens. A client's tokens use the client's alg (`clients create --alg`);
+ * these are shared by every resource server, so one alg signs them all, and it stays EdDSA
+ * whatever algs clients pick: the fastest to sign and to verify of the three (docs/performance.md),
+ * deterministic, and the one they were always signed with, so verifiers that pinned it keep working.
+ * Every verifier of them (the SDK, any status-list reader) picks the key by `kid` from the JWKS.
+ * The one exception is deliberate: Shared Signals SETs are signed RS256, the alg the CAEP
+ * interoperability profile requires of a transmitter (shared-signals/transmitter.ts).
+ */
+export const ISSUER_TOKEN_ALG: SigningAlg = 'EdDSA';
+
 export class NoActiveKeyError extends Error {
   override readonly name = 'NoActiveKeyError';
 }

@@ -20,6 +20,18 @@
  * operator's explicit way round (a `next` key they no longer trust): a freshly minted key signs at
  * once, and verifiers with a cached JWKS miss its kid until they refetch.
  *
+ * An alg added to SIGNING_ALGS later (ES256, beside the RS256 and EdDSA of the first releases)
+ * meets a database that holds keys of the other algs and none of its own: the first start of the
+ * new version treats that alg like an empty database and makes its first key active at once,
+ * beside a fresh `next` key, before it accepts requests. That is safe for the same reason: nothing
+ * has ever been signed with the new alg, and only clients registered for it (`clients create
+ * --alg ES256`, possible only once this version runs) receive its tokens, so no verifier holds a
+ * token it could fail on; a verifier whose cached JWKS predates the key meets an unknown kid on
+ * such a client's first token and refetches (jose's `createRemoteJWKSet` and the SDK do, at most
+ * once per short cooldown). Waiting for the
+ * pre-publication time instead would leave those clients without tokens for JWKS_MAX_AGE, and the
+ * server not ready (readiness needs an active key per alg).
+ *
  * Each function returns the changes to apply (or none); callers apply them with a compare-and-set
  * on the key-state version, so two processes that plan at once never both win. New keys come from
  * `mint`, so the plan itself stays deterministic for a given clock. `applyChanges` and
@@ -142,8 +154,9 @@ export function planScheduled(keys: readonly SigningKeyRecord[], now: number, po
   for (const alg of SIGNING_ALGS) {
     const { active, next } = byAlg(keys, alg);
     if (active === undefined) {
-      // Empty database, or an operator revoked around the scheduler: nothing signs with this alg,
-      // so signing must not wait for pre-publication (the `next` key, published or not, is used).
+      // Empty database, an alg new in this version (its first key: see the header), or an operator
+      // revoked around the scheduler: nothing signs with this alg, so signing must not wait for
+      // pre-publication (the `next` key, published or not, is used).
       upsert.push(...promote(keys, alg, now, policy, 'published', mint));
     } else if (next === undefined) {
       // A key set from before `next` keys were always kept: publish one now.

@@ -15,8 +15,18 @@ export interface KeyPair {
   readonly privateKey: KeyObject;
 }
 
+/** ES256 keys are on P-256 only (RFC 7518 §3.4): the curve is part of the algorithm. */
+export const ES256_CURVE = 'P-256';
+
 export function generateKeyPairObject(alg: SigningAlg): KeyObject {
-  return alg === 'RS256' ? freshPrivateKey('rsa', { modulusLength: RSA_MODULUS_BITS }) : freshPrivateKey('ed25519');
+  switch (alg) {
+    case 'RS256':
+      return freshPrivateKey('rsa', { modulusLength: RSA_MODULUS_BITS });
+    case 'EdDSA':
+      return freshPrivateKey('ed25519');
+    case 'ES256':
+      return freshPrivateKey('ec', { namedCurve: ES256_CURVE });
+  }
 }
 
 /** Key types generated here; the options are those of `crypto.generateKeyPairSync` for the type. */
@@ -38,20 +48,32 @@ export function freshPrivateKey(type: GeneratedKeyType, options: Readonly<Record
 }
 
 /**
+ * The public members of a JWK, by key type: what a verifier needs, and (in lexicographic order)
+ * what RFC 7638 §3.2 hashes: `e kty n` (RSA), `crv kty x` (OKP, RFC 8037 §2), `crv kty x y` (EC).
+ */
+function publicMembers(jwk: JWK): JWK {
+  switch (jwk.kty) {
+    case 'RSA':
+      return { e: jwk.e, kty: jwk.kty, n: jwk.n };
+    case 'EC':
+      return { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
+    default:
+      return { crv: jwk.crv, kty: jwk.kty, x: jwk.x };
+  }
+}
+
+/**
  * RFC 7638 §3: SHA-256 over the required members in lexicographic order, no white space. Written
  * out (jose's version is async, WebCrypto-based) so that planning a rotation stays synchronous;
  * the tests compare it with jose's `calculateJwkThumbprint`.
  */
 export function jwkThumbprint(jwk: JWK): string {
-  const required = jwk.kty === 'RSA' ? { e: jwk.e, kty: jwk.kty, n: jwk.n } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x };
-  return crypto.createHash('sha256').update(JSON.stringify(required)).digest('base64url');
+  return crypto.createHash('sha256').update(JSON.stringify(publicMembers(jwk))).digest('base64url');
 }
 
 /** The public JWK of a private key, with only the members a verifier needs. */
 export function describeKeyPair(alg: SigningAlg, privateKey: KeyObject): KeyPair {
-  const full = crypto.createPublicKey(privateKey).export({ format: 'jwk' }) as JWK;
-  const members: JWK =
-    full.kty === 'RSA' ? { kty: 'RSA', n: full.n, e: full.e } : { kty: 'OKP', crv: full.crv, x: full.x };
+  const members = publicMembers(crypto.createPublicKey(privateKey).export({ format: 'jwk' }) as JWK);
   const kid = jwkThumbprint(members);
   return { kid, alg, privateKey, publicJwk: { ...members, kid, alg, use: 'sig' } };
 }

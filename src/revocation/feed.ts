@@ -16,12 +16,13 @@
  * hint and a comment). Each client may hold at most FEED_MAX_STREAMS_PER_CLIENT streams at once
  * (`reserve`): one token cannot open streams without bound.
  *
- * Each record is signed once (EdDSA, the active key) and the SET reused for every subscriber;
- * a cached SET whose key is no longer the active one is signed again, so an emergency key
- * revocation never leaves subscribers with events they cannot verify.
+ * Each record is signed once (with the active key of ISSUER_TOKEN_ALG, EdDSA: keys/keyring.ts)
+ * and the SET reused for every subscriber; a cached SET whose key is no longer the active one is
+ * signed again, so an emergency key revocation never leaves subscribers with events they cannot
+ * verify.
  */
 import type { Logger } from 'pino';
-import type { Keyring } from '../keys/keyring.js';
+import { ISSUER_TOKEN_ALG, type Keyring } from '../keys/keyring.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { securityEventClaims } from '@inkan/verifier/protocol';
 import type { RevocationRecord } from '../storage/revocations.js';
@@ -190,7 +191,7 @@ export class RevocationFeed {
   }
 
   securityEventToken(record: RevocationRecord): string {
-    const signer = this.deps.keyring.signer('EdDSA');
+    const signer = this.deps.keyring.signer(ISSUER_TOKEN_ALG);
     const cached = this.signed.get(record.id);
     if (cached !== undefined && cached.kid === signer.kid) return cached.jwt;
     const jwt = signer.sign('secevent+jwt', securityEventClaims(record, this.deps.issuer));

@@ -26,14 +26,14 @@
  * token committed while a record was being written is covered too. Flips are idempotent.
  *
  * Serving. Any process serves any list from the database's set bits (cached one second), signed
- * with the active EdDSA key: header `typ: statuslist+jwt`; claims `iss`, `sub` (the list's uri),
- * `iat`, `exp`, `ttl`, `status_list {bits: 1, lst}`.
+ * with the active key of ISSUER_TOKEN_ALG (EdDSA, keys/keyring.ts): header `typ: statuslist+jwt`;
+ * claims `iss`, `sub` (the list's uri), `iat`, `exp`, `ttl`, `status_list {bits: 1, lst}`.
  */
 import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import type { Keyring } from '../keys/keyring.js';
+import { ISSUER_TOKEN_ALG, type Keyring } from '../keys/keyring.js';
 import { encodeStatusList, setBit } from '@inkan/verifier/protocol';
 import { IssuedStatusLog } from './issued-status-log.js';
 import type { StoredRevocation } from '../storage/revocations.js';
@@ -172,7 +172,7 @@ export class StatusLists implements StatusListReferences {
     const now = this.deps.clock.nowSeconds();
     const bits = new Uint8Array(capacity / 8);
     for (const idx of await this.deps.store.revokedIndexes(listId, now)) if (idx < capacity) setBit(bits, idx);
-    const jwt = this.deps.keyring.signer('EdDSA').sign('statuslist+jwt', {
+    const jwt = this.deps.keyring.signer(ISSUER_TOKEN_ALG).sign('statuslist+jwt', {
       iss: this.deps.issuer,
       sub: this.uriOf(listId),
       iat: now,

@@ -6,8 +6,9 @@
  */
 import type { JWK } from 'jose';
 
-export type SigningAlg = 'RS256' | 'EdDSA';
-export const SIGNING_ALGS: readonly SigningAlg[] = ['RS256', 'EdDSA'];
+/** RS256 (RSA 2048), EdDSA (Ed25519) and ES256 (ECDSA P-256 with SHA-256, RFC 7518 §3.4). */
+export type SigningAlg = 'RS256' | 'EdDSA' | 'ES256';
+export const SIGNING_ALGS: readonly SigningAlg[] = ['RS256', 'EdDSA', 'ES256'];
 
 export type KeyStatus = 'next' | 'active' | 'retiring' | 'revoked';
 

@@ -30,12 +30,15 @@ export interface IdTokenRequest {
   readonly claims?: Readonly<Record<string, unknown>>;
 }
 
+/** The hash each alg's JWS uses (RFC 7518 §3.3, §3.4; SHA-512 is Ed25519's, RFC 8032 §5.1). */
+const JWS_HASH: Readonly<Record<SigningAlg, string>> = { RS256: 'sha256', ES256: 'sha256', EdDSA: 'sha512' };
+
 /**
  * §3.1.3.6: the left half of the hash of the access token, with the hash of the JWS alg: SHA-256
- * for RS256, SHA-512 for EdDSA over Ed25519 (as the certified client libraries compute it).
+ * for RS256 and ES256, SHA-512 for EdDSA over Ed25519 (as the certified client libraries compute it).
  */
 export function tokenHash(alg: SigningAlg, token: string): string {
-  const digest = crypto.createHash(alg === 'RS256' ? 'sha256' : 'sha512').update(token, 'ascii').digest();
+  const digest = crypto.createHash(JWS_HASH[alg]).update(token, 'ascii').digest();
   return digest.subarray(0, digest.length / 2).toString('base64url');
 }
 

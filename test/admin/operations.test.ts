@@ -86,6 +86,15 @@ describe('clients', () => {
     expect(JSON.stringify(listed.body)).not.toContain(hashSecret(secret));
   });
 
+  it('creates a client whose tokens are signed with ES256, as `clients create --alg ES256` does', async () => {
+    const created = await createClientOperation(core, { name: 'es', scope: 'read', alg: 'ES256' }, ACTOR);
+    expect(created.status).toBe(201);
+    const { client_id: clientId, client_secret: secret } = created.body as { client_id: string; client_secret: string };
+    recordSecrets(secret);
+    expect((await core.stores.clients.find(clientId))?.alg).toBe('ES256');
+    expect((await listClients(core)).body).toEqual([expect.objectContaining({ client_id: clientId, alg: 'ES256' })]);
+  });
+
   it('answers a client that authenticates with keys without a secret', async () => {
     const jwk = freshPrivateKey('ed25519').export({ format: 'jwk' });
     const created = await createClientOperation(core, { name: 'keys', auth_method: 'private_key_jwt', jwks: { keys: [{ kty: jwk.kty, crv: jwk.crv, x: jwk.x }] } }, ACTOR);
@@ -102,6 +111,7 @@ describe('clients', () => {
     [{ name: 'svc', skip_consent: 'yes' }, 'skip_consent must be true or false'],
     [{ name: 'svc', grant_types: ['implicit'] }, 'unsupported grant type "implicit"; supported: client_credentials, authorization_code, refresh_token'],
     [{ name: 'svc', grant_types: ['authorization_code'] }, 'the authorization_code grant needs at least one --redirect-uris'],
+    [{ name: 'svc', alg: 'ES384' }, '--alg must be one of RS256, EdDSA, ES256'],
   ])('refuses %j with 400 invalid_request, registering nothing', async (body, description) => {
     await expectAdminError(createClientOperation(core, body, ACTOR), invalid(description));
     expect((await listClients(core)).body).toEqual([]);
@@ -206,7 +216,7 @@ describe('keys', () => {
     const listed = await listKeys(core);
     expect(listed.status).toBe(200);
     const body = listed.body as Record<string, unknown>[];
-    expect(body.map((key) => `${key.alg} ${key.status}`).sort()).toEqual(['EdDSA active', 'EdDSA next', 'RS256 active', 'RS256 next']);
+    expect(body.map((key) => `${key.alg} ${key.status}`).sort()).toEqual(['ES256 active', 'ES256 next', 'EdDSA active', 'EdDSA next', 'RS256 active', 'RS256 next']);
     const active = await keyOf('RS256', 'active');
     expect(body).toContainEqual({
       kid: active.kid,
@@ -233,6 +243,17 @@ describe('keys', () => {
     expect((await keysNow()).find((key) => key.kid === previous)?.status).toBe('retiring');
   });
 
+  it('rotates ES256 alone ({"alg": "ES256"}), leaving the RS256 and EdDSA keys as they were', async () => {
+    const others = (await keysNow()).filter((key) => key.alg !== 'ES256');
+    const { kid: previous } = await keyOf('ES256', 'active');
+    const { kid: next } = await keyOf('ES256', 'next');
+    clock.advance(core.keyManager.prePublishSeconds);
+    expect(await rotateKeysOperation(core, { alg: 'ES256' }, ACTOR)).toEqual({ status: 200, body: { active: [{ kid: next, alg: 'ES256' }] } });
+    const after = await keysNow();
+    expect(after.find((key) => key.kid === previous)?.status).toBe('retiring');
+    expect(after.filter((key) => key.alg !== 'ES256')).toEqual(others);
+  });
+
   it('makes a never-published key sign at once with {"unpublished": true}, and says what that costs', async () => {
     const { kid: next } = await keyOf('RS256', 'next');
     const rotated = await rotateKeysOperation(core, { alg: 'RS256', unpublished: true }, ACTOR);
@@ -242,7 +263,8 @@ describe('keys', () => {
   });
 
   it.each<[JsonBody, string]>([
-    [{ alg: 'HS256' }, 'alg must be one of RS256, EdDSA'],
+    [{ alg: 'HS256' }, 'alg must be one of RS256, EdDSA, ES256'],
+    [{ alg: 'ES384' }, 'alg must be one of RS256, EdDSA, ES256'],
     [{ alg: 256 }, 'alg must be a string'],
     [{ unpublished: 'yes' }, 'unpublished must be true or false'],
     [{ force: true }, 'unknown field "force"; allowed: alg, unpublished'],

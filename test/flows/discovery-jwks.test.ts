@@ -43,7 +43,7 @@ describe('discovery', () => {
     expect(document.token_endpoint.startsWith(`${server.issuer}/`)).toBe(true);
     expect(document.grant_types_supported).toEqual(expect.arrayContaining(['client_credentials']));
     expect(document.token_endpoint_auth_methods_supported).toEqual(expect.arrayContaining(['client_secret_basic', 'client_secret_post']));
-    expect(document.id_token_signing_alg_values_supported).toEqual(expect.arrayContaining(['RS256', 'EdDSA']));
+    expect(document.id_token_signing_alg_values_supported).toEqual(['RS256', 'EdDSA', 'ES256']);
   });
 
   it('lists endpoints that answer', async () => {
@@ -137,18 +137,20 @@ describe('JWKS', () => {
     return { url: discovery.jwks_uri, ...(await getJson<{ keys: JWK[] }>(discovery.jwks_uri)) };
   }
 
-  it('publishes exactly the active and the next key of RS256 and of EdDSA, public members only', async () => {
+  it('publishes exactly the active and the next key of RS256, of EdDSA and of ES256, public members only', async () => {
     const { response, body } = await fetchJwks();
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/(jwk-set\+)?json/);
-    expect(body.keys).toHaveLength(4);
+    expect(body.keys).toHaveLength(6);
 
     const rsa = body.keys.filter((key) => key.alg === 'RS256');
     const okp = body.keys.filter((key) => key.alg === 'EdDSA');
+    const ec = body.keys.filter((key) => key.alg === 'ES256');
     expect(rsa).toHaveLength(2);
     expect(okp).toHaveLength(2);
+    expect(ec).toHaveLength(2);
     const { keys: stored } = await server.deps.stores.keys.snapshot();
-    for (const [alg, published] of [['RS256', rsa], ['EdDSA', okp]] as const) {
+    for (const [alg, published] of [['RS256', rsa], ['EdDSA', okp], ['ES256', ec]] as const) {
       const kidOf = (status: string) => stored.filter((key) => key.alg === alg && key.status === status).map((key) => key.kid);
       expect(published.map((key) => key.kid).sort()).toEqual([...kidOf('active'), ...kidOf('next')].sort());
       expect(kidOf('active')).toEqual([server.deps.keyring.signer(alg).kid]);
@@ -160,6 +162,13 @@ describe('JWKS', () => {
     for (const key of okp) {
       expect(key).toMatchObject({ kty: 'OKP', crv: 'Ed25519', use: 'sig', alg: 'EdDSA', x: expect.any(String) });
       expect(Buffer.from(key.x!, 'base64url')).toHaveLength(32);
+    }
+    for (const key of ec) {
+      // RFC 7518 §6.2.1: x and y are the full 32 bytes of a P-256 coordinate.
+      expect(key).toMatchObject({ kty: 'EC', crv: 'P-256', use: 'sig', alg: 'ES256', x: expect.any(String), y: expect.any(String) });
+      expect(Buffer.from(key.x!, 'base64url')).toHaveLength(32);
+      expect(Buffer.from(key.y!, 'base64url')).toHaveLength(32);
+      expect(crypto.createPublicKey({ key, format: 'jwk' }).asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
     }
 
     for (const key of body.keys) {
@@ -183,7 +192,7 @@ describe('JWKS', () => {
 
     const stale = await fetch(url, { headers: { 'if-none-match': '"something-else"' } });
     expect(stale.status).toBe(200);
-    expect(((await stale.json()) as { keys: unknown[] }).keys).toHaveLength(4);
+    expect(((await stale.json()) as { keys: unknown[] }).keys).toHaveLength(6);
   });
 });
 

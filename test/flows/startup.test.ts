@@ -3,6 +3,8 @@
  * process. A restart keeps keys and clients; once the database holds keys, a missing or wrong
  * key-encryption key stops start-up with one clear line and never makes new keys; the KEK file is
  * private; a bad variable is one line without a stack trace; the database alone yields no key.
+ * A database from before ES256 (RS256 and EdDSA keys only) gets its first ES256 keys at start,
+ * one active at once, and its other keys stay as they were.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -140,7 +142,7 @@ describe('a database that holds keys', () => {
   });
 
   it('keeps the same keys and clients across a restart', async () => {
-    expect(firstKids).toHaveLength(4); // the active and the next key of each alg
+    expect(firstKids).toHaveLength(6); // the active and the next key of each alg (RS256, EdDSA, ES256)
     const second = await spawnInkan(env.env, env.dir);
     try {
       await ready(second);
@@ -185,7 +187,7 @@ describe('a database that holds keys', () => {
 
   it('keeps no usable private key in the database alone', () => {
     const keys = storedKeys(env);
-    expect(keys).toHaveLength(4);
+    expect(keys).toHaveLength(6);
     for (const { sealed_private_key: sealed } of keys) {
       expect(sealed).not.toMatch(/PRIVATE KEY/);
       const attempts = [sealed, ...sealed.split('.')].flatMap((part) => [
@@ -197,6 +199,58 @@ describe('a database that holds keys', () => {
     }
   });
 });
+
+describe('a database from before ES256', () => {
+  const env = testEnv();
+  const database = () => path.join(env.dir, 'inkan.sqlite');
+
+  it('gets an active and a next ES256 key at its first start, before it is ready; the RS256 and EdDSA keys stay as they were', async () => {
+    const first = await spawnInkan(env.env, env.dir);
+    await ready(first);
+    await stop(first);
+    // What a database of the versions that signed with RS256 and EdDSA only holds.
+    const db = new Database(database());
+    try {
+      db.prepare("delete from signing_keys where alg = 'ES256'").run();
+      db.prepare('update key_state set version = version + 1').run();
+    } finally {
+      db.close();
+    }
+    const before = storedRows(database());
+    expect(before.map((row) => row.alg).sort()).toEqual(['EdDSA', 'EdDSA', 'RS256', 'RS256']);
+
+    const upgraded = await spawnInkan(env.env, env.dir);
+    try {
+      await ready(upgraded);
+      const after = storedRows(database());
+      for (const row of before) expect(after).toContainEqual(row);
+      const es256 = after.filter((row) => row.alg === 'ES256');
+      expect(es256.map((row) => row.status).sort()).toEqual(['active', 'next']);
+      const active = es256.find((row) => row.status === 'active')!;
+      // Active at once: made and activated in the same second, not after the pre-publication time.
+      expect(active.activated_at).toBe(active.created_at);
+      expect(await kidsOf(upgraded.url)).toEqual([...before.map((row) => row.kid), ...es256.map((row) => row.kid)].sort());
+
+      const created = await runCli(['clients', 'create', '--name', 'es256-after-upgrade', '--alg', 'ES256'], { env: env.env, cwd: env.dir });
+      expect(created.code, created.stderr).toBe(0);
+      const response = await token(upgraded.url, created.json());
+      expect(response.status).toBe(200);
+      const { access_token: accessToken } = (await response.json()) as { access_token: string };
+      expect(JSON.parse(Buffer.from(accessToken.split('.')[0]!, 'base64url').toString())).toMatchObject({ alg: 'ES256', kid: active.kid });
+    } finally {
+      await stop(upgraded);
+    }
+  });
+});
+
+function storedRows(file: string): { kid: string; alg: string; status: string; created_at: number; activated_at: number | null }[] {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('select kid, alg, status, created_at, activated_at from signing_keys order by kid').all() as ReturnType<typeof storedRows>;
+  } finally {
+    db.close();
+  }
+}
 
 describe('configuration errors', () => {
   it('stops on ACCESS_TOKEN_TTL=abc with one line naming it, no stack trace', async () => {

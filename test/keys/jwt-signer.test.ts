@@ -1,15 +1,21 @@
 /**
  * `jwtSigner` (src/keys/jwt-signer.ts) builds compact JWS by hand: Ed25519 through libsodium
- * (sodium-native), RS256 through node:crypto. jose must verify every token it signs, the protected
- * header must be exactly {alg, kid, typ}, and, both schemes being deterministic (RFC 8032 §5.1.6,
- * RSASSA-PKCS1-v1_5), the signature bytes must equal the ones OpenSSL (node:crypto.sign) writes
- * for the same signing input, non-ASCII payloads included.
+ * (sodium-native), RS256 and ES256 through node:crypto. jose must verify every token it signs, the
+ * protected header must be exactly {alg, kid, typ}, and, both schemes being deterministic (RFC 8032
+ * §5.1.6, RSASSA-PKCS1-v1_5), the EdDSA and RS256 signature bytes must equal the ones OpenSSL
+ * (node:crypto.sign) writes for the same signing input, non-ASCII payloads included. ECDSA is
+ * randomised, so ES256 signatures are checked for their form instead: RFC 7518 §3.4's 64 bytes
+ * of R || S, each half padded to 32 bytes (not DER), verified by jose and by PyJWT.
  */
 import crypto from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { freshPrivateKey } from '../../src/keys/material.js';
 import { jwtSigner, type JwtType } from '../../src/keys/jwt-signer.js';
+import { describeKeyPair } from '../../src/keys/material.js';
+import { pyJwtAvailable, verifyWithPyJwt } from '../helpers/pyjwt.js';
+
+const havePyJwt = pyJwtAvailable('test/keys/jwt-signer.test.ts');
 
 const KID = 'test-kid-0123456789';
 const nowSeconds = Math.floor(Date.now() / 1000);
@@ -102,5 +108,54 @@ describe('RS256 (node:crypto)', () => {
     const { signingInput, signature } = parts(signer.sign('JWT', PAYLOADS[3]!.payload));
     expect(signature).toHaveLength(256);
     expect(signature.equals(crypto.sign('sha256', signingInput, keys.privateKey))).toBe(true);
+  });
+});
+
+describe('ES256 (node:crypto, IEEE P1363)', () => {
+  const ecPrivate = freshPrivateKey('ec', { namedCurve: 'P-256' });
+  const publicKey = crypto.createPublicKey(ecPrivate);
+  const signer = jwtSigner(KID, 'ES256', ecPrivate);
+
+  it.each(PAYLOADS)('$name: verifies with jose, header {alg, kid, typ}, the payload intact', async ({ payload }) => {
+    const token = signer.sign('at+jwt', payload);
+    const verified = await jwtVerify(token, publicKey, { algorithms: ['ES256'], typ: 'at+jwt' });
+    expect(verified.protectedHeader).toEqual({ alg: 'ES256', kid: KID, typ: 'at+jwt' });
+    expect(verified.payload).toEqual(payload);
+  });
+
+  it('every signature is 64 bytes of R || S, the halves padded to 32 bytes when they begin with a zero byte', async () => {
+    // About one signature in 128 has an R or S below 2^248 (a DER INTEGER shorter than 32 bytes):
+    // 2,048 of them meet that case with near certainty (a miss: 1 in 10^7).
+    const payload = PAYLOADS[0]!.payload;
+    let padded: string | undefined;
+    for (let i = 0; i < 2048; i += 1) {
+      const token = signer.sign('at+jwt', { ...payload, n: i });
+      const { signingInput, signature } = parts(token);
+      expect(signature).toHaveLength(64);
+      expect(crypto.verify('sha256', signingInput, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature)).toBe(true);
+      if (padded === undefined && (signature[0] === 0 || signature[32] === 0)) padded = token;
+    }
+    expect(padded).toBeDefined();
+    await expect(jwtVerify(padded!, publicKey, { algorithms: ['ES256'] })).resolves.toBeTruthy();
+  });
+
+  it('a DER signature (what OpenSSL writes by default) is not a JWS signature: jose refuses it', async () => {
+    const token = signer.sign('at+jwt', PAYLOADS[0]!.payload);
+    const { signingInput } = parts(token);
+    const der = crypto.sign('sha256', signingInput, ecPrivate);
+    expect(der[0]).toBe(0x30);
+    const derToken = `${signingInput.toString('utf8')}.${der.toString('base64url')}`;
+    await expect(jwtVerify(derToken, publicKey, { algorithms: ['ES256'] })).rejects.toMatchObject({ code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
+  });
+
+  it.skipIf(!havePyJwt)('PyJWT verifies its tokens with the published JWK, and refuses the DER form', async () => {
+    const { publicJwk } = describeKeyPair('ES256', ecPrivate);
+    const jwks = { keys: [{ ...publicJwk, kid: KID }] };
+    const payload = { sub: 'svc', iat: nowSeconds, exp: nowSeconds + 600, name: 'Zoë 山田' };
+    const token = signer.sign('at+jwt', payload);
+    await expect(verifyWithPyJwt({ token, jwks, algorithms: ['ES256'] })).resolves.toEqual({ header: { alg: 'ES256', kid: KID, typ: 'at+jwt' }, claims: payload });
+    const { signingInput } = parts(token);
+    const derToken = `${signingInput.toString('utf8')}.${crypto.sign('sha256', signingInput, ecPrivate).toString('base64url')}`;
+    await expect(verifyWithPyJwt({ token: derToken, jwks, algorithms: ['ES256'] })).rejects.toThrow(/PyJWT refused the token: .*Signature verification failed/);
   });
 });

@@ -19,7 +19,7 @@ import {
   publishedKeys,
 } from '../../src/keys/lifecycle.js';
 import { KEY_PROPAGATION_SECONDS, lifecyclePolicy } from '../../src/keys/key-manager.js';
-import type { KeyChanges, SigningAlg, SigningKeyRecord } from '../../src/storage/keys.js';
+import { type KeyChanges, SIGNING_ALGS, type SigningAlg, type SigningKeyRecord } from '../../src/storage/keys.js';
 
 const POLICY: LifecyclePolicy = { rotationIntervalSeconds: 1000, prePublishSeconds: 100, retainSeconds: 250 };
 const T0 = 1_700_000_000;
@@ -81,7 +81,12 @@ describe('lifecyclePolicy', () => {
 
 /** A key set from before `next` keys were always kept: one active key per alg, nothing else. */
 function withoutNext(mint: Mint, now = T0): SigningKeyRecord[] {
-  return [mint('RS256', 'active', now), mint('EdDSA', 'active', now)];
+  return SIGNING_ALGS.map((alg) => mint(alg, 'active', now));
+}
+
+/** A database of a version that signed with RS256 and EdDSA only, as its scheduler kept it. */
+function beforeEs256(mint: Mint, now = T0): SigningKeyRecord[] {
+  return (['RS256', 'EdDSA'] as const).flatMap((alg) => [mint(alg, 'active', now), mint(alg, 'next', now)]);
 }
 
 /** The error a plan threw (fails the test when it threw none). */
@@ -98,14 +103,51 @@ describe('planScheduled', () => {
   it('creates one active and one next key per alg on an empty database; the active key signs at once', () => {
     const keys = bootstrapped(counterMint());
     expect(invariantViolations(keys)).toEqual([]);
-    for (const alg of ['RS256', 'EdDSA'] as const) {
+    expect(SIGNING_ALGS).toEqual(['RS256', 'EdDSA', 'ES256']);
+    for (const alg of SIGNING_ALGS) {
       expect(withStatus(keys, alg, 'active')).toHaveLength(1);
       expect(withStatus(keys, alg, 'active')[0]!.activatedAt).toBe(T0);
       expect(withStatus(keys, alg, 'next')).toHaveLength(1);
       expect(withStatus(keys, alg, 'next')[0]!.createdAt).toBe(T0);
     }
-    expect(keys).toHaveLength(4);
-    expect(publishedKeys(keys, T0)).toHaveLength(4);
+    expect(keys).toHaveLength(6);
+    expect(publishedKeys(keys, T0)).toHaveLength(6);
+  });
+
+  it('on a database with RS256 and EdDSA keys and none of ES256, makes an ES256 key active at once beside a next key, and leaves the others alone', () => {
+    const mint = counterMint();
+    const before = beforeEs256(mint);
+    expect(invariantViolations(before)).toEqual(['0 active ES256 keys', '0 next ES256 keys']);
+    // Long after the other keys were made, and well inside their rotation interval.
+    const changes = planScheduled(before, T0 + 500, POLICY, mint)!;
+    expect(changes.remove).toEqual([]);
+    expect(changes.upsert.map((key) => ({ alg: key.alg, status: key.status, createdAt: key.createdAt, activatedAt: key.activatedAt }))).toEqual([
+      { alg: 'ES256', status: 'active', createdAt: T0 + 500, activatedAt: T0 + 500 },
+      { alg: 'ES256', status: 'next', createdAt: T0 + 500, activatedAt: null },
+    ]);
+    const keys = run(before, changes);
+    expect(invariantViolations(keys)).toEqual([]);
+    for (const key of before) expect(find(keys, key.kid)).toEqual(key);
+    expect(planScheduled(keys, T0 + 501, POLICY, mint)).toBeUndefined();
+  });
+
+  it('rotates ES256 on its own schedule: its next key is promoted once due and published long enough, a fresh next key published, the old one retiring', () => {
+    const mint = counterMint();
+    const before = beforeEs256(mint);
+    let keys = run(before, planScheduled(before, T0 + 500, POLICY, mint));
+    const first = withStatus(keys, 'ES256', 'active')[0]!;
+    const next = withStatus(keys, 'ES256', 'next')[0]!;
+    // RS256 and EdDSA are due at T0 + 1000, ES256 only 1000 s after its own activation.
+    keys = run(keys, planScheduled(keys, T0 + 1000, POLICY, mint));
+    expect(find(keys, first.kid)!.status).toBe('active');
+    // (Only the retired RS256 and EdDSA keys leave in between.)
+    expect(planScheduled(keys, T0 + 1499, POLICY, mint)?.upsert).toEqual([]);
+    keys = run(keys, planScheduled(keys, T0 + 1499, POLICY, mint));
+    keys = run(keys, planScheduled(keys, T0 + 1500, POLICY, mint));
+    expect(find(keys, next.kid)).toMatchObject({ status: 'active', activatedAt: T0 + 1500 });
+    expect(find(keys, first.kid)).toMatchObject({ status: 'retiring', removeAfter: T0 + 1500 + POLICY.retainSeconds });
+    expect(withStatus(keys, 'ES256', 'next')[0]!.createdAt).toBe(T0 + 1500);
+    expect(invariantViolations(keys)).toEqual([]);
   });
 
   it('does nothing until rotation is due', () => {
@@ -132,7 +174,7 @@ describe('planScheduled', () => {
   it('publishes a next key at once on a key set without one, and promotes it only a full pre-publication time later, even when rotation is overdue', () => {
     const mint = counterMint();
     let keys = withoutNext(mint);
-    expect(invariantViolations(keys)).toEqual(['0 next RS256 keys', '0 next EdDSA keys']);
+    expect(invariantViolations(keys)).toEqual(['0 next RS256 keys', '0 next EdDSA keys', '0 next ES256 keys']);
     // The scheduler did not run for a long time (every server was down, or the database is older than next keys).
     keys = run(keys, planScheduled(keys, T0 + 5000, POLICY, mint));
     expect(invariantViolations(keys)).toEqual([]);
@@ -239,6 +281,21 @@ describe('planRotate', () => {
     expect(invariantViolations(keys)).toEqual([]);
   });
 
+  it('ES256 alone (`keys rotate --alg ES256`) changes no RS256 or EdDSA key; every alg (`keys rotate`) promotes all three next keys', () => {
+    const mint = counterMint();
+    let keys = bootstrapped(mint);
+    const before = new Map(keys.map((key) => [key.kid, key]));
+    const es256Next = withStatus(keys, 'ES256', 'next')[0]!;
+    keys = run(keys, planRotate(keys, ['ES256'], T0 + 100, POLICY, mint));
+    expect(withStatus(keys, 'ES256', 'active').map((key) => key.kid)).toEqual([es256Next.kid]);
+    for (const key of keys.filter((candidate) => candidate.alg !== 'ES256')) expect(key).toEqual(before.get(key.kid));
+    const nexts = SIGNING_ALGS.map((alg) => withStatus(keys, alg, 'next')[0]!);
+    expect(thrown(() => planRotate(keys, SIGNING_ALGS, T0 + 150, POLICY, mint))).toMatchObject({ alg: 'ES256', readyAt: T0 + 200 });
+    keys = run(keys, planRotate(keys, SIGNING_ALGS, T0 + 200, POLICY, mint));
+    for (const next of nexts) expect(find(keys, next.kid)).toMatchObject({ status: 'active', activatedAt: T0 + 200 });
+    expect(invariantViolations(keys)).toEqual([]);
+  });
+
   it('waits for the alg whose next key is ready last, so that one wait covers every alg', () => {
     const mint = counterMint();
     let keys = bootstrapped(mint);
@@ -289,16 +346,16 @@ describe('planRotate', () => {
 });
 
 describe('planRevoke', () => {
-  it('revoking the active key waits for the next key, then promotes it, publishes a fresh next key and erases the private half', () => {
+  it.each(SIGNING_ALGS)('revoking the active %s key waits for the next key, then promotes it, publishes a fresh next key and erases the private half', (alg) => {
     const mint = counterMint();
     let keys = bootstrapped(mint);
-    const active = withStatus(keys, 'RS256', 'active')[0]!;
-    const next = withStatus(keys, 'RS256', 'next')[0]!;
-    expect(thrown(() => planRevoke(keys, active.kid, T0 + 5, POLICY, mint))).toMatchObject({ alg: 'RS256', kid: next.kid, readyAt: T0 + 100 });
+    const active = withStatus(keys, alg, 'active')[0]!;
+    const next = withStatus(keys, alg, 'next')[0]!;
+    expect(thrown(() => planRevoke(keys, active.kid, T0 + 5, POLICY, mint))).toMatchObject({ alg: alg, kid: next.kid, readyAt: T0 + 100 });
     keys = run(keys, planRevoke(keys, active.kid, T0 + 100, POLICY, mint));
     expect(find(keys, active.kid)).toMatchObject({ status: 'revoked', revokedAt: T0 + 100, sealedPrivateKey: '' });
     expect(find(keys, next.kid)).toMatchObject({ status: 'active', activatedAt: T0 + 100 });
-    expect(withStatus(keys, 'RS256', 'next')[0]!.createdAt).toBe(T0 + 100);
+    expect(withStatus(keys, alg, 'next')[0]!.createdAt).toBe(T0 + 100);
     expect(publishedKeys(keys, T0 + 100).map((key) => key.kid)).not.toContain(active.kid);
     expect(invariantViolations(keys)).toEqual([]);
   });
@@ -412,12 +469,14 @@ describe('invariantViolations', () => {
       mint('RS256', 'active', T0),
       mint('EdDSA', 'next', T0),
       { ...mint('EdDSA', 'next', T0), sealedPrivateKey: '' },
+      mint('ES256', 'active', T0),
     ];
     expect(invariantViolations(keys)).toEqual([
       '2 active RS256 keys',
       '0 next RS256 keys',
       '0 active EdDSA keys',
       '2 next EdDSA keys',
+      '0 next ES256 keys',
       'key EdDSA-4 is next without a private half',
     ]);
   });

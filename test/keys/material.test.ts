@@ -1,6 +1,7 @@
 /**
  * Key material without a server: the RFC 7638 kid agrees with jose, sealing binds the kid and
- * names it when the KEK is wrong, `keys import` parsing accepts exactly RSA ≥ 2048 and Ed25519, and
+ * names it when the KEK is wrong, `keys import` parsing accepts exactly RSA ≥ 2048, Ed25519 and EC
+ * P-256 (refusing P-384 and the other curves, named), and
  * generating and describing keys cannot deadlock in the garbage collector (material.ts).
  */
 import { spawnSync } from 'node:child_process';
@@ -16,6 +17,7 @@ import { ROOT } from '../helpers/inkan.js';
 
 const rsa = (bits: number) => freshPrivateKey('rsa', { modulusLength: bits });
 const ed25519 = () => freshPrivateKey('ed25519');
+const ec = (namedCurve: string) => freshPrivateKey('ec', { namedCurve });
 const pkcs8Pem = (key: crypto.KeyObject) => key.export({ format: 'pem', type: 'pkcs8' }).toString();
 const privateJwk = (key: crypto.KeyObject) => key.export({ format: 'jwk' });
 
@@ -32,7 +34,7 @@ describe('key generation and the garbage collector', () => {
 });
 
 describe('kid and public JWK', () => {
-  it.each(['RS256', 'EdDSA'] as const)('the %s kid is the RFC 7638 thumbprint jose computes, and the JWK holds no private member', async (alg) => {
+  it.each(['RS256', 'EdDSA', 'ES256'] as const)('the %s kid is the RFC 7638 thumbprint jose computes, and the JWK holds no private member', async (alg) => {
     const pair = generateKeyPair(alg);
     expect(pair.kid).toBe(await calculateJwkThumbprint(pair.publicJwk, 'sha256'));
     expect(jwkThumbprint(pair.publicJwk)).toBe(pair.kid);
@@ -92,6 +94,20 @@ describe('parseImportedKey', () => {
     expect(parseImportedKey(JSON.stringify({ ...privateJwk(rsaKey), alg: 'RS256' })).alg).toBe('RS256');
   });
 
+  it('accepts a P-256 key as ES256 from a PKCS#8 PEM, a SEC 1 PEM and a private JWK, with its RFC 7638 thumbprint as kid', async () => {
+    const key = ec('P-256');
+    const fromPem = parseImportedKey(pkcs8Pem(key));
+    expect(fromPem.alg).toBe('ES256');
+    expect(fromPem.kid).toBe(await calculateJwkThumbprint(await exportJWK(crypto.createPublicKey(key)), 'sha256'));
+    expect(fromPem.publicJwk).toEqual({ kty: 'EC', crv: 'P-256', x: privateJwk(key).x, y: privateJwk(key).y, kid: fromPem.kid, alg: 'ES256', use: 'sig' });
+    expect(parseImportedKey(key.export({ format: 'pem', type: 'sec1' }).toString()).kid).toBe(fromPem.kid);
+    const fromJwk = parseImportedKey(JSON.stringify({ ...privateJwk(key), kid: 'operator-chosen', alg: 'ES256', use: 'sig' }));
+    expect(fromJwk).toMatchObject({ alg: 'ES256', kid: fromPem.kid });
+    // It signs R || S (RFC 7518 §3.4) that jose verifies with the published JWK.
+    const token = jwtSigner(fromJwk.kid, fromJwk.alg, fromJwk.privateKey).sign('at+jwt', { sub: 'z' });
+    await expect(jwtVerify(token, await importJWK(fromJwk.publicJwk, 'ES256'))).resolves.toBeTruthy();
+  });
+
   it('an imported key signs tokens that jose verifies with its public JWK', async () => {
     const pair = parseImportedKey(pkcs8Pem(ed25519()));
     const token = jwtSigner(pair.kid, pair.alg, pair.privateKey).sign('at+jwt', { sub: 'y' });
@@ -104,8 +120,13 @@ describe('parseImportedKey', () => {
   const refusals: Array<[string, () => string, RegExp]> = [
     ['a 1024-bit RSA key', () => pkcs8Pem(rsa(1024)), /^the RSA key has 1024 bits; at least 2048 are required$/],
     ['a 1024-bit RSA JWK', () => JSON.stringify(privateJwk(rsa(1024))), /^the RSA key has 1024 bits/],
-    ['a P-256 key', () => pkcs8Pem(freshPrivateKey('ec', { namedCurve: 'P-256' })), /^unsupported key type ec \(prime256v1\)/],
-    ['an Ed448 key', () => pkcs8Pem(freshPrivateKey('ed448')), /^unsupported key type ed448/],
+    ['a P-384 key (PEM)', () => pkcs8Pem(ec('P-384')), /^the EC key is on curve P-384; ES256 needs an EC key on P-256$/],
+    ['a P-384 key (JWK)', () => JSON.stringify(privateJwk(ec('P-384'))), /^the EC key is on curve P-384; ES256 needs an EC key on P-256$/],
+    ['a P-521 key', () => pkcs8Pem(ec('P-521')), /^the EC key is on curve P-521; ES256 needs an EC key on P-256$/],
+    ['a secp256k1 key', () => pkcs8Pem(ec('secp256k1')), /^the EC key is on curve secp256k1; ES256 needs an EC key on P-256$/],
+    ['a P-256 JWK labelled ES384', () => JSON.stringify({ ...privateJwk(ec('P-256')), alg: 'ES384' }), /^the JWK says "alg": "ES384", but Inkan signs with this key as ES256$/],
+    ['a P-256 JWK with another key\'s "y"', () => JSON.stringify({ ...privateJwk(ec('P-256')), y: privateJwk(ec('P-256')).y }), /do not match|not a valid private key/],
+    ['an Ed448 key', () => pkcs8Pem(freshPrivateKey('ed448')), /^unsupported key type ed448; Inkan signs with RSA ≥ 2048 bits \(RS256\), Ed25519 \(EdDSA\) or EC P-256 \(ES256\)$/],
     // The job encodes the PEM itself: no KeyObject shares its mutex (material.ts, freshPrivateKey).
     ['an RSA-PSS key', () => crypto.generateKeyPairSync('rsa-pss', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey, /^unsupported key type rsa-pss/],
     ['a public PEM', () => crypto.createPublicKey(ed25519()).export({ format: 'pem', type: 'spki' }).toString(), /has no private part/],

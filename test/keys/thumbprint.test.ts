@@ -20,7 +20,7 @@ describe('jwkThumbprint', () => {
     expect(jwkThumbprint(jwk)).toBe('NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs');
   });
 
-  it.each(['RS256', 'EdDSA'] as const)('equals jose calculateJwkThumbprint for a generated %s key, and is its kid', async (alg) => {
+  it.each(['RS256', 'EdDSA', 'ES256'] as const)('equals jose calculateJwkThumbprint for a generated %s key, and is its kid', async (alg) => {
     const pair = generateKeyPair(alg);
     expect(pair.kid).toBe(await calculateJwkThumbprint(pair.publicJwk, 'sha256'));
     expect(pair.publicJwk.kid).toBe(pair.kid);

@@ -58,13 +58,18 @@ export function keyStoreContract(stores: CurrentStores, traits: EngineTraits): v
     const keys = stores().keys;
     const a = keyRecord('kid-a', { alg: 'RS256', publicJwk: { kty: 'RSA', n: 'AQAB', e: 'AQAB', kid: 'kid-a', alg: 'RS256', use: 'sig' } });
     const b = keyRecord('kid-b', { status: 'next', activatedAt: null, createdAt: 1_700_000_050 });
-    expect(await keys.apply(0, change([a, b]))).toBe(true);
+    const es = keyRecord('kid-es', {
+      alg: 'ES256',
+      publicJwk: { kty: 'EC', crv: 'P-256', x: crypto.randomBytes(32).toString('base64url'), y: crypto.randomBytes(32).toString('base64url'), kid: 'kid-es', alg: 'ES256', use: 'sig' },
+    });
+    expect(await keys.apply(0, change([a, b, es]))).toBe(true);
     expect(await keys.version()).toBe(1);
     const first = await keys.snapshot();
     expect(first.version).toBe(1);
-    // Every field survives the round trip, nulls and numbers included.
+    // Every field survives the round trip, nulls and numbers included, for every alg.
     expect(first.keys.find((key) => key.kid === 'kid-a')).toEqual(a);
     expect(first.keys.find((key) => key.kid === 'kid-b')).toEqual(b);
+    expect(first.keys.find((key) => key.kid === 'kid-es')).toEqual(es);
 
     // Upsert updates an existing row in place and removes what is named.
     const retired: SigningKeyRecord = { ...a, status: 'retiring', retiredAt: 1_700_000_100, removeAfter: 1_700_001_000 };
@@ -72,7 +77,7 @@ export function keyStoreContract(stores: CurrentStores, traits: EngineTraits): v
     expect(await keys.apply(1, change([retired, c], ['kid-b']))).toBe(true);
     const second = await keys.snapshot();
     expect(second.version).toBe(2);
-    expect(kidsOf(second.keys)).toEqual(['kid-a', 'kid-c']);
+    expect(kidsOf(second.keys)).toEqual(['kid-a', 'kid-c', 'kid-es']);
     expect(second.keys.find((key) => key.kid === 'kid-a')).toEqual(retired);
     expect(second.keys.find((key) => key.kid === 'kid-c')).toEqual(c);
   });

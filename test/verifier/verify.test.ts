@@ -72,6 +72,30 @@ describe('a good token', () => {
     await expect(verifier.verify(await tokenFor(rsaClient, { resource: API }))).resolves.toMatchObject({ client_id: rsaClient.client_id });
     await verifier.close();
   });
+
+  it('verifies ES256 tokens with the ES256 key; the same token relabelled EdDSA, or with a DER signature, is refused', async () => {
+    const ecClient = await registerClient(server, ['--name', 'ec', '--resources', API, '--alg', 'ES256']);
+    const verifier = offlineVerifier();
+    const token = await tokenFor(ecClient, { resource: API });
+    const [encodedHeader, payload, signature] = token.split('.') as [string, string, string];
+    const header = JSON.parse(Buffer.from(encodedHeader, 'base64url').toString()) as Record<string, unknown>;
+    expect(header).toMatchObject({ alg: 'ES256', typ: 'at+jwt' });
+    await expect(verifier.verify(token)).resolves.toMatchObject({ client_id: ecClient.client_id, aud: API });
+    // The key's alg decides, never the header's.
+    expect(await rejection(verifier, `${b64({ ...header, alg: 'EdDSA' })}.${payload}.${signature}`)).toBe('ERR_ALG_NOT_ALLOWED');
+    // RFC 7518 §3.4: R || S, not the DER form OpenSSL writes by default.
+    const raw = Buffer.from(signature, 'base64url');
+    expect(raw).toHaveLength(64);
+    const integer = (half: Buffer) => {
+      const trimmed = half.subarray(half.findIndex((byte) => byte !== 0));
+      const positive = trimmed[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed;
+      return Buffer.concat([Buffer.from([0x02, positive.length]), positive]);
+    };
+    const body = Buffer.concat([integer(raw.subarray(0, 32)), integer(raw.subarray(32))]);
+    const der = Buffer.concat([Buffer.from([0x30, body.length]), body]);
+    expect(await rejection(verifier, `${encodedHeader}.${payload}.${der.toString('base64url')}`)).toBe('ERR_SIGNATURE_INVALID');
+    await verifier.close();
+  });
 });
 
 describe('bad tokens, each with its own code', () => {

@@ -61,17 +61,31 @@ function expectInvalidClient(answer: { status: number; headers: Headers; body: R
 }
 
 describe('openid-client with PrivateKeyJwt', () => {
-  it.each(['RS256', 'PS256', 'ES256', 'EdDSA'] as const)('gets a client_credentials token with a %s key from --jwks-file', async (alg) => {
+  // The client's own tokens are signed with `tokenAlg` (an ES256 client that authenticates with ES256).
+  it.each([['RS256', 'EdDSA'], ['PS256', 'EdDSA'], ['ES256', 'ES256'], ['EdDSA', 'EdDSA']] as const)('gets a client_credentials token with a %s key from --jwks-file (tokens signed %s)', async (alg, tokenAlg) => {
     const key = await keyPair(alg);
-    const client = await registerKeyClient(server, [key], ['--alg', 'EdDSA']);
+    const client = await registerKeyClient(server, [key], ['--alg', tokenAlg]);
     const config = await configFor(client.client_id, key);
     const response = await oidc.clientCredentialsGrant(config, { scope: 'read' });
-    const { payload } = await jwtVerify(response.access_token, createRemoteJWKSet(new URL(`${server.issuer}/jwks`)), {
+    const { payload, protectedHeader } = await jwtVerify(response.access_token, createRemoteJWKSet(new URL(`${server.issuer}/jwks`)), {
       issuer: server.issuer,
       audience: server.issuer,
       typ: 'at+jwt',
     });
+    expect(protectedHeader.alg).toBe(tokenAlg);
     expect(payload).toMatchObject({ sub: client.client_id, client_id: client.client_id, scope: 'read' });
+  });
+
+  it('refuses an ES256 assertion whose signature is DER rather than R || S (RFC 7518 §3.4)', async () => {
+    const key = await keyPair('ES256');
+    const client = await registerKeyClient(server, [key], ['--alg', 'ES256']);
+    const good = await assertion(key, client.client_id, server.issuer);
+    const [header, payload, signature] = good.split('.') as [string, string, string];
+    const privateKey = crypto.KeyObject.from(key.privateKey);
+    const der = crypto.sign('sha256', Buffer.from(`${header}.${payload}`), privateKey);
+    expect(Buffer.from(signature, 'base64url')).toHaveLength(64);
+    expectInvalidClient(await withAssertion(`${header}.${payload}.${der.toString('base64url')}`), /^the client assertion signature does not verify$/);
+    expect((await withAssertion(good)).status).toBe(200);
   });
 
   it('revokes and introspects with the same client authentication', async () => {

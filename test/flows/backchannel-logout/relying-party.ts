@@ -91,7 +91,7 @@ export class LogoutReceiver {
 export async function verifyLogoutToken(
   issuer: string,
   token: string,
-  client: { readonly clientId: string; readonly alg: 'RS256' | 'EdDSA' },
+  client: { readonly clientId: string; readonly alg: 'RS256' | 'EdDSA' | 'ES256' },
   expected: { readonly sub: string; readonly sid: string },
 ): Promise<JWTPayload> {
   const discovery = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as { jwks_uri: string };

@@ -259,8 +259,10 @@ describe('operations', () => {
     expect(rotated.body).toEqual({ active: [{ kid: nextBefore.kid, alg: 'RS256' }] });
     expect(rotated.body.active[0].kid).not.toBe(activeBefore.kid);
     expect((await call('POST', '/keys/rotate', { token: adminToken, json: { alg: 'HS256' } })).status).toBe(400);
-    // No body at all rotates both algs.
-    expect((await rotateWhenReady()).body.active.map((key: { alg: string }) => key.alg).sort()).toEqual(['EdDSA', 'RS256']);
+    // No body at all rotates every alg.
+    expect((await rotateWhenReady()).body.active.map((key: { alg: string }) => key.alg).sort()).toEqual(['ES256', 'EdDSA', 'RS256']);
+    const es256Next = keyOf((await call('GET', '/keys', { token: adminToken })).body, 'ES256', 'next');
+    expect(await rotateWhenReady({ alg: 'ES256' })).toMatchObject({ status: 200, body: { active: [{ kid: es256Next.kid, alg: 'ES256' }] } });
 
     const pem = freshPrivateKey('ed25519').export({ format: 'pem', type: 'pkcs8' }).toString();
     recordSecrets(pem);
@@ -319,9 +321,9 @@ describe('operations', () => {
     expect([replacement, freshNext, active]).not.toContain(fresh);
     expect(keyOf(await keys(), 'RS256', 'next').kid).toBe(freshNext);
     const bothAtOnce = await call('POST', '/keys/rotate', { token: adminToken, json: { unpublished: true } });
-    const [rs, ed] = ['RS256', 'EdDSA'].map((alg) => bothAtOnce.body.active.find((key: { alg: string }) => key.alg === alg).kid as string);
+    const [rs, ed, es] = ['RS256', 'EdDSA', 'ES256'].map((alg) => bothAtOnce.body.active.find((key: { alg: string }) => key.alg === alg).kid as string);
     expect(bothAtOnce.body.warning).toBe(
-      `RS256 key ${rs} and EdDSA key ${ed} sign from now on without ever having been published: verifiers with a cached JWKS will miss these kids ` +
+      `RS256 key ${rs}, EdDSA key ${ed} and ES256 key ${es} sign from now on without ever having been published: verifiers with a cached JWKS will miss these kids ` +
         'until they refetch the JWKS (up to JWKS_MAX_AGE, 1 s; later for those that do not refetch on an unknown kid)',
     );
 

@@ -80,8 +80,13 @@ describe('clients create', () => {
     }
   });
 
-  it('refuses an unknown --alg with one line', async () => {
-    expect(failure(await cli(['clients', 'create', '--name', 'x', '--alg', 'HS256']))).toMatch(/--alg/);
+  it.each(['HS256', 'ES384', 'es256'])('refuses --alg %s with one line naming the three algs', async (alg) => {
+    expect(failure(await cli(['clients', 'create', '--name', 'x', '--alg', alg]))).toBe('inkan: --alg must be one of RS256, EdDSA, ES256');
+  });
+
+  it('registers a client with --alg ES256, listed with its alg', async () => {
+    const created = success<{ client_id: string; client_secret: string }>(await cli(['clients', 'create', '--name', 'es', '--alg', 'ES256']));
+    expect(success<Record<string, unknown>[]>(await cli(['clients', 'list'])).find((client) => client.client_id === created.client_id)).toMatchObject({ alg: 'ES256' });
   });
 
   it('refuses an unknown grant type with one line', async () => {

@@ -95,7 +95,7 @@ describe('HTTP requests', () => {
 describe('gauges', () => {
   it('give the age of each alg\'s active key and the time to its next scheduled rotation', async () => {
     const text = await scrape(server);
-    for (const alg of ['RS256', 'EdDSA']) {
+    for (const alg of ['RS256', 'EdDSA', 'ES256']) {
       const age = sample(text, 'inkan_signing_key_age_seconds', { alg });
       const next = sample(text, 'inkan_signing_key_next_rotation_seconds', { alg });
       expect(age).toBeGreaterThanOrEqual(0);

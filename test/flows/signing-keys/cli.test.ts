@@ -46,15 +46,15 @@ describe('keys rotate and keys revoke on a running server', () => {
     await server.stop();
   });
 
-  it('lists one active and one next key per alg with kid, alg, status and created_at, all four published', async () => {
+  it('lists one active and one next key per alg with kid, alg, status and created_at, all six published', async () => {
     const keys = await listKeys(server);
-    expect(keys).toHaveLength(4);
-    for (const alg of ['RS256', 'EdDSA']) {
+    expect(keys).toHaveLength(6);
+    for (const alg of ['RS256', 'EdDSA', 'ES256']) {
       expect(activeKid(keys, alg)).toHaveLength(1);
       expect(nextKid(keys, alg)).toHaveLength(1);
     }
     for (const key of keys) {
-      expect(key).toMatchObject({ kid: expect.any(String), alg: expect.stringMatching(/^(RS256|EdDSA)$/), status: expect.stringMatching(/^(active|next)$/) });
+      expect(key).toMatchObject({ kid: expect.any(String), alg: expect.stringMatching(/^(RS256|EdDSA|ES256)$/), status: expect.stringMatching(/^(active|next)$/) });
       expect(new Date(key.created_at).toISOString()).toBe(key.created_at);
     }
     expect((await publishedKids(server.issuer)).sort()).toEqual(keys.map((key) => key.kid).sort());
@@ -148,16 +148,17 @@ describe('keys rotate and keys revoke on a running server', () => {
     const again = await server.cli(['keys', 'revoke', revoked.kid]);
     expect(again.code).toBe(0);
     expect(again.json()).toEqual({ revoked: revoked.kid });
-    expectRefusal(await server.cli(['keys', 'rotate', '--alg', 'ES256']), /^inkan: --alg must be one of RS256, EdDSA$/m);
+    expectRefusal(await server.cli(['keys', 'rotate', '--alg', 'ES384']), /^inkan: --alg must be one of RS256, EdDSA, ES256$/m);
+    expectRefusal(await server.cli(['keys', 'rotate', '--alg', 'es256']), /^inkan: --alg must be one of RS256, EdDSA, ES256$/m);
     expect(await server.deps.stores.keys.version()).toBe(version);
   });
 
-  it('rotate without --alg makes the next key active for both algs', async () => {
+  it('rotate without --alg makes the next key active for every alg: RS256, EdDSA and ES256', async () => {
     const before = await listKeys(server);
     const result = await server.cli(['keys', 'rotate']);
     expect(result.code).toBe(0);
     const { active } = result.json<{ active: Array<{ kid: string; alg: string }> }>();
-    expect(active.map((key) => key.alg).sort()).toEqual(['EdDSA', 'RS256']);
+    expect(active.map((key) => key.alg).sort()).toEqual(['ES256', 'EdDSA', 'RS256']);
     const after = await listKeys(server);
     for (const { kid, alg } of active) {
       expect(activeKid(after, alg)).toEqual([kid]);
@@ -221,6 +222,29 @@ describe('keys import', () => {
     expect(keys.map((key) => key.kid)).not.toContain(firstKid);
   });
 
+  it('adds a P-256 key (PKCS#8 PEM, or a private JWK from stdin) as the next ES256 key, and keys rotate --alg ES256 makes it sign', async () => {
+    const fromPem = await server.cli(['keys', 'import', '--file', write('p256.pem', pem(freshPrivateKey('ec', { namedCurve: 'P-256' })))]);
+    expect(fromPem.code, fromPem.stderr).toBe(0);
+    expect(fromPem.json<{ imported: { alg: string; status: string } }>().imported).toMatchObject({ alg: 'ES256', status: 'next' });
+    const ecKey = freshPrivateKey('ec', { namedCurve: 'P-256' });
+    const fromJwk = await server.cli(['keys', 'import', '--file', '-'], JSON.stringify({ ...ecKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig' }));
+    expect(fromJwk.code, fromJwk.stderr).toBe(0);
+    const { imported } = fromJwk.json<{ imported: { kid: string; alg: string; status: string } }>();
+    expect(imported).toMatchObject({ alg: 'ES256', status: 'next' });
+    // The JWK replaced the PEM key as the one next ES256 key.
+    expect((await listKeys(server)).filter((key) => key.alg === 'ES256' && key.status === 'next').map((key) => key.kid)).toEqual([imported.kid]);
+    await waitFor('the imported key in the JWKS', async () => (await publishedKids(server.issuer)).includes(imported.kid), 5000);
+
+    const rotated = await server.cli(['keys', 'rotate', '--alg', 'ES256']);
+    expect(rotated.json()).toEqual({ active: [{ kid: imported.kid, alg: 'ES256' }] });
+    const client = await registerClient(server, ['--name', 'byok-es256', '--alg', 'ES256']);
+    const token = await waitFor('a token signed by the imported ES256 key', async () => {
+      const candidate = await accessToken(server.issuer, client);
+      return kidOf(candidate) === imported.kid && candidate;
+    }, 5000);
+    await expect(verifyFresh(server.issuer, token)).resolves.toBeTruthy();
+  });
+
   const refusals: Array<[string, () => string[], RegExp]> = [
     ['a 1024-bit RSA key', () => ['--file', write('weak.pem', pem(freshPrivateKey('rsa', { modulusLength: 1024 })))],
       /^inkan: the RSA key has 1024 bits; at least 2048 are required$/m],
@@ -231,8 +255,12 @@ describe('keys import', () => {
       /^inkan: the PEM holds a public key or certificate: it has no private part$/m],
     ['a public-only JWK', () => ['--file', write('public.jwk', JSON.stringify(crypto.createPublicKey(freshPrivateKey('ed25519')).export({ format: 'jwk' })))],
       /^inkan: the JWK is a public key: it has no private part \("d"\)$/m],
-    ['a P-256 key', () => ['--file', write('p256.pem', pem(freshPrivateKey('ec', { namedCurve: 'P-256' })))],
-      /^inkan: unsupported key type ec \(prime256v1\); Inkan signs with RSA ≥ 2048 bits \(RS256\) or Ed25519 \(EdDSA\)$/m],
+    ['a P-384 key', () => ['--file', write('p384.pem', pem(freshPrivateKey('ec', { namedCurve: 'P-384' })))],
+      /^inkan: the EC key is on curve P-384; ES256 needs an EC key on P-256$/m],
+    ['a P-384 private JWK', () => ['--file', write('p384.jwk', JSON.stringify(freshPrivateKey('ec', { namedCurve: 'P-384' }).export({ format: 'jwk' })))],
+      /^inkan: the EC key is on curve P-384; ES256 needs an EC key on P-256$/m],
+    ['an Ed448 key', () => ['--file', write('ed448.pem', pem(freshPrivateKey('ed448')))],
+      /^inkan: unsupported key type ed448; Inkan signs with RSA ≥ 2048 bits \(RS256\), Ed25519 \(EdDSA\) or EC P-256 \(ES256\)$/m],
     ['a missing file', () => ['--file', path.join(files, 'nope.pem')], /^inkan: cannot read --file .*nope\.pem: ENOENT$/m],
     ['no --file', () => [], /^inkan: --file is required$/m],
   ];
@@ -320,6 +348,6 @@ describe('a key whose private half cannot be decrypted', () => {
     const importFile = path.join(env.dir, 'ed.pem');
     fs.writeFileSync(importFile, freshPrivateKey('ed25519').export({ format: 'pem', type: 'pkcs8' }).toString());
     expectRefusal(await runNode(CLI_ENTRY, ['keys', 'import', '--file', importFile], withWrongKek, env.dir), /cannot be decrypted/);
-    expect((await listKeys(first)).length).toBe(keysBefore.length + 2);
+    expect((await listKeys(first)).length).toBe(keysBefore.length + 3); // the right KEK's rotation: a fresh next key per alg
   });
 });

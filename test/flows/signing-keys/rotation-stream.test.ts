@@ -17,7 +17,8 @@ const TOKEN_TTL = 3;
 const ROTATIONS = 3;
 
 let server: TestServer;
-const clients: Partial<Record<'RS256' | 'EdDSA', RegisteredClient>> = {};
+const ALGS = ['RS256', 'EdDSA', 'ES256'] as const;
+const clients: Partial<Record<(typeof ALGS)[number], RegisteredClient>> = {};
 
 beforeAll(async () => {
   server = await startInkan({
@@ -29,7 +30,7 @@ beforeAll(async () => {
       CLOCK_SKEW: '1',
     },
   });
-  for (const alg of ['RS256', 'EdDSA'] as const) clients[alg] = await registerClient(server, ['--name', `stream-${alg}`, '--alg', alg]);
+  for (const alg of ALGS) clients[alg] = await registerClient(server, ['--name', `stream-${alg}`, '--alg', alg]);
 });
 afterAll(async () => {
   await server.stop();
@@ -45,7 +46,7 @@ it(`verifies every token across ${ROTATIONS} scheduled rotations per alg with ze
   const delayed = createRemoteJWKSet(uri, cacheOptions);
   const failures: string[] = [];
   const pending: Promise<void>[] = [];
-  const kidsByAlg = { RS256: new Set<string>(), EdDSA: new Set<string>() };
+  const kidsByAlg = { RS256: new Set<string>(), EdDSA: new Set<string>(), ES256: new Set<string>() };
   const firstToken = new Map<string, number>();
   const lastToken = new Map<string, number>();
   const firstPublished = new Map<string, number>();
@@ -76,9 +77,9 @@ it(`verifies every token across ${ROTATIONS} scheduled rotations per alg with ze
   // The keys made at start-up sign at once (nothing can have cached a JWKS before the server existed).
   const initial = new Set((await listKeys(server)).filter((key) => key.status === 'active').map((key) => key.kid));
   const started = Date.now();
-  const enough = () => kidsByAlg.RS256.size > ROTATIONS && kidsByAlg.EdDSA.size > ROTATIONS;
+  const enough = () => ALGS.every((alg) => kidsByAlg[alg].size > ROTATIONS);
   for (let i = 0; !enough() && Date.now() - started < 30_000; i += 1) {
-    const alg = i % 2 === 0 ? 'RS256' : 'EdDSA';
+    const alg = ALGS[i % ALGS.length]!;
     const token = await accessToken(server.issuer, clients[alg]!);
     const kid = kidOf(token);
     const now = Date.now();
@@ -95,8 +96,7 @@ it(`verifies every token across ${ROTATIONS} scheduled rotations per alg with ze
   await watcher;
 
   expect(failures).toEqual([]);
-  expect(kidsByAlg.RS256.size).toBeGreaterThan(ROTATIONS);
-  expect(kidsByAlg.EdDSA.size).toBeGreaterThan(ROTATIONS);
+  for (const alg of ALGS) expect(kidsByAlg[alg].size, `${alg} kids`).toBeGreaterThan(ROTATIONS);
   expect(verified).toBeGreaterThan(50);
 
   for (const [kid, at] of firstToken) {
@@ -111,5 +111,5 @@ it(`verifies every token across ${ROTATIONS} scheduled rotations per alg with ze
   }
 
   const keys = await listKeys(server);
-  for (const alg of ['RS256', 'EdDSA']) expect(keys.filter((key) => key.alg === alg && key.status === 'active')).toHaveLength(1);
+  for (const alg of ALGS) expect(keys.filter((key) => key.alg === alg && key.status === 'active')).toHaveLength(1);
 });

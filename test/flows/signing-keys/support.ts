@@ -7,7 +7,7 @@ import { basicAuth, type RegisteredClient } from '../../helpers/clients.js';
 
 export interface KeyListEntry {
   readonly kid: string;
-  readonly alg: 'RS256' | 'EdDSA';
+  readonly alg: 'RS256' | 'EdDSA' | 'ES256';
   readonly status: 'next' | 'active' | 'retiring' | 'revoked';
   readonly created_at: string;
 }
