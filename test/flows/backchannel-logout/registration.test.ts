@@ -58,7 +58,7 @@ describe('clients create --backchannel-logout-uri', () => {
     });
   });
 
-  it.each(BAD_URIS)('refuses %s', async (uri, message) => {
+  it.each(BAD_URIS.map(([uri, message]) => ({ uri, message })))('refuses with: $message', async ({ uri, message }) => {
     const result = await server.cli([...BASE, '--backchannel-logout-uri', uri]);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toBe(`inkan: ${message}\n`);
@@ -87,7 +87,7 @@ describe('the admin API', () => {
     [{ backchannel_logout_uri: 42 }, 'backchannel_logout_uri must be a string'],
     [{ backchannel_logout_uri: 'https://rp.example.com/bcl', backchannel_logout_session_required: 'yes' }, 'backchannel_logout_session_required must be true or false'],
     [{ backchannel_logout_session_required: true }, '--backchannel-logout-session-required needs --backchannel-logout-uri'],
-  ])('refuses %j', async (json, message) => {
+  ].map(([json, message]) => ({ json: json as Record<string, unknown>, message: message as string })))('refuses with: $message', async ({ json, message }) => {
     expect(await createWithAdminApi(json)).toEqual({ status: 400, body: { error: 'invalid_request', error_description: message } });
   });
 
