@@ -42,6 +42,72 @@ export async function publishedKids(issuer: string): Promise<string[]> {
   return ((await response.json()) as { keys: JWK[] }).keys.map((key) => key.kid!);
 }
 
+/**
+ * Watches the JWKS as a careful witness: every poll notes when it was sent and when its answer came
+ * back, and each timing claim uses the bound that can only err in the server's favour. A kid missing
+ * from the answer to a poll sent at t was published after t; a kid missing from an answer received
+ * at t was gone by t. A poll slowed down by a loaded machine then weakens what is proven, but never
+ * fails a server that kept its promise.
+ */
+export class JwksWatcher {
+  private latestPollSentAt: number | undefined;
+  private readonly publishedAfterAt = new Map<string, number | undefined>();
+  private readonly firstSeenAt = new Map<string, number>();
+  private readonly lastSeenAt = new Map<string, number>();
+  private readonly goneByAt = new Map<string, number>();
+  private running = true;
+  private readonly loop: Promise<void>;
+
+  /** `notPublishedBefore`: a time before which the JWKS cannot have held any kid (the server was not running yet). */
+  constructor(private readonly issuer: string, options: { everyMs?: number; notPublishedBefore?: number } = {}) {
+    this.latestPollSentAt = options.notPublishedBefore;
+    this.loop = this.watch(options.everyMs ?? 150);
+  }
+
+  private async watch(everyMs: number): Promise<void> {
+    while (this.running) {
+      const sentAt = Date.now();
+      const kids = await publishedKids(this.issuer).catch(() => undefined);
+      const receivedAt = Date.now();
+      if (kids !== undefined) {
+        for (const kid of kids) {
+          if (!this.firstSeenAt.has(kid)) {
+            this.firstSeenAt.set(kid, receivedAt);
+            this.publishedAfterAt.set(kid, this.latestPollSentAt);
+          }
+          this.lastSeenAt.set(kid, sentAt);
+        }
+        for (const kid of this.lastSeenAt.keys()) if (!kids.includes(kid) && !this.goneByAt.has(kid)) this.goneByAt.set(kid, receivedAt);
+        this.latestPollSentAt = sentAt;
+      }
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  }
+
+  /**
+   * A time before which `kid` was certainly not published: the sending time of the last poll whose
+   * answer lacked it. Undefined when the very first answer already held it (nothing is known).
+   */
+  publishedAfter(kid: string): number | undefined {
+    return this.firstSeenAt.has(kid) ? this.publishedAfterAt.get(kid) : this.latestPollSentAt;
+  }
+
+  /** When an answer first held `kid` (undefined: never). */
+  firstSeen(kid: string): number | undefined {
+    return this.firstSeenAt.get(kid);
+  }
+
+  /** A time by which `kid` had certainly left the JWKS (undefined: it had not left when last polled). */
+  goneBy(kid: string): number | undefined {
+    return this.goneByAt.get(kid);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+}
+
 /** Verifies with a brand-new remote JWKS (no cached keys): what a relying party sees after a refetch. */
 export async function verifyFresh(issuer: string, token: string) {
   return jwtVerify(token, createRemoteJWKSet(new URL(await jwksUri(issuer))), { issuer, typ: 'at+jwt' });
