@@ -86,7 +86,7 @@ describe.skipIf(!haveChromium)('sign-in in Chromium with openid-client', () => {
 
     await page.getByLabel('Email').fill('ada.lovelace@EXAMPLE.com');
     await page.getByLabel('Password').fill('correct horse battery staple');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('button', { name: 'Allow' }).waitFor();
     await screenshot(page, 'consent');
     const cookies = await context.cookies(server.issuer);
@@ -137,7 +137,7 @@ describe.skipIf(!haveChromium)('sign-in in Chromium with openid-client', () => {
     await page.goto(request.url.href);
     await page.getByLabel('Email').fill('ada.lovelace@example.com');
     await page.getByLabel('Password').fill('wrong password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('not correct');
     expect(new URL(page.url()).pathname).toBe('/login');
     await screenshot(page, 'login-error');

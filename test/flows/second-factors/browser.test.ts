@@ -70,7 +70,7 @@ describe.skipIf(!haveChromium)('an authenticator app in Chromium, with openid-cl
     expect(new URL(page.url()).pathname).toBe('/login');
     await page.getByLabel('Email').fill('grace.hopper@example.com');
     await page.getByLabel('Password').fill('a ship in port is safe');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('button', { name: 'Set up an authenticator app' }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/account');
     await screenshot(page, 'account');
@@ -117,7 +117,7 @@ describe.skipIf(!haveChromium)('an authenticator app in Chromium, with openid-cl
     await page.goto(url.href);
     await page.getByLabel('Email').fill('grace.hopper@example.com');
     await page.getByLabel('Password').fill('a ship in port is safe');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('button', { name: 'Verify' }).waitFor();
     expect((await context.cookies(server.issuer)).some((cookie) => cookie.name === 'inkan_session')).toBe(false);
     await screenshot(page, 'login-code');
