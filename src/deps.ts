@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { type Clock, systemClock } from './clock.js';
 import { clientAuthenticator, type ClientAuthenticator } from './oauth/client-authentication.js';
-import { cachedClientLookup } from './clients/client-cache.js';
+import { cachedClientLookup, type CachedClientLookup } from './clients/client-cache.js';
 import { grantRegistry, type GrantRegistry } from './grants/registry.js';
 import { keySealer, loadKek, type KeySealer } from './keys/encryption.js';
 import { KeyManager, lifecyclePolicy } from './keys/key-manager.js';
@@ -151,6 +151,8 @@ export interface Deps extends Core {
   readonly log: Logger;
   readonly keyring: Keyring;
   readonly clientAuthenticator: ClientAuthenticator;
+  /** The hot paths' client cache; server.ts drops entries when the `clients` channel says so. */
+  readonly clientLookup: CachedClientLookup;
   /** DPoP proofs at the token endpoint and userinfo: checks, replay, nonces (oauth/dpop.ts). */
   readonly dpop: Dpop;
   /** The grants of the token endpoint, by grant_type (grants/registry.ts). */
@@ -286,14 +288,16 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
       audit: core.audit,
       wake: () => transmitter.wake(),
     });
+    const clientLookup = cachedClientLookup(core.stores.clients);
     return {
       ...core,
       log,
       keyring,
+      clientLookup,
       transmitter,
       ssfStreams,
       clientAuthenticator: clientAuthenticator(
-        cachedClientLookup(core.stores.clients),
+        clientLookup,
         clientAssertionVerifier({
           issuer: config.issuer,
           tokenEndpoint: `${config.issuer}${ENDPOINT_PATHS.token}`,

@@ -80,6 +80,8 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   // when notified (PostgreSQL), otherwise at the deliverer's 250 ms poll.
   deps.logoutDeliverer.start();
   const logoutPush = deps.stores.changes.subscribe('logouts', () => deps.logoutDeliverer.wake());
+  // A client removed by another process (the CLI, the admin API elsewhere) stops authenticating at once.
+  const clientPush = deps.stores.changes.subscribe('clients', (clientId) => (clientId === undefined ? deps.clientLookup.forgetAll() : deps.clientLookup.forget(clientId)));
   const port = (server.address() as AddressInfo).port;
   const managementPort = management === undefined ? undefined : (management.address() as AddressInfo).port;
   log.info({ event: 'server.started', issuer: config.issuer, host: config.host, port, managementPort }, 'Inkan is listening');
@@ -119,6 +121,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       revocationSync.stop();
       revocationPush();
       logoutPush();
+      clientPush();
       const keyReloaderStopped = keyReloader.stop();
       await deps.statusLists.stop();
       await deps.logoutDeliverer.stop();

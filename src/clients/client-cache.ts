@@ -4,9 +4,10 @@
  * request was a fifth of the client-credentials grant's CPU.
  *
  * Entries live `ttlMs` (1 s by default): a client deleted or changed by another process (the CLI,
- * another instance) is seen within that time, with no shared invalidation channel needed; tokens
- * already issued to a deleted client are covered by its revocation record. Misses are not cached,
- * so unknown client ids cannot grow the cache.
+ * another instance) is seen within that time even if its change notification (the `clients`
+ * channel, which calls `forget` at once; server.ts) is lost; tokens already issued to a deleted
+ * client are covered by its revocation record. Misses are not cached, so unknown client ids cannot
+ * grow the cache.
  */
 import type { ClientRecord, ClientStore } from '../storage/clients.js';
 
@@ -21,7 +22,12 @@ interface Entry {
   readonly expiresAtMs: number;
 }
 
-export function cachedClientLookup(clients: Pick<ClientStore, 'find'>, options: ClientCacheOptions = {}): Pick<ClientStore, 'find'> & { forget(clientId: string): void } {
+export interface CachedClientLookup extends Pick<ClientStore, 'find'> {
+  forget(clientId: string): void;
+  forgetAll(): void;
+}
+
+export function cachedClientLookup(clients: Pick<ClientStore, 'find'>, options: ClientCacheOptions = {}): CachedClientLookup {
   const ttlMs = options.ttlMs ?? 1000;
   const maxEntries = options.maxEntries ?? 10_000;
   const nowMs = options.nowMs ?? Date.now;
@@ -42,6 +48,9 @@ export function cachedClientLookup(clients: Pick<ClientStore, 'find'>, options: 
     },
     forget(clientId) {
       entries.delete(clientId);
+    },
+    forgetAll() {
+      entries.clear();
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Storage contract section for the change notifier (src/storage/changes.ts): what a subscriber
  * hears, from its own process always and from other processes where the engine pushes changes
- * (PostgreSQL); that the key, revocation and logout-delivery stores announce what they commit, and only that; and
+ * (PostgreSQL by LISTEN/NOTIFY, SQLite by the change sockets beside its file); that the key, revocation and logout-delivery stores announce what they commit, and only that; and
  * that one failing listener never keeps the others from hearing.
  */
 import { expect, it } from 'vitest';
@@ -81,6 +81,22 @@ export function changeNotifierContract(stores: CurrentStores, traits: EngineTrai
     await quiet();
     expect(own).toEqual([undefined]);
     expect(peer).toEqual(traits.pushesChanges ? [undefined] : []);
+  });
+
+  it('announces a removed client with its client_id (to another process where the engine pushes changes), and nothing for an unknown one', async () => {
+    const publisher = stores();
+    const other = await stores.peer();
+    const { received: own } = await listen(publisher, 'clients', traits);
+    const { received: peer } = await listen(other, 'clients', traits);
+    const client = clientRecord();
+    await publisher.clients.insert(client);
+    expect(await publisher.clients.delete('no-such-client')).toBe(false);
+    expect(await publisher.clients.delete(client.clientId)).toBe(true);
+    await eventually(() => own.length >= 1, 1000);
+    if (traits.pushesChanges) await eventually(() => peer.length >= 1, 1000);
+    await quiet();
+    expect(own).toEqual([client.clientId]);
+    expect(peer).toEqual(traits.pushesChanges ? [client.clientId] : []);
   });
 
   it('delivers a payload to every subscriber of its channel only, even when one of them throws', async () => {

@@ -28,7 +28,7 @@ it('gives the confidential clients registered before it the PKCE opt-out, and no
     });
     await db('clients').insert([row('web', 'client_secret_basic'), row('spa', 'none')]);
     await db.migrate.latest();
-    const clients = knexClientStore(db);
+    const clients = knexClientStore(db, { publish: async () => {} });
     expect((await clients.find('web'))?.allowNoPkce).toBe(true);
     expect((await clients.find('spa'))?.allowNoPkce).toBe(false);
   } finally {

@@ -1,4 +1,7 @@
-/** The storage contract against SQLite (better-sqlite3): a fresh database file for every test. */
+/**
+ * The storage contract against SQLite (better-sqlite3): a fresh database file for every test. Changes
+ * are pushed between the processes sharing a file through the change sockets beside it (socket-bus.ts).
+ */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,5 +23,5 @@ runStorageContract(
     const database = { engine: 'sqlite' as const, filename: path.join(dir, `contract-${counter}.sqlite`) };
     return { open: (migrate) => createKnexStores(database, { migrate }) };
   },
-  { pushesChanges: false, exclusiveChangeLock: false },
+  { pushesChanges: true, exclusiveChangeLock: false },
 );

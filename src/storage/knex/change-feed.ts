@@ -11,8 +11,10 @@
  * with `undefined`: whatever happened while it was not listening is unknown, so every channel is
  * treated as changed. A heartbeat query every few seconds notices a connection that died silently.
  *
- * SQLite: an in-process emitter (after commit). Other processes on the same file (the CLI, a
- * second server) are covered by the one-second polls that every server keeps as the safety net.
+ * SQLite: an in-process emitter after commit, and the change sockets of socket-bus.ts for the other
+ * processes on the machine (the CLI, a second server or worker on the same file). A process that
+ * subscribes starts listening on its socket and, like a LISTEN (re)connect, then calls every
+ * listener with `undefined`. Processes on other machines cannot share a SQLite file safely anyway.
  *
  * Notifications are hints, never data: listeners re-read the store (key-state version, revocation
  * records after their last id), so a duplicate or a spurious notification costs one small query.
@@ -20,6 +22,7 @@
 import type { Knex } from 'knex';
 import pg from 'pg';
 import { CHANGE_CHANNELS, type ChangeChannel, type ChangeListener, type ChangeNotifier } from '../changes.js';
+import { socketBus } from './socket-bus.js';
 
 const PG_CHANNEL_PREFIX = 'inkan_';
 const RECONNECT_MIN_MS = 100;
@@ -70,22 +73,44 @@ class LocalListeners {
   }
 }
 
-export function sqliteChangeNotifier(): KnexChangeNotifier {
+const isChannel = (name: string): name is ChangeChannel => (CHANGE_CHANNELS as readonly string[]).includes(name);
+
+/** `databaseFile` undefined (an in-memory database): nothing to share, in-process only. */
+export function sqliteChangeNotifier(databaseFile: string | undefined, log?: ChangeFeedLog): KnexChangeNotifier {
   const listeners = new LocalListeners();
+  const bus = databaseFile === undefined ? undefined : socketBus(databaseFile, log);
+  const announce = (channel: ChangeChannel, payload: string | undefined) => {
+    listeners.dispatch(channel, payload);
+    bus?.send(channel, payload);
+  };
   return {
-    pushing: false,
+    get pushing() {
+      return bus?.listening ?? false;
+    },
     async publish(channel, payload) {
-      listeners.dispatch(channel, payload);
+      announce(channel, payload);
     },
     async publishOnCommit(trx, channel, payload) {
       // The transaction's own promise settles after COMMIT (or ROLLBACK).
       trx.executionPromise.then(
-        () => listeners.dispatch(channel, payload),
+        () => announce(channel, payload),
         () => {},
       );
     },
-    subscribe: (channel, listener) => listeners.add(channel, listener),
-    async close() {},
+    subscribe(channel, listener) {
+      const unsubscribe = listeners.add(channel, listener);
+      bus?.listen(
+        (name, payload) => {
+          if (isChannel(name)) listeners.dispatch(name, payload);
+        },
+        // Nothing is known about what other processes did before this one listened.
+        () => {
+          for (const each of CHANGE_CHANNELS) listeners.dispatch(each, undefined);
+        },
+      );
+      return unsubscribe;
+    },
+    close: async () => bus?.close(),
   };
 }
 

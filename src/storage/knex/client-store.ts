@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { ClientAuthMethod, ClientRecord, ClientStore } from '../clients.js';
+import type { ChangeNotifier } from '../changes.js';
 import type { SigningAlg } from '../keys.js';
 
 interface ClientRow {
@@ -77,7 +78,7 @@ function fromRow(row: ClientRow): ClientRecord {
   };
 }
 
-export function knexClientStore(db: Knex): ClientStore {
+export function knexClientStore(db: Knex, changes: Pick<ChangeNotifier, 'publish'>): ClientStore {
   return {
     async insert(client) {
       await db<ClientRow>('clients').insert(toRow(client));
@@ -91,7 +92,10 @@ export function knexClientStore(db: Knex): ClientStore {
       return rows.map(fromRow);
     },
     async delete(clientId) {
-      return (await db<ClientRow>('clients').where({ client_id: clientId }).delete()) > 0;
+      const deleted = (await db<ClientRow>('clients').where({ client_id: clientId }).delete()) > 0;
+      // Every process's client cache (client-cache.ts) drops it now, not at the entry's expiry.
+      if (deleted) await changes.publish('clients', clientId);
+      return deleted;
     },
   };
 }

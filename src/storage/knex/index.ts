@@ -54,7 +54,7 @@ export async function createKnexStores(database: DatabaseConfig, options: KnexSt
     await db.destroy();
     throw error;
   }
-  const changes = database.engine === 'postgres' ? postgresChangeNotifier(db, database.url, options.log) : sqliteChangeNotifier();
+  const changes = database.engine === 'postgres' ? postgresChangeNotifier(db, database.url, options.log) : sqliteChangeNotifier(sharedFile(database.filename), options.log);
   // Two-step key changes may hold one pooled connection for the lock while they work on another.
   const keyChangeLock = database.engine === 'postgres' && (options.tuning ?? DEFAULT_DATABASE_TUNING).poolMax >= 2;
   // On SQLite the statements of every refresh grant and of the status lists' group commit skip
@@ -64,7 +64,7 @@ export async function createKnexStores(database: DatabaseConfig, options: KnexSt
     options.log?.warn({ err: error, event: 'database.checkpoint_failed' }, 'the SQLite WAL checkpoint failed; the next one retries'),
   );
   return {
-    clients: knexClientStore(db),
+    clients: knexClientStore(db, changes),
     keys: knexKeyStore(db, changes, { advisoryLock: keyChangeLock }),
     users: sqlite === undefined ? knexUserStore(db) : sqliteUserStore(knexUserStore(db), sqlite),
     sessions: knexSessionStore(db),
@@ -102,4 +102,9 @@ export async function createKnexStores(database: DatabaseConfig, options: KnexSt
       await db.destroy();
     },
   };
+}
+
+/** The database file other processes can open too (undefined for SQLite's in-memory databases). */
+function sharedFile(filename: string): string | undefined {
+  return filename === ':memory:' || filename === '' || filename.startsWith('file::memory:') ? undefined : filename;
 }
