@@ -286,6 +286,7 @@ async function main(): Promise<void> {
   const context: ExtraScenarioContext = {
     issuer, baseUrl: issuer, clients, measure, measureDuring, runPinned, seconds: SECONDS,
     cli: (args, stdin) => cli(env, dir, args, stdin),
+    cliProcess: { entry: path.join(ROOT, 'dist/src/cli/main.js'), env, cwd: dir },
   };
 
   // 4. Inkan against the peer, each comparison in alternating rounds (paired.ts).

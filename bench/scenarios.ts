@@ -16,6 +16,8 @@ export interface ExtraScenarioContext {
   /** Measures a load while `background` (a pinned process) runs beside it. */
   measureDuring(request: LoadRequest, background: { script: string; mode: string; options: string }): Promise<LoadResult>;
   cli(args: string[], stdin?: string): any;
+  /** What runs the CLI against the running Inkan's database from another process. */
+  readonly cliProcess: { readonly entry: string; readonly env: Record<string, string>; readonly cwd: string };
   /** Runs a bench script as its own process on the load core (options on stdin); returns its one JSON line. */
   runPinned(script: string, mode: string, options: string): any;
 }
@@ -96,11 +98,13 @@ const verifier: Scenario = async (context) => {
   });
   const throughput = context.runPinned('dist/bench/verifier.js', 'throughput', options);
   const latency = context.runPinned('dist/bench/verifier.js', 'latency', options);
+  const cliLatency = context.runPinned('dist/bench/verifier.js', 'cli_latency', JSON.stringify({ ...JSON.parse(options), trials: 20, cli: context.cliProcess }));
   return [
     { name: 'verifier_sdk_verify_EdDSA', value: throughput.sdkVerifiesPerSecond, unit: 'op/s', note: `revocation on (feed); ${throughput.requestsToInkanDuringLoop} requests to Inkan in ${throughput.verified} verifies` },
     { name: 'jose_verify_cached_EdDSA_same_process', value: throughput.joseVerifiesPerSecond, unit: 'op/s' },
     { name: 'verifier_revocation_list_100k_heap', value: throughput.revocationListHeapMbFor100k, unit: 'MB' },
     { name: 'revocation_propagation', value: latency.p50Ms, unit: 'ms', p50Ms: latency.p50Ms, p99Ms: latency.p99Ms, note: `${latency.trials} trials, RFC 7009 → verifier rejects; max ${latency.maxMs.toFixed(1)} ms; ${latency.requestsToInkanWhileVerifying} requests to Inkan while verifying` },
+    { name: 'cli_revocation_propagation', value: cliLatency.p50Ms, unit: 'ms', p50Ms: cliLatency.p50Ms, p99Ms: cliLatency.p99Ms, note: `${cliLatency.trials} trials, CLI clients delete exits → verifier rejects (SQLite change socket); max ${cliLatency.maxMs.toFixed(1)} ms` },
   ];
 };
 

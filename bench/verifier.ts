@@ -6,9 +6,12 @@
  *               Inkan during the loop; the heap of a revocation list holding 100 000 records.
  *   latency     from the moment RFC 7009 revocation returns to the moment a subscribed verifier
  *               rejects the token, over many trials.
+ *   cli_latency from the exit of a CLI `clients delete` (another process on the same SQLite file)
+ *               to the moment a subscribed verifier rejects a token of that client.
  *
- *   node dist/bench/verifier.js <throughput|latency> < options.json   → one JSON line
+ *   node dist/bench/verifier.js <throughput|latency|cli_latency> < options.json   → one JSON line
  */
+import { spawn } from 'node:child_process';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { createVerifier, VerifierError } from '@inkan/verifier';
 import { RevocationList } from '../packages/verifier/src/revocation-list.js';
@@ -23,15 +26,17 @@ interface Options {
   readonly tokenClient: { client_id: string; client_secret: string };
   readonly seconds: number;
   readonly trials: number;
+  /** How to run Inkan's CLI against the running server's database (cli_latency). */
+  readonly cli?: { readonly entry: string; readonly env: Record<string, string>; readonly cwd: string };
 }
 
 const basic = (client: { client_id: string; client_secret: string }) =>
   `Basic ${Buffer.from(`${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.client_secret)}`).toString('base64')}`;
 
-async function accessToken(options: Options): Promise<string> {
+async function accessToken(options: Options, client = options.tokenClient): Promise<string> {
   const response = await fetch(`${options.baseUrl}/token`, {
     method: 'POST',
-    headers: { authorization: basic(options.tokenClient), 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { authorization: basic(client), 'content-type': 'application/x-www-form-urlencoded' },
     body: 'grant_type=client_credentials',
   });
   if (!response.ok) throw new Error(`token request answered ${response.status}`);
@@ -127,4 +132,53 @@ async function latency(options: Options) {
   return { trials: samples.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: samples[samples.length - 1], requestsToInkanWhileVerifying: requestsDuringVerifies };
 }
 
-runPinnedScript('verifier.js', { throughput, latency });
+/** Polls the verifier until it rejects `token` as revoked; resolves with the time it did. */
+async function rejected(verifier: ReturnType<typeof subscribedVerifier>, token: string): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    try {
+      await verifier.verify(token);
+    } catch (error) {
+      if (error instanceof VerifierError && error.code === 'ERR_TOKEN_REVOKED') return performance.now();
+      throw error;
+    }
+    if (performance.now() - started > 10_000) throw new Error('a revocation did not arrive within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+/** Runs the CLI; resolves with its stdout and the moment its process exited. */
+function runCli(cli: NonNullable<Options['cli']>, args: string[]): Promise<{ stdout: string; exitedAt: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli.entry, ...args], { cwd: cli.cwd, env: { ...process.env, ...cli.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (code) => {
+      const exitedAt = performance.now();
+      if (code === 0) resolve({ stdout, exitedAt });
+      else reject(new Error(`cli ${args.join(' ')}: ${stderr}`));
+    });
+  });
+}
+
+async function cliLatency(options: Options) {
+  if (options.cli === undefined) throw new Error('cli_latency needs the CLI options');
+  const verifier = subscribedVerifier(options);
+  await verifier.ready();
+  const samples: number[] = [];
+  for (let trial = 0; trial < options.trials; trial += 1) {
+    const created = JSON.parse((await runCli(options.cli, ['clients', 'create', '--name', `bench-cli-${trial}`])).stdout) as { client_id: string; client_secret: string };
+    const token = await accessToken(options, created);
+    await verifier.verify(token);
+    const { exitedAt } = await runCli(options.cli, ['clients', 'delete', created.client_id]);
+    samples.push(Math.max(0, (await rejected(verifier, token)) - exitedAt));
+  }
+  await verifier.close();
+  samples.sort((a, b) => a - b);
+  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
+  return { trials: samples.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: samples[samples.length - 1] };
+}
+
+runPinnedScript('verifier.js', { throughput, latency, cli_latency: cliLatency });
