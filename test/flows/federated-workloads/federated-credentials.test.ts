@@ -13,7 +13,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { startInkan, type TestServer } from '../../helpers/inkan.js';
 import { basicAuth, registerClient, type RegisteredClient } from '../../helpers/clients.js';
 import { ASSERTION_TYPE, hs256Jwt, keyPair, postForm, unsignedJwt, type Answer } from '../../helpers/asymmetric.js';
-import { LogLines } from '../../helpers/operations.js';
+import { clientToken, LogLines } from '../../helpers/operations.js';
 import { recordTokenResponse } from '../../helpers/secrets.js';
 import { externalIssuer, SERVICE_ACCOUNT, type ExternalIssuer, type IssuerOptions } from './external-issuer.js';
 
@@ -24,7 +24,7 @@ const logs = new LogLines();
 const opened: ExternalIssuer[] = [];
 
 beforeAll(async () => {
-  server = await startInkan({ onLog: logs.collect });
+  server = await startInkan({ onLog: logs.collect, env: { ADMIN_API: 'on' } });
   cluster = await externalIssuer();
   opened.push(cluster);
   workload = await registerFederated(cluster, ['--scope', 'reports:write']);
@@ -280,5 +280,46 @@ describe('registering a federated client', () => {
     const result = await server.cli(['clients', 'create', '--name', 'bad', '--federated-issuer', 'https://issuer.example.com']);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('the --federated-* options are for --auth-method federated only');
+  });
+});
+
+describe('the admin API', () => {
+  async function admin(method: string, path: string, json?: unknown) {
+    const operator = await registerClient(server, ['--name', 'ops', '--scope', 'admin']);
+    const { access_token: token } = await clientToken(server, operator, 'admin');
+    const response = await fetch(`${server.issuer}/admin/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(json === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, any> };
+  }
+
+  it('registers a federated client like the CLI, documented in its OpenAPI document', async () => {
+    const issuer = await issuerWith({});
+    const created = await admin('POST', '/clients', {
+      name: 'ci-deploy',
+      auth_method: 'federated',
+      federated_issuer: issuer.issuer,
+      federated_subject: SERVICE_ACCOUNT,
+      federated_jwks_uri: issuer.jwksUri,
+      federated_audience: 'inkan-ci',
+      federated_claims: { 'kubernetes.io/namespace': 'reports' },
+    });
+    expect(created.status).toBe(201);
+    expect(Object.keys(created.body)).toEqual(['client_id']);
+    const answer = await tokenRequest(created.body.client_id as string, await issuer.mint('inkan-ci', { claims: { 'kubernetes.io/namespace': 'reports' } }));
+    expect(answer.status).toBe(200);
+    recordTokenResponse(answer.body);
+
+    const refused = await admin('POST', '/clients', { name: 'bad', auth_method: 'federated', federated_issuer: issuer.issuer, federated_subject: 'x', federated_claims: { ref: 1 } });
+    expect(refused).toEqual({ status: 400, body: { error: 'invalid_request', error_description: 'federated_claims must be an object of string values' } });
+
+    const document = await admin('GET', '/openapi.json');
+    expect(document.body.components.schemas.NewClient.properties.auth_method.enum).toContain('federated');
+    for (const field of ['federated_issuer', 'federated_subject', 'federated_jwks_uri', 'federated_audience', 'federated_claims']) {
+      expect(document.body.components.schemas.NewClient.properties).toHaveProperty(field);
+      expect(document.body.components.schemas.Client.properties).toHaveProperty(field);
+    }
   });
 });
