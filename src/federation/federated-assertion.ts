@@ -17,7 +17,7 @@
  *  4. `exp` present and not passed, `nbf` not in the future, `iat` not in the future, each with
  *     CLOCK_SKEW seconds of tolerance (config.clockSkewSeconds; §3 items 4–6);
  *  5. short-lived: `exp` at most MAX_FEDERATED_TOKEN_LIFETIME_SECONDS after `iat` (or after now,
- *     without `iat`). One hour: a Kubernetes projected token's default `expirationSeconds`, and
+ *     without `iat`; `iat` itself is at most CLOCK_SKEW ahead, by rule 4). One hour: a Kubernetes projected token's default `expirationSeconds`, and
  *     far longer than a GitHub Actions token; a longer-lived token is a credential to store, which
  *     is what federation is meant to avoid;
  *  6. every registered claim (`--federated-claim name=value`) present with exactly that string;
@@ -129,7 +129,9 @@ export function federatedAssertionVerifier(deps: FederatedAssertionDeps): Federa
 
     const exp = payload.exp!;
     if (payload.iat !== undefined && payload.iat > now + deps.clockSkewSeconds) throw invalidClient('the federated token was issued in the future (iat)');
-    if (exp - Math.min(payload.iat ?? now, now) > MAX_FEDERATED_TOKEN_LIFETIME_SECONDS) {
+    // Measured on the issuer's clock (iat), so a full-hour token from a clock running ahead within
+    // the skew still passes; without iat, from now.
+    if (exp - (payload.iat ?? now) > MAX_FEDERATED_TOKEN_LIFETIME_SECONDS) {
       throw invalidClient(`the federated token lives longer than ${MAX_FEDERATED_TOKEN_LIFETIME_SECONDS} seconds (exp - iat)`);
     }
     for (const [name, value] of Object.entries(federation.claims)) {

@@ -145,6 +145,13 @@ describe('a federated client', () => {
     expect(issuer.hits.jwks).toBe(2);
   });
 
+  it('accepts a full-hour token from an issuer whose clock runs ahead by less than the skew', async () => {
+    const issued = now() + 30;
+    const answer = await tokenRequest(workload.client_id, await cluster.mint(server.issuer, { claims: { iat: issued, nbf: issued, exp: issued + 3600 } }));
+    expect(answer.status).toBe(200);
+    recordTokenResponse(answer.body);
+  });
+
   it('must match every registered claim exactly', async () => {
     const issuer = await issuerWith({});
     const client = await registerFederated(issuer, ['--federated-claim', 'repository=example/app', '--federated-claim', 'ref=refs/heads/main']);
