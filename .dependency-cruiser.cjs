@@ -25,6 +25,7 @@ const LAYERS = [
   'accounts', // people: passwords, users, throttling
   'passkeys', // WebAuthn ceremonies: the relying party, challenges, registration and sign-in
   'clients', // client registration, lookup cache, client key sets
+  'federation', // federated workload credentials: a foreign issuer's keys and the checks of its JWTs
   'refresh', // refresh-token families
   'grants', // one file per grant_type, and their registry
   'client-tokens', // RFC 7662 introspection and RFC 7009 revocation

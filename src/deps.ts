@@ -35,6 +35,8 @@ import { issuanceRecorder } from './audit/token-issuance.js';
 import { signInRecorder } from './audit/sign-ins.js';
 import { clientAssertionVerifier } from './oauth/client-assertion.js';
 import { clientKeySource } from './clients/client-keys.js';
+import { federatedAssertionVerifier } from './federation/federated-assertion.js';
+import { issuerKeySource } from './federation/issuer-keys.js';
 import { dpop, type Dpop } from './oauth/dpop.js';
 import { StreamManager } from './shared-signals/streams.js';
 import { Transmitter } from './shared-signals/transmitter.js';
@@ -304,6 +306,14 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
           clock: core.clock,
           keys: clientKeySource({ clock: core.clock }),
           usedJtis: core.stores.usedJtis,
+        }),
+        federatedAssertionVerifier({
+          issuer: config.issuer,
+          clock: core.clock,
+          clockSkewSeconds: config.clockSkewSeconds,
+          keys: issuerKeySource({ clock: core.clock }),
+          usedJtis: core.stores.usedJtis,
+          audit: core.audit,
         }),
       ),
       dpop: dpop({ clock: core.clock, usedJtis: core.stores.usedJtis, sharedSecret: core.refreshSuccessorKey }),

@@ -98,6 +98,11 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
             allow_no_pkce: { type: 'boolean' },
             backchannel_logout_uri: { type: 'string', format: 'uri', description: 'present only when registered' },
             backchannel_logout_session_required: { type: 'boolean' },
+            federated_issuer: { type: 'string', description: 'auth_method federated only, as are the other federated_ fields' },
+            federated_subject: { type: 'string' },
+            federated_jwks_uri: { type: 'string', format: 'uri', description: 'present only when registered' },
+            federated_audience: { type: 'string', description: 'present only when registered' },
+            federated_claims: { type: 'object', additionalProperties: { type: 'string' } },
             created_at: { type: 'string', format: 'date-time' },
           },
         },
@@ -117,7 +122,11 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
             post_logout_redirect_uris: { type: 'array', items: { type: 'string', format: 'uri' }, description: 'the same rules as redirect_uris' },
             scope: { type: 'string', description: 'every scope the client may ask for, space-separated' },
             resources: { type: 'array', items: { type: 'string', format: 'uri' } },
-            auth_method: { type: 'string', enum: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] },
+            auth_method: {
+              type: 'string',
+              enum: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'federated', 'none'],
+              description: 'federated: no secret and no key; the client authenticates with a JWT from federated_issuer (RFC 7523 §2.2)',
+            },
             jwks: { type: 'object', description: 'a JWK Set of public keys (private_key_jwt)' },
             jwks_uri: { type: 'string', format: 'uri' },
             alg: { type: 'string', enum: SIGNING_ALG_VALUES },
@@ -139,6 +148,32 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
             backchannel_logout_session_required: {
               type: 'boolean',
               description: 'the client needs sid in its logout tokens (Inkan always sends it); only with backchannel_logout_uri',
+            },
+            federated_issuer: {
+              type: 'string',
+              format: 'uri',
+              maxLength: 2048,
+              description:
+                'auth_method federated (required with it): the issuer whose JWTs authenticate the client, matched with their iss exactly; ' +
+                'https (http only on a loopback host), no query or fragment; e.g. https://token.actions.githubusercontent.com',
+            },
+            federated_subject: {
+              type: 'string',
+              maxLength: 1024,
+              description: 'auth_method federated (required with it): the exact sub of those JWTs, e.g. system:serviceaccount:NAMESPACE:NAME',
+            },
+            federated_jwks_uri: {
+              type: 'string',
+              format: 'uri',
+              maxLength: 2048,
+              description: "the issuer's JWK Set; without it, the jwks_uri of the issuer's /.well-known/openid-configuration",
+            },
+            federated_audience: { type: 'string', maxLength: 2048, description: "what the JWTs' aud must contain; default: Inkan's issuer identifier" },
+            federated_claims: {
+              type: 'object',
+              maxProperties: 20,
+              additionalProperties: { type: 'string', maxLength: 1024 },
+              description: 'further top-level claims the JWTs must carry with exactly these string values (not iss, sub, aud, exp, nbf, iat, jti)',
             },
           },
         },

@@ -76,6 +76,15 @@ function optionalBoolean(body: JsonBody, name: string): boolean {
   return value;
 }
 
+function optionalStringMap(body: JsonBody, name: string): Record<string, string> | undefined {
+  const value = body[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value) || !Object.values(value).every((item) => typeof item === 'string')) {
+    throw invalid(`${name} must be an object of string values`);
+  }
+  return value as Record<string, string>;
+}
+
 function onlyFields(body: JsonBody, allowed: readonly string[]): void {
   const unknown = Object.keys(body).filter((name) => !allowed.includes(name));
   if (unknown.length > 0) throw invalid(`unknown field ${JSON.stringify(unknown[0])}; allowed: ${allowed.join(', ')}`);
@@ -85,6 +94,7 @@ const CLIENT_FIELDS = [
   'name', 'grant_types', 'redirect_uris', 'post_logout_redirect_uris', 'scope', 'resources', 'auth_method',
   'jwks', 'jwks_uri', 'alg', 'skip_consent', 'require_dpop', 'require_dpop_nonce', 'allow_no_pkce',
   'backchannel_logout_uri', 'backchannel_logout_session_required',
+  'federated_issuer', 'federated_subject', 'federated_jwks_uri', 'federated_audience', 'federated_claims',
 ];
 
 export async function listClients(deps: AdminDeps): Promise<AdminResult> {
@@ -114,6 +124,11 @@ export async function createClientOperation(deps: AdminDeps, body: JsonBody, act
         allowNoPkce: optionalBoolean(body, 'allow_no_pkce'),
         backchannelLogoutUri: optionalString(body, 'backchannel_logout_uri'),
         backchannelLogoutSessionRequired: optionalBoolean(body, 'backchannel_logout_session_required'),
+        federatedIssuer: optionalString(body, 'federated_issuer'),
+        federatedSubject: optionalString(body, 'federated_subject'),
+        federatedJwksUri: optionalString(body, 'federated_jwks_uri'),
+        federatedAudience: optionalString(body, 'federated_audience'),
+        federatedClaims: optionalStringMap(body, 'federated_claims'),
       },
       actor,
     );

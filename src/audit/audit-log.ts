@@ -55,6 +55,9 @@ export type AuditEvent =
   | { readonly event: 'key.imported'; readonly alg: string; readonly kid: string }
   | { readonly event: 'client.created'; readonly client_id: string; readonly name: string; readonly auth_method: string; readonly grant_types: readonly string[] }
   | { readonly event: 'client.deleted'; readonly client_id: string; readonly refresh_families_ended: number }
+  // Federated workload credentials (federation/): the client, the registered issuer; never the token.
+  | { readonly event: 'client.federated_authenticated'; readonly client_id: string; readonly issuer: string; readonly sub: string; readonly token_jti: string | undefined }
+  | { readonly event: 'client.federated_refused'; readonly client_id: string; readonly issuer: string; readonly reason: string }
   | { readonly event: 'user.created'; readonly sub: string; readonly email_sha256: string }
   | { readonly event: 'user.disabled'; readonly sub: string; readonly email_sha256: string }
   | { readonly event: 'user.enabled'; readonly sub: string; readonly email_sha256: string }

@@ -10,7 +10,7 @@ export class CliError extends Error {
 
 export interface CommandInput {
   readonly positionals: readonly string[];
-  readonly options: Readonly<Record<string, string | boolean | undefined>>;
+  readonly options: Readonly<Record<string, string | boolean | readonly string[] | undefined>>;
   /** Reads standard input to its end (secrets come this way, never through argv). */
   readonly readStdin: () => Promise<string>;
   /** Tells the operator what a long command is doing (one line on stderr; stdout stays one JSON document). */
@@ -21,6 +21,8 @@ export interface Command {
   /** parseArgs option definitions; every option takes a value unless listed in `flags`. */
   readonly options: readonly string[];
   readonly flags?: readonly string[];
+  /** Options of `options` that may be given more than once (their value is then a list). */
+  readonly repeatable?: readonly string[];
   run(core: Core, input: CommandInput): Promise<unknown>;
 }
 
@@ -38,6 +40,13 @@ export function optionalOption(input: CommandInput, name: string): string | unde
 export function listOption(input: CommandInput, name: string): string[] | undefined {
   const value = optionalOption(input, name);
   return value === undefined ? undefined : value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+/** Every value of a repeatable option (`--name a --name b`), in order; [] without one. */
+export function repeatedOption(input: CommandInput, name: string): readonly string[] {
+  const value = input.options[name];
+  if (value === undefined) return [];
+  return typeof value === 'string' ? [value] : Array.isArray(value) ? value : [];
 }
 
 export function onePositional(input: CommandInput, what: string): string {

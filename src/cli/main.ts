@@ -69,7 +69,9 @@ async function main(argv: readonly string[]): Promise<void> {
       args: kidsLast(rest),
       allowPositionals: true,
       strict: true,
-      options: Object.fromEntries([...command.options, ...flags].map((name) => [name, { type: flags.has(name) ? 'boolean' : 'string' }])),
+      options: Object.fromEntries(
+        [...command.options, ...flags].map((name) => [name, { type: flags.has(name) ? 'boolean' : 'string', multiple: command.repeatable?.includes(name) === true }]),
+      ),
     });
   } catch (error) {
     throw new CliError((error as Error).message.split('\n')[0] ?? 'bad arguments');
@@ -83,7 +85,7 @@ async function main(argv: readonly string[]): Promise<void> {
   try {
     const result = await command.run(core, {
       positionals: parsed.positionals,
-      options: parsed.values as Record<string, string | boolean>,
+      options: parsed.values as Record<string, string | boolean | string[]>,
       readStdin,
       notify: (line) => process.stderr.write(`inkan: ${line}\n`),
     });

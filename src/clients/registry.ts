@@ -10,7 +10,7 @@ import { parseScope } from '../oauth/scopes.js';
 import { isResourceUri } from '../oauth/resources.js';
 import { LOOPBACK_HOSTS, redirectUriProblem, webUriProblem } from '../oauth/redirect-uri.js';
 import { hashSecret, randomSecret } from '../tokens/secrets.js';
-import type { ClientAuthMethod, ClientRecord, ClientStore } from '../storage/clients.js';
+import type { ClientAuthMethod, ClientRecord, ClientStore, FederatedCredential } from '../storage/clients.js';
 import type { StreamStore } from '../storage/shared-signals.js';
 import type { SigningAlg } from '../storage/keys.js';
 import { SIGNING_ALGS } from '../storage/keys.js';
@@ -19,7 +19,7 @@ import type { Revoker } from '../revocation/revoker.js';
 
 export const SUPPORTED_GRANT_TYPES = ['client_credentials', 'authorization_code', 'refresh_token'] as const;
 export const SECRET_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
-const AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
+const AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'federated', 'none'];
 
 export class ClientRegistrationError extends Error {
   override readonly name = 'ClientRegistrationError';
@@ -49,6 +49,16 @@ export interface NewClient {
   readonly backchannelLogoutUri?: string;
   /** §2.2: the client requires `sid` in its logout tokens; only with a logout URI. */
   readonly backchannelLogoutSessionRequired?: boolean;
+  /** `federated` clients (federation/): the foreign issuer whose tokens authenticate the client. */
+  readonly federatedIssuer?: string;
+  /** The exact `sub` of those tokens. */
+  readonly federatedSubject?: string;
+  /** The issuer's JWK Set, when not found through its discovery document. */
+  readonly federatedJwksUri?: string;
+  /** What the tokens' `aud` must contain instead of Inkan's issuer. */
+  readonly federatedAudience?: string;
+  /** Further top-level claims the tokens must carry with exactly these values. */
+  readonly federatedClaims?: Readonly<Record<string, string>>;
 }
 
 export interface CreatedClient {
@@ -97,6 +107,67 @@ function jwksUri(value: string): string {
   return value;
 }
 
+const MAX_FEDERATED_CLAIMS = 20;
+/** Checked by their own rules (federation/federated-assertion.ts); an exact match on them would say nothing or contradict. */
+const RESERVED_CLAIMS: ReadonlySet<string> = new Set(['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti']);
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+function plainText(value: string, what: string, maxLength: number): string {
+  if (value === '' || value.length > maxLength || CONTROL_CHARACTERS.test(value)) {
+    throw new ClientRegistrationError(`${what} must be 1 to ${maxLength} characters without control characters`);
+  }
+  return value;
+}
+
+/** An issuer identifier (OpenID Connect Discovery §3): https (http only on loopback), no query or fragment; kept exactly as given. */
+function federatedIssuer(value: string): string {
+  const problem = webUriProblem(value) ?? (new URL(value).search === '' && !value.includes('?') ? undefined : 'must not have a query');
+  if (problem !== undefined) throw new ClientRegistrationError(`--federated-issuer ${JSON.stringify(value)} ${problem}`);
+  return plainText(value, '--federated-issuer', 2048);
+}
+
+function federatedJwksUri(value: string): string {
+  const problem = webUriProblem(value);
+  if (problem !== undefined) throw new ClientRegistrationError(`--federated-jwks-uri ${JSON.stringify(value)} ${problem}`);
+  return plainText(value, '--federated-jwks-uri', 2048);
+}
+
+function federatedClaims(claims: Readonly<Record<string, string>>): Record<string, string> {
+  const entries = Object.entries(claims);
+  if (entries.length > MAX_FEDERATED_CLAIMS) throw new ClientRegistrationError(`at most ${MAX_FEDERATED_CLAIMS} --federated-claim`);
+  for (const [name, value] of entries) {
+    plainText(name, 'a --federated-claim name', 100);
+    if (typeof value !== 'string') throw new ClientRegistrationError(`--federated-claim ${name} must have a string value`);
+    plainText(value, `the --federated-claim ${name} value`, 1024);
+    if (RESERVED_CLAIMS.has(name)) {
+      throw new ClientRegistrationError(`--federated-claim cannot match ${name}: use --federated-issuer, --federated-subject or --federated-audience (exp, nbf, iat and jti are always checked)`);
+    }
+  }
+  return Object.fromEntries(entries);
+}
+
+/** The federation of a `federated` client; every other method refuses the federated options. */
+function federation(authMethod: ClientAuthMethod, input: NewClient): FederatedCredential | null {
+  const given = [input.federatedIssuer, input.federatedSubject, input.federatedJwksUri, input.federatedAudience, input.federatedClaims].some((value) => value !== undefined);
+  if (authMethod !== 'federated') {
+    if (given) throw new ClientRegistrationError('the --federated-* options are for --auth-method federated only');
+    return null;
+  }
+  if (input.federatedIssuer === undefined || input.federatedSubject === undefined) {
+    throw new ClientRegistrationError('--auth-method federated needs --federated-issuer and --federated-subject');
+  }
+  if (input.jwks !== undefined || input.jwksUri !== undefined) {
+    throw new ClientRegistrationError('a federated client has no keys of its own: give --federated-jwks-uri (the issuer\'s keys), not --jwks-file or --jwks-uri');
+  }
+  return {
+    issuer: federatedIssuer(input.federatedIssuer),
+    subject: plainText(input.federatedSubject, '--federated-subject', 1024),
+    jwksUri: input.federatedJwksUri === undefined ? null : federatedJwksUri(input.federatedJwksUri),
+    audience: input.federatedAudience === undefined ? null : plainText(input.federatedAudience, '--federated-audience', 2048),
+    claims: federatedClaims(input.federatedClaims ?? {}),
+  };
+}
+
 export function validateNewClient(input: NewClient): Omit<ClientRecord, 'clientId' | 'secretHash' | 'createdAt'> {
   const name = input.name.trim();
   if (name === '' || name.length > 200) throw new ClientRegistrationError('--name must be 1 to 200 characters');
@@ -132,6 +203,7 @@ export function validateNewClient(input: NewClient): Omit<ClientRecord, 'clientI
   } catch {
     throw new ClientRegistrationError('--scope holds a character that is not allowed in a scope');
   }
+  const federated = federation(authMethod, input);
   const jwks = input.jwks === undefined ? null : jwkSet(input.jwks);
   const registeredJwksUri = input.jwksUri === undefined ? null : jwksUri(input.jwksUri);
   if (jwks !== null && registeredJwksUri !== null) throw new ClientRegistrationError('give either --jwks-file or --jwks-uri, not both');
@@ -158,6 +230,7 @@ export function validateNewClient(input: NewClient): Omit<ClientRecord, 'clientI
     allowNoPkce: input.allowNoPkce === true,
     backchannelLogoutUri: input.backchannelLogoutUri === undefined ? null : backchannelLogoutUri(input.backchannelLogoutUri),
     backchannelLogoutSessionRequired: input.backchannelLogoutSessionRequired === true,
+    federation: federated,
   };
 }
 
@@ -226,6 +299,15 @@ export function describeClient(client: ClientRecord): Record<string, unknown> {
     allow_no_pkce: client.allowNoPkce === true,
     ...(client.backchannelLogoutUri == null ? {} : { backchannel_logout_uri: client.backchannelLogoutUri }),
     backchannel_logout_session_required: client.backchannelLogoutSessionRequired === true,
+    ...(client.federation == null
+      ? {}
+      : {
+          federated_issuer: client.federation.issuer,
+          federated_subject: client.federation.subject,
+          ...(client.federation.jwksUri === null ? {} : { federated_jwks_uri: client.federation.jwksUri }),
+          ...(client.federation.audience === null ? {} : { federated_audience: client.federation.audience }),
+          federated_claims: client.federation.claims,
+        }),
     created_at: new Date(client.createdAt * 1000).toISOString(),
   };
 }

@@ -1,9 +1,10 @@
 /**
  * What a client presented to authenticate: HTTP Basic (client_secret_basic, RFC 6749 §2.3.1, with
  * its form-urlencoding of id and secret), form fields (client_secret_post), or a bare client_id
- * (a public client), or a client assertion (private_key_jwt, RFC 7523 §2.2: `client_assertion_type`
- * and `client_assertion`, with an optional `client_id` that must match it). Authentication itself
- * is decided in oauth/client-authentication.ts.
+ * (a public client), or a client assertion (RFC 7523 §2.2: `client_assertion_type` and
+ * `client_assertion`, with an optional `client_id`: a private_key_jwt client's must match the
+ * assertion, a federated client's names it). Authentication itself is decided in
+ * oauth/client-authentication.ts.
  *
  * The Authorization header is exactly one well-formed credential or a 401 `invalid_client`: one
  * header (node keeps only the first of repeated headers in `req.headers`, so `rawHeaders` is
@@ -19,6 +20,7 @@ import { invalidClient, OAuthError } from '../oauth/errors.js';
 import { oneMethodOnly, type ClientAuthenticator, type PresentedCredentials } from '../oauth/client-authentication.js';
 import { assertedClientId, CLIENT_ASSERTION_TYPE } from '../oauth/client-assertion.js';
 import type { ClientRecord } from '../storage/clients.js';
+import type { RequestOrigin } from '../audit/audit-log.js';
 import type { ParsedForm } from './form.js';
 
 const CHALLENGE: Readonly<Record<string, string>> = Object.freeze({ 'WWW-Authenticate': 'Basic realm="inkan", charset="UTF-8"' });
@@ -65,24 +67,31 @@ function basicCredentials(header: string | undefined): PresentedCredentials | un
   }
 }
 
+/** The client is the form's `client_id` when sent (a federated client must send it), else the assertion's `sub`. */
 function assertionCredentials(form: ParsedForm): PresentedCredentials {
   const type = form.params.get('client_assertion_type');
   const assertion = form.params.get('client_assertion');
   if (type !== CLIENT_ASSERTION_TYPE) throw invalidClient(`client_assertion_type must be ${CLIENT_ASSERTION_TYPE}`);
   if (assertion === undefined) throw invalidClient('client_assertion is required with client_assertion_type');
-  return { method: 'private_key_jwt', clientId: assertedClientId(assertion), assertion };
+  const asserted = assertedClientId(assertion);
+  return { method: 'private_key_jwt', clientId: form.params.get('client_id') ?? asserted, assertion, assertedClientId: asserted };
 }
 
 /**
  * Authenticates the client of a token, revocation or introspection request, adding the challenge
  * to a refusal as the header comment says.
  */
-export async function authenticateClient(req: IncomingMessage, form: ParsedForm, authenticator: ClientAuthenticator): Promise<ClientRecord> {
+export async function authenticateClient(
+  req: IncomingMessage,
+  form: ParsedForm,
+  authenticator: ClientAuthenticator,
+  origin?: RequestOrigin,
+): Promise<ClientRecord> {
   let nothingPresented = false;
   try {
     const presented = presentedCredentials(authorizationHeader(req), form);
     nothingPresented = presented === undefined;
-    return await authenticator.authenticate(presented);
+    return await authenticator.authenticate(presented, origin);
   } catch (error) {
     const challenged = req.headers.authorization !== undefined || nothingPresented;
     if (challenged && error instanceof OAuthError && error.status === 401) throw error.withHeaders(CHALLENGE);
@@ -98,10 +107,9 @@ function presentedCredentials(authorization: string | undefined, form: ParsedFor
     clientId !== undefined && secret !== undefined ? { method: 'client_secret_post', clientId, secret } : undefined;
   const jwt = form.params.has('client_assertion_type') || form.params.has('client_assertion') ? assertionCredentials(form) : undefined;
   oneMethodOnly([basic, post, jwt].filter((method) => method !== undefined).length);
-  if (jwt !== undefined) {
-    if (clientId !== undefined && clientId !== jwt.clientId) throw invalidClient('client_id does not match the client assertion');
-    return jwt;
-  }
+  // Whether a client_id other than the assertion's own is allowed depends on the client (federated
+  // or not): oauth/client-authentication.ts decides.
+  if (jwt !== undefined) return jwt;
   if (basic !== undefined) {
     if (clientId !== undefined && clientId !== basic.clientId) throw invalidClient('client_id does not match the authenticated client');
     return basic;

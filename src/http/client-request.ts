@@ -17,7 +17,7 @@ import { readForm } from './form.js';
  */
 export async function clientTokenRequest(ctx: Context, authenticator: ClientAuthenticator): Promise<{ client: ClientRecord; token: string }> {
   const form = await readForm(ctx.req);
-  const client = await authenticateClient(ctx.req, form, authenticator);
+  const client = await authenticateClient(ctx.req, form, authenticator, { requestId: ctx.state.requestId as string | undefined, address: ctx.ip });
   const token = form.params.get('token');
   if (token === undefined) throw new OAuthError('invalid_request', 'token is required');
   return { client, token };

@@ -4,25 +4,48 @@
  * Every failure is the same `invalid_client`, so a response never tells an unknown client from a
  * wrong secret. A `private_key_jwt` assertion is checked by oauth/client-assertion.ts; the secret
  * path stays as it was (one string comparison more).
+ *
+ * A `federated` client (federation/) presents the same RFC 7523 §2.2 form fields, but its JWT comes
+ * from a foreign issuer: its `sub` is the workload's name there, not a client_id, so such a request
+ * must name the client with `client_id` (RFC 7523 §3 leaves the client's identity to `client_id`
+ * when the assertion's `sub` is not it). A JWT assertion whose `client_id` names a federated
+ * client goes to the federated verifier; any other goes to the private_key_jwt rules, which keep
+ * requiring that a `client_id`, when sent, be the assertion's own.
  */
 import type { ClientRecord, ClientStore } from '../storage/clients.js';
 import { secretMatches } from '../tokens/secrets.js';
+import type { RequestOrigin } from '../audit/audit-log.js';
 import { invalidClient, OAuthError } from './errors.js';
 import type { ClientAssertionVerifier } from './client-assertion.js';
 
 export type PresentedCredentials =
   | { readonly method: 'client_secret_basic' | 'client_secret_post'; readonly clientId: string; readonly secret: string }
   | { readonly method: 'none'; readonly clientId: string }
-  /** RFC 7523 §2.2: the same assertion rules at every endpoint (oauth/client-assertion.ts). */
-  | { readonly method: 'private_key_jwt'; readonly clientId: string; readonly assertion: string };
+  /**
+   * RFC 7523 §2.2: the same assertion rules at every endpoint (oauth/client-assertion.ts, or
+   * federation/ for a federated client). `clientId` is the form's `client_id` when sent, else the
+   * client the assertion claims (`assertedClientId`).
+   */
+  | { readonly method: 'private_key_jwt'; readonly clientId: string; readonly assertion: string; readonly assertedClientId: string };
 
-export interface ClientAuthenticator {
-  authenticate(presented: PresentedCredentials | undefined): Promise<ClientRecord>;
+/** Checks a federated client's JWT from its foreign issuer (federation/federated-assertion.ts); declared here, by its caller. */
+export interface FederatedAssertionVerifier {
+  /** Resolves when `assertion` authenticates the federated `client`; otherwise invalid_client. */
+  verify(client: ClientRecord, assertion: string, origin?: RequestOrigin): Promise<void>;
 }
 
-export function clientAuthenticator(clients: Pick<ClientStore, 'find'>, assertions?: ClientAssertionVerifier): ClientAuthenticator {
+export interface ClientAuthenticator {
+  /** `origin` (request id, client address) goes to the audit lines of federated authentication. */
+  authenticate(presented: PresentedCredentials | undefined, origin?: RequestOrigin): Promise<ClientRecord>;
+}
+
+export function clientAuthenticator(
+  clients: Pick<ClientStore, 'find'>,
+  assertions?: ClientAssertionVerifier,
+  federated?: FederatedAssertionVerifier,
+): ClientAuthenticator {
   return {
-    async authenticate(presented) {
+    async authenticate(presented, origin) {
       if (presented === undefined) throw invalidClient('client authentication is required');
       const client = await clients.find(presented.clientId);
       if (presented.method === 'none') {
@@ -30,6 +53,12 @@ export function clientAuthenticator(clients: Pick<ClientStore, 'find'>, assertio
         return client;
       }
       if (presented.method === 'private_key_jwt') {
+        if (client?.authMethod === 'federated') {
+          if (federated === undefined) throw invalidClient('client authentication failed');
+          await federated.verify(client, presented.assertion, origin);
+          return client;
+        }
+        if (presented.clientId !== presented.assertedClientId) throw invalidClient('client_id does not match the client assertion');
         if (client === undefined || assertions === undefined) throw invalidClient('client authentication failed');
         await assertions.verify(client, presented.assertion);
         return client;

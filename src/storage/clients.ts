@@ -6,7 +6,24 @@
 import type { JWK } from 'jose';
 import type { SigningAlg } from './keys.js';
 
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'federated' | 'none';
+
+/**
+ * A workload client's trust in a foreign issuer (`--auth-method federated`, RFC 7523 §2.2 with
+ * that issuer's JWTs; federation/): whose tokens it authenticates with, and what they must say.
+ */
+export interface FederatedCredential {
+  /** The foreign issuer's identifier, compared with the token's `iss` exactly. */
+  readonly issuer: string;
+  /** The token's `sub`, exactly (e.g. `system:serviceaccount:ns:name`, `repo:org/repo:ref:refs/heads/main`). */
+  readonly subject: string;
+  /** Where the issuer's keys are; null: found through `<issuer>/.well-known/openid-configuration`. */
+  readonly jwksUri: string | null;
+  /** What the token's `aud` must contain; null: Inkan's issuer identifier. */
+  readonly audience: string | null;
+  /** Further top-level claims the token must carry with exactly these string values. */
+  readonly claims: Readonly<Record<string, string>>;
+}
 
 export interface ClientRecord {
   readonly clientId: string;
@@ -38,6 +55,8 @@ export interface ClientRecord {
   readonly backchannelLogoutUri?: string | null;
   /** §2.2: the client requires `sid` in its logout tokens (Inkan always sends one). */
   readonly backchannelLogoutSessionRequired?: boolean;
+  /** The foreign issuer a `federated` client authenticates with; null for every other client. */
+  readonly federation?: FederatedCredential | null;
 }
 
 export interface ClientStore {

@@ -1,5 +1,5 @@
 /**
- * The jwks_uri cache of private_key_jwt clients (clients/client-keys.ts), driven with a fake fetch
+ * The jwks_uri cache of private_key_jwt clients (clients/client-keys.ts on clients/remote-documents.ts), driven with a fake fetch
  * and clock: max-age, the bounded refetch on an unknown kid, the last good set kept on failure, a
  * failed first fetch remembered for its cooldown, the timeout, and a set holding private key
  * material refused; and, through the token endpoint of a real server, a broken jwks_uri fetched
@@ -8,7 +8,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientKeySource, FAILED_FETCH_COOLDOWN_SECONDS, JwksFetchError, UNKNOWN_KID_COOLDOWN_SECONDS } from '../../src/clients/client-keys.js';
+import { clientKeySource } from '../../src/clients/client-keys.js';
+import { FAILED_FETCH_COOLDOWN_SECONDS, RemoteDocumentError as JwksFetchError, UNKNOWN_KID_COOLDOWN_SECONDS } from '../../src/clients/remote-documents.js';
 import type { ClientRecord } from '../../src/storage/clients.js';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { registerClient } from '../helpers/clients.js';

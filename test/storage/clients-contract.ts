@@ -57,6 +57,37 @@ export function clientStoreContract(stores: CurrentStores): void {
     expect(typeof found?.createdAt).toBe('number');
   });
 
+  it('round-trips a federated client: its issuer, subject, JWKS URI, audience and claims, and no secret or key', async () => {
+    const full = clientRecord({
+      authMethod: 'federated',
+      secretHash: null,
+      federation: {
+        issuer: 'https://token.actions.githubusercontent.com',
+        subject: 'repo:example/app:ref:refs/heads/main',
+        jwksUri: 'https://token.actions.githubusercontent.com/.well-known/jwks',
+        audience: 'https://inkan.example.com/github',
+        claims: { repository_owner: 'example', job_workflow_ref: 'example/app/.github/workflows/deploy.yml@refs/heads/main' },
+      },
+    });
+    const bare = clientRecord({
+      createdAt: 1_700_000_001,
+      authMethod: 'federated',
+      secretHash: null,
+      federation: { issuer: 'https://kubernetes.default.svc', subject: 'system:serviceaccount:jobs:reporter', jwksUri: null, audience: null, claims: {} },
+    });
+    await stores().clients.insert(full);
+    await stores().clients.insert(bare);
+    expect(await stores().clients.find(full.clientId)).toMatchObject(full);
+    expect(await stores().clients.find(bare.clientId)).toMatchObject(bare);
+    expect((await stores().clients.list()).map((client) => client.federation)).toEqual([full.federation, bare.federation]);
+  });
+
+  it('gives every other client no federation', async () => {
+    const client = clientRecord();
+    await stores().clients.insert(client);
+    expect((await stores().clients.find(client.clientId))?.federation).toBeNull();
+  });
+
   it('answers a miss with undefined', async () => {
     expect(await stores().clients.find('no-such-client')).toBeUndefined();
   });

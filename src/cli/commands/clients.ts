@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { ClientRegistrationError, createClient, deleteClient, describeClient } from '../../clients/registry.js';
-import { CliError, type Command, listOption, onePositional, optionalOption, requiredOption } from '../command.js';
+import { CliError, type Command, type CommandInput, listOption, onePositional, optionalOption, repeatedOption, requiredOption } from '../command.js';
 
 function readJwksFile(file: string | undefined): unknown {
   if (file === undefined) return undefined;
@@ -11,8 +11,27 @@ function readJwksFile(file: string | undefined): unknown {
   }
 }
 
+/** `--federated-claim name=value`, repeatable: the claims a federated client's tokens must carry. */
+function federatedClaims(input: CommandInput): Record<string, string> | undefined {
+  const given = repeatedOption(input, 'federated-claim');
+  if (given.length === 0) return undefined;
+  const claims = new Map<string, string>();
+  for (const pair of given) {
+    const equals = pair.indexOf('=');
+    if (equals < 1) throw new CliError(`--federated-claim must be name=value, got ${JSON.stringify(pair)}`);
+    const name = pair.slice(0, equals);
+    if (claims.has(name)) throw new CliError(`--federated-claim ${name} is given twice`);
+    claims.set(name, pair.slice(equals + 1));
+  }
+  return Object.fromEntries(claims);
+}
+
 export const clientsCreate: Command = {
-  options: ['name', 'grant-types', 'redirect-uris', 'post-logout-redirect-uris', 'scope', 'resources', 'auth-method', 'jwks-file', 'jwks-uri', 'alg', 'backchannel-logout-uri'],
+  options: [
+    'name', 'grant-types', 'redirect-uris', 'post-logout-redirect-uris', 'scope', 'resources', 'auth-method', 'jwks-file', 'jwks-uri', 'alg', 'backchannel-logout-uri',
+    'federated-issuer', 'federated-subject', 'federated-jwks-uri', 'federated-audience', 'federated-claim',
+  ],
+  repeatable: ['federated-claim'],
   flags: ['skip-consent', 'require-dpop', 'require-dpop-nonce', 'allow-no-pkce', 'backchannel-logout-session-required'],
   async run(core, input) {
     try {
@@ -33,6 +52,11 @@ export const clientsCreate: Command = {
         allowNoPkce: input.options['allow-no-pkce'] === true,
         backchannelLogoutUri: optionalOption(input, 'backchannel-logout-uri'),
         backchannelLogoutSessionRequired: input.options['backchannel-logout-session-required'] === true,
+        federatedIssuer: optionalOption(input, 'federated-issuer'),
+        federatedSubject: optionalOption(input, 'federated-subject'),
+        federatedJwksUri: optionalOption(input, 'federated-jwks-uri'),
+        federatedAudience: optionalOption(input, 'federated-audience'),
+        federatedClaims: federatedClaims(input),
       });
       return secret === undefined ? { client_id: client.clientId } : { client_id: client.clientId, client_secret: secret };
     } catch (error) {

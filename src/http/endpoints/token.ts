@@ -40,7 +40,7 @@ export function tokenEndpoint(deps: TokenEndpointDeps): HotHandler {
     if (grantType === undefined) throw new OAuthError('invalid_request', 'grant_type is required');
     const grant = deps.grants.get(grantType);
     if (grant === undefined) throw new OAuthError('unsupported_grant_type', `grant_type ${JSON.stringify(grantType)} is not supported`);
-    const client = await authenticateClient(req, form, deps.clientAuthenticator);
+    const client = await authenticateClient(req, form, deps.clientAuthenticator, { requestId, address: clientAddress });
     if (!client.grantTypes.includes(grantType)) {
       throw new OAuthError('unauthorized_client', `the client is not registered for the ${grantType} grant`);
     }

@@ -1,10 +1,10 @@
 /**
- * Registered clients in the `clients` table (migrations 0001, 0002, 0009, 0014, 0016): lists and the JWK Set
+ * Registered clients in the `clients` table (migrations 0001, 0002, 0009, 0014, 0016, 0020): lists and the JWK Set
  * as JSON text, the flags added by later issues as booleans with defaults, so a row written before
  * them still reads.
  */
 import type { Knex } from 'knex';
-import type { ClientAuthMethod, ClientRecord, ClientStore } from '../clients.js';
+import type { ClientAuthMethod, ClientRecord, ClientStore, FederatedCredential } from '../clients.js';
 import type { ChangeNotifier } from '../changes.js';
 import type { SigningAlg } from '../keys.js';
 
@@ -28,6 +28,11 @@ interface ClientRow {
   allow_no_pkce: boolean | number;
   backchannel_logout_uri: string | null;
   backchannel_logout_session_required: boolean | number;
+  federated_issuer: string | null;
+  federated_subject: string | null;
+  federated_jwks_uri: string | null;
+  federated_audience: string | null;
+  federated_claims: string | null;
 }
 
 function toRow(client: ClientRecord): ClientRow {
@@ -51,6 +56,11 @@ function toRow(client: ClientRecord): ClientRow {
     allow_no_pkce: client.allowNoPkce ?? false,
     backchannel_logout_uri: client.backchannelLogoutUri ?? null,
     backchannel_logout_session_required: client.backchannelLogoutSessionRequired ?? false,
+    federated_issuer: client.federation?.issuer ?? null,
+    federated_subject: client.federation?.subject ?? null,
+    federated_jwks_uri: client.federation?.jwksUri ?? null,
+    federated_audience: client.federation?.audience ?? null,
+    federated_claims: client.federation == null ? null : JSON.stringify(client.federation.claims),
   };
 }
 
@@ -75,6 +85,18 @@ function fromRow(row: ClientRow): ClientRecord {
     allowNoPkce: Boolean(row.allow_no_pkce),
     backchannelLogoutUri: row.backchannel_logout_uri ?? null,
     backchannelLogoutSessionRequired: Boolean(row.backchannel_logout_session_required),
+    federation: federationOf(row),
+  };
+}
+
+function federationOf(row: ClientRow): FederatedCredential | null {
+  if (row.federated_issuer == null || row.federated_subject == null) return null;
+  return {
+    issuer: row.federated_issuer,
+    subject: row.federated_subject,
+    jwksUri: row.federated_jwks_uri ?? null,
+    audience: row.federated_audience ?? null,
+    claims: row.federated_claims == null ? {} : (JSON.parse(row.federated_claims) as Record<string, string>),
   };
 }
 
