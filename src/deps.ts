@@ -271,8 +271,10 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
     });
     core.logoutQueue.onQueued(() => logoutDeliverer.wake());
     metrics.watchLogoutQueue(() => core.stores.logoutDeliveries.depth());
+    const verifyAccessToken = issuedAccessTokenVerifier({ keyring, issuer: config.issuer, clock: core.clock, revocations: core.revocations });
     const grants = grantRegistry({
       tokens: tokenDeps,
+      verifyAccessToken,
       idTokens: idTokenDeps,
       clock: core.clock,
       stores: core.stores,
@@ -319,7 +321,7 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
       dpop: dpop({ clock: core.clock, usedJtis: core.stores.usedJtis, sharedSecret: core.refreshSuccessorKey }),
       grants,
       refreshTokens,
-      verifyAccessToken: issuedAccessTokenVerifier({ keyring, issuer: config.issuer, clock: core.clock, revocations: core.revocations }),
+      verifyAccessToken,
       authorizer: new Authorizer({
         stores: core.stores,
         clock: core.clock,

@@ -4,12 +4,15 @@
  * /admin/v1/openapi.json when ADMIN_API=on; the server URL is the issuer.
  */
 import { SIGNING_ALGS } from '../storage/keys.js';
+import { SUPPORTED_GRANT_TYPES } from '../clients/registry.js';
 
 export const ADMIN_PREFIX = '/admin/v1';
 export const ADMIN_SCOPE = 'admin';
 
 /** The signing algs (storage/keys.ts), so the document never lags behind what Inkan signs with. */
 const SIGNING_ALG_VALUES = [...SIGNING_ALGS];
+/** The grant types a client may be registered with (clients/registry.ts), for the same reason. */
+const GRANT_TYPE_VALUES = [...SUPPORTED_GRANT_TYPES];
 const error = { $ref: '#/components/schemas/Error' };
 const json = (schema: unknown) => ({ 'application/json': { schema } });
 const errors = (...statuses: readonly number[]) =>
@@ -112,7 +115,7 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
           additionalProperties: false,
           properties: {
             name: { type: 'string', minLength: 1, maxLength: 200 },
-            grant_types: { type: 'array', items: { type: 'string', enum: ['client_credentials', 'authorization_code', 'refresh_token'] } },
+            grant_types: { type: 'array', items: { type: 'string', enum: GRANT_TYPE_VALUES } },
             redirect_uris: {
               type: 'array',
               items: { type: 'string', format: 'uri' },

@@ -41,7 +41,18 @@ export type AuditEvent =
   | { readonly event: 'login.succeeded'; readonly sub: string; readonly email_sha256: string; readonly client_id: string }
   | { readonly event: 'login.failed'; readonly email_sha256: string; readonly client_id: string }
   | { readonly event: 'login.throttled'; readonly email_sha256: string; readonly client_id: string; readonly retry_after_seconds: number }
-  | { readonly event: 'token.issued'; readonly grant_type: string; readonly client_id: string; readonly sub: string; readonly alg: string; readonly jti: string }
+  | {
+      readonly event: 'token.issued';
+      readonly grant_type: string;
+      readonly client_id: string;
+      readonly sub: string;
+      readonly alg: string;
+      readonly jti: string;
+      /** Token exchange (RFC 8693): the actor, and the subject token's client and jti. */
+      readonly act_sub?: string;
+      readonly subject_client_id?: string;
+      readonly subject_jti?: string;
+    }
   | { readonly event: 'refresh.reuse_detected'; readonly family_id: string; readonly client_id: string; readonly sub: string }
   | {
       readonly event: 'refresh.family_revoked';

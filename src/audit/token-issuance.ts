@@ -16,6 +16,11 @@ export interface IssuedTokenFacts {
   /** Where the token request came from (X-Request-Id, client address). */
   readonly requestId: string | undefined;
   readonly clientAddress: string | undefined;
+  /**
+   * A token exchange (RFC 8693): who acts (`act.sub`), and the client and jti of the subject token,
+   * so the line names both parties and the token the delegation came from.
+   */
+  readonly delegation?: { readonly actor: string; readonly subjectClientId: string; readonly subjectJti: string } | undefined;
 }
 
 /** Told of every access token issued. */
@@ -30,10 +35,20 @@ export interface IssuanceCounter {
 
 export function issuanceRecorder(deps: { readonly audit: AuditLog; readonly metrics: IssuanceCounter }): IssuanceObserver {
   return {
-    tokenIssued({ grantType, client, sub, jti, requestId, clientAddress }) {
+    tokenIssued({ grantType, client, sub, jti, requestId, clientAddress, delegation }) {
       deps.metrics.tokenIssued(grantType, client.alg, client.clientId);
       deps.audit.record(
-        { event: 'token.issued', grant_type: grantType, client_id: client.clientId, sub, alg: client.alg, jti },
+        {
+          event: 'token.issued',
+          grant_type: grantType,
+          client_id: client.clientId,
+          sub,
+          alg: client.alg,
+          jti,
+          ...(delegation === undefined
+            ? {}
+            : { act_sub: delegation.actor, subject_client_id: delegation.subjectClientId, subject_jti: delegation.subjectJti }),
+        },
         { type: 'client', id: client.clientId, requestId, address: clientAddress },
       );
     },

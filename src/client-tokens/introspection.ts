@@ -34,6 +34,7 @@ import type { RefreshTokenService } from '../refresh/service.js';
 import type { ClientRecord } from '../storage/clients.js';
 import { AccessTokenRejected, type IssuedAccessTokenClaims, type IssuedAccessTokenVerifier } from '../tokens/issued-access-token.js';
 import { invalidClient } from '../oauth/errors.js';
+import { isTokenFor } from '../oauth/resources.js';
 
 export interface IntrospectionDeps {
   readonly issuer: string;
@@ -58,13 +59,6 @@ export async function introspect(deps: IntrospectionDeps, client: ClientRecord, 
   return looksLikeJwt(token) ? introspectAccessToken(deps, client, token) : introspectRefreshToken(deps, client, token);
 }
 
-/** The token's own client, or a client the token is meant for (one of its audiences is a resource of the client). */
-function mayIntrospect(client: ClientRecord, claims: Pick<IssuedAccessTokenClaims, 'client_id' | 'aud'>): boolean {
-  if (claims.client_id === client.clientId) return true;
-  const audiences = typeof claims.aud === 'string' ? [claims.aud] : (claims.aud ?? []);
-  return audiences.some((audience) => client.resources.includes(audience));
-}
-
 async function introspectAccessToken(deps: IntrospectionDeps, client: ClientRecord, token: string): Promise<IntrospectionResponse> {
   let claims: IssuedAccessTokenClaims;
   try {
@@ -73,7 +67,7 @@ async function introspectAccessToken(deps: IntrospectionDeps, client: ClientReco
     if (error instanceof AccessTokenRejected) return INACTIVE;
     throw error;
   }
-  return mayIntrospect(client, claims) ? accessTokenResponse(claims) : INACTIVE;
+  return isTokenFor(client, claims) ? accessTokenResponse(claims) : INACTIVE;
 }
 
 function accessTokenResponse(claims: IssuedAccessTokenClaims): IntrospectionResponse {
@@ -94,6 +88,8 @@ function accessTokenResponse(claims: IssuedAccessTokenClaims): IntrospectionResp
     ...(claims.sid === undefined ? {} : { sid: claims.sid }),
     ...(claims.auth_time === undefined ? {} : { auth_time: claims.auth_time }),
     ...(cnf === undefined ? {} : { cnf }),
+    // RFC 8693 §4.1: an exchanged token names its actor(s); §4 lets introspection say so too.
+    ...(claims.act === undefined ? {} : { act: claims.act }),
   };
 }
 

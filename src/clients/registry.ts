@@ -8,6 +8,7 @@ import type { JWK } from 'jose';
 import type { Clock } from '../clock.js';
 import { parseScope } from '../oauth/scopes.js';
 import { isResourceUri } from '../oauth/resources.js';
+import { TOKEN_EXCHANGE_GRANT } from '../oauth/delegation.js';
 import { LOOPBACK_HOSTS, redirectUriProblem, webUriProblem } from '../oauth/redirect-uri.js';
 import { hashSecret, randomSecret } from '../tokens/secrets.js';
 import type { ClientAuthMethod, ClientRecord, ClientStore, FederatedCredential } from '../storage/clients.js';
@@ -17,7 +18,7 @@ import { SIGNING_ALGS } from '../storage/keys.js';
 import { type Actor, type AuditLog, CLI_ACTOR } from '../audit/audit-log.js';
 import type { Revoker } from '../revocation/revoker.js';
 
-export const SUPPORTED_GRANT_TYPES = ['client_credentials', 'authorization_code', 'refresh_token'] as const;
+export const SUPPORTED_GRANT_TYPES = ['client_credentials', 'authorization_code', 'refresh_token', TOKEN_EXCHANGE_GRANT] as const;
 export const SECRET_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
 const AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'federated', 'none'];
 
@@ -183,6 +184,11 @@ export function validateNewClient(input: NewClient): Omit<ClientRecord, 'clientI
   }
   if (authMethod === 'none' && grantTypes.includes('client_credentials')) {
     throw new ClientRegistrationError('a public client (auth method none) cannot use client_credentials');
+  }
+  // RFC 8693 §2.1 leaves client authentication to the deployment: Inkan lets only a client that
+  // proves who it is act for someone else (its client_id becomes the token's `act`).
+  if (authMethod === 'none' && grantTypes.includes(TOKEN_EXCHANGE_GRANT)) {
+    throw new ClientRegistrationError('a public client (auth method none) cannot use token exchange');
   }
   if (authMethod === 'none' && input.allowNoPkce === true) {
     throw new ClientRegistrationError('a public client (auth method none) must use PKCE: --allow-no-pkce is for confidential clients only');

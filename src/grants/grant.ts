@@ -13,6 +13,8 @@ export interface TokenRequest {
   readonly params: ReadonlyMap<string, string>;
   /** `resource` may repeat (RFC 8707). */
   readonly resources: readonly string[];
+  /** `audience` may repeat (RFC 8693 §2.1, token exchange); absent means none. */
+  readonly audiences?: readonly string[];
   /** Where the request came from, for the audit trail (X-Request-Id, client address). */
   readonly requestId?: string;
   readonly clientAddress?: string;
@@ -27,6 +29,8 @@ export interface TokenResponse {
   readonly scope?: string;
   readonly refresh_token?: string;
   readonly id_token?: string;
+  /** RFC 8693 §2.2.1: the type of the token a token exchange issued. */
+  readonly issued_token_type?: string;
 }
 
 export interface Grant {

@@ -8,13 +8,19 @@ import { authorizationCodeGrant, type AuthorizationCodeGrantDeps } from './autho
 import { clientCredentialsGrant } from './client-credentials.js';
 import type { Grant } from './grant.js';
 import { refreshTokenGrant, type RefreshTokenGrantDeps } from './refresh-token.js';
+import { tokenExchangeGrant, type TokenExchangeGrantDeps } from './token-exchange.js';
 
 /** What the grants need, together: the server always has refresh tokens and an observer. */
-export type GrantRegistryDeps = AuthorizationCodeGrantDeps & RefreshTokenGrantDeps & { readonly observer: IssuanceObserver };
+export type GrantRegistryDeps = AuthorizationCodeGrantDeps & RefreshTokenGrantDeps & TokenExchangeGrantDeps & { readonly observer: IssuanceObserver };
 
 export type GrantRegistry = ReadonlyMap<string, Grant>;
 
 export function grantRegistry(deps: GrantRegistryDeps): GrantRegistry {
-  const grants: readonly Grant[] = [clientCredentialsGrant(deps.tokens, deps.observer), authorizationCodeGrant(deps), refreshTokenGrant(deps)];
+  const grants: readonly Grant[] = [
+    clientCredentialsGrant(deps.tokens, deps.observer),
+    authorizationCodeGrant(deps),
+    refreshTokenGrant(deps),
+    tokenExchangeGrant(deps),
+  ];
   return new Map(grants.map((grant) => [grant.grantType, grant]));
 }

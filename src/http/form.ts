@@ -1,7 +1,8 @@
 /**
  * Strict reading of `application/x-www-form-urlencoded` request bodies for the OAuth endpoints
  * (RFC 6749 §3.2): a size limit, the right content type, no parameter twice (but `resource`, which
- * RFC 8707 lets repeat), and empty values treated as absent (§3.1). `readLimitedBody` is the one
+ * RFC 8707 lets repeat, and `audience`, which RFC 8693 §2.1 lets repeat), and empty values treated
+ * as absent (§3.1). `readLimitedBody` is the one
  * body reader, shared with the forms of Inkan's own pages (page-form.ts) and the admin API.
  *
  * A body over the limit, announced or chunked, is a 413 whose answer says `Connection: close`:
@@ -14,12 +15,13 @@ import typeIs from 'type-is';
 import { OAuthError } from '../oauth/errors.js';
 
 export const FORM_LIMIT_BYTES = 64 * 1024;
-const REPEATABLE = new Set(['resource']);
 const CLOSE: Readonly<Record<string, string>> = Object.freeze({ Connection: 'close' });
 
 export interface ParsedForm {
   readonly params: ReadonlyMap<string, string>;
   readonly resources: readonly string[];
+  /** RFC 8693 §2.1 `audience` values (token exchange), in order. */
+  readonly audiences: readonly string[];
 }
 
 export interface BodyLimits {
@@ -61,14 +63,19 @@ export async function readForm(req: IncomingMessage): Promise<ParsedForm> {
 export function parseForm(body: string): ParsedForm {
   const params = new Map<string, string>();
   const resources: string[] = [];
+  const audiences: string[] = [];
   for (const [name, value] of new URLSearchParams(body)) {
     if (value === '') continue;
-    if (REPEATABLE.has(name)) {
+    if (name === 'resource') {
       resources.push(value);
+      continue;
+    }
+    if (name === 'audience') {
+      audiences.push(value);
       continue;
     }
     if (params.has(name)) throw new OAuthError('invalid_request', `the parameter ${JSON.stringify(name)} is repeated`);
     params.set(name, value);
   }
-  return { params, resources };
+  return { params, resources, audiences };
 }

@@ -23,14 +23,18 @@ export function parseScope(value: string): string[] {
 
 /**
  * The granted scope: what was asked for when every part is allowed; `whenAbsent` when nothing was
- * asked for (client credentials: everything the client may have).
+ * asked for (client credentials: everything the client may have). `refusal` words the
+ * invalid_scope description from the refused scopes, quoted.
  */
-export function grantScopes(requested: string | undefined, allowed: readonly string[], whenAbsent: readonly string[]): string[] {
+export function grantScopes(
+  requested: string | undefined,
+  allowed: readonly string[],
+  whenAbsent: readonly string[],
+  refusal: (quoted: string) => string = (quoted) => `the client may not request the scope ${quoted}`,
+): string[] {
   if (requested === undefined) return [...whenAbsent];
   const scopes = parseScope(requested);
   const refused = scopes.filter((scope) => !allowed.includes(scope));
-  if (refused.length > 0) {
-    throw new OAuthError('invalid_scope', `the client may not request the scope ${refused.map((s) => JSON.stringify(s)).join(', ')}`);
-  }
+  if (refused.length > 0) throw new OAuthError('invalid_scope', refusal(refused.map((s) => JSON.stringify(s)).join(', ')));
   return scopes;
 }

@@ -18,7 +18,10 @@
  * |   person signs in in that browser) |                                |                                 |
  * | a person (`users disable`,         | every session and family       | `subject`, issued before now + 1 |
  * |   `tokens revoke --email`)         |                                |                                 |
- * | a client (`clients delete`)        | every family of the client     | `client`, issued before now + 1  |
+ * | a client (`clients delete`)        | every family of the client     | `client`, issued before now + 1; |
+ * |                                    |                                | then `subject` for the client:  |
+ * |                                    |                                |   tokens exchanged (RFC 8693) for |
+ * |                                    |                                |   its client-credentials tokens |
  *
  * Rows go first, so that a token issued after the record's `notBefore` can only come from a
  * sign-in that is still allowed. A grant or session record covers nothing of a later sign-in: a
@@ -139,6 +142,10 @@ export function createRevoker(deps: RevokerDeps): Revoker {
     async endClient(clientId) {
       const families = await stores.refreshTokens.revokeFamilies({ clientId }, clock.nowSeconds());
       await revocations.revoke({ kind: 'client', clientId });
+      // A client is the subject (`sub`) of its client-credentials tokens, and so of the tokens
+      // other clients exchanged them for (grants/token-exchange.ts), which carry another
+      // client_id. Written second, so a resource server's feed stream ends on the client record.
+      await revocations.revoke({ kind: 'subject', sub: clientId });
       return families;
     },
   };

@@ -16,6 +16,11 @@ export interface AccessTokenRequest {
   readonly audience: string | readonly string[];
   /** Claims a grant adds (e.g. `sid`, `auth_time`, `cnf`); never overrides the registered ones. */
   readonly extraClaims?: Readonly<Record<string, unknown>>;
+  /**
+   * The latest `exp` the token may have (token exchange: never past the subject token's own
+   * expiry, RFC 8693); the configured lifetime applies when it is sooner.
+   */
+  readonly notAfter?: number;
 }
 
 export interface IssuedAccessToken {
@@ -53,7 +58,7 @@ export function newJti(): string {
 
 export function issueAccessToken(deps: AccessTokenDeps, request: AccessTokenRequest): IssuedAccessToken {
   const iat = deps.clock.nowSeconds();
-  const exp = iat + deps.accessTokenTtlSeconds;
+  const exp = Math.min(iat + deps.accessTokenTtlSeconds, request.notAfter ?? Infinity);
   const jti = newJti();
   const scope = request.scopes.join(' ');
   const { sid, grant_id: grantId } = request.extraClaims ?? {};
@@ -82,5 +87,5 @@ export function issueAccessToken(deps: AccessTokenDeps, request: AccessTokenRequ
   };
   const claims = request.extraClaims === undefined ? registered : Object.assign({}, request.extraClaims, registered);
   const token = deps.keyring.signer(request.client.alg).sign('at+jwt', claims);
-  return { token, jti, expiresIn: deps.accessTokenTtlSeconds, expiresAt: exp, scope };
+  return { token, jti, expiresIn: exp - iat, expiresAt: exp, scope };
 }

@@ -52,7 +52,7 @@ export function tokenEndpoint(deps: TokenEndpointDeps): HotHandler {
     } else if (client.requireDpop === true) {
       throw new OAuthError('invalid_dpop_proof', 'this client must send a DPoP proof with every token request');
     }
-    const response = await grant.handle({ grantType, client, params: form.params, resources: form.resources, requestId, clientAddress, dpop });
+    const response = await grant.handle({ grantType, client, params: form.params, resources: form.resources, audiences: form.audiences, requestId, clientAddress, dpop });
     try {
       await deps.statusLists.durable();
     } catch (error) {
