@@ -10,8 +10,8 @@
  *    /admin/callback checks `state` and `iss` (RFC 9207), exchanges the code and sets the session
  *    cookie: the access token, HttpOnly, SameSite=Strict, Secure (and `__Host-`) on https, expiring
  *    with the token.
- *  - Every POST must come from Inkan's own origin (the `Origin` header, when sent) and carry the
- *    page's CSRF token (403 otherwise); a POST without a live session is 401 and changes nothing.
+ *  - Every POST must carry the page's CSRF token and must not name another origin in `Origin`
+ *    (403 otherwise); a POST without a live session is 401 and changes nothing.
  *  - Every page goes out through page.ts (CSP with a nonce, no inline script: the one script is
  *    /assets/console.js; no framing; no caching).
  */
@@ -52,6 +52,7 @@ import {
 import { OAuthError } from '../../oauth/errors.js';
 import {
   consoleClientsPage,
+  consoleContent,
   consoleHomePage,
   consoleKeysPage,
   consolePeoplePage,
@@ -159,7 +160,8 @@ export function consoleEndpoints(deps: ConsoleEndpointDeps): ConsoleEndpoints {
   };
   const origin = (ctx: Context) => ({ requestId: ctx.state.requestId as string | undefined, address: ctx.ip });
 
-  const show = (ctx: Context, status: number, title: string, content: Markup) => sendPage(ctx, { status, title, content, scripts: [deps.script] });
+  const show = (ctx: Context, status: number, title: string, content: Markup) =>
+    sendPage(ctx, { status, title, content: consoleContent(content), scripts: [deps.script] });
   const refuse = (ctx: Context, status: number, message: string) => show(ctx, status, 'Operator console', consoleRefusalPage(message, paths.home));
 
   function startSignIn(ctx: Context): void {
@@ -175,8 +177,10 @@ export function consoleEndpoints(deps: ConsoleEndpointDeps): ConsoleEndpoints {
 
   /** A form posted from elsewhere: another origin, or without this session's CSRF token. */
   function forged(ctx: Context, operator: Operator, form: URLSearchParams): boolean {
+    // The pages send no Referer (page.ts), so browsers send `Origin: null` with their own forms:
+    // only another real origin is refused here; the CSRF token is what decides.
     const sentOrigin = ctx.get('origin');
-    if (sentOrigin !== '' && sentOrigin !== new URL(issuer).origin) return true;
+    if (sentOrigin !== '' && sentOrigin !== 'null' && sentOrigin !== new URL(issuer).origin) return true;
     return !consoleCsrfMatches(operator.token, field(form, 'csrf'));
   }
 

@@ -7,7 +7,13 @@
  * confirmed on the page itself (a checkbox the server requires), so it holds without the script.
  * English only: the console is for the operator, the person-facing pages are translated.
  */
+import { SIGNING_ALGS } from '../../storage/keys.js';
 import { html, type Markup } from './markup.js';
+
+/** Every console page's content is in this (style.ts widens the card for it). */
+export const consoleContent = (content: Markup): Markup => html`<div class="console">${content}</div>`;
+
+const algOptions = () => SIGNING_ALGS.map((alg) => html`<option value="${alg}">${alg}</option>`);
 
 export interface ConsoleFrame {
   readonly paths: { readonly home: string; readonly clients: string; readonly people: string; readonly sessions: string; readonly keys: string; readonly logout: string };
@@ -81,7 +87,7 @@ ${csrf(frame)}
 <div class="field"><label for="client-redirects">Redirect URIs (one a line)</label><textarea id="client-redirects" name="redirect_uris" rows="2"></textarea></div>
 <div class="field"><label for="client-scope">Scope</label><input id="client-scope" name="scope" type="text" placeholder="openid profile email api"></div>
 <div class="field"><label for="client-resources">Resources (one a line)</label><textarea id="client-resources" name="resources" rows="2"></textarea></div>
-<div class="field"><label for="client-alg">Token signing algorithm</label><select id="client-alg" name="alg"><option value="RS256">RS256</option><option value="EdDSA">EdDSA</option></select></div>
+<div class="field"><label for="client-alg">Token signing algorithm</label><select id="client-alg" name="alg">${algOptions()}</select></div>
 <label><input type="checkbox" name="skip_consent" value="true"> First-party: never ask for consent</label>
 <button type="submit">Register</button>
 </form>
@@ -146,7 +152,7 @@ ${key.status === 'revoked' ? '' : html`<form method="post" action="${frame.paths
 <h2>Rotate</h2>
 <form method="post" action="${frame.paths.keys}/rotate">
 ${csrf(frame)}
-<div class="field"><label for="rotate-alg">Algorithm</label><select id="rotate-alg" name="alg"><option value="">RS256 and EdDSA</option><option value="RS256">RS256</option><option value="EdDSA">EdDSA</option></select></div>
+<div class="field"><label for="rotate-alg">Algorithm</label><select id="rotate-alg" name="alg"><option value="">every algorithm</option>${algOptions()}</select></div>
 <label><input type="checkbox" name="unpublished" value="true"> Sign at once even with a key relying parties may not have fetched yet</label>
 <button type="submit">Rotate keys</button>
 </form>

@@ -62,7 +62,7 @@ describe('the operator console, ADMIN_API=off', () => {
   });
 });
 
-describe('the operator console, ADMIN_API=on', () => {
+describe('the operator console, ADMIN_API=on', { timeout: 90_000 }, () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startInkan({ env: { ADMIN_API: 'on', ADMIN_OPERATORS: 'olive.operator@example.com' } });
