@@ -22,6 +22,7 @@ import type { KeyChangeOptions } from '../keys/key-manager.js';
 import { type Activation, KeyLifecycleError, KeyNotReadyError } from '../keys/lifecycle.js';
 import { logOutEverywhere } from '../revocation/revoker.js';
 import { CONSOLE_CLIENT_ID } from './console.js';
+import { USER_LIST_LIMIT } from './openapi.js';
 import type { SessionRecord, UserRecord } from '../storage/people.js';
 import { SIGNING_ALGS, type SigningAlg } from '../storage/keys.js';
 
@@ -242,8 +243,6 @@ export async function revokeTokensOperation(deps: AdminDeps, body: JsonBody, act
   return ok({ revoked });
 }
 
-/** At most this many people in one answer of `listUsers`: a console page, not an export. */
-export const USER_LIST_LIMIT = 100;
 
 const describeUser = (user: UserRecord) => ({
   id: user.id,
