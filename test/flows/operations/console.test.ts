@@ -9,9 +9,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInkan, type TestServer } from '../../helpers/inkan.js';
 import { createUser, csrfOf, HttpBrowser, signIn, type Hop } from '../../helpers/people.js';
+import { LogLines } from '../../helpers/operations.js';
 
 const OPERATOR = { email: 'Olive.Operator@example.com', password: 'operator password 1' };
 const PERSON = { email: 'paul.person@example.com', password: 'person password 12' };
+/** Disabled and enabled by the tests (a revocation covers tokens issued in the same second, so never PERSON or OPERATOR). */
+const DORA = { email: 'dora.disabled@example.com', password: 'dora password 123' };
+const OTTO = { email: 'otto.operator@example.com', password: 'otto password 1234' };
 
 /** /admin → Inkan's sign-in → /admin/callback: the callback's answer. */
 async function consoleSignIn(browser: HttpBrowser, email: string, password: string): Promise<Hop> {
@@ -30,9 +34,9 @@ async function consoleSignIn(browser: HttpBrowser, email: string, password: stri
   return browser.request(callback.href);
 }
 
-async function signedInOperator(server: TestServer): Promise<HttpBrowser> {
+async function signedInOperator(server: TestServer, operator = OPERATOR): Promise<HttpBrowser> {
   const browser = new HttpBrowser(server.issuer);
-  const answer = await consoleSignIn(browser, OPERATOR.email, OPERATOR.password);
+  const answer = await consoleSignIn(browser, operator.email, operator.password);
   expect(answer.status).toBe(302);
   expect(answer.location).toBe('/admin');
   return browser;
@@ -64,10 +68,14 @@ describe('the operator console, ADMIN_API=off', () => {
 
 describe('the operator console, ADMIN_API=on', { timeout: 90_000 }, () => {
   let server: TestServer;
+  let operatorId: string;
+  const logs = new LogLines();
   beforeAll(async () => {
-    server = await startInkan({ env: { ADMIN_API: 'on', ADMIN_OPERATORS: 'olive.operator@example.com' } });
-    await createUser(server, OPERATOR.email, OPERATOR.password, 'Olive');
+    server = await startInkan({ env: { ADMIN_API: 'on', ADMIN_OPERATORS: `olive.operator@example.com,${OTTO.email}` }, onLog: logs.collect });
+    operatorId = (await createUser(server, OPERATOR.email, OPERATOR.password, 'Olive')).id;
     await createUser(server, PERSON.email, PERSON.password, 'Paul');
+    await createUser(server, DORA.email, DORA.password, 'Dora');
+    await createUser(server, OTTO.email, OTTO.password, 'Otto');
   });
   afterAll(async () => {
     await server?.stop();
@@ -131,10 +139,10 @@ describe('the operator console, ADMIN_API=on', { timeout: 90_000 }, () => {
     expect((await browser.request('/admin')).status).toBe(200); // the forged logout did not end the session
 
     // With the token, the same request works.
-    const done = await browser.request('/admin/people/disable', { form: { email: PERSON.email, csrf } });
+    const done = await browser.request('/admin/people/disable', { form: { email: DORA.email, csrf } });
     expect(done.status).toBe(200);
-    expect(done.body).toContain('paul.person@example.com disabled');
-    expect((await browser.request('/admin/people/enable', { form: { email: PERSON.email, csrf } })).status).toBe(200);
+    expect(done.body).toContain('dora.disabled@example.com disabled');
+    expect((await browser.request('/admin/people/enable', { form: { email: DORA.email, csrf } })).status).toBe(200);
   });
 
   it('refuses a POST without a console session (401), and with a session cookie that is not a console token', async () => {
@@ -208,8 +216,9 @@ describe('the operator console, ADMIN_API=on', { timeout: 90_000 }, () => {
     const other = new HttpBrowser(server.issuer);
     await consoleSignIn(other, OPERATOR.email, OPERATOR.password);
     const listed = await browser.request(`/admin/people/sessions?email=${encodeURIComponent(OPERATOR.email)}`);
-    const newest = /data-session="([^"]+)"/.exec(listed.body)![1]!;
-    expect(sids).not.toContain(newest);
+    const listedSids = [...listed.body.matchAll(/data-session="([^"]+)"/g)].map((match) => match[1]!);
+    expect(listedSids).toHaveLength(sids.length + 1);
+    const newest = listedSids.find((sid) => !sids.includes(sid))!;
     expect((await other.request('/admin')).status).toBe(200);
     const ended = await browser.request('/admin/people/sessions/revoke', { form: { csrf, email: OPERATOR.email, sid: newest } });
     expect(ended.status).toBe(200);
@@ -226,6 +235,50 @@ describe('the operator console, ADMIN_API=on', { timeout: 90_000 }, () => {
     expect((await server.cli(['keys', 'list'])).json<Array<{ kid: string; status: string }>>().find((key) => key.kid === kid)?.status).toBe('active');
   });
 
+  it('creates a person, resets their MFA, logs them out everywhere and deletes a client, each audited as the operator', async () => {
+    const browser = await signedInOperator(server);
+    const csrf = csrfOf((await browser.request('/admin')).body);
+    const created = await browser.request('/admin/people', { form: { csrf, email: 'nina.new@example.com', name: 'Nina', password: 'a new password 123' } });
+    expect(created.status).toBe(201);
+    expect(created.body).toContain('nina.new@example.com created.');
+    expect(created.body).toContain('data-person="nina.new@example.com"');
+    expect(created.body).not.toContain('a new password 123');
+    const duplicate = await browser.request('/admin/people', { form: { csrf, email: 'NINA.new@example.com', password: 'a new password 123' } });
+    expect(duplicate.status).toBe(409);
+    const reset = await browser.request('/admin/people/mfa-reset', { form: { csrf, email: 'nina.new@example.com' } });
+    expect(reset.status).toBe(200);
+    expect(reset.body).toContain('Every second factor of nina.new@example.com removed');
+    expect((await browser.request('/admin/people/mfa-reset', { form: { csrf, email: 'nobody@example.com' } })).status).toBe(404);
+
+    const everywhere = await browser.request('/admin/people/sessions/everywhere', { form: { csrf, email: 'nina.new@example.com' } });
+    expect(everywhere.status).toBe(200);
+    expect(everywhere.body).toContain('nina.new@example.com is logged out everywhere.');
+    expect(everywhere.body).toContain('No live session.');
+
+    const client = await browser.request('/admin/clients', { form: { csrf, name: 'Short-lived', grant_types: 'client_credentials' } });
+    const clientId = /data-client-id>([^<]+)</.exec(client.body)![1]!;
+    const deleted = await browser.request(`/admin/clients/${clientId}/delete`, { form: { csrf } });
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toContain(`Client ${clientId} deleted`);
+    expect(deleted.body).not.toContain(`data-client="${clientId}"`);
+    expect((await browser.request(`/admin/clients/${clientId}/delete`, { form: { csrf } })).status).toBe(404);
+
+    const asOperator = { actor: 'admin-console', actor_id: operatorId, reqId: expect.any(String), client_address: '127.0.0.1' };
+    expect(logs.audit('user.created').find((line) => line.sub !== undefined && line.actor === 'admin-console')).toMatchObject(asOperator);
+    expect(logs.audit('mfa.reset').at(-1)).toMatchObject(asOperator);
+    expect(logs.audit('tokens.revoked').at(-1)).toMatchObject(asOperator);
+    expect(logs.audit('client.created').find((line) => line.client_id === clientId)).toMatchObject(asOperator);
+    expect(logs.audit('client.deleted').find((line) => line.client_id === clientId)).toMatchObject(asOperator);
+  });
+
+  it('ends the console session of an operator who is disabled', async () => {
+    const browser = await signedInOperator(server, OTTO);
+    expect((await browser.request('/admin')).status).toBe(200);
+    expect((await server.cli(['users', 'disable', '--email', OTTO.email])).code).toBe(0);
+    // Revocations reach the server through the change feed: poll, generously.
+    await expect.poll(async () => (await browser.request('/admin')).status, { timeout: 20_000, interval: 200 }).toBe(302);
+  });
+
   it('logs out: the Inkan session and the console token end, the cookie is cleared', async () => {
     const browser = await signedInOperator(server);
     const token = browser.cookies.get('inkan_console_session')!;
@@ -240,5 +293,25 @@ describe('the operator console, ADMIN_API=on', { timeout: 90_000 }, () => {
     const start = await browser.request('/admin');
     const authorize = await browser.request(start.location!);
     expect(authorize.location).toMatch(/^\/login\?/);
+  });
+});
+
+describe('the operator console behind https', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startInkan({ env: { ADMIN_API: 'on', ADMIN_OPERATORS: 'olive.operator@example.com', ISSUER: 'https://idp.example.com' } });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('keeps its sign-in cookie __Host- prefixed and Secure, and registers the https redirect URI', async () => {
+    const base = (await server.cli(['clients', 'list'])).json<Array<{ client_id: string; redirect_uris: string[] }>>();
+    expect(base.find((client) => client.client_id === 'inkan-console')?.redirect_uris).toEqual(['https://idp.example.com/admin/callback']);
+    const answer = await fetch(`http://127.0.0.1:${server.env.PORT}/admin`, { redirect: 'manual' });
+    const url = new URL(answer.headers.get('location')!);
+    expect(url.origin + url.pathname).toBe('https://idp.example.com/authorize');
+    const cookie = answer.headers.getSetCookie().find((line) => line.startsWith('__Host-inkan_console_signin='))!;
+    expect(cookie).toMatch(/; Max-Age=600; Path=\/; HttpOnly; SameSite=Lax; Secure$/);
   });
 });
