@@ -15,7 +15,7 @@
  *   everyone but the people named in ADMIN_OPERATORS: a console token (issued to `inkan-console`,
  *   for a person, with `admin`) counts only while its person is enabled and their email is in that
  *   list, checked on every request. Anyone else is refused after sign-in, and the token they were
- *   issued is revoked at once.
+ *   issued is revoked at once (their Inkan session, which their other applications use, stays).
  * - The console session is the access token itself, in an HttpOnly, SameSite=Strict cookie that
  *   expires with it: every request checks it as a resource server would (signature, expiry,
  *   revocation, scope, client), so disabling the operator, `tokens revoke`, or the console's own
@@ -179,13 +179,18 @@ export async function finishConsoleSignIn(
   try {
     return await consoleOperator(deps, response.access_token, origin);
   } catch (error) {
-    if (error instanceof ConsoleAccessError) await endConsoleSession(deps, response.access_token);
+    // Only the console token goes: the person's Inkan session (their other applications) stays.
+    if (error instanceof ConsoleAccessError) await revokeConsoleToken(deps, response.access_token, { endSession: false });
     throw error;
   }
 }
 
 /** Console logout: the Inkan session the operator signed in with ends (and with it every token of it, this one included). */
 export async function endConsoleSession(deps: ConsoleDeps, token: string): Promise<void> {
+  await revokeConsoleToken(deps, token, { endSession: true });
+}
+
+async function revokeConsoleToken(deps: ConsoleDeps, token: string, options: { readonly endSession: boolean }): Promise<void> {
   let claims: IssuedAccessTokenClaims;
   try {
     claims = await deps.verifyAccessToken(token, { audience: deps.config.issuer });
@@ -194,7 +199,7 @@ export async function endConsoleSession(deps: ConsoleDeps, token: string): Promi
     throw error;
   }
   await deps.revoker.revokeAccessToken({ jti: claims.jti, exp: claims.exp, status: claims.status });
-  if (typeof claims.sid === 'string') await deps.revoker.endSession(claims.sid, 'user');
+  if (options.endSession && typeof claims.sid === 'string') await deps.revoker.endSession(claims.sid, 'user');
 }
 
 const CSRF_CONTEXT = 'inkan-console-csrf\0';

@@ -63,7 +63,7 @@ import {
 } from '../html/console-pages.js';
 import type { Markup } from '../html/markup.js';
 import { field, readPageForm } from '../page-form.js';
-import { sendPage, sendRedirect, setNoStore } from '../page.js';
+import { sendPage, sendRedirect } from '../page.js';
 import type { KoaHandler, RouteParams } from '../route.js';
 
 export interface ConsoleEndpointDeps {
@@ -286,7 +286,6 @@ export function consoleEndpoints(deps: ConsoleEndpointDeps): ConsoleEndpoints {
     logout: authed(async (ctx, operator) => {
       await endConsoleSession(deps.console, operator.token);
       cookies.clear(ctx, 'session');
-      setNoStore(ctx);
       show(ctx, 200, 'Signed out', consoleRefusalPage('You are signed out of the console and of Inkan.', paths.home));
     }),
 

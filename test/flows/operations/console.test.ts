@@ -102,9 +102,13 @@ describe('the operator console, ADMIN_API=on', { timeout: 90_000 }, () => {
     expect(answer.status).toBe(403);
     expect(answer.body).toContain('This account may not use the operator console.');
     expect(answer.headers.getSetCookie().some((line) => line.startsWith('inkan_console_session=') && !/Max-Age=0/.test(line))).toBe(false);
-    // The browser's Inkan session is live, so /admin goes round the sign-in again and is refused again.
+    // Only the console token was revoked: the person's Inkan session (their other applications) stays,
+    // so /admin goes round the sign-in without a password and is refused again.
     const again = await browser.request('/admin');
     expect(again.status).toBe(302);
+    const authorize = await browser.request(again.location!);
+    expect(new URL(authorize.location!, server.issuer).pathname).toBe('/admin/callback');
+    expect((await browser.request(authorize.location!)).status).toBe(403);
   });
 
   it('refuses a callback whose state this browser did not start', async () => {
