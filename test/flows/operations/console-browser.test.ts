@@ -3,7 +3,8 @@
  * opens /admin, signs in on Inkan's own page (code + PKCE with the `admin` scope) and lands on the
  * console; registers a client and sees its secret once, and that secret gets a client_credentials
  * token; disables a person, whose tokens stop working and whose next sign-in is refused; rotates
- * the signing keys, and the key list and the JWKS show the new keys. Confirmations (the console
+ * the signing keys, and the key list and the JWKS show the new keys; revokes an old key after
+ * ticking its confirmation, and it leaves the JWKS. Confirmations (the console
  * script's `confirm()`) are accepted as an operator would. Screenshots go to
  * test-output/screenshots/.
  */
@@ -126,7 +127,7 @@ describe.skipIf(!haveChromium)('the operator console in Chromium', { timeout: 90
     await again.close();
   });
 
-  it('rotates the signing keys: the key list changes and the JWKS has the new keys', async () => {
+  it('rotates the signing keys: the key list changes and the JWKS has the new keys; a confirmed revocation removes one', async () => {
     await page.goto(`${server.issuer}/admin/keys`);
     const active = async () => page.locator('[data-status="active"]').evaluateAll((items) => items.map((item) => item.getAttribute('data-kid')!).sort());
     const before = await active();
@@ -146,5 +147,14 @@ describe.skipIf(!haveChromium)('the operator console in Chromium', { timeout: 90
     const jwks = (await (await fetch(jwks_uri)).json()) as { keys: Array<{ kid: string }> };
     const published = jwks.keys.map((key) => key.kid);
     for (const kid of [...after, ...before]) expect(published).toContain(kid);
+
+    // Revoking one of the retired keys: ticked and confirmed, it leaves the JWKS at once.
+    const leaked = before[0]!;
+    await page.getByLabel(`Yes, revoke ${leaked}`).check();
+    await page.getByRole('button', { name: `Revoke ${leaked}` }).click();
+    await page.getByText(`${leaked} is revoked`).waitFor();
+    expect(await page.locator(`[data-kid="${leaked}"]`).getAttribute('data-status')).toBe('revoked');
+    const publishedNow = async () => ((await (await fetch(jwks_uri)).json()) as { keys: Array<{ kid: string }> }).keys.map((key) => key.kid);
+    await expect.poll(publishedNow, { timeout: 10_000, interval: 200 }).not.toContain(leaked);
   });
 });
