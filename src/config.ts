@@ -6,6 +6,7 @@
  * message is one line naming the variable, so `main` can print it and exit without a stack trace.
  */
 import path from 'node:path';
+import { normalizeEmail } from './storage/people.js';
 import { DEFAULT_DATABASE_TUNING, type DatabaseConfig, type DatabaseTuning } from './storage/database.js';
 
 export interface Config {
@@ -57,6 +58,12 @@ export interface OperationsConfig {
   readonly shutdownGraceSeconds: number;
   /** ADMIN_API (`on`/`off`, default off): serves the admin API under /admin/v1 on the same listener. */
   readonly adminApi: boolean;
+  /**
+   * ADMIN_OPERATORS (comma-separated emails, default none): the people who may sign in to the
+   * operator console at /admin (with ADMIN_API=on), compared as `normalizeEmail` does. Nobody else
+   * can, whatever tokens they hold.
+   */
+  readonly adminOperators: readonly string[];
   /** CLI_AUDIT_LOG (default ./data/cli-audit.log): where the CLI appends its audit lines; `stderr` for standard error. */
   readonly cliAuditLog: string;
 }
@@ -235,11 +242,17 @@ function operations(env: Env, cwd: string): OperationsConfig {
   }
   const admin = env.ADMIN_API === undefined || env.ADMIN_API === '' ? 'off' : env.ADMIN_API;
   if (admin !== 'on' && admin !== 'off') throw new ConfigError(`ADMIN_API must be on or off, got ${JSON.stringify(admin)}`);
+  const operators = (env.ADMIN_OPERATORS ?? '').split(',').map(normalizeEmail).filter((email) => email !== '');
+  for (const email of operators) {
+    if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new ConfigError(`ADMIN_OPERATORS must be comma-separated emails, got ${JSON.stringify(email)}`);
+  }
+  if (operators.length > 0 && admin !== 'on') throw new ConfigError('ADMIN_OPERATORS needs ADMIN_API=on (the console is part of the admin API)');
   const audit = env.CLI_AUDIT_LOG === undefined || env.CLI_AUDIT_LOG === '' ? './data/cli-audit.log' : env.CLI_AUDIT_LOG;
   return Object.freeze({
     metricsToken,
     shutdownGraceSeconds: wholeNumber(env, 'SHUTDOWN_GRACE_SECONDS', 'seconds', 10, 0, 3600),
     adminApi: admin === 'on',
+    adminOperators: Object.freeze([...new Set(operators)]),
     cliAuditLog: audit === 'stderr' ? audit : path.resolve(cwd, audit),
   });
 }

@@ -5,6 +5,7 @@
  * a graceful stop that turns /readyz false, stops accepting, lets accepted requests finish
  * (bounded), then closes the database. main.ts uses it for `npm start`; tests use it to run real servers on ephemeral ports.
  */
+import { ensureConsoleClient } from './admin/console.js';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -41,6 +42,10 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   // INKAN_FAULT_INJECTION (test-only) arms the key crash hook unless the caller passed its own.
   const beforeKeyApply = options.beforeKeyApply ?? keyFaultHook(config.faultInjection);
   const deps = await createDeps(config, log, beforeKeyApply === undefined ? options : { ...options, beforeKeyApply });
+  // The operator console's own client (admin/console.ts), registered before the first request.
+  if (config.operations.adminApi && !(await ensureConsoleClient(deps, config.issuer))) {
+    log.warn({ event: 'admin_console.unavailable' }, 'the operator console needs an https issuer (or http on a loopback host): it stays closed');
+  }
   // The server's own state, for /readyz (http/endpoints/health.ts): false once the graceful stop begins.
   const readiness = { accepting: true };
   const handlers = buildRequestListeners(deps, readiness);

@@ -1,7 +1,7 @@
 /**
  * Configuration per the operator contract: every variable's default, and for each bad value one
  * line that names the variable (main prints it and exits, no stack trace). Then the operability
- * variables: METRICS_TOKEN, SHUTDOWN_GRACE_SECONDS, ADMIN_API, CLI_AUDIT_LOG.
+ * variables: METRICS_TOKEN, SHUTDOWN_GRACE_SECONDS, ADMIN_API, ADMIN_OPERATORS, CLI_AUDIT_LOG.
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -181,18 +181,28 @@ describe('bad values stop start-up with one line naming the variable', () => {
 });
 
 describe('operability settings', () => {
-  it('default to no metrics token, 10 s of grace, no admin API and ./data/cli-audit.log', () => {
+  it('default to no metrics token, 10 s of grace, no admin API, no operators and ./data/cli-audit.log', () => {
     expect(loadConfig({}, CWD).operations).toEqual({
       metricsToken: undefined,
       shutdownGraceSeconds: 10,
       adminApi: false,
+      adminOperators: [],
       cliAuditLog: path.join(CWD, 'data/cli-audit.log'),
     });
   });
 
   it('read each variable', () => {
-    const operations = loadConfig({ METRICS_TOKEN: 'a-long-enough-token', SHUTDOWN_GRACE_SECONDS: '0', ADMIN_API: 'on', CLI_AUDIT_LOG: 'stderr' }, CWD).operations;
-    expect(operations).toEqual({ metricsToken: 'a-long-enough-token', shutdownGraceSeconds: 0, adminApi: true, cliAuditLog: 'stderr' });
+    const operations = loadConfig(
+      { METRICS_TOKEN: 'a-long-enough-token', SHUTDOWN_GRACE_SECONDS: '0', ADMIN_API: 'on', ADMIN_OPERATORS: ' Ada@Example.com,grace@example.com,ada@example.com ', CLI_AUDIT_LOG: 'stderr' },
+      CWD,
+    ).operations;
+    expect(operations).toEqual({
+      metricsToken: 'a-long-enough-token',
+      shutdownGraceSeconds: 0,
+      adminApi: true,
+      adminOperators: ['ada@example.com', 'grace@example.com'],
+      cliAuditLog: 'stderr',
+    });
     expect(loadConfig({ CLI_AUDIT_LOG: '/var/log/inkan-cli.log' }, CWD).operations.cliAuditLog).toBe('/var/log/inkan-cli.log');
   });
 
@@ -202,6 +212,8 @@ describe('operability settings', () => {
     [{ SHUTDOWN_GRACE_SECONDS: '-1' }, 'SHUTDOWN_GRACE_SECONDS must be an integer from 0 to 3600 (seconds), got "-1"'],
     [{ SHUTDOWN_GRACE_SECONDS: '99999' }, 'SHUTDOWN_GRACE_SECONDS must be an integer from 0 to 3600 (seconds), got "99999"'],
     [{ ADMIN_API: 'yes' }, 'ADMIN_API must be on or off, got "yes"'],
+    [{ ADMIN_API: 'on', ADMIN_OPERATORS: 'ada@example.com,not-an-email' }, 'ADMIN_OPERATORS must be comma-separated emails, got "not-an-email"'],
+    [{ ADMIN_OPERATORS: 'ada@example.com' }, 'ADMIN_OPERATORS needs ADMIN_API=on (the console is part of the admin API)'],
   ])('refuses %j with one line', (env, message) => {
     expect(() => loadConfig(env, CWD)).toThrow(ConfigError);
     expect(() => loadConfig(env, CWD)).toThrow(message);

@@ -8,6 +8,8 @@ import { SUPPORTED_GRANT_TYPES } from '../clients/registry.js';
 
 export const ADMIN_PREFIX = '/admin/v1';
 export const ADMIN_SCOPE = 'admin';
+/** At most this many people in one answer of `listUsers` (operations.ts): a page, not an export. */
+export const USER_LIST_LIMIT = 100;
 
 /** The signing algs (storage/keys.ts), so the document never lags behind what Inkan signs with. */
 const SIGNING_ALG_VALUES = [...SIGNING_ALGS];
@@ -224,6 +226,30 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
         },
       },
       '/users': {
+        get: {
+          operationId: 'listUsers',
+          summary: `People whose email contains q (everyone without it), oldest first, at most ${USER_LIST_LIMIT}`,
+          parameters: [{ name: 'q', in: 'query', required: false, schema: { type: 'string' } }],
+          responses: {
+            200: {
+              description: 'the people (disabled_at and created_at in seconds since the epoch)',
+              content: json({
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    id: { type: 'string' },
+                    email: { type: 'string' },
+                    name: { type: ['string', 'null'] },
+                    disabled_at: { type: ['integer', 'null'] },
+                    created_at: { type: 'integer' },
+                  },
+                },
+              }),
+            },
+            ...errors(),
+          },
+        },
         post: {
           operationId: 'createUser',
           summary: 'Creates a user (like `users create`)',
@@ -263,6 +289,46 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
             '(like `users mfa reset`)',
           requestBody: body({ $ref: '#/components/schemas/Email' }),
           responses: { 200: { description: 'reset', content: json({ type: 'object', properties: { reset: { type: 'string' } } }) }, ...errors(400, 404, 415) },
+        },
+      },
+      '/users/sessions': {
+        get: {
+          operationId: 'listSessions',
+          summary: "A person's live login sessions (one per browser or device), newest first; times in seconds since the epoch",
+          parameters: [{ name: 'email', in: 'query', required: true, schema: { type: 'string' } }],
+          responses: {
+            200: {
+              description: 'the sessions',
+              content: json({
+                type: 'object',
+                properties: {
+                  email: { type: 'string' },
+                  sessions: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: {
+                        sid: { type: 'string' },
+                        auth_time: { type: 'integer' },
+                        amr: { type: 'array', items: { type: 'string' } },
+                        created_at: { type: 'integer' },
+                        expires_at: { type: 'integer' },
+                      },
+                    },
+                  },
+                },
+              }),
+            },
+            ...errors(400, 404),
+          },
+        },
+      },
+      '/users/sessions/end': {
+        post: {
+          operationId: 'endSession',
+          summary: "Ends one of a person's sessions (its refresh families and every token carrying its sid), as if they logged out on that device",
+          requestBody: body({ type: 'object', required: ['email', 'sid'], additionalProperties: false, properties: { email: { type: 'string' }, sid: { type: 'string' } } }),
+          responses: { 200: { description: 'ended', content: json({ type: 'object', properties: { ended: { type: 'string' } } }) }, ...errors(400, 404, 415) },
         },
       },
       '/keys': {

@@ -21,6 +21,9 @@ import { KeyImportError, parseImportedKey } from '../keys/import.js';
 import type { KeyChangeOptions } from '../keys/key-manager.js';
 import { type Activation, KeyLifecycleError, KeyNotReadyError } from '../keys/lifecycle.js';
 import { logOutEverywhere } from '../revocation/revoker.js';
+import { CONSOLE_CLIENT_ID } from './console.js';
+import { USER_LIST_LIMIT } from './openapi.js';
+import type { SessionRecord, UserRecord } from '../storage/people.js';
 import { SIGNING_ALGS, type SigningAlg } from '../storage/keys.js';
 
 export type AdminErrorCode = 'invalid_request' | 'not_found' | 'conflict';
@@ -140,6 +143,10 @@ export async function createClientOperation(deps: AdminDeps, body: JsonBody, act
 }
 
 export async function deleteClientOperation(deps: AdminDeps, clientId: string, actor: Actor): Promise<AdminResult> {
+  // The console's own client (console.ts) is Inkan's to manage: deleting it would lock the operator out of the console.
+  if (clientId === CONSOLE_CLIENT_ID && deps.config.operations.adminApi) {
+    throw new AdminError(409, 'conflict', `${CONSOLE_CLIENT_ID} is the operator console's own client; Inkan registers it while ADMIN_API=on`);
+  }
   if (!(await deleteClient({ clients: deps.stores.clients, revoker: deps.revoker, ssfStreams: deps.stores.ssfStreams, audit: deps.audit }, clientId, actor))) {
     throw new AdminError(404, 'not_found', `no client with client_id ${clientId}`);
   }
@@ -249,4 +256,57 @@ export async function revokeTokensOperation(deps: AdminDeps, body: JsonBody, act
   const revoked = await logOutEverywhere({ users: deps.stores.users, revoker: deps.revoker, audit: deps.audit }, email, actor);
   if (revoked === undefined) throw new AdminError(404, 'not_found', `no user with the email ${email}`);
   return ok({ revoked });
+}
+
+
+const describeUser = (user: UserRecord) => ({
+  id: user.id,
+  email: user.email,
+  name: user.name,
+  disabled_at: user.disabledAt,
+  created_at: user.createdAt,
+});
+
+/** People whose email contains `query` (every person for none), oldest first, at most USER_LIST_LIMIT. */
+export async function listUsers(deps: AdminDeps, query: string | undefined): Promise<AdminResult> {
+  return ok((await deps.stores.users.search((query ?? '').trim(), USER_LIST_LIMIT)).map(describeUser));
+}
+
+const describeSession = (session: SessionRecord) => ({
+  sid: session.id,
+  auth_time: session.authTime,
+  amr: session.authMethods,
+  created_at: session.createdAt,
+  expires_at: session.expiresAt,
+});
+
+async function userByEmail(deps: AdminDeps, email: string): Promise<UserRecord> {
+  const user = await deps.stores.users.findByEmail(email);
+  if (user === undefined) throw new AdminError(404, 'not_found', `no user with the email ${email}`);
+  return user;
+}
+
+/** A person's live login sessions (one per browser or device), newest first. */
+export async function listSessionsOperation(deps: AdminDeps, email: string | undefined): Promise<AdminResult> {
+  if (email === undefined || email === '') throw invalid('email is required');
+  const user = await userByEmail(deps, email);
+  return ok({ email: user.email, sessions: (await deps.stores.sessions.listLiveForUser(user.id, deps.clock.nowSeconds())).map(describeSession) });
+}
+
+/**
+ * Ends one session of a person (one device logged out): the session, its refresh families and every
+ * token carrying its `sid`, as end-session does (revoker.endSession). The email must be the
+ * session's owner's, so a mistyped sid never ends someone else's session.
+ */
+export async function endSessionOperation(deps: AdminDeps, body: JsonBody, actor: Actor): Promise<AdminResult> {
+  onlyFields(body, ['email', 'sid']);
+  const user = await userByEmail(deps, requiredString(body, 'email'));
+  const sid = requiredString(body, 'sid');
+  const session = await deps.stores.sessions.find(sid);
+  if (session === undefined || session.userId !== user.id || session.endedAt !== null) {
+    throw new AdminError(404, 'not_found', `${user.email} has no live session ${sid}`);
+  }
+  const ended = await deps.revoker.endSession(sid, 'admin');
+  deps.audit.record({ event: 'session.ended', sub: user.id, sid, refresh_families_ended: ended.familiesEnded }, actor);
+  return ok({ ended: sid });
 }

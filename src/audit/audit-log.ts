@@ -17,12 +17,12 @@ import type { Logger } from 'pino';
 import { normalizeEmail } from '../storage/people.js';
 import { plainLines } from '../log.js';
 
-export type ActorType = 'cli' | 'admin-api' | 'user' | 'client' | 'system';
+export type ActorType = 'cli' | 'admin-api' | 'admin-console' | 'user' | 'client' | 'system';
 
 /** Who acted, and from where when it came over HTTP. */
 export interface Actor {
   readonly type: ActorType;
-  /** The client_id (client, admin-api) or the user's sub (user), when known. */
+  /** The client_id (client, admin-api) or the user's sub (user, admin-console: the operator), when known. */
   readonly id?: string | undefined;
   readonly requestId?: string | undefined;
   readonly address?: string | undefined;
@@ -81,6 +81,7 @@ export type AuditEvent =
       readonly status?: string;
     }
   | { readonly event: 'tokens.revoked'; readonly sub: string; readonly email_sha256: string; readonly sessions_and_families_ended: number }
+  | { readonly event: 'session.ended'; readonly sub: string; readonly sid: string; readonly refresh_families_ended: number }
   | { readonly event: 'backchannel_logout.delivered'; readonly client_id: string; readonly sid: string; readonly sub: string; readonly attempts: number; readonly status: number }
   | {
       readonly event: 'backchannel_logout.failed';

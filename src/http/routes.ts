@@ -17,6 +17,8 @@ import { browserPath, discoveryDocument, ENDPOINT_PATHS } from '../oauth/discove
 import { cookieJar } from './cookies.js';
 import { accountEndpoints } from './endpoints/account.js';
 import { adminEndpoints } from './endpoints/admin.js';
+import { CONSOLE_PATHS } from '../admin/console.js';
+import { consoleEndpoints } from './endpoints/console.js';
 import { ASSET_PATHS, assetEndpoints } from './endpoints/assets.js';
 import { accountPasskeyEndpoints } from './endpoints/account-passkeys.js';
 import { authorizeEndpoint } from './endpoints/authorize.js';
@@ -101,6 +103,7 @@ export function routeTable(deps: Deps, readiness: Readiness): readonly Route[] {
     { path: `${ENDPOINT_PATHS.login}/passkey`, name: 'the passkey sign-in', cors: 'none', koa: { POST: login.passkeySubmit } },
     { path: ASSET_PATHS.webauthnBrowser, name: 'a script of the passkey pages', cors: 'none', koa: { GET: assets.webauthnBrowser } },
     { path: ASSET_PATHS.passkeys, name: 'a script of the passkey pages', cors: 'none', koa: { GET: assets.passkeys } },
+    { path: ASSET_PATHS.console, name: 'the script of the operator console', cors: 'none', koa: { GET: assets.console } },
     { path: ENDPOINT_PATHS.consent, name: 'the consent page', cors: 'none', koa: { GET: consent.page, POST: consent.submit } },
     { path: ENDPOINT_PATHS.account, name: 'the account page', cors: 'none', koa: { GET: account.page, POST: account.submit } },
     ...(accountPasskeys === undefined
@@ -134,7 +137,37 @@ export function routeTable(deps: Deps, readiness: Readiness): readonly Route[] {
       management: true,
       koa: { GET: metricsEndpoint({ metrics: deps.metrics, metricsToken: deps.config.operations.metricsToken }) },
     },
-    ...(deps.config.operations.adminApi ? adminRoutes(deps) : []),
+    ...(deps.config.operations.adminApi ? [...adminRoutes(deps), ...consoleRoutes(deps)] : []),
+  ];
+}
+
+/** The operator console (ADMIN_API=on): pages over the admin API's operations (endpoints/console.ts). */
+function consoleRoutes(deps: Deps): Route[] {
+  const { issuer } = deps.config;
+  const pages = consoleEndpoints({
+    console: deps,
+    admin: deps,
+    authorizationEndpoint: `${issuer.replace(/\/$/, '')}${ENDPOINT_PATHS.authorization}`,
+    script: browserPath(issuer, ASSET_PATHS.console),
+    browserPath: (path) => browserPath(issuer, path),
+  });
+  const row = (path: string, koa: KoaRoute['koa']): Route => ({ path, name: 'the operator console', cors: 'none', koa });
+  return [
+    row(CONSOLE_PATHS.home, { GET: pages.home }),
+    row(CONSOLE_PATHS.callback, { GET: pages.callback }),
+    row(CONSOLE_PATHS.logout, { POST: pages.logout }),
+    row(CONSOLE_PATHS.clients, { GET: pages.clients, POST: pages.createClient }),
+    row(`${CONSOLE_PATHS.clients}/:clientId/delete`, { POST: pages.deleteClient }),
+    row(CONSOLE_PATHS.people, { GET: pages.people, POST: pages.createPerson }),
+    row(`${CONSOLE_PATHS.people}/disable`, { POST: pages.disablePerson }),
+    row(`${CONSOLE_PATHS.people}/enable`, { POST: pages.enablePerson }),
+    row(`${CONSOLE_PATHS.people}/mfa-reset`, { POST: pages.resetMfa }),
+    row(CONSOLE_PATHS.sessions, { GET: pages.sessions }),
+    row(`${CONSOLE_PATHS.sessions}/revoke`, { POST: pages.endSession }),
+    row(`${CONSOLE_PATHS.sessions}/everywhere`, { POST: pages.logOutEverywhere }),
+    row(CONSOLE_PATHS.keys, { GET: pages.keys }),
+    row(`${CONSOLE_PATHS.keys}/rotate`, { POST: pages.rotateKeys }),
+    row(`${CONSOLE_PATHS.keys}/:kid/revoke`, { POST: pages.revokeKey }),
   ];
 }
 
@@ -146,7 +179,9 @@ function adminRoutes(deps: Deps): Route[] {
     row('/openapi.json', { GET: admin.openApi }),
     row('/clients', { GET: admin.listClients, POST: admin.createClient }),
     row('/clients/:clientId', { DELETE: admin.deleteClient }),
-    row('/users', { POST: admin.createUser }),
+    row('/users', { GET: admin.listUsers, POST: admin.createUser }),
+    row('/users/sessions', { GET: admin.listSessions }),
+    row('/users/sessions/end', { POST: admin.endSession }),
     row('/users/disable', { POST: admin.disableUser }),
     row('/users/enable', { POST: admin.enableUser }),
     row('/users/mfa/reset', { POST: admin.resetMfa }),

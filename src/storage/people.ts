@@ -40,6 +40,11 @@ export interface UserStore {
   disable(id: string, at: number): Promise<boolean>;
   /** Re-enables a disabled user; false when there is no such user or it was not disabled. */
   enable(id: string): Promise<boolean>;
+  /**
+   * The operator console's people list: users whose normalised email contains `text` (every user
+   * for ''), oldest first, at most `limit`.
+   */
+  search(text: string, limit: number): Promise<UserRecord[]>;
 }
 
 /** A person's login at Inkan (one browser, one device). Its `id` is the `sid` claim. */
@@ -72,6 +77,8 @@ export interface SessionStore {
   end(id: string, at: number): Promise<boolean>;
   /** Ends every live session of the user; returns the ids it ended. */
   endAllForUser(userId: string, at: number): Promise<string[]>;
+  /** The user's sessions that have not ended and expire after `now`, newest first (the operator console). */
+  listLiveForUser(userId: string, now: number): Promise<SessionRecord[]>;
   /** Deletes up to `limit` sessions that ended or expired before `before`; returns how many. */
   purgeOver(before: number, limit: number): Promise<number>;
 }

@@ -76,6 +76,20 @@ export function peopleStoresContract(stores: CurrentStores): void {
     expect(await stores().users.enable('no-such-user')).toBe(false);
   });
 
+  it('searches users by a part of their normalised email, oldest first, at most the limit, wildcards matched literally', async () => {
+    const tag = crypto.randomUUID().slice(0, 8);
+    const grace = userRecord({ email: `Grace.${tag}@Example.com`, createdAt: T + 2 });
+    const ada = userRecord({ email: `ada.${tag}@example.com`, createdAt: T + 1 });
+    const literal = userRecord({ email: `under_score.${tag}@example.com`, createdAt: T + 3 });
+    const unrelated = userRecord({ email: `underXscore.${tag}@example.org` });
+    for (const user of [grace, ada, literal, unrelated]) await stores().users.insert(user);
+    expect(await stores().users.search(`${tag.toUpperCase()}@EXAMPLE.COM`, 10)).toEqual([ada, grace, literal]);
+    expect(await stores().users.search(`.${tag}@example.com`, 2)).toEqual([ada, grace]);
+    expect(await stores().users.search(`under_score.${tag}`, 10)).toEqual([literal]);
+    expect(await stores().users.search(`%${tag}`, 10)).toEqual([]);
+    expect((await stores().users.search('', 1000)).map((user) => user.id)).toEqual(expect.arrayContaining([ada.id, grace.id, literal.id, unrelated.id]));
+  });
+
   it('finds a session by id and by secret hash with every field as written', async () => {
     const session = sessionRecord(await withUser(stores), { authTime: T - 5 });
     await stores().sessions.insert(session);
@@ -123,6 +137,19 @@ export function peopleStoresContract(stores: CurrentStores): void {
     expect((await stores().sessions.find(ended.id))?.endedAt).toBe(T + 1);
     expect((await stores().sessions.find(others.id))?.endedAt).toBeNull();
     expect(await stores().sessions.endAllForUser(userId, T + 10)).toEqual([]);
+  });
+
+  it('lists a user\'s live sessions newest first, without ended, expired or other users\' ones', async () => {
+    const userId = await withUser(stores);
+    const older = sessionRecord(userId, { createdAt: T });
+    const newer = sessionRecord(userId, { createdAt: T + 5 });
+    const ended = sessionRecord(userId);
+    const expired = sessionRecord(userId, { expiresAt: T + 10 });
+    const others = sessionRecord(await withUser(stores));
+    for (const session of [older, newer, ended, expired, others]) await stores().sessions.insert(session);
+    await stores().sessions.end(ended.id, T + 1);
+    expect(await stores().sessions.listLiveForUser(userId, T + 10)).toEqual([newer, older]);
+    expect(await stores().sessions.listLiveForUser('no-such-user', T)).toEqual([]);
   });
 
   it('purges sessions that ended or expired before the bound, and keeps live ones', async () => {

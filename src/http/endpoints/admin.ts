@@ -18,6 +18,9 @@ import {
   deleteClientOperation,
   disableUserOperation,
   enableUserOperation,
+  endSessionOperation,
+  listSessionsOperation,
+  listUsers,
   resetMfaOperation,
   importKeyOperation,
   listClients,
@@ -68,7 +71,10 @@ export interface AdminEndpoints {
   readonly listClients: KoaHandler;
   readonly createClient: KoaHandler;
   readonly deleteClient: KoaHandler;
+  readonly listUsers: KoaHandler;
   readonly createUser: KoaHandler;
+  readonly listSessions: KoaHandler;
+  readonly endSession: KoaHandler;
   readonly disableUser: KoaHandler;
   readonly enableUser: KoaHandler;
   readonly resetMfa: KoaHandler;
@@ -106,7 +112,10 @@ export function adminEndpoints(deps: AdminEndpointDeps): AdminEndpoints {
     listClients: handle(() => listClients(deps)),
     createClient: handle(async (ctx, actor) => createClientOperation(deps, await jsonBody(ctx), actor)),
     deleteClient: handle((_ctx, actor, params) => deleteClientOperation(deps, params.clientId ?? '', actor)),
+    listUsers: handle((ctx) => listUsers(deps, ctx.URL.searchParams.get('q') ?? undefined)),
     createUser: handle(async (ctx, actor) => createUserOperation(deps, await jsonBody(ctx), actor)),
+    listSessions: handle((ctx) => listSessionsOperation(deps, ctx.URL.searchParams.get('email') ?? undefined)),
+    endSession: handle(async (ctx, actor) => endSessionOperation(deps, await jsonBody(ctx), actor)),
     disableUser: handle(async (ctx, actor) => disableUserOperation(deps, await jsonBody(ctx), actor)),
     enableUser: handle(async (ctx, actor) => enableUserOperation(deps, await jsonBody(ctx), actor)),
     resetMfa: handle(async (ctx, actor) => resetMfaOperation(deps, await jsonBody(ctx), actor)),

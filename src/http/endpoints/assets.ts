@@ -1,7 +1,8 @@
 /**
- * GET /assets/…: the scripts of the passkey pages, the only JavaScript Inkan serves. Each is read
- * once when the routes are built: @simplewebauthn/browser's own browser bundle, as its package
- * ships it, and Inkan's page script (html/passkey-script.ts). Pages load them under their CSP
+ * GET /assets/…: the scripts of the passkey pages and of the operator console, the only JavaScript
+ * Inkan serves. Each is read once when the routes are built: @simplewebauthn/browser's own browser
+ * bundle, as its package ships it, Inkan's page script (html/passkey-script.ts) and the console's
+ * (html/console-script.ts). Pages load them under their CSP
  * nonce (page.ts); they are answered as `text/javascript` with `nosniff`, an ETag, and a short
  * public cache life, so an upgrade reaches browsers within minutes.
  */
@@ -10,11 +11,13 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { KoaHandler } from '../route.js';
+import { CONSOLE_SCRIPT } from '../html/console-script.js';
 import { PASSKEY_SCRIPT } from '../html/passkey-script.js';
 
 export const ASSET_PATHS = {
   webauthnBrowser: '/assets/simplewebauthn-browser.js',
   passkeys: '/assets/passkeys.js',
+  console: '/assets/console.js',
 } as const;
 
 const CACHE_CONTROL = 'public, max-age=300';
@@ -43,6 +46,6 @@ function scriptEndpoint(body: string): KoaHandler {
   };
 }
 
-export function assetEndpoints(): { readonly webauthnBrowser: KoaHandler; readonly passkeys: KoaHandler } {
-  return { webauthnBrowser: scriptEndpoint(webauthnBrowserBundle()), passkeys: scriptEndpoint(PASSKEY_SCRIPT) };
+export function assetEndpoints(): { readonly webauthnBrowser: KoaHandler; readonly passkeys: KoaHandler; readonly console: KoaHandler } {
+  return { webauthnBrowser: scriptEndpoint(webauthnBrowserBundle()), passkeys: scriptEndpoint(PASSKEY_SCRIPT), console: scriptEndpoint(CONSOLE_SCRIPT) };
 }

@@ -90,6 +90,12 @@ details a { color: var(--text); }
 form.passkey .alert { margin: 12px 0 0; }
 [hidden] { display: none !important; }
 .footer { margin-top: 20px; font-size: .8125rem; color: var(--muted); text-align: center; }
+/* The operator console (console-pages.ts): a wider card for its lists; long ids wrap. */
+main:has(.console) { max-width: 880px; }
+.console code, .console .factor-name { overflow-wrap: anywhere; }
+.console fieldset { border: 1px solid var(--line); border-radius: 8px; margin: 0 0 16px; }
+.console fieldset label, .console form > label { display: block; font-weight: 400; }
+.console select, .console textarea { width: 100%; font: inherit; padding: 6px 8px; }
 @media (max-width: 480px) {
   body { justify-content: flex-start; padding-top: 32px; }
   main { padding: 24px 20px; border-radius: 10px; }

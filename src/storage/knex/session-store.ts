@@ -63,6 +63,10 @@ export function knexSessionStore(db: Knex): SessionStore {
         return ids;
       });
     },
+    async listLiveForUser(userId, now) {
+      const rows = await db<SessionRow>('sessions').where({ user_id: userId }).whereNull('ended_at').where('expires_at', '>', now).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }]);
+      return rows.map(fromRow);
+    },
     async purgeOver(before, limit) {
       const over = db<SessionRow>('sessions')
         .select('id')

@@ -66,5 +66,11 @@ export function knexUserStore(db: Knex): UserStore {
     async enable(id) {
       return (await db<UserRow>('users').where({ id }).whereNotNull('disabled_at').update({ disabled_at: null })) > 0;
     },
+    async search(text, limit) {
+      // LIKE with the wildcards of the text escaped, so `_` and `%` match themselves.
+      const pattern = `%${normalizeEmail(text).replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+      const rows = await db<UserRow>('users').whereRaw("email_normalized LIKE ? ESCAPE '\\'", [pattern]).orderBy([{ column: 'created_at' }, { column: 'id' }]).limit(limit);
+      return rows.map(userFromRow);
+    },
   };
 }

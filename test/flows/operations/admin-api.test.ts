@@ -236,6 +236,40 @@ describe('operations', () => {
     expect(await call('POST', '/users/enable', { token: adminToken, json: { email: 'nobody@example.com' } })).toMatchObject({ status: 404, body: { error: 'not_found' } });
   });
 
+  it('finds people by part of their email, lists a person\'s live sessions and ends one of them', async () => {
+    const password = `api-password-${crypto.randomUUID()}`;
+    recordSecrets(password);
+    const email = 'Sessions.Person@example.com';
+    const { body: created } = await call('POST', '/users', { token: adminToken, json: { email, name: 'Sessions Person', password } });
+    const found = await call('GET', '/users?q=sessions.person@EXAMPLE', { token: adminToken });
+    expect(found).toMatchObject({ status: 200, body: [{ id: created.id, email, name: 'Sessions Person', disabled_at: null, created_at: expect.any(Number) }] });
+    expect((await call('GET', '/users?q=no-such-person', { token: adminToken })).body).toEqual([]);
+    expect((await call('GET', '/users')).status).toBe(401);
+
+    const web = await registerClient(server, ['--name', 'web', '--grant-types', 'authorization_code', '--redirect-uris', 'http://127.0.0.1:9/cb', '--scope', 'openid']);
+    for (let i = 0; i < 2; i += 1) expect((await signInAttempt(server, web.client_id, 'http://127.0.0.1:9/cb', email, password)).status).toBe(303);
+    const listed = await call('GET', `/users/sessions?email=${encodeURIComponent(email)}`, { token: adminToken });
+    expect(listed.status).toBe(200);
+    expect(listed.body.email).toBe(email);
+    expect(listed.body.sessions).toHaveLength(2);
+    expect(listed.body.sessions[0]).toEqual({ sid: expect.any(String), auth_time: expect.any(Number), amr: ['pwd'], created_at: expect.any(Number), expires_at: expect.any(Number) });
+    const [first, second] = listed.body.sessions as Array<{ sid: string }>;
+
+    expect(await call('POST', '/users/sessions/end', { token: adminToken, json: { email, sid: first!.sid } })).toMatchObject({ status: 200, body: { ended: first!.sid } });
+    expect((await call('GET', `/users/sessions?email=${encodeURIComponent(email)}`, { token: adminToken })).body.sessions).toEqual([expect.objectContaining({ sid: second!.sid })]);
+    // Ended already, another person's, or unknown: 404; a missing field: 400.
+    expect(await call('POST', '/users/sessions/end', { token: adminToken, json: { email, sid: first!.sid } })).toMatchObject({ status: 404, body: { error: 'not_found' } });
+    expect(await call('POST', '/users/sessions/end', { token: adminToken, json: { email: 'api.user@example.com', sid: second!.sid } })).toMatchObject({ status: 404, body: { error: 'not_found' } });
+    expect(await call('POST', '/users/sessions/end', { token: adminToken, json: { email } })).toMatchObject({ status: 400, body: { error_description: 'sid is required' } });
+    expect(await call('GET', '/users/sessions', { token: adminToken })).toMatchObject({ status: 400, body: { error_description: 'email is required' } });
+    expect(await call('GET', '/users/sessions?email=nobody@example.com', { token: adminToken })).toMatchObject({ status: 404, body: { error: 'not_found' } });
+  });
+
+  it('refuses to delete the operator console\'s own client (409)', async () => {
+    expect(await call('DELETE', '/clients/inkan-console', { token: adminToken })).toMatchObject({ status: 409, body: { error: 'conflict' } });
+    expect((await call('GET', '/clients', { token: adminToken })).body.map((client: { client_id: string }) => client.client_id)).toContain('inkan-console');
+  });
+
   it('revokes a person\'s tokens by email, and answers 404 for an unknown email', async () => {
     const email = 'revoke.me@example.com';
     const password = `revoke-password-${crypto.randomUUID()}`;
@@ -347,7 +381,10 @@ describe('operations', () => {
     expect(document.servers[0]!.url).toBe(`${server.issuer}/admin/v1`);
     const operations = Object.values(document.paths).flatMap((methods) => Object.values(methods).map((operation) => operation.operationId));
     expect(operations.sort()).toEqual(
-      ['createClient', 'createUser', 'deleteClient', 'disableUser', 'enableUser', 'importKey', 'listClients', 'listKeys', 'openApi', 'resetMfa', 'revokeKey', 'revokeTokens', 'rotateKeys'].sort(),
+      [
+        'createClient', 'createUser', 'deleteClient', 'disableUser', 'enableUser', 'endSession', 'importKey', 'listClients', 'listKeys', 'listSessions',
+        'listUsers', 'openApi', 'resetMfa', 'revokeKey', 'revokeTokens', 'rotateKeys',
+      ].sort(),
     );
   });
 });
