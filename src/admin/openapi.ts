@@ -98,6 +98,7 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
             allow_no_pkce: { type: 'boolean' },
             backchannel_logout_uri: { type: 'string', format: 'uri', description: 'present only when registered' },
             backchannel_logout_session_required: { type: 'boolean' },
+            logo_uri: { type: 'string', format: 'uri', description: 'present only when registered' },
             created_at: { type: 'string', format: 'date-time' },
           },
         },
@@ -139,6 +140,13 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
             backchannel_logout_session_required: {
               type: 'boolean',
               description: 'the client needs sid in its logout tokens (Inkan always sends it); only with backchannel_logout_uri',
+            },
+            logo_uri: {
+              type: 'string',
+              format: 'uri',
+              pattern: '^https://',
+              maxLength: 2048,
+              description: 'RFC 7591 §2: the client\'s logo, shown beside its client name on the consent page; https only, no userinfo, no fragment',
             },
           },
         },

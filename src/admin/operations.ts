@@ -84,7 +84,7 @@ function onlyFields(body: JsonBody, allowed: readonly string[]): void {
 const CLIENT_FIELDS = [
   'name', 'grant_types', 'redirect_uris', 'post_logout_redirect_uris', 'scope', 'resources', 'auth_method',
   'jwks', 'jwks_uri', 'alg', 'skip_consent', 'require_dpop', 'require_dpop_nonce', 'allow_no_pkce',
-  'backchannel_logout_uri', 'backchannel_logout_session_required',
+  'backchannel_logout_uri', 'backchannel_logout_session_required', 'logo_uri',
 ];
 
 export async function listClients(deps: AdminDeps): Promise<AdminResult> {
@@ -114,6 +114,7 @@ export async function createClientOperation(deps: AdminDeps, body: JsonBody, act
         allowNoPkce: optionalBoolean(body, 'allow_no_pkce'),
         backchannelLogoutUri: optionalString(body, 'backchannel_logout_uri'),
         backchannelLogoutSessionRequired: optionalBoolean(body, 'backchannel_logout_session_required'),
+        logoUri: optionalString(body, 'logo_uri'),
       },
       actor,
     );

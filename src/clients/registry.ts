@@ -49,6 +49,8 @@ export interface NewClient {
   readonly backchannelLogoutUri?: string;
   /** §2.2: the client requires `sid` in its logout tokens; only with a logout URI. */
   readonly backchannelLogoutSessionRequired?: boolean;
+  /** RFC 7591 §2: the client's logo for the consent page; https only (it loads in people's browsers). */
+  readonly logoUri?: string;
 }
 
 export interface CreatedClient {
@@ -69,6 +71,25 @@ function backchannelLogoutUri(value: string): string {
   const problem = webUriProblem(value);
   if (problem !== undefined) throw new ClientRegistrationError(`back-channel logout URI ${JSON.stringify(value)} ${problem}`);
   if (value.length > MAX_LOGOUT_URI_LENGTH) throw new ClientRegistrationError(`the back-channel logout URI is longer than ${MAX_LOGOUT_URI_LENGTH} characters`);
+  return value;
+}
+
+const MAX_LOGO_URI_LENGTH = 2048;
+
+/**
+ * A logo the consent page loads in people's browsers: https only (mixed content, and no plain-http
+ * tracking of who signs in), no credentials, no fragment. The page's CSP admits its origin.
+ */
+function logoUri(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ClientRegistrationError(`--logo-uri ${JSON.stringify(value.slice(0, 200))} is not an absolute URL`);
+  }
+  if (url.protocol !== 'https:') throw new ClientRegistrationError('--logo-uri must be an https URL');
+  if (url.username !== '' || url.password !== '' || value.includes('#')) throw new ClientRegistrationError('--logo-uri must have no credentials and no fragment');
+  if (value.length > MAX_LOGO_URI_LENGTH) throw new ClientRegistrationError(`--logo-uri is longer than ${MAX_LOGO_URI_LENGTH} characters`);
   return value;
 }
 
@@ -158,6 +179,7 @@ export function validateNewClient(input: NewClient): Omit<ClientRecord, 'clientI
     allowNoPkce: input.allowNoPkce === true,
     backchannelLogoutUri: input.backchannelLogoutUri === undefined ? null : backchannelLogoutUri(input.backchannelLogoutUri),
     backchannelLogoutSessionRequired: input.backchannelLogoutSessionRequired === true,
+    logoUri: input.logoUri === undefined ? null : logoUri(input.logoUri),
   };
 }
 
@@ -226,6 +248,7 @@ export function describeClient(client: ClientRecord): Record<string, unknown> {
     allow_no_pkce: client.allowNoPkce === true,
     ...(client.backchannelLogoutUri == null ? {} : { backchannel_logout_uri: client.backchannelLogoutUri }),
     backchannel_logout_session_required: client.backchannelLogoutSessionRequired === true,
+    ...(client.logoUri == null ? {} : { logo_uri: client.logoUri }),
     created_at: new Date(client.createdAt * 1000).toISOString(),
   };
 }

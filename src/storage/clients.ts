@@ -38,6 +38,8 @@ export interface ClientRecord {
   readonly backchannelLogoutUri?: string | null;
   /** §2.2: the client requires `sid` in its logout tokens (Inkan always sends one). */
   readonly backchannelLogoutSessionRequired?: boolean;
+  /** RFC 7591 §2 `logo_uri` (https, `--logo-uri`): shown on the consent page; null for none. */
+  readonly logoUri?: string | null;
 }
 
 export interface ClientStore {

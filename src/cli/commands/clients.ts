@@ -12,7 +12,7 @@ function readJwksFile(file: string | undefined): unknown {
 }
 
 export const clientsCreate: Command = {
-  options: ['name', 'grant-types', 'redirect-uris', 'post-logout-redirect-uris', 'scope', 'resources', 'auth-method', 'jwks-file', 'jwks-uri', 'alg', 'backchannel-logout-uri'],
+  options: ['name', 'grant-types', 'redirect-uris', 'post-logout-redirect-uris', 'scope', 'resources', 'auth-method', 'jwks-file', 'jwks-uri', 'alg', 'backchannel-logout-uri', 'logo-uri'],
   flags: ['skip-consent', 'require-dpop', 'require-dpop-nonce', 'allow-no-pkce', 'backchannel-logout-session-required'],
   async run(core, input) {
     try {
@@ -33,6 +33,7 @@ export const clientsCreate: Command = {
         allowNoPkce: input.options['allow-no-pkce'] === true,
         backchannelLogoutUri: optionalOption(input, 'backchannel-logout-uri'),
         backchannelLogoutSessionRequired: input.options['backchannel-logout-session-required'] === true,
+        logoUri: optionalOption(input, 'logo-uri'),
       });
       return secret === undefined ? { client_id: client.clientId } : { client_id: client.clientId, client_secret: secret };
     } catch (error) {

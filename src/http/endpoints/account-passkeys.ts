@@ -30,9 +30,10 @@ export interface AccountPasskeyDeps {
 export function accountPasskeyEndpoints(deps: AccountPasskeyDeps): { readonly section: AccountSection; readonly options: KoaHandler } {
   const section: AccountSection = {
     scripts: deps.scripts,
-    async render(live, csrfToken) {
+    async render(live, csrfToken, t) {
       const passkeys = await deps.passkeys.list(live);
       return passkeySection({
+        t,
         passkeys: passkeys.map((passkey) => ({ id: passkey.id, name: passkey.name, synced: passkey.backupEligible, createdAt: passkey.createdAt, lastUsedAt: passkey.lastUsedAt })),
         csrfToken,
         action: deps.accountPath,

@@ -1,5 +1,5 @@
 /**
- * Registered clients in the `clients` table (migrations 0001, 0002, 0009, 0014, 0016): lists and the JWK Set
+ * Registered clients in the `clients` table (migrations 0001, 0002, 0009, 0014, 0016, 0023): lists and the JWK Set
  * as JSON text, the flags added by later issues as booleans with defaults, so a row written before
  * them still reads.
  */
@@ -27,6 +27,7 @@ interface ClientRow {
   allow_no_pkce: boolean | number;
   backchannel_logout_uri: string | null;
   backchannel_logout_session_required: boolean | number;
+  logo_uri: string | null;
 }
 
 function toRow(client: ClientRecord): ClientRow {
@@ -50,6 +51,7 @@ function toRow(client: ClientRecord): ClientRow {
     allow_no_pkce: client.allowNoPkce ?? false,
     backchannel_logout_uri: client.backchannelLogoutUri ?? null,
     backchannel_logout_session_required: client.backchannelLogoutSessionRequired ?? false,
+    logo_uri: client.logoUri ?? null,
   };
 }
 
@@ -74,6 +76,7 @@ function fromRow(row: ClientRow): ClientRecord {
     allowNoPkce: Boolean(row.allow_no_pkce),
     backchannelLogoutUri: row.backchannel_logout_uri ?? null,
     backchannelLogoutSessionRequired: Boolean(row.backchannel_logout_session_required),
+    logoUri: row.logo_uri ?? null,
   };
 }
 
