@@ -21,6 +21,7 @@ import { OAuthError } from '../../oauth/errors.js';
 import type { CookieJar } from '../cookies.js';
 import { codePage, loginPage } from '../html/pages.js';
 import { format, messagesFor, type Messages } from '../../i18n/messages.js';
+import { refusalText, type Refusal } from '../../i18n/refusals.js';
 import { field, readPageForm } from '../page-form.js';
 import { sendRedirect, setNoStore, type Pages } from '../page.js';
 import type { KoaHandler } from '../route.js';
@@ -48,11 +49,12 @@ export function interactionFormTargets(view: InteractionView): string[] {
   return view.client === undefined ? [] : [view.request.redirectUri];
 }
 
-function showLogin(ctx: Context, deps: LoginEndpointDeps, view: InteractionView, status: number, email: string, error?: string): void {
+function showLogin(ctx: Context, deps: LoginEndpointDeps, view: InteractionView, status: number, email: string, refused?: { message: string | undefined; refusal?: Refusal }): void {
   const loginPath = deps.authorizer.paths.login;
   const ix = `?ix=${encodeURIComponent(view.id)}`;
   const locale = interactionLocale(ctx, deps.pages, view);
   const t = messagesFor(locale);
+  const error = refused?.refusal === undefined ? refused?.message : refusalText(t, refused.refusal);
   const common = { t, action: `${loginPath}${ix}`, csrfToken: view.csrfToken, clientName: interactionClientName(view, t, deps.pages.brand.name), ...(error === undefined ? {} : { error }) };
   // The passkey button replaces the password, so it belongs to the password step only.
   const offerPasskey = deps.authorizer.passkeysOffered && view.stage !== 'second-factor';
@@ -66,7 +68,7 @@ function showLogin(ctx: Context, deps: LoginEndpointDeps, view: InteractionView,
         : loginPage({
             ...common,
             email,
-            ...(view.passkeyRequired ? { notice: t.login.passkeyRequired } : {}),
+            ...(view.passkeyRequired ? { notice: t.refusals.passkeyRequired } : {}),
             ...(offerPasskey ? { passkey: { optionsUrl: `${loginPath}/passkey/options${ix}`, action: `${loginPath}/passkey${ix}` } } : {}),
           }),
     formTargets: interactionFormTargets(view),
@@ -79,9 +81,14 @@ export async function pageErrors(ctx: Context, pages: Pages, run: () => Promise<
   try {
     await run();
   } catch (error) {
-    if (error instanceof InteractionError) pages.error(ctx, pages.locale(ctx), 400, { description: error.message }, 'signInHeading');
-    else if (error instanceof OAuthError && error.status < 500) pages.error(ctx, pages.locale(ctx), error.status, error);
-    else throw error;
+    if (error instanceof InteractionError) {
+      const locale = pages.locale(ctx);
+      pages.error(ctx, locale, 400, { description: refusalText(messagesFor(locale), error.refusal) }, 'signInHeading');
+    } else if (error instanceof OAuthError && error.status < 500) {
+      pages.error(ctx, pages.locale(ctx), error.status, error);
+    } else {
+      throw error;
+    }
   }
 }
 
@@ -154,7 +161,7 @@ function ix(ctx: Context): string | undefined {
 function answerLogin(ctx: Context, deps: LoginEndpointDeps, outcome: LoginOutcome): void {
   if (outcome.kind === 'form') {
     if (outcome.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(outcome.retryAfterSeconds));
-    showLogin(ctx, deps, outcome.view, outcome.status, outcome.email, outcome.message);
+    showLogin(ctx, deps, outcome.view, outcome.status, outcome.email, outcome);
   } else if (outcome.kind === 'error-page') {
     deps.pages.error(ctx, deps.pages.locale(ctx), outcome.status, outcome.error);
   } else {
