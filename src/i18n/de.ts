@@ -110,6 +110,9 @@ export const de: Messages = {
     nameLabel: 'Name des Passkeys',
     namePlaceholder: 'z. B. Laptop',
     signInAgain: 'Erneut anmelden, um einen Passkey hinzuzufügen',
+    addedNotice: 'Ihr Passkey „{name}“ wurde hinzugefügt.',
+    renamedNotice: 'Der Passkey heißt jetzt „{name}“.',
+    removedNotice: 'Der Passkey wurde entfernt. Sie können sich damit nicht mehr anmelden.',
   },
   refusals: {
     missingCredentials: 'Geben Sie Ihre E-Mail-Adresse und Ihr Passwort ein.',
@@ -133,6 +136,8 @@ export const de: Messages = {
     accountDisabled: 'Dieses Konto ist deaktiviert.',
     passkeyDuplicate: 'Dieser Passkey ist bereits registriert.',
     passkeyNotDiscoverable: 'Dieser Authenticator kann keinen Passkey speichern. Verwenden Sie einen anderen.',
+    passkeyNameMissing: 'Geben Sie dem Passkey einen Namen.',
+    passkeyNotFound: 'Dieser Passkey wurde nicht gefunden.',
   },
   wait: {
     second: '1 Sekunde',

@@ -116,6 +116,9 @@ export const en = {
     nameLabel: 'Passkey name',
     namePlaceholder: 'e.g. Laptop',
     signInAgain: 'Sign in again to add a passkey',
+    addedNotice: 'Your passkey “{name}” was added.',
+    renamedNotice: 'The passkey is now called “{name}”.',
+    removedNotice: 'The passkey was removed. It can no longer sign you in.',
   },
   /** Why a sign-in step was refused (i18n/refusals.ts): the domain's English messages come from here too. */
   refusals: {
@@ -140,6 +143,8 @@ export const en = {
     accountDisabled: 'This account is disabled.',
     passkeyDuplicate: 'This passkey is registered already.',
     passkeyNotDiscoverable: 'This authenticator cannot keep a passkey. Use another one.',
+    passkeyNameMissing: 'Give the passkey a name.',
+    passkeyNotFound: 'That passkey was not found.',
   },
   /** How long to wait, inside a refusal's `{when}`. */
   wait: {

@@ -109,6 +109,9 @@ export const ja: Messages = {
     nameLabel: 'パスキーの名前',
     namePlaceholder: '例: ノートパソコン',
     signInAgain: 'パスキーを追加するには、もう一度サインインしてください',
+    addedNotice: 'パスキー「{name}」を追加しました。',
+    renamedNotice: 'パスキーの名前を「{name}」に変更しました。',
+    removedNotice: 'パスキーを削除しました。このパスキーではサインインできなくなりました。',
   },
   refusals: {
     missingCredentials: 'メールアドレスとパスワードを入力してください。',
@@ -132,6 +135,8 @@ export const ja: Messages = {
     accountDisabled: 'このアカウントは無効になっています。',
     passkeyDuplicate: 'このパスキーはすでに登録されています。',
     passkeyNotDiscoverable: 'この認証器にはパスキーを保存できません。別の認証器をお使いください。',
+    passkeyNameMissing: 'パスキーの名前を入力してください。',
+    passkeyNotFound: 'そのパスキーは見つかりませんでした。',
   },
   wait: {
     second: '1 秒',
