@@ -61,8 +61,10 @@ describe.skipIf(!haveChromium)('languages and branding in Chromium', () => {
     }
   }
 
-  // A string, run in the page: the tests compile without the DOM's types.
-  const accentOf = (page: Page, name: string) => page.getByRole('button', { name, exact: true }).evaluate('(button) => getComputedStyle(button).backgroundColor') as Promise<string>;
+  // Run in the page; the tests compile without the DOM's types, hence the window's shape spelt out.
+  type PageWindow = { getComputedStyle(element: unknown): { backgroundColor: string } };
+  const accentOf = (page: Page, name: string) =>
+    page.getByRole('button', { name, exact: true }).evaluate((button) => (globalThis as unknown as PageWindow).getComputedStyle(button).backgroundColor);
 
   it('signs in through German pages (ui_locales=de) in a Japanese browser, in the accent colour', async () => {
     const { page, violations } = await watchedPage('ja-JP');
