@@ -47,6 +47,8 @@ export interface Config {
   readonly pendingSignInsPerAddress: number;
   /** Back-channel logout deliveries (backchannel-logout/). */
   readonly backchannelLogout: BackchannelLogoutConfig;
+  /** What every page shows of the organisation running Inkan (BRAND_NAME, BRAND_LOGO_URL, BRAND_ACCENT_COLOR). */
+  readonly brand: BrandConfig;
   /** TEST-ONLY (INKAN_FAULT_INJECTION): makes the process SIGKILL itself during a key change; see keys/fault-injection.ts. */
   readonly faultInjection: FaultInjection | undefined;
 }
@@ -97,6 +99,53 @@ export interface BackchannelLogoutConfig {
   readonly concurrency: number;
   /** BACKCHANNEL_LOGOUT_MAX_PENDING_PER_CLIENT (default 10000): waiting deliveries per client; more are dropped (audited). */
   readonly maxPendingPerClient: number;
+}
+
+export interface BrandConfig {
+  /** BRAND_NAME (default `Inkan`, at most 100 characters): in every page's title and header. */
+  readonly name: string;
+  /**
+   * BRAND_LOGO_URL (unset: Inkan's seal): an https URL, or a path on Inkan's own origin (`/logo.svg`,
+   * served by whatever fronts Inkan). The pages' CSP allows images from its origin.
+   */
+  readonly logoUrl: string | undefined;
+  /** BRAND_ACCENT_COLOR (unset: Inkan's red): a CSS hex colour (`#rgb`, `#rrggbb`), for buttons and marks. */
+  readonly accentColor: string | undefined;
+}
+
+export const DEFAULT_BRAND_NAME = 'Inkan';
+const BRAND_NAME_MAX_LENGTH = 100;
+const BRAND_LOGO_URL_MAX_LENGTH = 2048;
+
+function brand(env: Env): BrandConfig {
+  const rawName = (env.BRAND_NAME ?? '').trim();
+  // Control characters would end up in <title> and the header.
+  if (rawName.length > BRAND_NAME_MAX_LENGTH || /[\x00-\x1f\x7f]/.test(rawName)) {
+    throw new ConfigError(`BRAND_NAME must be at most ${BRAND_NAME_MAX_LENGTH} characters without control characters`);
+  }
+  const logo = env.BRAND_LOGO_URL === undefined || env.BRAND_LOGO_URL === '' ? undefined : env.BRAND_LOGO_URL;
+  if (logo !== undefined) {
+    const problem = `BRAND_LOGO_URL must be an https URL or a path starting with "/" (at most ${BRAND_LOGO_URL_MAX_LENGTH} characters), got ${JSON.stringify(logo.slice(0, 200))}`;
+    if (logo.length > BRAND_LOGO_URL_MAX_LENGTH || /[\s"'<>\\]/.test(logo)) throw new ConfigError(problem);
+    if (logo.startsWith('/')) {
+      // `//host/…` would be another origin, scheme-relative.
+      if (logo.startsWith('//')) throw new ConfigError(problem);
+    } else {
+      let url: URL;
+      try {
+        url = new URL(logo);
+      } catch {
+        throw new ConfigError(problem);
+      }
+      if (url.protocol !== 'https:' || url.username !== '' || url.password !== '') throw new ConfigError(problem);
+    }
+  }
+  const accent = env.BRAND_ACCENT_COLOR === undefined || env.BRAND_ACCENT_COLOR === '' ? undefined : env.BRAND_ACCENT_COLOR;
+  // CSS Color 4 §5.2 hex colours without alpha: a translucent accent would make buttons unreadable.
+  if (accent !== undefined && !/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(accent)) {
+    throw new ConfigError(`BRAND_ACCENT_COLOR must be a CSS hex colour like #1a5fb4 or #15b, got ${JSON.stringify(accent.slice(0, 50))}`);
+  }
+  return Object.freeze({ name: rawName === '' ? DEFAULT_BRAND_NAME : rawName, logoUrl: logo, accentColor: accent?.toLowerCase() });
 }
 
 export const DEFAULT_LOGOUT_RETRY_SECONDS: readonly number[] = Object.freeze([5, 30, 120, 600, 1800, 3600, 7200, 14400]);
@@ -311,6 +360,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     http: httpServer(env, host, listenPort),
     pendingSignInsPerAddress: wholeNumber(env, 'PENDING_SIGNINS_PER_ADDRESS', 'requests', 100, 1, 1_000_000),
     backchannelLogout: backchannelLogout(env),
+    brand: brand(env),
     faultInjection: faultInjection(env),
   });
 }

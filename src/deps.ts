@@ -235,7 +235,7 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
     });
     metrics.watchFeed(() => revocationFeed.subscribers);
     metrics.watchKeys({ keys: () => core.keyManager.list(), rotationIntervalSeconds: config.keyRotationIntervalSeconds });
-    const passkeyAvailability = passkeyRelyingParty(config.issuer);
+    const passkeyAvailability = passkeyRelyingParty(config.issuer, config.brand.name);
     const passkeys = passkeyAvailability.available
       ? new PasskeyCeremonies({
           passkeys: core.stores.passkeys,

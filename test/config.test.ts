@@ -223,3 +223,34 @@ describe('operability settings', () => {
     expect(() => loadConfig({ METRICS_TOKEN: 'tiny-secret' }, CWD)).toThrow(/^(?!.*tiny-secret)/);
   });
 });
+
+describe('brand (BRAND_NAME, BRAND_LOGO_URL, BRAND_ACCENT_COLOR)', () => {
+  it('defaults to Inkan, no logo and no accent', () => {
+    expect(loadConfig({}, CWD).brand).toEqual({ name: 'Inkan', logoUrl: undefined, accentColor: undefined });
+    expect(loadConfig({ BRAND_NAME: '  ', BRAND_LOGO_URL: '', BRAND_ACCENT_COLOR: '' }, CWD).brand.name).toBe('Inkan');
+  });
+
+  it('reads a name, an https or same-origin logo and a hex colour', () => {
+    expect(loadConfig({ BRAND_NAME: 'Acme Corp', BRAND_LOGO_URL: 'https://cdn.acme.example/logo.svg', BRAND_ACCENT_COLOR: '#1A5FB4' }, CWD).brand).toEqual({
+      name: 'Acme Corp',
+      logoUrl: 'https://cdn.acme.example/logo.svg',
+      accentColor: '#1a5fb4',
+    });
+    expect(loadConfig({ BRAND_LOGO_URL: '/static/logo.png', BRAND_ACCENT_COLOR: '#15b' }, CWD).brand).toMatchObject({ logoUrl: '/static/logo.png', accentColor: '#15b' });
+  });
+
+  it.each([
+    [{ BRAND_ACCENT_COLOR: 'red' }, 'BRAND_ACCENT_COLOR must be a CSS hex colour like #1a5fb4 or #15b, got "red"'],
+    [{ BRAND_ACCENT_COLOR: '#12345' }, 'BRAND_ACCENT_COLOR must be a CSS hex colour like #1a5fb4 or #15b, got "#12345"'],
+    [{ BRAND_ACCENT_COLOR: '#fff;}body{x:y' }, 'BRAND_ACCENT_COLOR must be a CSS hex colour like #1a5fb4 or #15b, got "#fff;}body{x:y"'],
+    [{ BRAND_LOGO_URL: 'http://cdn.example/logo.png' }, 'BRAND_LOGO_URL must be an https URL or a path starting with "/" (at most 2048 characters), got "http://cdn.example/logo.png"'],
+    [{ BRAND_LOGO_URL: '//cdn.example/logo.png' }, 'BRAND_LOGO_URL must be an https URL or a path starting with "/" (at most 2048 characters), got "//cdn.example/logo.png"'],
+    [{ BRAND_LOGO_URL: 'logo.png' }, 'BRAND_LOGO_URL must be an https URL or a path starting with "/" (at most 2048 characters), got "logo.png"'],
+    [{ BRAND_LOGO_URL: "https://cdn.example/a'b.png" }, 'BRAND_LOGO_URL must be an https URL or a path starting with "/" (at most 2048 characters), got "https://cdn.example/a\'b.png"'],
+    [{ BRAND_NAME: 'x'.repeat(101) }, 'BRAND_NAME must be at most 100 characters without control characters'],
+    [{ BRAND_NAME: 'Acme\nCorp' }, 'BRAND_NAME must be at most 100 characters without control characters'],
+  ])('refuses %j with one line', (env, message) => {
+    expect(() => loadConfig(env, CWD)).toThrow(ConfigError);
+    expect(() => loadConfig(env, CWD)).toThrow(message);
+  });
+});

@@ -8,6 +8,7 @@
  *
  * A new kind of factor (passkeys) joins by adding one source to the list in deps.ts.
  */
+import type { Refusal } from '../i18n/refusals.js';
 
 /** One factor as the account page lists it. */
 export interface FactorSummary {
@@ -74,7 +75,7 @@ export interface CodeAttempt {
 export type CodeOutcome =
   | { readonly kind: 'accepted'; readonly via: 'totp' | 'recovery' }
   /** The page again with `message`, answered with `status` (and `Retry-After` when throttled). */
-  | { readonly kind: 'refused'; readonly status: number; readonly message: string; readonly retryAfterSeconds?: number };
+  | { readonly kind: 'refused'; readonly status: number; readonly message: string; readonly refusal: Refusal; readonly retryAfterSeconds?: number };
 
 /** The sign-in's second step: a TOTP code or a recovery code (accounts/second-factor-codes.ts). */
 export interface SecondFactorCodes {

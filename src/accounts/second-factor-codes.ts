@@ -10,9 +10,14 @@ import type { CodeAttempt, CodeOutcome, SecondFactorCodes } from './factors.js';
 import type { RecoveryCodes } from './recovery-codes.js';
 import type { LoginThrottle } from './throttle.js';
 import type { TotpFactors } from './totp-factors.js';
+import { englishText, type Refusal } from '../i18n/refusals.js';
 
-export const WRONG_CODE_MESSAGE = 'That code is not correct. Try again.';
-export const USED_CODE_MESSAGE = 'That code was already used. Wait for the next code and try again.';
+export const WRONG_CODE_MESSAGE = englishText({ key: 'wrongCode' });
+export const USED_CODE_MESSAGE = englishText({ key: 'usedCode' });
+
+function refused(status: number, refusal: Refusal, retryAfterSeconds?: number): CodeOutcome {
+  return { kind: 'refused', status, message: englishText(refusal), refusal, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
+}
 
 export interface SecondFactorCodesDeps {
   readonly totp: Pick<TotpFactors, 'check'>;
@@ -25,14 +30,13 @@ export function secondFactorCodes(deps: SecondFactorCodesDeps): SecondFactorCode
   return {
     async check(attempt: CodeAttempt, typed: string | undefined): Promise<CodeOutcome> {
       const code = (typed ?? '').trim();
-      if (code === '' || code.length > 32) return { kind: 'refused', status: 400, message: 'Enter the code from your authenticator app, or a recovery code.' };
+      if (code === '' || code.length > 32) return refused(400, { key: 'missingCode' });
       const event = { sub: attempt.userId, clientId: attempt.clientId, requestId: attempt.requestId, address: attempt.address };
       const admission = await deps.throttle.admitCode(attempt.userId, attempt.address);
       if (!admission.admitted) {
         const wait = admission.retryAfterSeconds;
         deps.observer?.codeThrottled(event, wait);
-        const when = wait < 60 ? `${wait} second${wait === 1 ? '' : 's'}` : `${Math.ceil(wait / 60)} minutes`;
-        return { kind: 'refused', status: 429, message: `Too many wrong codes. Wait ${when} and try again.`, retryAfterSeconds: wait };
+        return refused(429, { key: 'codeThrottled', waitSeconds: wait }, wait);
       }
       const totp = await deps.totp.check(attempt.userId, code.replace(/\s/g, ''));
       if (totp.kind === 'accepted') {
@@ -42,7 +46,7 @@ export function secondFactorCodes(deps: SecondFactorCodesDeps): SecondFactorCode
       }
       if (totp.kind === 'replayed') {
         deps.observer?.codeRefused(event, 'replayed_code');
-        return { kind: 'refused', status: 401, message: USED_CODE_MESSAGE };
+        return refused(401, { key: 'usedCode' });
       }
       if (await deps.recovery.use(attempt.userId, code)) {
         await deps.throttle.codeSucceeded(attempt.userId, attempt.address);
@@ -50,7 +54,7 @@ export function secondFactorCodes(deps: SecondFactorCodesDeps): SecondFactorCode
         return { kind: 'accepted', via: 'recovery' };
       }
       deps.observer?.codeRefused(event, 'wrong_code');
-      return { kind: 'refused', status: 401, message: WRONG_CODE_MESSAGE };
+      return refused(401, { key: 'wrongCode' });
     },
   };
 }

@@ -96,7 +96,7 @@ function onlyFields(body: JsonBody, allowed: readonly string[]): void {
 const CLIENT_FIELDS = [
   'name', 'grant_types', 'redirect_uris', 'post_logout_redirect_uris', 'scope', 'resources', 'auth_method',
   'jwks', 'jwks_uri', 'alg', 'skip_consent', 'require_dpop', 'require_dpop_nonce', 'allow_no_pkce',
-  'backchannel_logout_uri', 'backchannel_logout_session_required',
+  'backchannel_logout_uri', 'backchannel_logout_session_required', 'logo_uri',
   'federated_issuer', 'federated_subject', 'federated_jwks_uri', 'federated_audience', 'federated_claims',
 ];
 
@@ -132,6 +132,7 @@ export async function createClientOperation(deps: AdminDeps, body: JsonBody, act
         federatedJwksUri: optionalString(body, 'federated_jwks_uri'),
         federatedAudience: optionalString(body, 'federated_audience'),
         federatedClaims: optionalStringMap(body, 'federated_claims'),
+        logoUri: optionalString(body, 'logo_uri'),
       },
       actor,
     );

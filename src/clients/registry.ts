@@ -60,6 +60,8 @@ export interface NewClient {
   readonly federatedAudience?: string;
   /** Further top-level claims the tokens must carry with exactly these values. */
   readonly federatedClaims?: Readonly<Record<string, string>>;
+  /** RFC 7591 §2: the client's logo for the consent page; https only (it loads in people's browsers). */
+  readonly logoUri?: string;
 }
 
 export interface CreatedClient {
@@ -80,6 +82,25 @@ function backchannelLogoutUri(value: string): string {
   const problem = webUriProblem(value);
   if (problem !== undefined) throw new ClientRegistrationError(`back-channel logout URI ${JSON.stringify(value)} ${problem}`);
   if (value.length > MAX_LOGOUT_URI_LENGTH) throw new ClientRegistrationError(`the back-channel logout URI is longer than ${MAX_LOGOUT_URI_LENGTH} characters`);
+  return value;
+}
+
+const MAX_LOGO_URI_LENGTH = 2048;
+
+/**
+ * A logo the consent page loads in people's browsers: https only (mixed content, and no plain-http
+ * tracking of who signs in), no credentials, no fragment. The page's CSP admits its origin.
+ */
+function logoUri(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ClientRegistrationError(`--logo-uri ${JSON.stringify(value.slice(0, 200))} is not an absolute URL`);
+  }
+  if (url.protocol !== 'https:') throw new ClientRegistrationError('--logo-uri must be an https URL');
+  if (url.username !== '' || url.password !== '' || value.includes('#')) throw new ClientRegistrationError('--logo-uri must have no credentials and no fragment');
+  if (value.length > MAX_LOGO_URI_LENGTH) throw new ClientRegistrationError(`--logo-uri is longer than ${MAX_LOGO_URI_LENGTH} characters`);
   return value;
 }
 
@@ -237,6 +258,7 @@ export function validateNewClient(input: NewClient): Omit<ClientRecord, 'clientI
     backchannelLogoutUri: input.backchannelLogoutUri === undefined ? null : backchannelLogoutUri(input.backchannelLogoutUri),
     backchannelLogoutSessionRequired: input.backchannelLogoutSessionRequired === true,
     federation: federated,
+    logoUri: input.logoUri === undefined ? null : logoUri(input.logoUri),
   };
 }
 
@@ -314,6 +336,7 @@ export function describeClient(client: ClientRecord): Record<string, unknown> {
           ...(client.federation.audience === null ? {} : { federated_audience: client.federation.audience }),
           federated_claims: client.federation.claims,
         }),
+    ...(client.logoUri == null ? {} : { logo_uri: client.logoUri }),
     created_at: new Date(client.createdAt * 1000).toISOString(),
   };
 }

@@ -15,6 +15,7 @@ import { SECRET_AUTH_METHODS } from '../clients/registry.js';
 import type { Deps } from '../deps.js';
 import { browserPath, discoveryDocument, ENDPOINT_PATHS } from '../oauth/discovery.js';
 import { cookieJar } from './cookies.js';
+import { createPages } from './page.js';
 import { accountEndpoints } from './endpoints/account.js';
 import { adminEndpoints } from './endpoints/admin.js';
 import { CONSOLE_PATHS } from '../admin/console.js';
@@ -58,11 +59,13 @@ export function routeTable(deps: Deps, readiness: Readiness): readonly Route[] {
     revoker: deps.revoker,
     refreshTokens: deps.refreshTokens,
   };
-  const authorize = authorizeEndpoint({ authorizer: deps.authorizer, cookies });
+  // Every page's brand and language (page.ts).
+  const pages = createPages(deps.config.brand);
+  const authorize = authorizeEndpoint({ authorizer: deps.authorizer, cookies, pages });
   const assets = assetEndpoints();
   const passkeyScripts = [browserPath(issuer, ASSET_PATHS.webauthnBrowser), browserPath(issuer, ASSET_PATHS.passkeys)];
-  const login = loginEndpoints({ authorizer: deps.authorizer, cookies, passkeyScripts });
-  const consent = consentEndpoints({ authorizer: deps.authorizer, cookies });
+  const login = loginEndpoints({ authorizer: deps.authorizer, cookies, pages, passkeyScripts });
+  const consent = consentEndpoints({ authorizer: deps.authorizer, cookies, pages });
   const accountPasskeys =
     deps.accountPasskeys === undefined
       ? undefined
@@ -77,10 +80,11 @@ export function routeTable(deps: Deps, readiness: Readiness): readonly Route[] {
     account: deps.account,
     authorizer: deps.authorizer,
     cookies,
+    pages,
     path: browserPath(issuer, ENDPOINT_PATHS.account),
     sections: accountPasskeys === undefined ? [] : [accountPasskeys.section],
   });
-  const endSession = endSessionEndpoint({ stores: deps.stores, keyring: deps.keyring, clock: deps.clock, issuer, revoker: deps.revoker, cookies });
+  const endSession = endSessionEndpoint({ stores: deps.stores, keyring: deps.keyring, clock: deps.clock, issuer, revoker: deps.revoker, cookies, pages });
   const ssf = { verifyAccessToken: deps.verifyAccessToken, issuer, streams: deps.ssfStreams };
   const userinfo = userinfoEndpoint({ verifyAccessToken: deps.verifyAccessToken, issuer, users: deps.stores.users, dpop: deps.dpop });
 

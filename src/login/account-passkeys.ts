@@ -11,9 +11,15 @@ import { passkeyName, type PasskeyCeremonies, type RegistrationOptions } from '.
 import type { PasskeyRecord } from '../storage/passkeys.js';
 import type { Account } from './account.js';
 import type { LiveSession } from './sessions.js';
+import type { Refusal } from '../i18n/refusals.js';
 
-/** What the account page says after a change. */
-export type PasskeyChange = { readonly notice: string } | { readonly status: number; readonly error: string };
+/** What a change did, for the account page to say in its language (the catalogues' `passkeys` and `refusals`). */
+export type PasskeyChange =
+  | { readonly kind: 'added' | 'renamed'; readonly name: string }
+  | { readonly kind: 'removed' }
+  | { readonly kind: 'refused'; readonly status: number; readonly refusal: Refusal };
+
+const NOT_FOUND: PasskeyChange = { kind: 'refused', status: 404, refusal: { key: 'passkeyNotFound' } };
 
 export type RegistrationOptionsOutcome =
   | { readonly kind: 'options'; readonly options: RegistrationOptions }
@@ -48,19 +54,19 @@ export class AccountPasskeys {
   async add(live: LiveSession, credential: string | undefined, name: string | undefined, origin: RequestOrigin): Promise<PasskeyChange> {
     const count = (await this.deps.passkeys.list(live.user.id)).length;
     const registered = await this.deps.passkeys.register(live.user, registrationBinding(live), credential, passkeyName(name, `Passkey ${count + 1}`), origin);
-    if (!registered.ok) return { status: 400, error: registered.message };
-    return { notice: `Your passkey “${registered.value.name}” was added.` };
+    if (!registered.ok) return { kind: 'refused', status: 400, refusal: registered.refusal };
+    return { kind: 'added', name: registered.value.name };
   }
 
   async rename(live: LiveSession, id: string | undefined, name: string | undefined, origin: RequestOrigin): Promise<PasskeyChange> {
     const newName = passkeyName(name, '');
-    if (newName === '') return { status: 400, error: 'Give the passkey a name.' };
+    if (newName === '') return { kind: 'refused', status: 400, refusal: { key: 'passkeyNameMissing' } };
     const renamed = id !== undefined && (await this.deps.passkeys.rename(live.user.id, id, newName, origin));
-    return renamed ? { notice: `The passkey is now called “${newName}”.` } : { status: 404, error: 'That passkey was not found.' };
+    return renamed ? { kind: 'renamed', name: newName } : NOT_FOUND;
   }
 
   async remove(live: LiveSession, id: string | undefined, origin: RequestOrigin): Promise<PasskeyChange> {
     const removed = id !== undefined && (await this.deps.passkeys.remove(live.user.id, id, origin));
-    return removed ? { notice: 'The passkey was removed. It can no longer sign you in.' } : { status: 404, error: 'That passkey was not found.' };
+    return removed ? { kind: 'removed' } : NOT_FOUND;
   }
 }

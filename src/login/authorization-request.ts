@@ -14,6 +14,7 @@ import { matchRedirectUri } from '../oauth/redirect-uri.js';
 import { acceptCodeChallenge } from '../oauth/pkce.js';
 import { parseScope } from '../oauth/scopes.js';
 import { parseAcrValues } from '../oauth/authentication-context.js';
+import { parseUiLocales } from '../i18n/locales.js';
 
 export const PARAMETER_MAX_LENGTH = 2048;
 const PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
@@ -128,6 +129,9 @@ export async function validateAuthorizationRequest(raw: RawParameters, clients: 
       loginHint: params.get('login_hint') ?? null,
       // OIDC Core §3.1.2.1: voluntary, in order of preference; values Inkan does not know are ignored.
       acrValues: parseAcrValues(params.get('acr_values')),
+      // OIDC Core §3.1.2.1: the languages of the pages, in order of preference; kept with the request
+      // so the sign-in, code and consent pages all speak the first one Inkan has (i18n/locales.ts).
+      uiLocales: parseUiLocales(params.get('ui_locales')),
     },
   };
 }

@@ -72,6 +72,7 @@ import type { Revoker } from '../revocation/revoker.js';
 import type { SignInObserver } from '../audit/sign-ins.js';
 import { signIn } from './sign-in.js';
 import { passkeyAuthMethods, type PasskeyCeremonies, type SignInOptions } from '../passkeys/ceremonies.js';
+import { englishText, type Refusal } from '../i18n/refusals.js';
 import { InteractionError, type BrowserCookies, type InteractionView, type LoginOutcome, type Step } from './steps.js';
 
 /** How long a person has to sign in and consent. */
@@ -80,7 +81,8 @@ export const INTERACTION_TTL_SECONDS = 15 * 60;
 export const AUTHORIZATION_CODE_TTL_SECONDS = 60;
 
 /** What the page says when only a passkey can satisfy the request. */
-export const PASSKEY_REQUIRED_MESSAGE = 'This application asks you to sign in with a passkey. Use “Sign in with a passkey”.';
+const PASSKEY_REQUIRED: Refusal = { key: 'passkeyRequired' };
+export const PASSKEY_REQUIRED_MESSAGE = englishText(PASSKEY_REQUIRED);
 
 export interface AuthorizerDeps {
   readonly stores: Pick<Stores, 'clients' | 'users' | 'sessions' | 'consents' | 'authorizationRequests' | 'authorizationCodes' | 'sessionClients'>;
@@ -291,13 +293,13 @@ export class Authorizer {
   private async pending(id: string | undefined, browserSecret: string | undefined): Promise<{ record: AuthorizationRequestRecord; client: ClientRecord | undefined }> {
     const record = id === undefined || id.length > 100 ? undefined : await this.deps.stores.authorizationRequests.find(id);
     if (record === undefined || record.expiresAt <= this.now()) {
-      throw new InteractionError('This sign-in request has expired. Go back to the application and start again.');
+      throw new InteractionError({ key: 'requestExpired' });
     }
     const sameBrowser = browserSecret !== undefined && secretMatches(browserSecret, record.browserHash);
-    if (!sameBrowser) throw new InteractionError('This sign-in request was started in another browser. Go back to the application and start again.');
+    if (!sameBrowser) throw new InteractionError({ key: 'otherBrowser' });
     if (record.request.returnTo !== undefined) return { record, client: undefined };
     const client = await this.deps.stores.clients.find(record.request.clientId);
-    if (client === undefined) throw new InteractionError('The application that sent you here is no longer registered.');
+    if (client === undefined) throw new InteractionError({ key: 'clientGone' });
     return { record, client };
   }
 
@@ -354,7 +356,7 @@ export class Authorizer {
     const held = await this.held(user.id);
     // No code after a password reaches phr: say so now rather than after the Code step.
     if (requiredAcr(Authorizer.requested(record.request)) === ACR_PHISHING_RESISTANT) {
-      return { kind: 'form', status: 403, view: await this.view(record, client), message: PASSKEY_REQUIRED_MESSAGE, email };
+      return { kind: 'form', status: 403, view: await this.view(record, client), message: PASSKEY_REQUIRED_MESSAGE, refusal: PASSKEY_REQUIRED, email };
     }
     if (held.code) {
       // The password is right; the session waits for the second factor (a fresh request state,
@@ -364,7 +366,7 @@ export class Authorizer {
       return { kind: 'form', status: 200, view: await this.view({ ...record, ...partial }, client), message: undefined, email };
     }
     if (!Authorizer.reaches(record.request, methods, held)) {
-      return { kind: 'form', status: 403, view: await this.view(record, client), message: PASSKEY_REQUIRED_MESSAGE, email };
+      return { kind: 'form', status: 403, view: await this.view(record, client), message: PASSKEY_REQUIRED_MESSAGE, refusal: PASSKEY_REQUIRED, email };
     }
     return this.finish(record, client, cookies, user, methods);
   }
@@ -396,7 +398,7 @@ export class Authorizer {
     if (!Authorizer.reaches(record.request, methods, await this.held(user.id))) {
       const reset = { partialUserId: null, partialMethods: null, sessionId: null };
       await this.deps.stores.authorizationRequests.update(record.id, reset);
-      return { kind: 'form', status: 403, view: await this.view({ ...record, ...reset }, client), message: PASSKEY_REQUIRED_MESSAGE, email: user.email };
+      return { kind: 'form', status: 403, view: await this.view({ ...record, ...reset }, client), message: PASSKEY_REQUIRED_MESSAGE, refusal: PASSKEY_REQUIRED, email: user.email };
     }
     return this.finish(record, client, cookies, user, methods);
   }
@@ -457,7 +459,7 @@ export class Authorizer {
     this.checkCsrf(record, form.csrf);
     if (this.deps.passkeys === undefined) throw new OAuthError('invalid_request', 'passkeys are not available on this server', { status: 404 });
     const result = await this.deps.passkeys.authenticate(passkeySignInBinding(record.id), form.credential, { clientId: client?.clientId ?? '', requestId, address: clientAddress });
-    if (!result.ok) return { kind: 'form', status: result.reason === 'disabled' ? 403 : 401, view: await this.view(record, client), message: result.message, email: '' };
+    if (!result.ok) return { kind: 'form', status: result.reason === 'disabled' ? 403 : 401, view: await this.view(record, client), message: result.message, refusal: result.refusal, email: '' };
     return this.finish(record, client, cookies, result.value.user, passkeyAuthMethods(result.value));
   }
 
@@ -472,7 +474,7 @@ export class Authorizer {
     // Two posts of the same form (a double click, two tabs) race here: only the one that removes
     // the pending request issues a code.
     if (!(await this.deps.stores.authorizationRequests.delete(record.id))) {
-      throw new InteractionError('This sign-in request was already completed. Go back to the application.');
+      throw new InteractionError({ key: 'requestCompleted' });
     }
     if (record.request.returnTo !== undefined) return { kind: 'redirect', location: record.request.returnTo };
     return this.complete(record.request, { sessionId: record.sessionId, userId: record.userId, authTime: record.authTime, authMethods: methods });

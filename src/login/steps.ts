@@ -6,6 +6,7 @@
 import type { OAuthError } from '../oauth/errors.js';
 import type { ClientRecord } from '../storage/clients.js';
 import type { PendingAuthorization } from '../storage/authorizations.js';
+import { englishText, type Refusal } from '../i18n/refusals.js';
 
 /** What the browser holds: the session cookie's secret and the browser-binding cookie's value. */
 export interface BrowserCookies {
@@ -41,6 +42,8 @@ export type LoginOutcome =
       readonly view: InteractionView;
       /** An error to show; undefined when the form is simply the next step (the Code page). */
       readonly message: string | undefined;
+      /** The same as a catalogue key, for the page to say in its language. */
+      readonly refusal?: Refusal;
       readonly retryAfterSeconds?: number;
       readonly email: string;
     };
@@ -48,4 +51,7 @@ export type LoginOutcome =
 /** A pending request this browser cannot continue (expired, another browser's, completed): an error page. */
 export class InteractionError extends Error {
   override readonly name = 'InteractionError';
+  constructor(readonly refusal: Refusal) {
+    super(englishText(refusal));
+  }
 }

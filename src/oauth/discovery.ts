@@ -3,6 +3,7 @@
  * build of Inkan really does. Endpoint paths live here, in one place; clients find them through
  * this document, never by a fixed path.
  */
+import { SUPPORTED_LOCALES } from '../i18n/locales.js';
 import { ASSERTION_ALGS } from './client-assertion.js';
 import { DPOP_ALGS } from '@inkan/verifier/protocol';
 import { SIGNING_ALGS } from '../storage/keys.js';
@@ -91,5 +92,7 @@ export function discoveryDocument(issuer: string, capabilities: DiscoveryCapabil
     claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'amr', 'acr', 'nonce', 'at_hash', 'sid', ...USER_CLAIMS],
     // oauth/authentication-context.ts: a password; a second factor or a passkey; a passkey.
     acr_values_supported: ACR_VALUES,
+    // OIDC Discovery §3: the languages of the pages (i18n/locales.ts), chosen by ui_locales (Core §3.1.2.1).
+    ui_locales_supported: SUPPORTED_LOCALES,
   };
 }

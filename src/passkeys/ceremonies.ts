@@ -37,6 +37,7 @@ import type { PasskeyCeremony, PasskeyFailure, PasskeyObserver } from '../audit/
 import { DuplicatePasskeyError, type PasskeyRecord, type PasskeyStore, type WebAuthnChallengeStore } from '../storage/passkeys.js';
 import type { UserRecord, UserStore } from '../storage/people.js';
 import type { RelyingParty } from './relying-party.js';
+import { englishText, type Refusal, type RefusalKey } from '../i18n/refusals.js';
 
 /** How long a ceremony may take, from the options to the answer. */
 export const CHALLENGE_TTL_SECONDS = 5 * 60;
@@ -66,23 +67,26 @@ export interface PasskeyAuthentication {
   readonly userVerified: boolean;
 }
 
-export type PasskeyResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: PasskeyFailure; readonly message: string };
+export type PasskeyResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly reason: PasskeyFailure; readonly message: string; readonly refusal: Refusal };
 
-/** What the person reads on the page for each refusal. */
-const MESSAGES: Record<PasskeyFailure, string> = {
-  malformed: 'The passkey answer could not be read. Try again.',
-  no_challenge: 'This passkey request was already used or replaced. Try again.',
-  expired_challenge: 'This passkey request has expired. Try again.',
-  unknown_credential: 'This passkey is not registered with Inkan. It may have been removed.',
-  verification_failed: 'The passkey could not be verified. Try again.',
-  cloned: 'This passkey was refused because it may have been copied. Sign in another way and check your passkeys.',
-  disabled: 'This account is disabled.',
-  duplicate: 'This passkey is registered already.',
-  not_discoverable: 'This authenticator cannot keep a passkey. Use another one.',
+/** What the person reads on the page for each refusal: a key of the message catalogues (i18n/). */
+const REFUSALS: Record<PasskeyFailure, RefusalKey> = {
+  malformed: 'passkeyMalformed',
+  no_challenge: 'passkeyNoChallenge',
+  expired_challenge: 'passkeyExpiredChallenge',
+  unknown_credential: 'passkeyUnknown',
+  verification_failed: 'passkeyVerificationFailed',
+  cloned: 'passkeyCloned',
+  disabled: 'accountDisabled',
+  duplicate: 'passkeyDuplicate',
+  not_discoverable: 'passkeyNotDiscoverable',
 };
 
 function refused<T>(reason: PasskeyFailure): PasskeyResult<T> {
-  return { ok: false, reason, message: MESSAGES[reason] };
+  const refusal = { key: REFUSALS[reason] };
+  return { ok: false, reason, message: englishText(refusal), refusal };
 }
 
 /** The user handle of a person: their `sub` as UTF-8 bytes. */
@@ -230,7 +234,7 @@ export class PasskeyCeremonies {
     const outcome = await this.verifyAuthentication(binding, answer);
     if (!outcome.ok) {
       this.deps.observer?.failed(origin, 'authentication', outcome.reason, { ...outcome.about, clientId: origin.clientId });
-      return { ok: false, reason: outcome.reason, message: outcome.message };
+      return { ok: false, reason: outcome.reason, message: outcome.message, refusal: outcome.refusal };
     }
     const { user, passkey, synced } = outcome.value;
     this.deps.observer?.used(origin, user.id, passkey.id, origin.clientId, synced);

@@ -23,11 +23,12 @@ export type PasskeyAvailability =
   | { readonly available: true; readonly relyingParty: RelyingParty }
   | { readonly available: false; readonly reason: string };
 
-export function passkeyRelyingParty(issuer: string): PasskeyAvailability {
+/** `name`: the organisation's name (config.ts BRAND_NAME), which authenticators may show beside the account. */
+export function passkeyRelyingParty(issuer: string, name = 'Inkan'): PasskeyAvailability {
   const url = new URL(issuer);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (net.isIP(host) !== 0) {
     return { available: false, reason: `the issuer's host ${host} is an IP address, and a WebAuthn RP ID must be a domain name (use a name such as localhost)` };
   }
-  return { available: true, relyingParty: { id: host.toLowerCase(), origin: url.origin, name: 'Inkan' } };
+  return { available: true, relyingParty: { id: host.toLowerCase(), origin: url.origin, name } };
 }

@@ -50,6 +50,8 @@ export interface PendingAuthorization {
   readonly loginHint: string | null;
   /** OIDC Core §3.1.2.1 `acr_values` that Inkan knows, in order of preference (absent: none). */
   readonly acrValues?: readonly string[];
+  /** OIDC Core §3.1.2.1 `ui_locales`: well-formed BCP 47 tags in order of preference (absent: none given). */
+  readonly uiLocales?: readonly string[];
   /**
    * Set for Inkan's own sign-ins (the account page): no client, no consent, no code; the
    * browser goes back to this path once signed in.

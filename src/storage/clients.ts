@@ -57,6 +57,8 @@ export interface ClientRecord {
   readonly backchannelLogoutSessionRequired?: boolean;
   /** The foreign issuer a `federated` client authenticates with; null for every other client. */
   readonly federation?: FederatedCredential | null;
+  /** RFC 7591 §2 `logo_uri` (https, `--logo-uri`): shown on the consent page; null for none. */
+  readonly logoUri?: string | null;
 }
 
 export interface ClientStore {

@@ -102,7 +102,7 @@ describe('clients', () => {
   });
 
   it.each<[JsonBody, string]>([
-    [{ name: 'svc', colour: 'red' }, 'unknown field "colour"; allowed: name, grant_types, redirect_uris, post_logout_redirect_uris, scope, resources, auth_method, jwks, jwks_uri, alg, skip_consent, require_dpop, require_dpop_nonce, allow_no_pkce, backchannel_logout_uri, backchannel_logout_session_required'],
+    [{ name: 'svc', colour: 'red' }, 'unknown field "colour"; allowed: name, grant_types, redirect_uris, post_logout_redirect_uris, scope, resources, auth_method, jwks, jwks_uri, alg, skip_consent, require_dpop, require_dpop_nonce, allow_no_pkce, backchannel_logout_uri, backchannel_logout_session_required, logo_uri'],
     [{}, 'name is required'],
     [{ name: '' }, 'name is required'],
     [{ name: 5 }, 'name must be a string'],

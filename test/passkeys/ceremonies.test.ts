@@ -149,6 +149,7 @@ describe('PasskeyCeremonies', () => {
         ok: false,
         reason: 'cloned',
         message: 'This passkey was refused because it may have been copied. Sign in another way and check your passkeys.',
+        refusal: { key: 'passkeyCloned' },
       });
       expect(events.at(-1)).toEqual(['failed', 'authentication', 'cloned', { sub: ada.id, credentialId: passkey.id, clientId: 'app' }]);
     }
@@ -165,6 +166,7 @@ describe('PasskeyCeremonies', () => {
       ok: false,
       reason: 'no_challenge',
       message: 'This passkey request was already used or replaced. Try again.',
+      refusal: { key: 'passkeyNoChallenge' },
     });
   });
 
@@ -196,6 +198,7 @@ describe('PasskeyCeremonies', () => {
       ok: false,
       reason: 'expired_challenge',
       message: 'This passkey request has expired. Try again.',
+      refusal: { key: 'passkeyExpiredChallenge' },
     });
   });
 
@@ -210,6 +213,7 @@ describe('PasskeyCeremonies', () => {
       ok: false,
       reason: 'verification_failed',
       message: 'The passkey could not be verified. Try again.',
+      refusal: { key: 'passkeyVerificationFailed' },
     });
     expect(await core.stores.passkeys.listForUser(ada.id)).toEqual([]);
 
@@ -228,18 +232,19 @@ describe('PasskeyCeremonies', () => {
       ok: false,
       reason: 'malformed',
       message: 'The passkey answer could not be read. Try again.',
+      refusal: { key: 'passkeyMalformed' },
     });
     const passkey = await enrol(ada);
     const bob = await newUser('bob@example.com');
     expect(await signIn('signin:h', { userHandle: Buffer.from(bob.id).toString('base64url') })).toMatchObject({ ok: false, reason: 'verification_failed' });
     await core.stores.passkeys.remove(ada.id, passkey.id);
-    expect(await signIn('signin:u')).toEqual({ ok: false, reason: 'unknown_credential', message: 'This passkey is not registered with Inkan. It may have been removed.' });
+    expect(await signIn('signin:u')).toEqual({ ok: false, reason: 'unknown_credential', message: 'This passkey is not registered with Inkan. It may have been removed.', refusal: { key: 'passkeyUnknown' } });
   });
 
   it('signs no disabled person in', async () => {
     await enrol(ada);
     await core.stores.users.disable(ada.id, clock.nowSeconds());
-    expect(await signIn()).toEqual({ ok: false, reason: 'disabled', message: 'This account is disabled.' });
+    expect(await signIn()).toEqual({ ok: false, reason: 'disabled', message: 'This account is disabled.', refusal: { key: 'accountDisabled' } });
     expect(events.at(-1)).toEqual(['failed', 'authentication', 'disabled', { sub: ada.id, credentialId: expect.any(String), clientId: 'app' }]);
   });
 
@@ -252,6 +257,7 @@ describe('PasskeyCeremonies', () => {
       ok: false,
       reason: 'duplicate',
       message: 'This passkey is registered already.',
+      refusal: { key: 'passkeyDuplicate' },
     });
     expect(await ceremonies.list(ada.id)).toMatchObject([{ id: passkey.id, name: 'Laptop' }]);
 
@@ -260,6 +266,7 @@ describe('PasskeyCeremonies', () => {
       ok: false,
       reason: 'not_discoverable',
       message: 'This authenticator cannot keep a passkey. Use another one.',
+      refusal: { key: 'passkeyNotDiscoverable' },
     });
   });
 

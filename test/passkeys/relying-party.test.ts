@@ -5,6 +5,8 @@ import { passkeyRelyingParty } from '../../src/passkeys/relying-party.js';
 describe('passkeyRelyingParty', () => {
   it("is the issuer's host (no port, lower case) and origin (with port, without path)", () => {
     expect(passkeyRelyingParty('http://localhost:4000')).toEqual({ available: true, relyingParty: { id: 'localhost', origin: 'http://localhost:4000', name: 'Inkan' } });
+    // The operator's brand (BRAND_NAME), when deps.ts passes it.
+    expect(passkeyRelyingParty('http://localhost:4000', 'Acme')).toMatchObject({ relyingParty: { name: 'Acme' } });
     expect(passkeyRelyingParty('https://ID.Example.COM/idp')).toEqual({
       available: true,
       relyingParty: { id: 'id.example.com', origin: 'https://id.example.com', name: 'Inkan' },

@@ -97,6 +97,7 @@ export function authorizationStoresContract(stores: CurrentStores): void {
       maxAgeSeconds: 300,
       loginHint: 'ada@example.com',
       acrValues: ['urn:inkan:acr:mfa', 'phr'],
+      uiLocales: ['ja-JP', 'de'],
     };
     const record = requestRecord({ request, csrfHash: 'c-1', addressKey: 'address:192.0.2.1' });
     await stores().authorizationRequests.insert(record);

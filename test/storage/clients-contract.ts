@@ -41,6 +41,7 @@ export function clientStoreContract(stores: CurrentStores): void {
       createdAt: 2_000_000_000,
       backchannelLogoutUri: 'https://app.example.com/backchannel-logout?tenant=1',
       backchannelLogoutSessionRequired: true,
+      logoUri: 'https://cdn.example.com/logo.svg?v=2',
     });
     await stores().clients.insert(client);
     // toMatchObject: fields added by later issues (with their own defaults) may come back too.
@@ -54,6 +55,8 @@ export function clientStoreContract(stores: CurrentStores): void {
     expect(found).toMatchObject(client);
     expect(found?.redirectUris).toEqual([]);
     expect(found?.jwks).toBeNull();
+    // A client registered without a logo (and every client written before migration 0023) has none.
+    expect(found?.logoUri ?? null).toBeNull();
     expect(typeof found?.createdAt).toBe('number');
   });
 

@@ -28,7 +28,7 @@ function federatedClaims(input: CommandInput): Record<string, string> | undefine
 
 export const clientsCreate: Command = {
   options: [
-    'name', 'grant-types', 'redirect-uris', 'post-logout-redirect-uris', 'scope', 'resources', 'auth-method', 'jwks-file', 'jwks-uri', 'alg', 'backchannel-logout-uri',
+    'name', 'grant-types', 'redirect-uris', 'post-logout-redirect-uris', 'scope', 'resources', 'auth-method', 'jwks-file', 'jwks-uri', 'alg', 'backchannel-logout-uri', 'logo-uri',
     'federated-issuer', 'federated-subject', 'federated-jwks-uri', 'federated-audience', 'federated-claim',
   ],
   repeatable: ['federated-claim'],
@@ -57,6 +57,7 @@ export const clientsCreate: Command = {
         federatedJwksUri: optionalOption(input, 'federated-jwks-uri'),
         federatedAudience: optionalOption(input, 'federated-audience'),
         federatedClaims: federatedClaims(input),
+        logoUri: optionalOption(input, 'logo-uri'),
       });
       return secret === undefined ? { client_id: client.clientId } : { client_id: client.clientId, client_secret: secret };
     } catch (error) {

@@ -11,10 +11,27 @@ import { PASSKEY_NAME_MAX_LENGTH } from '../../passkeys/ceremonies.js';
 import { OAuthError } from '../../oauth/errors.js';
 import type { CookieJar } from '../cookies.js';
 import { PASSKEY_ACTIONS, passkeySection } from '../html/passkeys.js';
+import type { PasskeyChange } from '../../login/account-passkeys.js';
+import { format, type Messages } from '../../i18n/messages.js';
+import { refusalText } from '../../i18n/refusals.js';
 import { field, readPageForm } from '../page-form.js';
 import { setNoStore } from '../page.js';
 import type { KoaHandler } from '../route.js';
-import type { AccountSection } from './account.js';
+import type { AccountSection, SectionOutcome } from './account.js';
+
+/** What the page says of a change, in its language. */
+function said(change: PasskeyChange, t: Messages): SectionOutcome {
+  switch (change.kind) {
+    case 'added':
+      return { notice: format(t.passkeys.addedNotice, { name: change.name }) };
+    case 'renamed':
+      return { notice: format(t.passkeys.renamedNotice, { name: change.name }) };
+    case 'removed':
+      return { notice: t.passkeys.removedNotice };
+    case 'refused':
+      return { status: change.status, error: refusalText(t, change.refusal) };
+  }
+}
 
 export interface AccountPasskeyDeps {
   readonly passkeys: AccountPasskeys;
@@ -30,9 +47,10 @@ export interface AccountPasskeyDeps {
 export function accountPasskeyEndpoints(deps: AccountPasskeyDeps): { readonly section: AccountSection; readonly options: KoaHandler } {
   const section: AccountSection = {
     scripts: deps.scripts,
-    async render(live, csrfToken) {
+    async render(live, csrfToken, t) {
       const passkeys = await deps.passkeys.list(live);
       return passkeySection({
+        t,
         passkeys: passkeys.map((passkey) => ({ id: passkey.id, name: passkey.name, synced: passkey.backupEligible, createdAt: passkey.createdAt, lastUsedAt: passkey.lastUsedAt })),
         csrfToken,
         action: deps.accountPath,
@@ -41,14 +59,14 @@ export function accountPasskeyEndpoints(deps: AccountPasskeyDeps): { readonly se
         nameMaxLength: PASSKEY_NAME_MAX_LENGTH,
       });
     },
-    async handle(action, form, live, origin) {
+    async handle(action, form, live, origin, t) {
       switch (action) {
         case PASSKEY_ACTIONS.add:
-          return deps.passkeys.add(live, field(form, 'credential'), field(form, 'name'), origin);
+          return said(await deps.passkeys.add(live, field(form, 'credential'), field(form, 'name'), origin), t);
         case PASSKEY_ACTIONS.rename:
-          return deps.passkeys.rename(live, field(form, 'id'), field(form, 'name'), origin);
+          return said(await deps.passkeys.rename(live, field(form, 'id'), field(form, 'name'), origin), t);
         case PASSKEY_ACTIONS.remove:
-          return deps.passkeys.remove(live, field(form, 'id'), origin);
+          return said(await deps.passkeys.remove(live, field(form, 'id'), origin), t);
         // The account page asked for a fresh sign-in before it got here; now the page again.
         case PASSKEY_ACTIONS.reauthenticate:
           return {};

@@ -24,22 +24,24 @@ import type { TotpEnrolment } from '../../accounts/totp-factors.js';
 import type { CookieJar } from '../cookies.js';
 import { accountPage, type AccountPageModel } from '../html/account-page.js';
 import type { Markup } from '../html/markup.js';
+import type { Locale } from '../../i18n/locales.js';
+import { messagesFor, type Messages } from '../../i18n/messages.js';
 import { field, readPageForm } from '../page-form.js';
-import { sendPage, sendRedirect } from '../page.js';
+import { sendRedirect, type Pages } from '../page.js';
 import type { KoaHandler } from '../route.js';
-import { browserSecret, sendErrorPage } from './authorize.js';
+import { browserSecret } from './authorize.js';
 import { pageErrors } from './login.js';
 
 /** A part of the account page another kind of factor renders (passkeys). */
 export interface AccountSection {
-  render(live: LiveSession, csrfToken: string): Promise<Markup> | Markup;
+  render(live: LiveSession, csrfToken: string, t: Messages): Promise<Markup> | Markup;
   /** The scripts the section needs (WebAuthn: endpoints/assets.ts), loaded under the page's CSP nonce. */
   readonly scripts?: readonly string[];
   /**
    * A POST `action` of the section's own, after the page's CSRF and fresh sign-in checks: what the
    * page then says, or undefined when the action is not the section's.
    */
-  handle?(action: string, form: URLSearchParams, live: LiveSession, origin: ChangeOrigin): Promise<SectionOutcome | undefined>;
+  handle?(action: string, form: URLSearchParams, live: LiveSession, origin: ChangeOrigin, t: Messages): Promise<SectionOutcome | undefined>;
 }
 
 /** What a section's action makes the page show. */
@@ -53,6 +55,7 @@ export interface AccountEndpointDeps {
   readonly account: Account;
   readonly authorizer: Authorizer;
   readonly cookies: CookieJar;
+  readonly pages: Pages;
   /** The page's own path as the browser sees it (browserPath). */
   readonly path: string;
   readonly sections: readonly AccountSection[];
@@ -77,13 +80,16 @@ export function accountEndpoints(deps: AccountEndpointDeps): { page: KoaHandler;
       reauthenticate,
     });
     if (step.kind === 'redirect') sendRedirect(ctx, step.location);
-    else sendErrorPage(ctx, step.status, step.error);
+    else deps.pages.error(ctx, deps.pages.locale(ctx), step.status, step.error);
   }
 
-  async function show(ctx: Context, live: LiveSession, state: PageState): Promise<void> {
+  async function showPage(ctx: Context, locale: Locale, live: LiveSession, state: PageState): Promise<void> {
+    const t = messagesFor(locale);
     const csrfToken = account.csrfToken(live);
     const factors = await account.factors(live);
     const model: AccountPageModel = {
+      t,
+      brandName: deps.pages.brand.name,
       action: deps.path,
       csrfToken,
       email: live.user.email,
@@ -91,56 +97,59 @@ export function accountEndpoints(deps: AccountEndpointDeps): { page: KoaHandler;
       factors: factors.filter((factor) => factor.kind !== 'passkey').map((factor) => ({ id: factor.id, kind: factor.kind, label: factor.label, addedOn: day(factor.createdAt) })),
       hasTotp: factors.some((factor) => factor.kind === 'totp'),
       recoveryCodesLeft: await account.recoveryCodesLeft(live),
-      sections: await Promise.all(deps.sections.map((section) => section.render(live, csrfToken))),
+      sections: await Promise.all(deps.sections.map((section) => section.render(live, csrfToken, t))),
       ...(state.enrolment === undefined ? {} : { enrolment: state.enrolment }),
       ...(state.recoveryCodes === undefined ? {} : { recoveryCodes: state.recoveryCodes }),
       ...(state.notice === undefined ? {} : { notice: state.notice }),
       ...(state.error === undefined ? {} : { error: state.error }),
     };
     const scripts = deps.sections.flatMap((section) => section.scripts ?? []);
-    sendPage(ctx, { status: state.status ?? 200, title: 'Your account', content: accountPage(model), scripts });
+    deps.pages.send(ctx, { status: state.status ?? 200, locale, title: t.account.title, content: accountPage(model), scripts });
   }
 
   const page: KoaHandler = (ctx) =>
-    pageErrors(ctx, async () => {
+    pageErrors(ctx, deps.pages, async () => {
       const live = await account.signedIn(deps.cookies.get(ctx, 'session'));
       if (live === undefined) return signInFirst(ctx, false);
-      await show(ctx, live, {});
+      await showPage(ctx, deps.pages.locale(ctx), live, {});
     });
 
   const submit: KoaHandler = (ctx) =>
-    pageErrors(ctx, async () => {
+    pageErrors(ctx, deps.pages, async () => {
       const form = await readPageForm(ctx);
       const live = await account.signedIn(deps.cookies.get(ctx, 'session'));
       if (live === undefined) return signInFirst(ctx, false);
+      const locale = deps.pages.locale(ctx);
+      const t = messagesFor(locale);
+      const show = (state: PageState) => showPage(ctx, locale, live, state);
       if (!account.csrfMatches(live, field(form, 'csrf'))) {
-        return sendErrorPage(ctx, 403, { description: 'The form has expired or did not come from this site. Open your account page again.' });
+        return deps.pages.error(ctx, locale, 403, { description: t.account.formExpired });
       }
       if (!account.mayChange(live)) return signInFirst(ctx, true);
       const origin = { requestId: ctx.state.requestId as string | undefined, address: ctx.ip };
       const action = field(form, 'action');
-      if (action === 'totp-setup') return show(ctx, live, { enrolment: await account.startTotp(live) });
+      if (action === 'totp-setup') return show({ enrolment: await account.startTotp(live) });
       if (action === 'totp-verify') {
         const outcome = await account.confirmTotp(live, field(form, 'factor') ?? '', field(form, 'code') ?? '', origin);
-        if (outcome.kind === 'wrong') return show(ctx, live, { status: 400, enrolment: outcome.enrolment, error: 'That code is not correct. Check the app and try again.' });
-        if (outcome.kind === 'gone') return show(ctx, live, { status: 400, error: 'This set-up has expired. Start again.' });
-        return show(ctx, live, {
-          notice: 'Your authenticator app is set up.',
+        if (outcome.kind === 'wrong') return show({ status: 400, enrolment: outcome.enrolment, error: t.account.wrongCode });
+        if (outcome.kind === 'gone') return show({ status: 400, error: t.account.setUpExpired });
+        return show({
+          notice: t.account.appSetUp,
           ...(outcome.recoveryCodes === undefined ? {} : { recoveryCodes: outcome.recoveryCodes }),
         });
       }
       if (action === 'factor-remove') {
         const removed = await account.removeTotp(live, field(form, 'factor') ?? '', origin);
-        return show(ctx, live, removed ? { notice: 'The authenticator app was removed.' } : { status: 404, error: 'That sign-in method was not found.' });
+        return show(removed ? { notice: t.account.appRemoved } : { status: 404, error: t.account.methodNotFound });
       }
       if (action === 'recovery-regenerate') {
-        return show(ctx, live, { notice: 'New recovery codes replace your old ones.', recoveryCodes: await account.regenerateRecoveryCodes(live, origin) });
+        return show({ notice: t.account.recoveryReplaced, recoveryCodes: await account.regenerateRecoveryCodes(live, origin) });
       }
       for (const section of deps.sections) {
-        const outcome = await section.handle?.(action ?? '', form, live, origin);
-        if (outcome !== undefined) return show(ctx, live, outcome);
+        const outcome = await section.handle?.(action ?? '', form, live, origin, t);
+        if (outcome !== undefined) return show(outcome);
       }
-      sendErrorPage(ctx, 400, { description: 'Unknown account action.' });
+      deps.pages.error(ctx, locale, 400, { description: t.account.unknownAction });
     });
 
   return { page, submit };

@@ -10,14 +10,15 @@ import { INTERACTION_TTL_SECONDS } from '../../login/authorizer.js';
 import { randomSecret } from '../../tokens/secrets.js';
 import type { CookieJar } from '../cookies.js';
 import { readPageForm } from '../page-form.js';
-import { sendPage, sendRedirect } from '../page.js';
-import { errorPage } from '../html/pages.js';
-import { OAuthError } from '../../oauth/errors.js';
+import { sendRedirect, type Pages } from '../page.js';
+import { parseUiLocales } from '../../i18n/locales.js';
+import type { OAuthError } from '../../oauth/errors.js';
 import type { KoaHandler } from '../route.js';
 
 export interface AuthorizeEndpointDeps {
   readonly authorizer: Authorizer;
   readonly cookies: CookieJar;
+  readonly pages: Pages;
 }
 
 /**
@@ -31,12 +32,6 @@ export function browserSecret(ctx: Context, cookies: CookieJar): string {
   return secret;
 }
 
-export function sendErrorPage(ctx: Context, status: number, error: OAuthError | { description: string }, title = 'This request cannot continue'): void {
-  // An error's own headers (`Connection: close` after a refused body) go out with its page.
-  if (error instanceof OAuthError) ctx.set(error.headers);
-  sendPage(ctx, { status, title: 'Error', content: errorPage(title, error.description) });
-}
-
 export function authorizeEndpoint(deps: AuthorizeEndpointDeps): KoaHandler {
   return async (ctx) => {
     let params: URLSearchParams;
@@ -44,7 +39,7 @@ export function authorizeEndpoint(deps: AuthorizeEndpointDeps): KoaHandler {
       try {
         params = await readPageForm(ctx);
       } catch (error) {
-        sendErrorPage(ctx, (error as OAuthError).status ?? 400, error as OAuthError);
+        deps.pages.error(ctx, deps.pages.locale(ctx), (error as OAuthError).status ?? 400, error as OAuthError);
         return;
       }
     } else {
@@ -55,7 +50,8 @@ export function authorizeEndpoint(deps: AuthorizeEndpointDeps): KoaHandler {
       { sessionSecret: deps.cookies.get(ctx, 'session'), browserSecret: browserSecret(ctx, deps.cookies) },
       ctx.ip,
     );
-    if (step.kind === 'error-page') sendErrorPage(ctx, step.status, step.error);
+    // An error page before the request is stored still speaks the request's ui_locales.
+    if (step.kind === 'error-page') deps.pages.error(ctx, deps.pages.locale(ctx, parseUiLocales(params.getAll('ui_locales').length === 1 ? params.get('ui_locales')! : undefined)), step.status, step.error);
     else sendRedirect(ctx, step.location);
   };
 }

@@ -1,17 +1,18 @@
 /** GET and POST /consent?ix=…: the consent page (buttons Allow and Deny) of a pending authorization request. */
 import type { Authorizer } from '../../login/authorizer.js';
 import { describeScope } from '../../login/scopes-text.js';
+import { messagesFor } from '../../i18n/messages.js';
 import type { CookieJar } from '../cookies.js';
 import { consentPage } from '../html/pages.js';
 import { field, readPageForm } from '../page-form.js';
-import { sendPage, sendRedirect } from '../page.js';
+import { sendRedirect, type Pages } from '../page.js';
 import type { KoaHandler } from '../route.js';
-import { sendErrorPage } from './authorize.js';
-import { interactionClientName, interactionFormTargets, pageErrors } from './login.js';
+import { interactionClientName, interactionFormTargets, interactionLocale, pageErrors } from './login.js';
 
 export interface ConsentEndpointDeps {
   readonly authorizer: Authorizer;
   readonly cookies: CookieJar;
+  readonly pages: Pages;
 }
 
 export interface ConsentEndpoints {
@@ -24,31 +25,38 @@ export interface ConsentEndpoints {
 export function consentEndpoints(deps: ConsentEndpointDeps): ConsentEndpoints {
   const ix = (value: unknown) => (typeof value === 'string' ? value : undefined);
   const page: KoaHandler = (ctx) =>
-    pageErrors(ctx, async () => {
+    pageErrors(ctx, deps.pages, async () => {
       const result = await deps.authorizer.consentPage(ix(ctx.query.ix), {
         browserSecret: deps.cookies.get(ctx, 'browser'),
         sessionSecret: deps.cookies.get(ctx, 'session'),
       });
       if ('kind' in result) {
         if (result.kind === 'redirect') sendRedirect(ctx, result.location);
-        else sendErrorPage(ctx, result.status, result.error);
+        else deps.pages.error(ctx, deps.pages.locale(ctx), result.status, result.error);
         return;
       }
-      sendPage(ctx, {
+      const locale = interactionLocale(ctx, deps.pages, result);
+      const t = messagesFor(locale);
+      const clientLogoUri = result.client?.logoUri ?? undefined;
+      deps.pages.send(ctx, {
         status: 200,
-        title: 'Allow access',
+        locale,
+        title: t.consent.title,
         content: consentPage({
+          t,
           action: `${deps.authorizer.paths.consent}?ix=${encodeURIComponent(result.id)}`,
           csrfToken: result.csrfToken,
-          clientName: interactionClientName(result),
-          scopeDescriptions: result.request.scopes.map(describeScope),
+          clientName: interactionClientName(result, t, deps.pages.brand.name),
+          clientLogoUri,
+          scopeDescriptions: result.request.scopes.map((scope) => describeScope(scope, t)),
           userEmail: result.userEmail,
         }),
         formTargets: interactionFormTargets(result),
+        ...(clientLogoUri === undefined ? {} : { images: [clientLogoUri] }),
       });
     });
   const submit: KoaHandler = (ctx) =>
-    pageErrors(ctx, async () => {
+    pageErrors(ctx, deps.pages, async () => {
       const form = await readPageForm(ctx);
       const step = await deps.authorizer.submitConsent(
         ix(ctx.query.ix),
@@ -56,7 +64,7 @@ export function consentEndpoints(deps: ConsentEndpointDeps): ConsentEndpoints {
         { csrf: field(form, 'csrf'), decision: field(form, 'decision') },
       );
       if (step.kind === 'redirect') sendRedirect(ctx, step.location);
-      else sendErrorPage(ctx, step.status, step.error);
+      else deps.pages.error(ctx, deps.pages.locale(ctx), step.status, step.error);
     });
   return { page, submit };
 }

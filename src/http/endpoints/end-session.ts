@@ -4,16 +4,21 @@ import { browserPath, ENDPOINT_PATHS } from '../../oauth/discovery.js';
 import type { CookieJar } from '../cookies.js';
 import { logoutConfirmPage, signedOutPage } from '../html/pages.js';
 import { field, readPageForm } from '../page-form.js';
-import { sendPage, sendRedirect } from '../page.js';
+import { sendRedirect, type Pages } from '../page.js';
 import type { KoaHandler } from '../route.js';
-import { sendErrorPage } from './authorize.js';
 import { pageErrors } from './login.js';
+import { parseUiLocales } from '../../i18n/locales.js';
+import { messagesFor } from '../../i18n/messages.js';
 
-export function endSessionEndpoint(deps: LogoutDeps & { cookies: CookieJar }): KoaHandler {
+export function endSessionEndpoint(deps: LogoutDeps & { cookies: CookieJar; pages: Pages }): KoaHandler {
   return (ctx) =>
-    pageErrors(ctx, async () => {
+    pageErrors(ctx, deps.pages, async () => {
       const params = ctx.method === 'POST' ? await readPageForm(ctx) : new URLSearchParams(ctx.querystring);
       const get = (name: string) => field(params, name);
+      // RP-Initiated Logout 1.0 §2: `ui_locales`, as at /authorize; the confirmation form carries it on.
+      const uiLocales = get('ui_locales');
+      const locale = deps.pages.locale(ctx, parseUiLocales(uiLocales));
+      const t = messagesFor(locale);
       const outcome = await handleLogout(
         deps,
         {
@@ -26,18 +31,26 @@ export function endSessionEndpoint(deps: LogoutDeps & { cookies: CookieJar }): K
         deps.cookies.get(ctx, 'session'),
       );
       if (outcome.kind === 'error-page') {
-        sendErrorPage(ctx, 400, outcome.error, 'This sign-out request cannot continue');
+        deps.pages.error(ctx, locale, 400, outcome.error, 'signOutHeading');
       } else if (outcome.kind === 'confirm') {
-        sendPage(ctx, {
+        deps.pages.send(ctx, {
           status: 200,
-          title: 'Sign out',
-          content: logoutConfirmPage({ action: browserPath(deps.issuer, ENDPOINT_PATHS.endSession), csrfToken: outcome.csrfToken, hidden: outcome.hidden, clientName: outcome.client?.name }),
+          locale,
+          title: t.logout.title,
+          content: logoutConfirmPage({
+            t,
+            brandName: deps.pages.brand.name,
+            action: browserPath(deps.issuer, ENDPOINT_PATHS.endSession),
+            csrfToken: outcome.csrfToken,
+            hidden: { ...outcome.hidden, ui_locales: uiLocales },
+            clientName: outcome.client?.name,
+          }),
           formTargets: outcome.hidden.post_logout_redirect_uri === undefined ? [] : [outcome.hidden.post_logout_redirect_uri],
         });
       } else {
         deps.cookies.clear(ctx, 'session');
         if (outcome.redirect !== undefined) sendRedirect(ctx, outcome.redirect);
-        else sendPage(ctx, { status: 200, title: 'Signed out', content: signedOutPage() });
+        else deps.pages.send(ctx, { status: 200, locale, title: t.logout.doneTitle, content: signedOutPage(t) });
       }
     });
 }

@@ -13,28 +13,35 @@
  * a refusal re-renders the page with its reason (401; 403 for a disabled person), success moves on.
  */
 import type { Context } from 'koa';
+import type { Locale } from '../../i18n/locales.js';
 import type { Authorizer } from '../../login/authorizer.js';
 import { InteractionError, type InteractionView, type LoginOutcome } from '../../login/steps.js';
 import { SESSION_TTL_SECONDS } from '../../login/sessions.js';
 import { OAuthError } from '../../oauth/errors.js';
 import type { CookieJar } from '../cookies.js';
 import { codePage, loginPage } from '../html/pages.js';
-import { PASSKEY_REQUIRED_MESSAGE } from '../../login/authorizer.js';
+import { format, messagesFor, type Messages } from '../../i18n/messages.js';
+import { refusalText, type Refusal } from '../../i18n/refusals.js';
 import { field, readPageForm } from '../page-form.js';
-import { sendPage, sendRedirect, setNoStore } from '../page.js';
+import { sendRedirect, setNoStore, type Pages } from '../page.js';
 import type { KoaHandler } from '../route.js';
-import { sendErrorPage } from './authorize.js';
 
 export interface LoginEndpointDeps {
   readonly authorizer: Authorizer;
   readonly cookies: CookieJar;
+  readonly pages: Pages;
   /** The scripts of a page with a passkey button, as the browser fetches them (endpoints/assets.ts). */
   readonly passkeyScripts: readonly string[];
 }
 
-/** Who the person is signing in to: the client, or Inkan itself for its own pages. */
-export function interactionClientName(view: InteractionView): string {
-  return view.client?.name ?? 'your Inkan account';
+/** Who the person is signing in to: the client, or the operator's Inkan itself for its own pages. */
+export function interactionClientName(view: InteractionView, t: Messages, brandName: string): string {
+  return view.client?.name ?? format(t.login.ownAccount, { brand: brandName });
+}
+
+/** The language of an interaction's pages: the authorization request's `ui_locales`, then the browser's. */
+export function interactionLocale(ctx: Context, pages: Pages, view: InteractionView): Locale {
+  return pages.locale(ctx, view.request.uiLocales);
 }
 
 /** Where the page's forms may lead: the client's redirect_uri (Inkan's own pages stay on 'self'). */
@@ -42,22 +49,26 @@ export function interactionFormTargets(view: InteractionView): string[] {
   return view.client === undefined ? [] : [view.request.redirectUri];
 }
 
-function showLogin(ctx: Context, deps: LoginEndpointDeps, view: InteractionView, status: number, email: string, error?: string): void {
+function showLogin(ctx: Context, deps: LoginEndpointDeps, view: InteractionView, status: number, email: string, refused?: { message: string | undefined; refusal?: Refusal }): void {
   const loginPath = deps.authorizer.paths.login;
   const ix = `?ix=${encodeURIComponent(view.id)}`;
-  const common = { action: `${loginPath}${ix}`, csrfToken: view.csrfToken, clientName: interactionClientName(view), ...(error === undefined ? {} : { error }) };
+  const locale = interactionLocale(ctx, deps.pages, view);
+  const t = messagesFor(locale);
+  const error = refused?.refusal === undefined ? refused?.message : refusalText(t, refused.refusal);
+  const common = { t, action: `${loginPath}${ix}`, csrfToken: view.csrfToken, clientName: interactionClientName(view, t, deps.pages.brand.name), ...(error === undefined ? {} : { error }) };
   // The passkey button replaces the password, so it belongs to the password step only.
   const offerPasskey = deps.authorizer.passkeysOffered && view.stage !== 'second-factor';
-  sendPage(ctx, {
+  deps.pages.send(ctx, {
     status,
-    title: view.stage === 'second-factor' ? 'Enter your code' : 'Sign in',
+    locale,
+    title: view.stage === 'second-factor' ? t.code.title : t.login.title,
     content:
       view.stage === 'second-factor'
         ? codePage({ ...common, email: view.userEmail })
         : loginPage({
             ...common,
             email,
-            ...(view.passkeyRequired ? { notice: PASSKEY_REQUIRED_MESSAGE } : {}),
+            ...(view.passkeyRequired ? { notice: t.refusals.passkeyRequired } : {}),
             ...(offerPasskey ? { passkey: { optionsUrl: `${loginPath}/passkey/options${ix}`, action: `${loginPath}/passkey${ix}` } } : {}),
           }),
     formTargets: interactionFormTargets(view),
@@ -65,14 +76,19 @@ function showLogin(ctx: Context, deps: LoginEndpointDeps, view: InteractionView,
   });
 }
 
-/** Interaction and form problems become error pages with their status, never JSON. */
-export async function pageErrors(ctx: Context, run: () => Promise<void>): Promise<void> {
+/** Interaction and form problems become error pages with their status, never JSON (in the browser's language). */
+export async function pageErrors(ctx: Context, pages: Pages, run: () => Promise<void>): Promise<void> {
   try {
     await run();
   } catch (error) {
-    if (error instanceof InteractionError) sendErrorPage(ctx, 400, { description: error.message }, 'This sign-in request cannot continue');
-    else if (error instanceof OAuthError && error.status < 500) sendErrorPage(ctx, error.status, error);
-    else throw error;
+    if (error instanceof InteractionError) {
+      const locale = pages.locale(ctx);
+      pages.error(ctx, locale, 400, { description: refusalText(messagesFor(locale), error.refusal) }, 'signInHeading');
+    } else if (error instanceof OAuthError && error.status < 500) {
+      pages.error(ctx, pages.locale(ctx), error.status, error);
+    } else {
+      throw error;
+    }
   }
 }
 
@@ -89,12 +105,12 @@ export interface LoginEndpoints {
 
 export function loginEndpoints(deps: LoginEndpointDeps): LoginEndpoints {
   const page: KoaHandler = (ctx) =>
-    pageErrors(ctx, async () => {
+    pageErrors(ctx, deps.pages, async () => {
       const view = await deps.authorizer.loginPage(typeof ctx.query.ix === 'string' ? ctx.query.ix : undefined, { browserSecret: deps.cookies.get(ctx, 'browser') });
       showLogin(ctx, deps, view, 200, view.request.loginHint ?? '');
     });
   const submit: KoaHandler = (ctx) =>
-    pageErrors(ctx, async () => {
+    pageErrors(ctx, deps.pages, async () => {
       const form = await readPageForm(ctx);
       const ix = typeof ctx.query.ix === 'string' ? ctx.query.ix : undefined;
       const cookies = { browserSecret: deps.cookies.get(ctx, 'browser'), sessionSecret: deps.cookies.get(ctx, 'session') };
@@ -124,7 +140,7 @@ export function loginEndpoints(deps: LoginEndpointDeps): LoginEndpoints {
     }
   };
   const passkeySubmit: KoaHandler = (ctx) =>
-    pageErrors(ctx, async () => {
+    pageErrors(ctx, deps.pages, async () => {
       const form = await readPageForm(ctx);
       const outcome = await deps.authorizer.submitPasskey(
         ix(ctx),
@@ -145,9 +161,9 @@ function ix(ctx: Context): string | undefined {
 function answerLogin(ctx: Context, deps: LoginEndpointDeps, outcome: LoginOutcome): void {
   if (outcome.kind === 'form') {
     if (outcome.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(outcome.retryAfterSeconds));
-    showLogin(ctx, deps, outcome.view, outcome.status, outcome.email, outcome.message);
+    showLogin(ctx, deps, outcome.view, outcome.status, outcome.email, outcome);
   } else if (outcome.kind === 'error-page') {
-    sendErrorPage(ctx, outcome.status, outcome.error);
+    deps.pages.error(ctx, deps.pages.locale(ctx), outcome.status, outcome.error);
   } else {
     if (outcome.newSessionSecret !== undefined) deps.cookies.set(ctx, 'session', outcome.newSessionSecret, SESSION_TTL_SECONDS);
     sendRedirect(ctx, outcome.location);

@@ -29,3 +29,20 @@ export function html(strings: TemplateStringsArray, ...values: Value[]): Markup 
   for (let i = 0; i < values.length; i++) out += render(values[i]!) + strings[i + 1]!;
   return new Markup(out);
 }
+
+/**
+ * A catalogue message (i18n/) with `{name}` placeholders as markup: the message's own text is
+ * escaped, and each placeholder becomes its value (escaped too unless it is `Markup`, so a value
+ * may be `html\`<strong>${name}</strong>\``). Word order stays the translation's.
+ */
+export function fill(template: string, values: Readonly<Record<string, Value>>): Markup {
+  let out = '';
+  let last = 0;
+  for (const match of template.matchAll(/\{([a-z]+)\}/gi)) {
+    const name = match[1]!;
+    if (!(name in values)) continue;
+    out += escapeHtml(template.slice(last, match.index)) + render(values[name]!);
+    last = match.index + match[0].length;
+  }
+  return new Markup(out + escapeHtml(template.slice(last)));
+}

@@ -2,41 +2,60 @@
  * Inkan's server-rendered pages: sign-in (password, then a code), consent, sign-out and errors
  * (the account page is account-page.ts). Plain HTML forms that work
  * without JavaScript, real `<label for>`s, autocomplete hints for password managers, and one
- * inline stylesheet allowed by the page's CSP nonce.
+ * inline stylesheet allowed by the page's CSP nonce. Every text comes from the page's message
+ * catalogue (i18n/), in the language the request chose; the header shows the operator's brand.
  */
-import { html, Markup } from './markup.js';
-import { STYLESHEET } from './style.js';
+import type { BrandConfig } from '../../config.js';
+import type { Locale } from '../../i18n/locales.js';
+import { format, type Messages } from '../../i18n/messages.js';
+import { fill, html, Markup } from './markup.js';
+import { accentStyle, STYLESHEET } from './style.js';
 import { passkeyForm, type PasskeyFormModel } from './passkeys.js';
 
-// A seal (印鑑, inkan): a red rounded square with a carved border.
-const LOGO = html`<svg viewBox="0 0 32 32" aria-hidden="true" focusable="false"><rect x="1" y="1" width="30" height="30" rx="7" fill="#b3261e"/><rect x="5" y="5" width="22" height="22" rx="4" fill="none" stroke="#fff" stroke-width="2"/><path d="M16 9v14M11 12h10M11 20h10" stroke="#fff" stroke-width="2.4" stroke-linecap="round"/></svg>`;
+// A seal (印鑑, inkan): a red rounded square with a carved border; the mark when no logo is configured.
+const SEAL = html`<svg viewBox="0 0 32 32" aria-hidden="true" focusable="false"><rect x="1" y="1" width="30" height="30" rx="7" fill="#b3261e"/><rect x="5" y="5" width="22" height="22" rx="4" fill="none" stroke="#fff" stroke-width="2"/><path d="M16 9v14M11 12h10M11 20h10" stroke="#fff" stroke-width="2.4" stroke-linecap="round"/></svg>`;
 
-export function layout(title: string, nonce: string, content: Markup, scripts: readonly string[] = []): string {
+export interface LayoutModel {
+  readonly locale: Locale;
+  readonly t: Messages;
+  readonly brand: BrandConfig;
+  readonly title: string;
+  readonly nonce: string;
+  readonly content: Markup;
+  readonly scripts: readonly string[];
+}
+
+export function layout(model: LayoutModel): string {
+  const { t, brand, nonce } = model;
+  // The logo sits beside the name, which says it all: an empty alt keeps screen readers from repeating it.
+  const mark = brand.logoUrl === undefined ? SEAL : html`<img src="${brand.logoUrl}" alt="" data-brand-logo>`;
   return html`<!doctype html>
-<html lang="en">
+<html lang="${model.locale}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <meta name="robots" content="noindex">
-<title>${title} · Inkan</title>
-<style nonce="${nonce}">${new Markup(STYLESHEET)}</style>
-${scripts.map((src) => html`<script src="${src}" nonce="${nonce}" defer></script>
+<title>${fill(t.layout.title, { page: model.title, brand: brand.name })}</title>
+<style nonce="${nonce}">${new Markup(STYLESHEET + accentStyle(brand.accentColor))}</style>
+${model.scripts.map((src) => html`<script src="${src}" nonce="${nonce}" defer></script>
 `)}</head>
 <body>
 <main>
-<div class="brand">${LOGO}<span>Inkan</span></div>
-${content}
+<div class="brand">${mark}<span data-brand-name>${brand.name}</span></div>
+${model.content}
 </main>
-<p class="footer">Secured by Inkan</p>
+<p class="footer">${t.layout.securedBy}</p>
 </body>
 </html>
 `.html;
 }
 
 const alert = (message: string | undefined) => (message === undefined ? '' : html`<p class="alert" role="alert" id="form-error">${message}</p>`);
+const strong = (text: string) => html`<strong>${text}</strong>`;
 
 export interface LoginPageModel {
+  readonly t: Messages;
   readonly action: string;
   readonly csrfToken: string;
   readonly clientName: string;
@@ -49,28 +68,30 @@ export interface LoginPageModel {
 }
 
 export function loginPage(model: LoginPageModel): Markup {
+  const { t } = model;
   const described = model.error === undefined ? '' : 'form-error';
-  return html`<h1>Sign in</h1>
-<p class="lead">to continue to <strong>${model.clientName}</strong></p>
+  return html`<h1>${t.login.heading}</h1>
+<p class="lead">${fill(t.login.lead, { client: strong(model.clientName) })}</p>
 ${model.notice === undefined ? '' : html`<p class="notice" id="notice">${model.notice}</p>`}
 ${alert(model.error)}
 <form method="post" action="${model.action}" novalidate>
 <input type="hidden" name="csrf" value="${model.csrfToken}">
 <div class="field">
-<label for="email">Email</label>
+<label for="email">${t.login.email}</label>
 <input id="email" name="email" type="email" autocomplete="username" inputmode="email" autocapitalize="none" spellcheck="false" maxlength="320" required value="${model.email}" ${model.email === '' ? html`autofocus` : ''} aria-describedby="${described}">
 </div>
 <div class="field">
-<label for="password">Password</label>
+<label for="password">${t.login.password}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" maxlength="1024" required ${model.email !== '' ? html`autofocus` : ''} aria-describedby="${described}">
 </div>
-<button type="submit">Sign in</button>
+<button type="submit">${t.login.submit}</button>
 </form>
-${model.passkey === undefined ? '' : html`<div class="divider" data-passkey-divider hidden><span>or</span></div>
-${passkeyForm({ ...model.passkey, ceremony: 'authentication', csrfToken: model.csrfToken, button: 'Sign in with a passkey' })}`}`;
+${model.passkey === undefined ? '' : html`<div class="divider" data-passkey-divider hidden><span>${t.login.or}</span></div>
+${passkeyForm({ ...model.passkey, ceremony: 'authentication', csrfToken: model.csrfToken, button: t.login.passkey })}`}`;
 }
 
 export interface CodePageModel {
+  readonly t: Messages;
   readonly action: string;
   readonly csrfToken: string;
   readonly clientName: string;
@@ -80,44 +101,52 @@ export interface CodePageModel {
 
 /** The sign-in's second step: a code from the authenticator app, or a recovery code. */
 export function codePage(model: CodePageModel): Markup {
+  const { t } = model;
   const described = model.error === undefined ? 'code-hint' : 'code-hint form-error';
-  return html`<h1>Enter your code</h1>
-<p class="lead">to continue to <strong>${model.clientName}</strong>${model.email === null ? '' : html` as <strong>${model.email}</strong>`}</p>
+  return html`<h1>${t.code.heading}</h1>
+<p class="lead">${model.email === null ? fill(t.code.lead, { client: strong(model.clientName) }) : fill(t.code.leadAs, { client: strong(model.clientName), email: strong(model.email) })}</p>
 ${alert(model.error)}
 <form method="post" action="${model.action}" novalidate>
 <input type="hidden" name="csrf" value="${model.csrfToken}">
 <div class="field">
-<label for="code">Code</label>
+<label for="code">${t.code.label}</label>
 <input id="code" name="code" type="text" autocomplete="one-time-code" autocapitalize="none" spellcheck="false" maxlength="32" required autofocus aria-describedby="${described}">
-<p class="hint" id="code-hint">The 6-digit code your authenticator app shows, or one of your recovery codes.</p>
+<p class="hint" id="code-hint">${t.code.hint}</p>
 </div>
-<button type="submit">Verify</button>
+<button type="submit">${t.code.submit}</button>
 </form>`;
 }
 
 export interface ConsentPageModel {
+  readonly t: Messages;
   readonly action: string;
   readonly csrfToken: string;
   readonly clientName: string;
+  /** The client's registered `logo_uri` (https), shown beside its name. */
+  readonly clientLogoUri: string | undefined;
   readonly scopeDescriptions: readonly string[];
   readonly userEmail: string | null;
 }
 
 export function consentPage(model: ConsentPageModel): Markup {
-  return html`<h1>Allow access?</h1>
-<p class="lead"><strong>${model.clientName}</strong> would like to:</p>
+  const { t } = model;
+  return html`${model.clientLogoUri === undefined ? '' : html`<img class="client-logo" src="${model.clientLogoUri}" alt="${format(t.consent.clientLogo, { client: model.clientName })}" data-client-logo>`}
+<h1>${t.consent.heading}</h1>
+<p class="lead">${fill(t.consent.lead, { client: html`<strong data-client-name>${model.clientName}</strong>` })}</p>
 <ul class="scopes">${model.scopeDescriptions.map((text) => html`<li>${text}</li>`)}</ul>
-${model.userEmail === null ? '' : html`<p class="account">Signed in as <strong>${model.userEmail}</strong></p>`}
+${model.userEmail === null ? '' : html`<p class="account">${fill(t.consent.signedInAs, { email: strong(model.userEmail) })}</p>`}
 <form method="post" action="${model.action}">
 <input type="hidden" name="csrf" value="${model.csrfToken}">
 <div class="actions">
-<button type="submit" name="decision" value="allow">Allow</button>
-<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+<button type="submit" name="decision" value="allow">${t.consent.allow}</button>
+<button type="submit" name="decision" value="deny" class="secondary">${t.consent.deny}</button>
 </div>
 </form>`;
 }
 
 export interface LogoutPageModel {
+  readonly t: Messages;
+  readonly brandName: string;
   readonly action: string;
   readonly csrfToken: string;
   readonly hidden: Readonly<Record<string, string | undefined>>;
@@ -125,24 +154,25 @@ export interface LogoutPageModel {
 }
 
 export function logoutConfirmPage(model: LogoutPageModel): Markup {
-  return html`<h1>Sign out?</h1>
-<p class="lead">${model.clientName === undefined ? 'You will be signed out of Inkan on this device.' : html`<strong>${model.clientName}</strong> asks to sign you out of Inkan on this device.`}</p>
+  const { t } = model;
+  return html`<h1>${t.logout.heading}</h1>
+<p class="lead">${model.clientName === undefined ? fill(t.logout.lead, { brand: model.brandName }) : fill(t.logout.leadClient, { client: strong(model.clientName), brand: model.brandName })}</p>
 <form method="post" action="${model.action}">
 <input type="hidden" name="csrf" value="${model.csrfToken}">
 ${Object.entries(model.hidden).map(([name, value]) => (value === undefined ? '' : html`<input type="hidden" name="${name}" value="${value}">`))}
 <div class="actions">
-<button type="submit" name="confirm" value="yes">Sign out</button>
+<button type="submit" name="confirm" value="yes">${t.logout.submit}</button>
 </div>
 </form>`;
 }
 
-export function signedOutPage(): Markup {
-  return html`<h1>You are signed out</h1>
-<p class="lead">You can close this window.</p>`;
+export function signedOutPage(t: Messages): Markup {
+  return html`<h1>${t.logout.doneHeading}</h1>
+<p class="lead">${t.logout.doneLead}</p>`;
 }
 
-export function errorPage(title: string, message: string): Markup {
-  return html`<h1>${title}</h1>
+export function errorPage(t: Messages, heading: string, message: string): Markup {
+  return html`<h1>${heading}</h1>
 <p class="alert" role="alert">${message}</p>
-<p class="lead">Go back to the application you came from and try again.</p>`;
+<p class="lead">${t.error.lead}</p>`;
 }

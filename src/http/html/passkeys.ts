@@ -4,6 +4,7 @@
  * (passkey-script.ts), and the account page's list of passkeys with their rename and remove
  * forms. Every control has a label a screen reader reads out with the passkey's name.
  */
+import { format, type Messages } from '../../i18n/messages.js';
 import { html, type Markup } from './markup.js';
 
 export interface PasskeyFormModel {
@@ -41,6 +42,7 @@ export interface PasskeyListItem {
 export const PASSKEY_ACTIONS = { add: 'passkey-add', rename: 'passkey-rename', remove: 'passkey-remove', reauthenticate: 'passkey-reauthenticate' } as const;
 
 export interface PasskeySectionModel {
+  readonly t: Messages;
   readonly passkeys: readonly PasskeyListItem[];
   readonly csrfToken: string;
   /** The account page, where every form of the section posts (with its `action`). */
@@ -59,30 +61,32 @@ const hiddenFields = (csrfToken: string, action: string) => html`<input type="hi
 const day = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 10);
 
 function passkeyRow(model: PasskeySectionModel, passkey: PasskeyListItem, index: number): Markup {
-  const used = passkey.lastUsedAt === null ? 'never used' : `last used ${day(passkey.lastUsedAt)}`;
+  const { t } = model;
+  const used = passkey.lastUsedAt === null ? t.passkeys.neverUsed : format(t.passkeys.lastUsed, { date: day(passkey.lastUsedAt) });
   return html`<li data-passkey-id="${passkey.id}">
-<span class="factor-name">${passkey.name}</span> <span class="factor-meta">${passkey.synced ? 'synced' : 'this device only'} · added ${day(passkey.createdAt)} · ${used}</span>
+<span class="factor-name">${passkey.name}</span> <span class="factor-meta">${passkey.synced ? t.passkeys.synced : t.passkeys.thisDevice} · ${format(t.passkeys.added, { date: day(passkey.createdAt) })} · ${used}</span>
 <form method="post" action="${model.action}" class="rename">
 ${hiddenFields(model.csrfToken, PASSKEY_ACTIONS.rename)}
 <input type="hidden" name="id" value="${passkey.id}">
-<label for="passkey-name-${index}" class="visually-hidden">New name for ${passkey.name}</label>
+<label for="passkey-name-${index}" class="visually-hidden">${format(t.passkeys.newName, { name: passkey.name })}</label>
 <input id="passkey-name-${index}" name="name" type="text" maxlength="${model.nameMaxLength}" required value="${passkey.name}">
-<button type="submit" class="secondary small" aria-label="Rename passkey ${passkey.name}">Rename</button>
+<button type="submit" class="secondary small" aria-label="${format(t.passkeys.renameLabel, { name: passkey.name })}">${t.passkeys.rename}</button>
 </form>
 <form method="post" action="${model.action}" class="inline">
 ${hiddenFields(model.csrfToken, PASSKEY_ACTIONS.remove)}
 <input type="hidden" name="id" value="${passkey.id}">
-<button type="submit" class="secondary small" aria-label="Remove passkey ${passkey.name}">Remove</button>
+<button type="submit" class="secondary small" aria-label="${format(t.passkeys.removeLabel, { name: passkey.name })}">${t.passkeys.remove}</button>
 </form>
 </li>`;
 }
 
 /** The account page's passkey section: the list, and "Add a passkey" with a name field. */
 export function passkeySection(model: PasskeySectionModel): Markup {
+  const { t } = model;
   return html`<section class="panel passkeys" aria-labelledby="passkeys-title">
-<h2 id="passkeys-title">Passkeys</h2>
+<h2 id="passkeys-title">${t.passkeys.heading}</h2>
 ${model.passkeys.length === 0
-  ? html`<p class="hint">No passkeys yet. A passkey signs you in with your device's screen lock, without a password.</p>`
+  ? html`<p class="hint">${t.passkeys.none}</p>`
   : html`<ul class="factors">${model.passkeys.map((passkey, index) => passkeyRow(model, passkey, index))}</ul>`}
 ${model.mayChange
   ? passkeyForm({
@@ -90,17 +94,17 @@ ${model.mayChange
       optionsUrl: model.optionsUrl,
       ceremony: 'registration',
       csrfToken: model.csrfToken,
-      button: 'Add a passkey',
+      button: t.passkeys.add,
       fields: html`<input type="hidden" name="action" value="${PASSKEY_ACTIONS.add}">
 <div class="field">
-<label for="new-passkey-name">Passkey name</label>
-<input id="new-passkey-name" name="name" type="text" maxlength="${model.nameMaxLength}" placeholder="e.g. Laptop" autocomplete="off">
+<label for="new-passkey-name">${t.passkeys.nameLabel}</label>
+<input id="new-passkey-name" name="name" type="text" maxlength="${model.nameMaxLength}" placeholder="${t.passkeys.namePlaceholder}" autocomplete="off">
 </div>
 `,
     })
   : html`<form method="post" action="${model.action}">
 ${hiddenFields(model.csrfToken, PASSKEY_ACTIONS.reauthenticate)}
-<button type="submit" class="secondary">Sign in again to add a passkey</button>
+<button type="submit" class="secondary">${t.passkeys.signInAgain}</button>
 </form>`}
 </section>`;
 }

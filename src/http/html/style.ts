@@ -28,6 +28,8 @@ main {
 }
 .brand { display: flex; align-items: center; gap: 10px; margin-bottom: 24px; font-weight: 600; letter-spacing: .02em; }
 .brand svg { width: 32px; height: 32px; flex: none; }
+.brand img { height: 32px; width: auto; max-width: 160px; flex: none; object-fit: contain; }
+.client-logo { display: block; width: 48px; height: 48px; object-fit: contain; margin: 0 0 16px; border-radius: 8px; }
 h1 { font-size: 1.5rem; line-height: 1.25; margin: 0 0 4px; font-weight: 650; }
 .lead { margin: 0 0 24px; color: var(--muted); }
 .lead strong { color: var(--text); font-weight: 600; }
@@ -103,3 +105,24 @@ main:has(.console) { max-width: 880px; }
   .recovery-codes { grid-template-columns: 1fr; }
 }
 `;
+
+/** Relative luminance (WCAG 2.x) of a validated `#rgb`/`#rrggbb` colour. */
+function luminance(hex: string): number {
+  const digits = hex.length === 4 ? [...hex.slice(1)].map((digit) => digit + digit).join('') : hex.slice(1);
+  const [r, g, b] = [0, 2, 4].map((at) => {
+    const channel = parseInt(digits.slice(at, at + 2), 16) / 255;
+    return channel <= 0.04045 ? channel / 12.92 : ((channel + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+}
+
+/**
+ * The operator's accent colour (config.ts BRAND_ACCENT_COLOR, a validated hex colour) over the
+ * stylesheet's, in light and dark mode alike: button text white or near-black, whichever reads
+ * better on it (WCAG contrast against white ≥ 4.5 ⇔ luminance ≤ 0.18), a darker shade on hover.
+ */
+export function accentStyle(accentColor: string | undefined): string {
+  if (accentColor === undefined) return '';
+  const text = luminance(accentColor) <= 0.18 ? '#ffffff' : '#1b0b09';
+  return `\n:root { --accent: ${accentColor}; --accent-hover: color-mix(in srgb, ${accentColor} 82%, #000); --accent-text: ${text}; }\n`;
+}

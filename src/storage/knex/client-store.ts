@@ -1,5 +1,5 @@
 /**
- * Registered clients in the `clients` table (migrations 0001, 0002, 0009, 0014, 0016, 0020): lists and the JWK Set
+ * Registered clients in the `clients` table (migrations 0001, 0002, 0009, 0014, 0016, 0020, 0023): lists and the JWK Set
  * as JSON text, the flags added by later issues as booleans with defaults, so a row written before
  * them still reads.
  */
@@ -33,6 +33,7 @@ interface ClientRow {
   federated_jwks_uri: string | null;
   federated_audience: string | null;
   federated_claims: string | null;
+  logo_uri: string | null;
 }
 
 function toRow(client: ClientRecord): ClientRow {
@@ -61,6 +62,7 @@ function toRow(client: ClientRecord): ClientRow {
     federated_jwks_uri: client.federation?.jwksUri ?? null,
     federated_audience: client.federation?.audience ?? null,
     federated_claims: client.federation == null ? null : JSON.stringify(client.federation.claims),
+    logo_uri: client.logoUri ?? null,
   };
 }
 
@@ -86,6 +88,7 @@ function fromRow(row: ClientRow): ClientRecord {
     backchannelLogoutUri: row.backchannel_logout_uri ?? null,
     backchannelLogoutSessionRequired: Boolean(row.backchannel_logout_session_required),
     federation: federationOf(row),
+    logoUri: row.logo_uri ?? null,
   };
 }
 

@@ -20,6 +20,7 @@ import * as sharedSignals from '../../../migrations/0019_shared_signals.js';
 import * as secondFactors from '../../../migrations/0017_second_factors.js';
 import * as passkeys from '../../../migrations/0018_passkeys.js';
 import * as federatedClients from '../../../migrations/0020_federated_clients.js';
+import * as clientLogo from '../../../migrations/0023_client_logo.js';
 
 interface Migration {
   readonly name: string;
@@ -44,6 +45,7 @@ const migrations: readonly Migration[] = [
   { name: '0017_second_factors', ...secondFactors },
   { name: '0018_passkeys', ...passkeys },
   { name: '0020_federated_clients', ...federatedClients },
+  { name: '0023_client_logo', ...clientLogo },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
