@@ -15,7 +15,7 @@ import { SECRET_AUTH_METHODS } from '../clients/registry.js';
 import type { Deps } from '../deps.js';
 import { browserPath, discoveryDocument, ENDPOINT_PATHS } from '../oauth/discovery.js';
 import { cookieJar } from './cookies.js';
-import { createPages } from './page.js';
+import { createPages, type Pages } from './page.js';
 import { accountEndpoints } from './endpoints/account.js';
 import { adminEndpoints } from './endpoints/admin.js';
 import { CONSOLE_PATHS } from '../admin/console.js';
@@ -141,16 +141,17 @@ export function routeTable(deps: Deps, readiness: Readiness): readonly Route[] {
       management: true,
       koa: { GET: metricsEndpoint({ metrics: deps.metrics, metricsToken: deps.config.operations.metricsToken }) },
     },
-    ...(deps.config.operations.adminApi ? [...adminRoutes(deps), ...consoleRoutes(deps)] : []),
+    ...(deps.config.operations.adminApi ? [...adminRoutes(deps), ...consoleRoutes(deps, pages)] : []),
   ];
 }
 
 /** The operator console (ADMIN_API=on): pages over the admin API's operations (endpoints/console.ts). */
-function consoleRoutes(deps: Deps): Route[] {
+function consoleRoutes(deps: Deps, brandedPages: Pages): Route[] {
   const { issuer } = deps.config;
   const pages = consoleEndpoints({
     console: deps,
     admin: deps,
+    pages: brandedPages,
     authorizationEndpoint: `${issuer.replace(/\/$/, '')}${ENDPOINT_PATHS.authorization}`,
     script: browserPath(issuer, ASSET_PATHS.console),
     browserPath: (path) => browserPath(issuer, path),

@@ -63,12 +63,14 @@ import {
 } from '../html/console-pages.js';
 import type { Markup } from '../html/markup.js';
 import { field, readPageForm } from '../page-form.js';
-import { sendPage, sendRedirect } from '../page.js';
+import { sendRedirect, type Pages } from '../page.js';
 import type { KoaHandler, RouteParams } from '../route.js';
 
 export interface ConsoleEndpointDeps {
   readonly console: ConsoleDeps;
   readonly admin: AdminDeps;
+  /** The brand's pages (page.ts); the console itself is in English. */
+  readonly pages: Pages;
   /** The absolute URL of the authorization endpoint. */
   readonly authorizationEndpoint: string;
   /** The script the pages load (endpoints/assets.ts), as the browser sees its path. */
@@ -161,7 +163,7 @@ export function consoleEndpoints(deps: ConsoleEndpointDeps): ConsoleEndpoints {
   const origin = (ctx: Context) => ({ requestId: ctx.state.requestId as string | undefined, address: ctx.ip });
 
   const show = (ctx: Context, status: number, title: string, content: Markup) =>
-    sendPage(ctx, { status, title, content: consoleContent(content), scripts: [deps.script] });
+    deps.pages.send(ctx, { status, locale: 'en', title, content: consoleContent(content), scripts: [deps.script] });
   const refuse = (ctx: Context, status: number, message: string) => show(ctx, status, 'Operator console', consoleRefusalPage(message, paths.home));
 
   function startSignIn(ctx: Context): void {
