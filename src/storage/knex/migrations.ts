@@ -19,6 +19,7 @@ import * as backchannelLogout from '../../../migrations/0016_backchannel_logout.
 import * as sharedSignals from '../../../migrations/0019_shared_signals.js';
 import * as secondFactors from '../../../migrations/0017_second_factors.js';
 import * as passkeys from '../../../migrations/0018_passkeys.js';
+import * as deviceAuthorizations from '../../../migrations/0021_device_authorizations.js';
 
 interface Migration {
   readonly name: string;
@@ -42,6 +43,7 @@ const migrations: readonly Migration[] = [
   { name: '0019_shared_signals', ...sharedSignals },
   { name: '0017_second_factors', ...secondFactors },
   { name: '0018_passkeys', ...passkeys },
+  { name: '0021_device_authorizations', ...deviceAuthorizations },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
