@@ -4,6 +4,7 @@
  * /admin/v1/openapi.json when ADMIN_API=on; the server URL is the issuer.
  */
 import { SIGNING_ALGS } from '../storage/keys.js';
+import { SUPPORTED_GRANT_TYPES } from '../clients/registry.js';
 
 export const ADMIN_PREFIX = '/admin/v1';
 export const ADMIN_SCOPE = 'admin';
@@ -107,7 +108,7 @@ export function adminOpenApiDocument(issuer: string): Record<string, unknown> {
           additionalProperties: false,
           properties: {
             name: { type: 'string', minLength: 1, maxLength: 200 },
-            grant_types: { type: 'array', items: { type: 'string', enum: ['client_credentials', 'authorization_code', 'refresh_token'] } },
+            grant_types: { type: 'array', items: { type: 'string', enum: [...SUPPORTED_GRANT_TYPES] } },
             redirect_uris: {
               type: 'array',
               items: { type: 'string', format: 'uri' },

@@ -6,15 +6,16 @@
 import type { IssuanceObserver } from '../audit/token-issuance.js';
 import { authorizationCodeGrant, type AuthorizationCodeGrantDeps } from './authorization-code.js';
 import { clientCredentialsGrant } from './client-credentials.js';
+import { deviceCodeGrant, type DeviceCodeGrantDeps } from './device-code.js';
 import type { Grant } from './grant.js';
 import { refreshTokenGrant, type RefreshTokenGrantDeps } from './refresh-token.js';
 
 /** What the grants need, together: the server always has refresh tokens and an observer. */
-export type GrantRegistryDeps = AuthorizationCodeGrantDeps & RefreshTokenGrantDeps & { readonly observer: IssuanceObserver };
+export type GrantRegistryDeps = AuthorizationCodeGrantDeps & RefreshTokenGrantDeps & DeviceCodeGrantDeps & { readonly observer: IssuanceObserver };
 
 export type GrantRegistry = ReadonlyMap<string, Grant>;
 
 export function grantRegistry(deps: GrantRegistryDeps): GrantRegistry {
-  const grants: readonly Grant[] = [clientCredentialsGrant(deps.tokens, deps.observer), authorizationCodeGrant(deps), refreshTokenGrant(deps)];
+  const grants: readonly Grant[] = [clientCredentialsGrant(deps.tokens, deps.observer), authorizationCodeGrant(deps), refreshTokenGrant(deps), deviceCodeGrant(deps)];
   return new Map(grants.map((grant) => [grant.grantType, grant]));
 }

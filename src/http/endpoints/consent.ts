@@ -43,6 +43,7 @@ export function consentEndpoints(deps: ConsentEndpointDeps): ConsentEndpoints {
           clientName: interactionClientName(result),
           scopeDescriptions: result.request.scopes.map(describeScope),
           userEmail: result.userEmail,
+          forDevice: result.request.deviceAuthorizationId !== undefined,
         }),
         formTargets: interactionFormTargets(result),
       });

@@ -1,5 +1,6 @@
 /**
- * Inkan's server-rendered pages: sign-in (password, then a code), consent, sign-out and errors
+ * Inkan's server-rendered pages: sign-in (password, then a code), consent, sign-out, errors, and
+ * the device verification pages (RFC 8628: the user code, then the done page)
  * (the account page is account-page.ts). Plain HTML forms that work
  * without JavaScript, real `<label for>`s, autocomplete hints for password managers, and one
  * inline stylesheet allowed by the page's CSP nonce.
@@ -101,10 +102,13 @@ export interface ConsentPageModel {
   readonly clientName: string;
   readonly scopeDescriptions: readonly string[];
   readonly userEmail: string | null;
+  /** The request came from a device's user code (RFC 8628 §5.4: warn of remote phishing). */
+  readonly forDevice?: boolean;
 }
 
 export function consentPage(model: ConsentPageModel): Markup {
   return html`<h1>Allow access?</h1>
+${model.forDevice === true ? html`<p class="notice" id="notice">You are signing in on another device. Allow only if you started this on a device of your own, right now.</p>` : ''}
 <p class="lead"><strong>${model.clientName}</strong> would like to:</p>
 <ul class="scopes">${model.scopeDescriptions.map((text) => html`<li>${text}</li>`)}</ul>
 ${model.userEmail === null ? '' : html`<p class="account">Signed in as <strong>${model.userEmail}</strong></p>`}
@@ -145,4 +149,49 @@ export function errorPage(title: string, message: string): Markup {
   return html`<h1>${title}</h1>
 <p class="alert" role="alert">${message}</p>
 <p class="lead">Go back to the application you came from and try again.</p>`;
+}
+
+export interface DeviceCodePageModel {
+  readonly action: string;
+  readonly csrfToken: string;
+  /** Prefilled from `verification_uri_complete`, or what was typed. */
+  readonly userCode: string;
+  /** Why the code was refused (login/device-verification.ts). */
+  readonly refusal?: { readonly reason: 'wrong_code' } | { readonly reason: 'throttled'; readonly retryAfterSeconds: number };
+}
+
+/** RFC 8628 §3.3: where the person types the code their device shows. */
+export function deviceCodePage(model: DeviceCodePageModel): Markup {
+  const refusal = model.refusal;
+  const error =
+    refusal === undefined
+      ? undefined
+      : refusal.reason === 'throttled'
+        ? `Too many wrong codes were typed from your network. Wait ${refusal.retryAfterSeconds} seconds, then try again.`
+        : 'That code is not valid or has expired. Check the code on your device and try again.';
+  const described = error === undefined ? 'code-hint' : 'code-hint form-error';
+  return html`<h1>Connect a device</h1>
+<p class="lead">Enter the code shown on your device.</p>
+${alert(error)}
+<form method="post" action="${model.action}" novalidate>
+<input type="hidden" name="csrf" value="${model.csrfToken}">
+<div class="field">
+<label for="code">Code</label>
+<input id="code" name="user_code" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="32" required autofocus value="${model.userCode}" aria-describedby="${described}">
+<p class="hint" id="code-hint">Eight letters, like BCDF-GHJK.</p>
+</div>
+<button type="submit">Continue</button>
+</form>`;
+}
+
+/** The title of the device pages, by page. */
+export const DEVICE_PAGE_TITLES = { code: 'Connect a device', approved: 'Device connected', denied: 'Device not connected' } as const;
+
+/** After Allow or Deny: the person goes back to the device. */
+export function deviceDonePage(result: 'approved' | 'denied'): Markup {
+  return result === 'approved'
+    ? html`<h1>${DEVICE_PAGE_TITLES.approved}</h1>
+<p class="lead">You can return to your device. It will continue on its own in a few seconds.</p>`
+    : html`<h1>${DEVICE_PAGE_TITLES.denied}</h1>
+<p class="lead">You denied access. You can return to your device and close this window.</p>`;
 }
