@@ -12,10 +12,12 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { startInkan, type TestServer } from '../../helpers/inkan.js';
 import { registerClient, type RegisteredClient } from '../../helpers/clients.js';
 import { createUser, HttpBrowser, movableClock } from '../../helpers/people.js';
-import { sample, scrape } from '../../helpers/operations.js';
+import { clientToken, LogLines, sample, scrape } from '../../helpers/operations.js';
+import { recordSecrets } from '../../helpers/secrets.js';
 import { decide, DEVICE_GRANT, deviceAuthorization, discovery, poll, typeCode } from './support.js';
 
 const clock = movableClock();
+const logs = new LogLines();
 const RESOURCE = 'https://tv-api.example.com';
 const person = { email: 'grace@example.com', password: 'a long and careful passphrase' };
 let server: TestServer;
@@ -25,7 +27,7 @@ let sub: string;
 let verificationUri: string;
 
 beforeAll(async () => {
-  server = await startInkan({ core: { clock } });
+  server = await startInkan({ core: { clock }, env: { ADMIN_API: 'on' }, onLog: logs.collect });
   sub = (await createUser(server, person.email, person.password, 'Grace Hopper')).id;
   device = await registerClient(server, [
     '--name', 'Living-room TV', '--grant-types', `${DEVICE_GRANT},refresh_token`,
@@ -61,11 +63,14 @@ describe('the device authorization endpoint (RFC 8628 §3.1/§3.2)', () => {
     expect((await deviceAuthorization(server, publicDevice, { scope: 'tv' })).status).toBe(200);
   });
 
-  it('refuses a client not registered for the grant with unauthorized_client', async () => {
+  it('refuses a client not registered for the grant with unauthorized_client, here and at the token endpoint', async () => {
     const service = await registerClient(server, ['--name', 'A service', '--scope', 'tv']);
     const answer = await deviceAuthorization(server, service, { scope: 'tv' });
     expect(answer.status).toBe(400);
-    expect(answer.body.error).toBe('unauthorized_client');
+    expect(answer.body).toEqual({ error: 'unauthorized_client', error_description: `the client is not registered for the ${DEVICE_GRANT} grant` });
+    // The token endpoint refuses it the grant the same way, whatever the code.
+    const { body: started } = await deviceAuthorization(server, device, { scope: 'tv' });
+    expect((await poll(server, service, started.device_code)).body.error).toBe('unauthorized_client');
   });
 
   it('refuses a scope or a resource outside the client, and a wrong secret', async () => {
@@ -74,6 +79,25 @@ describe('the device authorization endpoint (RFC 8628 §3.1/§3.2)', () => {
     const wrong = await deviceAuthorization(server, { client_id: device.client_id, client_secret: 'not-the-secret' }, { scope: 'tv' });
     expect(wrong.status).toBe(401);
     expect(wrong.body.error).toBe('invalid_client');
+  });
+});
+
+describe('registration through the admin API', () => {
+  it('registers a device client, the grant type in the OpenAPI document', async () => {
+    const admin = await registerClient(server, ['--name', 'ops', '--scope', 'admin']);
+    const token = (await clientToken(server, admin, 'admin')).access_token;
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const openApi = (await (await fetch(`${server.issuer}/admin/v1/openapi.json`, { headers })).json()) as any;
+    expect(openApi.components.schemas.NewClient.properties.grant_types.items.enum).toContain(DEVICE_GRANT);
+    const created = await fetch(`${server.issuer}/admin/v1/clients`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'Kiosk', grant_types: [DEVICE_GRANT], scope: 'openid tv', auth_method: 'none' }),
+    });
+    expect(created.status).toBe(201);
+    const kiosk = (await created.json()) as RegisteredClient;
+    recordSecrets(kiosk.client_secret);
+    expect((await deviceAuthorization(server, { client_id: kiosk.client_id }, { scope: 'tv' })).status).toBe(200);
   });
 });
 
@@ -118,6 +142,12 @@ describe('polling (RFC 8628 §3.4/§3.5)', () => {
     const metrics = await scrape(server);
     expect(sample(metrics, 'inkan_device_authorizations_total', { outcome: 'approved' })).toBe(1);
     expect(sample(metrics, 'inkan_tokens_issued_total', { grant_type: DEVICE_GRANT, alg: 'RS256', client_id: device.client_id })).toBe(1);
+    // The audit trail names the request by its id, never a code.
+    const [begun] = logs.audit('device.authorization_started').filter((line) => line.scope === 'openid profile offline_access tv');
+    expect(begun).toMatchObject({ actor: 'client', client_id: device.client_id, device_authorization_id: expect.any(String) });
+    expect(logs.audit('device.approved')).toContainEqual(expect.objectContaining({ sub, client_id: device.client_id, device_authorization_id: begun!.device_authorization_id }));
+    expect(logs.audit('token.issued')).toContainEqual(expect.objectContaining({ grant_type: DEVICE_GRANT, sub, client_id: device.client_id }));
+    expect(logs.raw.some((line) => line.includes(started.user_code) || line.includes(started.device_code))).toBe(false);
   });
 
   it('answers access_denied once the person pressed Deny', async () => {
@@ -176,6 +206,7 @@ describe('the verification page (RFC 8628 §3.3)', () => {
     const typed = await typeCode(browser, verificationUri, 'BBBB-BBBB');
     expect(typed.status).toBe(400);
     expect(typed.body).toContain('That code is not valid or has expired. Check the code on your device and try again.');
+    expect(logs.audit('device.code_refused')).toContainEqual(expect.objectContaining({ reason: 'wrong_code' }));
     const forged = await browser.request(verificationUri, { form: { csrf: 'forged', user_code: 'BBBB-BBBB' } });
     expect(forged.status).toBe(403);
   });
