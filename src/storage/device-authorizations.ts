@@ -59,7 +59,7 @@ export interface DeviceAuthorizationStore {
    * `previousPollAt` (compare-and-set): false when another poll won the race.
    */
   recordPoll(id: string, previousPollAt: number | null, at: number, intervalSeconds: number): Promise<boolean>;
-  /** The person's decision, once: true only for the update that found the request pending. */
+  /** The person's decision, once: true only for the update that found the request pending and not expired at `at`. */
   decide(id: string, decision: { readonly status: 'approved'; readonly approval: DeviceApproval } | { readonly status: 'denied' }, at: number): Promise<boolean>;
   /** Marks an approved request used by the token request that starts `grantId`: exactly one caller gets true. */
   consume(id: string, at: number, grantId: string): Promise<boolean>;

@@ -56,7 +56,7 @@ export function deviceAuthorizationStoreContract(stores: CurrentStores): void {
     expect(racing.filter(Boolean)).toHaveLength(1);
   });
 
-  it('records one decision: an approval with its login, or a denial', async () => {
+  it('records one decision while the request lives: an approval with its login, or a denial', async () => {
     await stores().deviceAuthorizations.insert(request('a'));
     await stores().deviceAuthorizations.insert(request('b'));
     const racing = await Promise.all([
@@ -74,6 +74,10 @@ export function deviceAuthorizationStoreContract(stores: CurrentStores): void {
     expect(await stores().deviceAuthorizations.find('b')).toMatchObject({ status: 'approved', approval: APPROVAL, decidedAt: 1300 });
     expect(await stores().deviceAuthorizations.decide('b', { status: 'denied' }, 1301)).toBe(false);
     expect(await stores().deviceAuthorizations.decide('missing', { status: 'denied' }, 1301)).toBe(false);
+    // Not once expired (expiresAt 1600).
+    await stores().deviceAuthorizations.insert(request('c'));
+    expect(await stores().deviceAuthorizations.decide('c', { status: 'approved', approval: APPROVAL }, 1600)).toBe(false);
+    expect(await stores().deviceAuthorizations.find('c')).toMatchObject({ status: 'pending', decidedAt: null });
   });
 
   it('is consumed once, and only once approved', async () => {

@@ -106,7 +106,7 @@ export function knexDeviceAuthorizationStore(db: Knex): DeviceAuthorizationStore
               decided_at: at,
             }
           : { status: 'denied', decided_at: at };
-      return (await db<DeviceRow>(TABLE).where({ id, status: 'pending' }).update(changes)) === 1;
+      return (await db<DeviceRow>(TABLE).where({ id, status: 'pending' }).andWhere('expires_at', '>', at).update(changes)) === 1;
     },
     async consume(id, at, grantId) {
       return (await db<DeviceRow>(TABLE).where({ id, status: 'approved' }).whereNull('consumed_at').update({ consumed_at: at, grant_id: grantId })) === 1;

@@ -14,6 +14,7 @@ import { registerClient, type RegisteredClient } from '../../helpers/clients.js'
 import { createUser, HttpBrowser, movableClock } from '../../helpers/people.js';
 import { clientToken, LogLines, sample, scrape } from '../../helpers/operations.js';
 import { recordSecrets } from '../../helpers/secrets.js';
+import { purgeOnce } from '../../../src/housekeeping/purge.js';
 import { decide, DEVICE_GRANT, deviceAuthorization, discovery, poll, typeCode } from './support.js';
 
 const clock = movableClock();
@@ -168,6 +169,10 @@ describe('polling (RFC 8628 §3.4/§3.5)', () => {
     // Nor can the person still approve it.
     const typed = await typeCode(new HttpBrowser(server.issuer), verificationUri, started.user_code);
     expect(typed.status).toBe(400);
+    // Housekeeping removes it an hour after it expired; the device then gets invalid_grant.
+    clock.advance(3601);
+    await purgeOnce(server.deps); // (the server's own housekeeping may have run first: either removes it)
+    expect((await poll(server, device, started.device_code)).body.error).toBe('invalid_grant');
   });
 
   it('answers invalid_grant for an unknown device_code, another client\'s, and a missing one as invalid_request', async () => {
