@@ -109,7 +109,7 @@ describe('clients', () => {
     [{ name: 'svc', grant_types: 'client_credentials' }, 'grant_types must be an array of strings'],
     [{ name: 'svc', redirect_uris: [1] }, 'redirect_uris must be an array of strings'],
     [{ name: 'svc', skip_consent: 'yes' }, 'skip_consent must be true or false'],
-    [{ name: 'svc', grant_types: ['implicit'] }, 'unsupported grant type "implicit"; supported: client_credentials, authorization_code, refresh_token'],
+    [{ name: 'svc', grant_types: ['implicit'] }, 'unsupported grant type "implicit"; supported: client_credentials, authorization_code, refresh_token, urn:ietf:params:oauth:grant-type:device_code'],
     [{ name: 'svc', grant_types: ['authorization_code'] }, 'the authorization_code grant needs at least one --redirect-uris'],
     [{ name: 'svc', alg: 'ES384' }, '--alg must be one of RS256, EdDSA, ES256'],
   ])('refuses %j with 400 invalid_request, registering nothing', async (body, description) => {
