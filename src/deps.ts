@@ -53,6 +53,10 @@ import { secondFactorCodes } from './accounts/second-factor-codes.js';
 import { secondFactorRecorder } from './audit/second-factors.js';
 import { Account } from './login/account.js';
 import { AccountPasskeys } from './login/account-passkeys.js';
+import { DeviceAuthorizations } from './login/device-authorization.js';
+import { DeviceVerification } from './login/device-verification.js';
+import { deriveUserCodeKey } from './oauth/device-codes.js';
+import { deviceAuthorizationRecorder } from './audit/device-authorizations.js';
 
 export interface CoreOptions {
   readonly clock?: Clock;
@@ -93,6 +97,8 @@ export interface Core {
    * the sign-in asks which a person holds, `users mfa reset` removes them all.
    */
   readonly factors: FactorSources;
+  /** Derived from the KEK: the keyed hash of RFC 8628 user codes (oauth/device-codes.ts). */
+  readonly userCodeKey: Buffer;
 }
 
 export async function openCore(config: Config, options: CoreOptions = {}): Promise<Core> {
@@ -142,7 +148,8 @@ export async function openCore(config: Config, options: CoreOptions = {}): Promi
     const totpFactors = new TotpFactors({ store: stores.totpFactors, sealer, clock, issuerName: new URL(config.issuer).hostname });
     const recoveryCodes = new RecoveryCodes({ store: stores.recoveryCodes, clock, key: deriveRecoveryCodeKey(kek) });
     const factors = new FactorSources([totpFactors, recoveryCodes, passkeyFactorSource(stores.passkeys)]);
-    return { config, clock, stores, sealer, keyManager, revocations, revoker, securityEvents, logoutQueue, refreshSuccessorKey, audit, totpFactors, recoveryCodes, factors };
+    const userCodeKey = deriveUserCodeKey(kek);
+    return { config, clock, stores, sealer, keyManager, revocations, revoker, securityEvents, logoutQueue, refreshSuccessorKey, audit, totpFactors, recoveryCodes, factors, userCodeKey };
   } catch (error) {
     await stores.close();
     throw error;
@@ -185,6 +192,10 @@ export interface Deps extends Core {
   readonly accountPasskeys: AccountPasskeys | undefined;
   /** The account page's rules: the person's factors, enrolment, recovery codes (login/account.ts). */
   readonly account: Account;
+  /** RFC 8628: the device endpoint's rules (login/device-authorization.ts). */
+  readonly deviceAuthorizations: DeviceAuthorizations;
+  /** RFC 8628: the verification page's rules (login/device-verification.ts). */
+  readonly deviceVerification: DeviceVerification;
 }
 
 export async function createDeps(config: Config, log: Logger, options: CoreOptions = {}): Promise<Deps> {
@@ -282,6 +293,27 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
       refreshTokens,
       observer: issuanceRecorder({ audit: core.audit, metrics }),
     });
+    const deviceObserver = deviceAuthorizationRecorder({ audit: core.audit, metrics });
+    const authorizer = new Authorizer({
+      stores: core.stores,
+      clock: core.clock,
+      issuer: config.issuer,
+      throttle,
+      pendingPerAddress: config.pendingSignInsPerAddress,
+      revoker: core.revoker,
+      paths: {
+        login: browserPath(config.issuer, ENDPOINT_PATHS.login),
+        consent: browserPath(config.issuer, ENDPOINT_PATHS.consent),
+        deviceDone: browserPath(config.issuer, ENDPOINT_PATHS.deviceDone),
+      },
+      signIns: signInRecorder({ audit: core.audit, metrics }),
+      devices: deviceObserver,
+      ...(passkeys === undefined ? {} : { passkeys }),
+      secondFactors: {
+        factors: core.factors,
+        codes: secondFactorCodes({ totp: core.totpFactors, recovery: core.recoveryCodes, throttle, observer: secondFactorObserver }),
+      },
+    });
     const transmitter = new Transmitter({ stores: core.stores, keyring, sealer: core.sealer, clock: core.clock, issuer: config.issuer, log, metrics });
     const ssfStreams = new StreamManager({
       stores: core.stores,
@@ -322,21 +354,16 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
       grants,
       refreshTokens,
       verifyAccessToken,
-      authorizer: new Authorizer({
+      authorizer,
+      deviceAuthorizations: new DeviceAuthorizations({
         stores: core.stores,
         clock: core.clock,
         issuer: config.issuer,
-        throttle,
-        pendingPerAddress: config.pendingSignInsPerAddress,
-        revoker: core.revoker,
-        paths: { login: browserPath(config.issuer, ENDPOINT_PATHS.login), consent: browserPath(config.issuer, ENDPOINT_PATHS.consent) },
-        signIns: signInRecorder({ audit: core.audit, metrics }),
-        ...(passkeys === undefined ? {} : { passkeys }),
-        secondFactors: {
-          factors: core.factors,
-          codes: secondFactorCodes({ totp: core.totpFactors, recovery: core.recoveryCodes, throttle, observer: secondFactorObserver }),
-        },
+        userCodeKey: core.userCodeKey,
+        verificationUri: `${config.issuer}${ENDPOINT_PATHS.deviceVerification}`,
+        observer: deviceObserver,
       }),
+      deviceVerification: new DeviceVerification({ stores: core.stores, clock: core.clock, userCodeKey: core.userCodeKey, throttle, authorizer, observer: deviceObserver }),
       account,
       accountPasskeys: passkeys === undefined ? undefined : new AccountPasskeys({ account, passkeys }),
       revocationFeed,

@@ -16,6 +16,11 @@
  * way, in the same store, under the account rule per person (`second-factor:<sub>`, a key of its
  * own: a right password must not wipe out the count of wrong codes) and the address rule per
  * address (shared with passwords). Only a right code resets the person's code counter.
+ * RFC 8628 user codes typed at the device verification page (login/device-verification.ts) have a
+ * key of their own per address (`user-code:<address>`) and a stricter rule: a user code has only
+ * ~34 bits and anyone may type one, so 4 wrong codes are free, then a block of 1 min doubling up
+ * to 1 h, forgotten after 1 h. A right code uncounts itself (it never wipes the count: one real
+ * code must not buy an attacker more guesses).
  */
 import type { Clock } from '../clock.js';
 import { normalizeEmail, type LoginThrottleStore, type ThrottleRule } from '../storage/people.js';
@@ -33,6 +38,14 @@ export const ADDRESS_RULE: ThrottleRule = {
   blockSeconds(failures) {
     if (failures < 20) return 0;
     return Math.min(2 ** (failures - 20), 300);
+  },
+  forgetAfterSeconds: 3600,
+};
+
+export const USER_CODE_RULE: ThrottleRule = {
+  blockSeconds(failures) {
+    if (failures < 5) return 0;
+    return Math.min(60 * 2 ** (failures - 5), 3600);
   },
   forgetAfterSeconds: 3600,
 };
@@ -57,6 +70,11 @@ export function accountKey(email: string): string {
 /** The code counter of one person, by sub (not the email: the person is known at that step). */
 export function secondFactorKey(userId: string): string {
   return `second-factor:${userId}`;
+}
+
+/** The user-code counter of one address. */
+export function userCodeKey(ip: string): string {
+  return `user-code:${addressKey(ip)}`;
 }
 
 export type Admission = { readonly admitted: true } | { readonly admitted: false; readonly retryAfterSeconds: number };
@@ -95,6 +113,16 @@ export class LoginThrottle {
       [addressKey(ip), ADDRESS_RULE],
       [secondFactorKey(userId), ACCOUNT_RULE],
     ]);
+  }
+
+  /** Counts a user code typed from the address (RFC 8628 §5.1), or says how long to wait. */
+  admitUserCode(ip: string): Promise<Admission> {
+    return this.admitKeys([[userCodeKey(ip), USER_CODE_RULE]]);
+  }
+
+  /** A user code that matched: uncounts its own attempt. */
+  async userCodeSucceeded(ip: string): Promise<void> {
+    await this.store.forgive(userCodeKey(ip));
   }
 
   async codeSucceeded(userId: string, ip: string): Promise<void> {

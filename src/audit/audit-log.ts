@@ -80,6 +80,10 @@ export type AuditEvent =
       readonly change: 'created' | 'updated' | 'replaced' | 'deleted' | 'status';
       readonly status?: string;
     }
+  // RFC 8628 device authorizations (audit/device-authorizations.ts): by the request's random id, never a code.
+  | { readonly event: 'device.authorization_started'; readonly client_id: string; readonly device_authorization_id: string; readonly scope: string }
+  | { readonly event: 'device.approved' | 'device.denied'; readonly sub: string; readonly client_id: string; readonly device_authorization_id: string }
+  | { readonly event: 'device.code_refused'; readonly reason: 'wrong_code' | 'throttled'; readonly retry_after_seconds?: number }
   | { readonly event: 'tokens.revoked'; readonly sub: string; readonly email_sha256: string; readonly sessions_and_families_ended: number }
   | { readonly event: 'session.ended'; readonly sub: string; readonly sid: string; readonly refresh_families_ended: number }
   | { readonly event: 'backchannel_logout.delivered'; readonly client_id: string; readonly sid: string; readonly sub: string; readonly attempts: number; readonly status: number }

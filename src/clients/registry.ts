@@ -9,6 +9,7 @@ import type { Clock } from '../clock.js';
 import { parseScope } from '../oauth/scopes.js';
 import { isResourceUri } from '../oauth/resources.js';
 import { TOKEN_EXCHANGE_GRANT } from '../oauth/delegation.js';
+import { DEVICE_CODE_GRANT_TYPE } from '../oauth/device-codes.js';
 import { LOOPBACK_HOSTS, redirectUriProblem, webUriProblem } from '../oauth/redirect-uri.js';
 import { hashSecret, randomSecret } from '../tokens/secrets.js';
 import type { ClientAuthMethod, ClientRecord, ClientStore, FederatedCredential } from '../storage/clients.js';
@@ -18,7 +19,7 @@ import { SIGNING_ALGS } from '../storage/keys.js';
 import { type Actor, type AuditLog, CLI_ACTOR } from '../audit/audit-log.js';
 import type { Revoker } from '../revocation/revoker.js';
 
-export const SUPPORTED_GRANT_TYPES = ['client_credentials', 'authorization_code', 'refresh_token', TOKEN_EXCHANGE_GRANT] as const;
+export const SUPPORTED_GRANT_TYPES = ['client_credentials', 'authorization_code', 'refresh_token', TOKEN_EXCHANGE_GRANT, DEVICE_CODE_GRANT_TYPE] as const;
 export const SECRET_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
 const AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'federated', 'none'];
 

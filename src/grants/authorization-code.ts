@@ -21,13 +21,11 @@
  * family of a public client (a confidential client's refresh tokens are bound to its
  * authentication instead).
  */
-import crypto from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Stores } from '../storage/stores.js';
 import { OAuthError } from '../oauth/errors.js';
 import { checkCodeVerifier } from '../oauth/pkce.js';
 import { audienceFor } from '../oauth/resources.js';
-import { acrClaim, parseMethods } from '../oauth/authentication-context.js';
 import type { AccessTokenDeps } from '../tokens/access-token.js';
 import type { IdTokenDeps } from '../tokens/id-token.js';
 import { hashSecret } from '../tokens/secrets.js';
@@ -35,7 +33,7 @@ import type { RefreshTokenIssuer } from '../refresh/refresh-tokens.js';
 import type { Revoker } from '../revocation/revoker.js';
 import type { IssuanceObserver } from '../audit/token-issuance.js';
 import type { Grant, TokenResponse } from './grant.js';
-import { issuePersonAccessToken, issuePersonIdToken, personTokenResponse, type PersonLogin } from './person-tokens.js';
+import { issueApprovedLogin } from './person-tokens.js';
 
 export interface AuthorizationCodeGrantDeps {
   readonly tokens: AccessTokenDeps;
@@ -69,7 +67,8 @@ export function authorizationCodeGrant(deps: AuthorizationCodeGrantDeps): Grant 
 
   return {
     grantType: 'authorization_code',
-    async handle({ client, params, resources, requestId, clientAddress, dpop }): Promise<TokenResponse> {
+    async handle(request): Promise<TokenResponse> {
+      const { client, params, resources } = request;
       const code = params.get('code');
       if (code === undefined) throw new OAuthError('invalid_request', 'code is required');
       const redirectUri = params.get('redirect_uri');
@@ -84,50 +83,16 @@ export function authorizationCodeGrant(deps: AuthorizationCodeGrantDeps): Grant 
       if (redirectUri !== record.redirectUri) throw invalidGrant('redirect_uri does not match the authorization request');
       checkCodeVerifier(params.get('code_verifier'), record.codeChallenge);
 
-      const user = await deps.stores.users.find(record.userId);
-      if (user === undefined || user.disabledAt !== null) throw invalidGrant('the user is no longer active');
-      const session = await deps.stores.sessions.find(record.sessionId);
-      if (session === undefined || session.endedAt !== null) throw invalidGrant('the login session has ended');
-
-      const audience = audienceFor(resources, client.resources, deps.tokens.issuer);
-      const grantId = crypto.randomUUID();
-      const authMethods = parseMethods((record.authMethods ?? ['pwd']).join(' '));
-      const acr = record.acr ?? acrClaim(authMethods, []);
-      const login: PersonLogin = {
-        client,
-        user,
-        scopes: record.scopes,
-        sessionId: session.id,
-        grantId,
-        authTime: record.authTime,
-        authMethods,
-        acr,
-        dpopJkt: dpop?.jkt,
-      };
-      const access = issuePersonAccessToken(deps.tokens, login, audience);
-      const startsFamily =
-        deps.refreshTokens !== undefined && client.grantTypes.includes('refresh_token') && record.scopes.includes('offline_access');
-      // The winner of this update is the only exchange; a loser is a replay like any other.
-      if (!(await deps.stores.authorizationCodes.consume(codeHash, now, grantId))) return replayed(codeHash);
-
-      const idToken = issuePersonIdToken(deps.idTokens, login, access.token, record.nonce ?? undefined);
-      let refreshToken: string | undefined;
-      if (startsFamily) {
-        refreshToken = await deps.refreshTokens!.startFamily({
-          familyId: grantId,
-          client,
-          userId: user.id,
-          sessionId: session.id,
-          scopes: record.scopes,
-          authTime: record.authTime,
-          authMethods,
-          acr,
-          ...(dpop !== undefined && client.authMethod === 'none' ? { dpopJkt: dpop.jkt } : {}),
-        });
-        await endGrantIfReplayed(codeHash, grantId);
-      }
-      deps.observer?.tokenIssued({ grantType: 'authorization_code', client, sub: user.id, jti: access.jti, requestId, clientAddress });
-      return personTokenResponse(login, access, { idToken, refreshToken });
+      return issueApprovedLogin(deps, {
+        request,
+        approved: record,
+        audience: audienceFor(resources, client.resources, deps.tokens.issuer),
+        // The winner of this update is the only exchange; a loser is a replay like any other.
+        consume: async (grantId) => {
+          if (!(await deps.stores.authorizationCodes.consume(codeHash, now, grantId))) await replayed(codeHash);
+        },
+        familyStarted: (grantId) => endGrantIfReplayed(codeHash, grantId),
+      });
     },
   };
 }

@@ -1,17 +1,27 @@
 /**
  * The tokens a person's login yields, shared by the grants that serve one (authorization_code
- * and refresh_token): the access token with the login's `sid`, `auth_time`, `acr`, `amr` (RFC 9068
+ * refresh_token and the device code): the access token with the login's `sid`, `auth_time`, `acr`, `amr` (RFC 9068
  * §2.2.1) and `grant_id` (and `cnf` when DPoP-bound), the ID token with `amr` and `acr` (OIDC Core
  * §2, RFC 8176) and the claims of the granted scopes, and the token response. The
- * grants differ only in how they establish the login; what they issue for it is defined here once.
+ * grants differ only in how they establish the login; what they issue for it is defined here once,
+ * and so is the whole issuance for a login a person approved (`issueApprovedLogin`: the code and
+ * device grants): the person and the session still live, a fresh grant id, the single use of what
+ * was presented, the refresh family (a client registered for refresh_token, offline_access granted),
+ * the audit line and the metric.
  */
+import crypto from 'node:crypto';
 import type { ClientRecord } from '../storage/clients.js';
 import type { UserRecord } from '../storage/people.js';
+import type { Stores } from '../storage/stores.js';
+import type { IssuanceObserver } from '../audit/token-issuance.js';
+import type { RefreshTokenIssuer } from '../refresh/refresh-tokens.js';
+import { OAuthError } from '../oauth/errors.js';
+import { acrClaim, parseMethods } from '../oauth/authentication-context.js';
 import { userClaims } from '../oauth/claims.js';
 import { amrClaim, type AuthMethod } from '../oauth/authentication-context.js';
 import { issueAccessToken, type AccessTokenDeps, type IssuedAccessToken } from '../tokens/access-token.js';
 import { issueIdToken, type IdTokenDeps } from '../tokens/id-token.js';
-import type { TokenResponse } from './grant.js';
+import type { TokenRequest, TokenResponse } from './grant.js';
 
 export interface PersonLogin {
   readonly client: ClientRecord;
@@ -80,4 +90,86 @@ export function personTokenResponse(
     id_token: extra.idToken,
     refresh_token: extra.refreshToken,
   };
+}
+
+/** A login a person approved for a client, as recorded with what the client presents (a code, a device code). */
+export interface ApprovedLogin {
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly scopes: readonly string[];
+  readonly authTime: number;
+  /** RFC 8176 methods (absent: `pwd`, as recorded before migration 0017). */
+  readonly authMethods?: readonly string[];
+  /** The `acr` decided when the login met the request (absent: from the methods). */
+  readonly acr?: string | null;
+  /** The authorization request's nonce (OIDC Core §3.1.2.1), for the ID token. */
+  readonly nonce?: string | null;
+}
+
+export interface ApprovedLoginDeps {
+  readonly tokens: AccessTokenDeps;
+  readonly idTokens: IdTokenDeps;
+  readonly stores: Pick<Stores, 'users' | 'sessions'>;
+  /** The refresh-token domain; without it no refresh token is issued. */
+  readonly refreshTokens?: RefreshTokenIssuer;
+  readonly observer?: IssuanceObserver;
+}
+
+export interface ApprovedLoginIssue {
+  readonly request: TokenRequest;
+  readonly approved: ApprovedLogin;
+  readonly audience: string | string[];
+  /**
+   * The single use of what the client presented, recording the grant id; called once the access
+   * token is signed and before anything else leaves. It throws to refuse (a lost race, a replay).
+   */
+  readonly consume: (grantId: string) => Promise<void>;
+  /** Called once the refresh family exists (the code grant's check for a replay meanwhile). */
+  readonly familyStarted?: (grantId: string) => Promise<void>;
+}
+
+/** The tokens of a login a person approved: one path for the code and device grants. */
+export async function issueApprovedLogin(deps: ApprovedLoginDeps, { request, approved, audience, consume, familyStarted }: ApprovedLoginIssue): Promise<TokenResponse> {
+  const { client, dpop } = request;
+  const user = await deps.stores.users.find(approved.userId);
+  if (user === undefined || user.disabledAt !== null) throw new OAuthError('invalid_grant', 'the user is no longer active');
+  const session = await deps.stores.sessions.find(approved.sessionId);
+  if (session === undefined || session.endedAt !== null) throw new OAuthError('invalid_grant', 'the login session has ended');
+
+  const grantId = crypto.randomUUID();
+  const authMethods = parseMethods((approved.authMethods ?? ['pwd']).join(' '));
+  const acr = approved.acr ?? acrClaim(authMethods, []);
+  const login: PersonLogin = {
+    client,
+    user,
+    scopes: approved.scopes,
+    sessionId: session.id,
+    grantId,
+    authTime: approved.authTime,
+    authMethods,
+    acr,
+    dpopJkt: dpop?.jkt,
+  };
+  const access = issuePersonAccessToken(deps.tokens, login, audience);
+  const startsFamily = deps.refreshTokens !== undefined && client.grantTypes.includes('refresh_token') && approved.scopes.includes('offline_access');
+  await consume(grantId);
+
+  const idToken = issuePersonIdToken(deps.idTokens, login, access.token, approved.nonce ?? undefined);
+  let refreshToken: string | undefined;
+  if (startsFamily) {
+    refreshToken = await deps.refreshTokens!.startFamily({
+      familyId: grantId,
+      client,
+      userId: user.id,
+      sessionId: session.id,
+      scopes: approved.scopes,
+      authTime: approved.authTime,
+      authMethods,
+      acr,
+      ...(dpop !== undefined && client.authMethod === 'none' ? { dpopJkt: dpop.jkt } : {}),
+    });
+    await familyStarted?.(grantId);
+  }
+  deps.observer?.tokenIssued({ grantType: request.grantType, client, sub: user.id, jti: access.jti, requestId: request.requestId, clientAddress: request.clientAddress });
+  return personTokenResponse(login, access, { idToken, refreshToken });
 }

@@ -6,12 +6,13 @@
 import type { IssuanceObserver } from '../audit/token-issuance.js';
 import { authorizationCodeGrant, type AuthorizationCodeGrantDeps } from './authorization-code.js';
 import { clientCredentialsGrant } from './client-credentials.js';
+import { deviceCodeGrant, type DeviceCodeGrantDeps } from './device-code.js';
 import type { Grant } from './grant.js';
 import { refreshTokenGrant, type RefreshTokenGrantDeps } from './refresh-token.js';
 import { tokenExchangeGrant, type TokenExchangeGrantDeps } from './token-exchange.js';
 
 /** What the grants need, together: the server always has refresh tokens and an observer. */
-export type GrantRegistryDeps = AuthorizationCodeGrantDeps & RefreshTokenGrantDeps & TokenExchangeGrantDeps & { readonly observer: IssuanceObserver };
+export type GrantRegistryDeps = AuthorizationCodeGrantDeps & RefreshTokenGrantDeps & TokenExchangeGrantDeps & DeviceCodeGrantDeps & { readonly observer: IssuanceObserver };
 
 export type GrantRegistry = ReadonlyMap<string, Grant>;
 
@@ -21,6 +22,7 @@ export function grantRegistry(deps: GrantRegistryDeps): GrantRegistry {
     authorizationCodeGrant(deps),
     refreshTokenGrant(deps),
     tokenExchangeGrant(deps),
+    deviceCodeGrant(deps),
   ];
   return new Map(grants.map((grant) => [grant.grantType, grant]));
 }

@@ -2,7 +2,8 @@
  * Background purge, so that no table grows without bound: refresh tokens past their idle expiry,
  * tokens and families of revoked or expired families, revocation records whose tokens have all
  * expired, and the people tables: pending authorization requests once expired, authorization
- * codes AUTHORIZATION_CODE_RETENTION_SECONDS after they expired, passkey challenges once expired, login-throttle counters once
+ * codes AUTHORIZATION_CODE_RETENTION_SECONDS after they expired, passkey challenges once expired, RFC 8628 device authorizations
+ * DEVICE_AUTHORIZATION_RETENTION_SECONDS after they expired, login-throttle counters once
  * their rule has forgotten them anyway, and sessions SESSION_RETENTION_SECONDS after they ended
  * or expired, and the Shared Signals security-event log SECURITY_EVENT_RETENTION_SECONDS after each
  * event (a stream paused longer than that misses what it did not take). Remembered consents are kept. Each store deletes in bounded batches (one short
@@ -21,7 +22,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { Stores } from '../storage/stores.js';
-import { ACCOUNT_RULE, ADDRESS_RULE } from '../accounts/throttle.js';
+import { ACCOUNT_RULE, ADDRESS_RULE, USER_CODE_RULE } from '../accounts/throttle.js';
 
 export const PURGE_BATCH_SIZE = 500;
 export const MAX_BATCHES_PER_RUN = 20;
@@ -32,12 +33,14 @@ export const AUTHORIZATION_CODE_RETENTION_SECONDS = 3600;
 export const SESSION_RETENTION_SECONDS = 7 * 24 * 3600;
 /** How long a security event stays in the log for Shared Signals streams to take (a paused stream, a down receiver). */
 export const SECURITY_EVENT_RETENTION_SECONDS = 7 * 24 * 3600;
-const THROTTLE_FORGET_SECONDS = Math.max(ACCOUNT_RULE.forgetAfterSeconds, ADDRESS_RULE.forgetAfterSeconds);
+const THROTTLE_FORGET_SECONDS = Math.max(ACCOUNT_RULE.forgetAfterSeconds, ADDRESS_RULE.forgetAfterSeconds, USER_CODE_RULE.forgetAfterSeconds);
+/** How long an expired device authorization still answers its device `expired_token` (then `invalid_grant`). */
+export const DEVICE_AUTHORIZATION_RETENTION_SECONDS = 3600;
 
 export interface PurgeDeps {
   readonly stores: Pick<
     Stores,
-    'refreshTokens' | 'revocations' | 'authorizationRequests' | 'authorizationCodes' | 'sessions' | 'loginThrottle' | 'usedJtis' | 'securityEvents' | 'webAuthnChallenges'
+    'refreshTokens' | 'revocations' | 'authorizationRequests' | 'authorizationCodes' | 'sessions' | 'loginThrottle' | 'usedJtis' | 'securityEvents' | 'webAuthnChallenges' | 'deviceAuthorizations'
   >;
   readonly clock: Clock;
 }
@@ -55,6 +58,8 @@ export interface PurgeCounts {
   readonly securityEvents: number;
   /** Challenges of passkey ceremonies never answered, once expired. */
   readonly webAuthnChallenges: number;
+  /** RFC 8628 device authorizations DEVICE_AUTHORIZATION_RETENTION_SECONDS after they expired, used or not. */
+  readonly deviceAuthorizations: number;
 }
 
 async function inBatches(purge: (limit: number) => Promise<number>, batchSize: number): Promise<number> {
@@ -80,6 +85,7 @@ export async function purgeOnce(deps: PurgeDeps, batchSize = PURGE_BATCH_SIZE): 
     usedJtis: await inBatches((limit) => stores.usedJtis.purge(now, limit), batchSize),
     securityEvents: await inBatches((limit) => stores.securityEvents.purgeBefore(now - SECURITY_EVENT_RETENTION_SECONDS, limit), batchSize),
     webAuthnChallenges: await inBatches((limit) => stores.webAuthnChallenges.purge(now, limit), batchSize),
+    deviceAuthorizations: await inBatches((limit) => stores.deviceAuthorizations.purgeExpired(now - DEVICE_AUTHORIZATION_RETENTION_SECONDS, limit), batchSize),
   };
 }
 

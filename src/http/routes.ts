@@ -24,6 +24,8 @@ import { ASSET_PATHS, assetEndpoints } from './endpoints/assets.js';
 import { accountPasskeyEndpoints } from './endpoints/account-passkeys.js';
 import { authorizeEndpoint } from './endpoints/authorize.js';
 import { consentEndpoints } from './endpoints/consent.js';
+import { deviceAuthorizationEndpoint } from './endpoints/device-authorization.js';
+import { deviceVerificationEndpoints } from './endpoints/device-verification.js';
 import { discoveryEndpoint } from './endpoints/discovery.js';
 import { endSessionEndpoint } from './endpoints/end-session.js';
 import { liveEndpoint, readyEndpoint, type Readiness } from './endpoints/health.js';
@@ -84,6 +86,7 @@ export function routeTable(deps: Deps, readiness: Readiness): readonly Route[] {
     path: browserPath(issuer, ENDPOINT_PATHS.account),
     sections: accountPasskeys === undefined ? [] : [accountPasskeys.section],
   });
+  const device = deviceVerificationEndpoints({ verification: deps.deviceVerification, cookies, pages, path: browserPath(issuer, ENDPOINT_PATHS.deviceVerification) });
   const endSession = endSessionEndpoint({ stores: deps.stores, keyring: deps.keyring, clock: deps.clock, issuer, revoker: deps.revoker, cookies, pages });
   const ssf = { verifyAccessToken: deps.verifyAccessToken, issuer, streams: deps.ssfStreams };
   const userinfo = userinfoEndpoint({ verifyAccessToken: deps.verifyAccessToken, issuer, users: deps.stores.users, dpop: deps.dpop });
@@ -99,6 +102,12 @@ export function routeTable(deps: Deps, readiness: Readiness): readonly Route[] {
     { path: ENDPOINT_PATHS.userinfo, name: 'the userinfo endpoint', cors: 'open', koa: { GET: userinfo, POST: userinfo } },
     { path: ENDPOINT_PATHS.revocation, name: 'the revocation endpoint', cors: 'open', koa: { POST: revocationEndpoint(tokenStatus) } },
     { path: ENDPOINT_PATHS.introspection, name: 'the introspection endpoint', cors: 'none', koa: { POST: introspectionEndpoint(tokenStatus) } },
+    {
+      path: ENDPOINT_PATHS.deviceAuthorization,
+      name: 'the device authorization endpoint',
+      cors: 'open',
+      koa: { POST: deviceAuthorizationEndpoint({ deviceAuthorizations: deps.deviceAuthorizations, clientAuthenticator: deps.clientAuthenticator }) },
+    },
 
     // The browser's pages: they carry cookies, so no CORS.
     { path: ENDPOINT_PATHS.authorization, name: 'the authorization endpoint', cors: 'none', koa: { GET: authorize, POST: authorize } },
@@ -113,6 +122,8 @@ export function routeTable(deps: Deps, readiness: Readiness): readonly Route[] {
     ...(accountPasskeys === undefined
       ? []
       : [{ path: ACCOUNT_PASSKEY_OPTIONS_PATH, name: 'the passkey registration options', cors: 'none' as const, koa: { POST: accountPasskeys.options } }]),
+    { path: ENDPOINT_PATHS.deviceVerification, name: 'the device verification page', cors: 'none', koa: { GET: device.page, POST: device.submit } },
+    { path: ENDPOINT_PATHS.deviceDone, name: 'the device verification page', cors: 'none', koa: { GET: device.done } },
     { path: ENDPOINT_PATHS.endSession, name: 'the end-session endpoint', cors: 'none', koa: { GET: endSession, POST: endSession } },
 
     // For resource servers.

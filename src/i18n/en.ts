@@ -41,6 +41,20 @@ export const en = {
     allow: 'Allow',
     deny: 'Deny',
     clientLogo: 'Logo of {client}',
+    /** RFC 8628 §5.4: a device's user code can be relayed by a phisher; say what is being allowed. */
+    deviceNotice: 'You are signing in on another device. Allow only if you started this on a device of your own, right now.',
+  },
+  device: {
+    title: 'Connect a device',
+    heading: 'Connect a device',
+    lead: 'Enter the code shown on your device.',
+    label: 'Code',
+    hint: 'Eight letters, like BCDF-GHJK.',
+    submit: 'Continue',
+    approvedTitle: 'Device connected',
+    approvedLead: 'You can return to your device. It will continue on its own in a few seconds.',
+    deniedTitle: 'Device not connected',
+    deniedLead: 'You denied access. You can return to your device and close this window.',
   },
   scopes: {
     openid: 'Know who you are (your account ID)',
@@ -145,6 +159,9 @@ export const en = {
     passkeyNotDiscoverable: 'This authenticator cannot keep a passkey. Use another one.',
     passkeyNameMissing: 'Give the passkey a name.',
     passkeyNotFound: 'That passkey was not found.',
+    deviceCodeWrong: 'That code is not valid or has expired. Check the code on your device and try again.',
+    deviceCodeThrottled: 'Too many wrong codes were typed from your network. Wait {when}, then try again.',
+    deviceCodeSpent: 'This code was already used or has expired. Start again on your device.',
   },
   /** How long to wait, inside a refusal's `{when}`. */
   wait: {

@@ -70,6 +70,7 @@ import { AuthorizationError, validateAuthorizationRequest, type RawParameters } 
 import { findLiveSession, startSession, type LiveSession } from './sessions.js';
 import type { Revoker } from '../revocation/revoker.js';
 import type { SignInObserver } from '../audit/sign-ins.js';
+import type { DeviceAuthorizationObserver } from '../audit/device-authorizations.js';
 import { signIn } from './sign-in.js';
 import { passkeyAuthMethods, type PasskeyCeremonies, type SignInOptions } from '../passkeys/ceremonies.js';
 import { englishText, type Refusal } from '../i18n/refusals.js';
@@ -85,7 +86,7 @@ const PASSKEY_REQUIRED: Refusal = { key: 'passkeyRequired' };
 export const PASSKEY_REQUIRED_MESSAGE = englishText(PASSKEY_REQUIRED);
 
 export interface AuthorizerDeps {
-  readonly stores: Pick<Stores, 'clients' | 'users' | 'sessions' | 'consents' | 'authorizationRequests' | 'authorizationCodes' | 'sessionClients'>;
+  readonly stores: Pick<Stores, 'clients' | 'users' | 'sessions' | 'consents' | 'authorizationRequests' | 'authorizationCodes' | 'sessionClients' | 'deviceAuthorizations'>;
   readonly clock: Clock;
   readonly issuer: string;
   /** The login form's brute-force throttle (login/sign-in.ts). */
@@ -94,8 +95,10 @@ export interface AuthorizerDeps {
   readonly pendingPerAddress: number;
   /** Ends the previous person's session when another one signs in in the same browser. */
   readonly revoker: Pick<Revoker, 'endSession'>;
-  /** Where the browser is sent for the login and consent pages (see browserPath). */
-  readonly paths: { readonly login: string; readonly consent: string };
+  /** Where the browser is sent for the login and consent pages, and after a device's Allow or Deny (see browserPath). */
+  readonly paths: { readonly login: string; readonly consent: string; readonly deviceDone: string };
+  /** Told of each person's decision on a device authorization: the audit line and the metric. */
+  readonly devices?: DeviceAuthorizationObserver;
   /** Told of every sign-in's outcome: the audit line and the metric (audit/sign-ins.ts). */
   readonly signIns?: SignInObserver;
   /** The person's factors beyond a password, and the check of the Code step; without them, passwords only. */
@@ -289,6 +292,55 @@ export class Authorizer {
     return { kind: 'redirect', location: `${this.deps.paths.login}?ix=${id}` };
   }
 
+  /**
+   * A device authorization whose user code the person typed (device-verification.ts): the same
+   * sign-in steps, then the consent page, always (prompt=consent).
+   */
+  async startDeviceApproval(
+    device: { readonly id: string; readonly clientId: string; readonly scopes: readonly string[] },
+    cookies: BrowserCookies,
+    clientAddress: string,
+  ): Promise<Step> {
+    const request: PendingAuthorization = {
+      clientId: device.clientId,
+      redirectUri: '',
+      scopes: device.scopes,
+      state: null,
+      nonce: null,
+      codeChallenge: null,
+      prompt: ['consent'],
+      maxAgeSeconds: null,
+      loginHint: null,
+      deviceAuthorizationId: device.id,
+    };
+    const live = await this.live(cookies);
+    const loggedIn = (await this.needed(request, live)) === 'nothing';
+    const id = await this.insertPending(request, cookies, clientAddress, loggedIn ? { userId: live!.user.id, sessionId: live!.session.id, authTime: live!.session.authTime } : {});
+    if (id === undefined) {
+      return { kind: 'error-page', status: 429, error: new OAuthError('temporarily_unavailable', 'too many sign-ins are in progress from this address; try again later', { status: 429 }) };
+    }
+    return { kind: 'redirect', location: `${loggedIn ? this.deps.paths.consent : this.deps.paths.login}?ix=${id}` };
+  }
+
+  /** Records the person's Allow or Deny with the device authorization; then the done page. */
+  private async decideDevice(deviceAuthorizationId: string, clientId: string, userId: string, approval: { sessionId: string; authTime: number; methods: readonly string[] } | undefined): Promise<Step> {
+    const now = this.now();
+    const methods = approval === undefined ? [] : parseMethods(approval.methods.join(' '));
+    const decided = await this.deps.stores.deviceAuthorizations.decide(
+      deviceAuthorizationId,
+      approval === undefined
+        ? { status: 'denied' }
+        : { status: 'approved', approval: { userId, sessionId: approval.sessionId, authTime: approval.authTime, authMethods: methods, acr: acrClaim(methods, []) } },
+      now,
+    );
+    if (!decided) throw new InteractionError({ key: 'deviceCodeSpent' });
+    // Back-channel logout: the approving session has now signed in to this client (backchannel-logout/).
+    if (approval !== undefined) await this.deps.stores.sessionClients.record(approval.sessionId, clientId, now);
+    const decision = approval === undefined ? 'denied' : 'approved';
+    this.deps.devices?.decided({ decision, sub: userId, clientId, id: deviceAuthorizationId }, { requestId: undefined, address: undefined });
+    return { kind: 'redirect', location: `${this.deps.paths.deviceDone}?result=${decision}` };
+  }
+
   /** The pending request this browser may continue, or an InteractionError for the error page. */
   private async pending(id: string | undefined, browserSecret: string | undefined): Promise<{ record: AuthorizationRequestRecord; client: ClientRecord | undefined }> {
     const record = id === undefined || id.length > 100 ? undefined : await this.deps.stores.authorizationRequests.find(id);
@@ -477,6 +529,9 @@ export class Authorizer {
       throw new InteractionError({ key: 'requestCompleted' });
     }
     if (record.request.returnTo !== undefined) return { kind: 'redirect', location: record.request.returnTo };
+    if (record.request.deviceAuthorizationId !== undefined) {
+      return this.decideDevice(record.request.deviceAuthorizationId, record.request.clientId, record.userId, { sessionId: record.sessionId, authTime: record.authTime, methods });
+    }
     return this.complete(record.request, { sessionId: record.sessionId, userId: record.userId, authTime: record.authTime, authMethods: methods });
   }
 
@@ -507,6 +562,7 @@ export class Authorizer {
     if (client === undefined) return this.proceed(record, client, live.session.authMethods);
     if (form.decision === 'deny') {
       await this.deps.stores.authorizationRequests.delete(record.id);
+      if (record.request.deviceAuthorizationId !== undefined) return this.decideDevice(record.request.deviceAuthorizationId, client.clientId, live.user.id, undefined);
       return this.errorRedirect(record.request.redirectUri, record.request.state, new OAuthError('access_denied', 'the user denied the request'));
     }
     if (form.decision !== 'allow') throw new OAuthError('invalid_request', 'decision must be allow or deny');

@@ -20,6 +20,9 @@ import type { KeySet } from '../storage/keys.js';
 import { RequestMetrics } from './request-metrics.js';
 
 export type LoginOutcome = 'success' | 'failure' | 'throttled';
+/** RFC 8628 device authorizations: started at the device endpoint, then the person's code and decision. */
+export const DEVICE_OUTCOMES = ['started', 'approved', 'denied', 'wrong_code', 'throttled'] as const;
+export type DeviceOutcome = (typeof DEVICE_OUTCOMES)[number];
 /** What became of a Shared Signals SET: pushed and accepted, refused by the receiver, a failed push (retried), acknowledged by a poll. */
 export type SsfOutcome = 'delivered' | 'refused' | 'failed' | 'acknowledged';
 /** A second factor at the sign-in's Code step (audit/second-factors.ts). */
@@ -71,6 +74,7 @@ export class Metrics {
   private readonly revocations: Counter<'kind'>;
   private readonly ssfSets: Counter<'method' | 'outcome'>;
   private readonly logins: Counter<'outcome'>;
+  private readonly devices: Counter<'outcome'>;
   private readonly logoutDeliveries: Counter<'outcome'>;
   private logoutQueueDepth: (() => Promise<number>) | undefined;
   private readonly secondFactors: Counter<'method' | 'outcome'>;
@@ -131,6 +135,13 @@ export class Metrics {
       registers,
     });
     for (const outcome of ['success', 'failure', 'throttled']) this.logins.labels(outcome).inc(0);
+    this.devices = new Counter({
+      name: 'inkan_device_authorizations_total',
+      help: 'RFC 8628 device authorizations by outcome: started (device endpoint), approved, denied, wrong_code and throttled (user codes typed at the verification page)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    for (const outcome of DEVICE_OUTCOMES) this.devices.labels(outcome).inc(0);
     this.logoutDeliveries = new Counter({
       name: 'inkan_backchannel_logout_deliveries_total',
       help: 'Back-channel logout tokens by outcome: delivered (2xx), retried (failed, rescheduled), abandoned (given up), dropped (per-client cap)',
@@ -263,6 +274,10 @@ export class Metrics {
 
   login(outcome: LoginOutcome): void {
     this.logins.labels(outcome).inc();
+  }
+
+  deviceAuthorization(outcome: DeviceOutcome): void {
+    this.devices.labels(outcome).inc();
   }
 
   /** A second-factor code at sign-in; `code` when it matched no factor (wrong) or was not checked (throttled). */

@@ -22,6 +22,10 @@ export const ENDPOINT_PATHS = {
   login: '/login',
   consent: '/consent',
   account: '/account',
+  // RFC 8628: the device endpoint, the verification page (verification_uri) and where it ends.
+  deviceAuthorization: '/device/authorization',
+  deviceVerification: '/device',
+  deviceDone: '/device/done',
   revocationFeed: '/revocations/feed',
   statusLists: '/status-lists',
   // The Shared Signals transmitter (shared-signals/): its configuration document lists these.
@@ -64,6 +68,8 @@ export function discoveryDocument(issuer: string, capabilities: DiscoveryCapabil
     authorization_endpoint: url(ENDPOINT_PATHS.authorization),
     userinfo_endpoint: url(ENDPOINT_PATHS.userinfo),
     end_session_endpoint: url(ENDPOINT_PATHS.endSession),
+    // RFC 8628 §4: the device authorization endpoint (login/device-authorization.ts).
+    device_authorization_endpoint: url(ENDPOINT_PATHS.deviceAuthorization),
     // OpenID Connect Back-Channel Logout 1.0 §2.1: logout tokens to clients' backchannel_logout_uri,
     // always with sid (backchannel-logout/).
     backchannel_logout_supported: true,

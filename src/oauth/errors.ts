@@ -13,6 +13,10 @@ export type OAuthErrorCode =
   | 'invalid_target'
   | 'unsupported_token_type'
   | 'access_denied'
+  // RFC 8628 §3.5, the device's token request.
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token'
   | 'unsupported_response_type'
   | 'login_required'
   | 'consent_required'

@@ -57,6 +57,12 @@ export interface PendingAuthorization {
    * browser goes back to this path once signed in.
    */
   readonly returnTo?: string;
+  /**
+   * Set for an RFC 8628 device authorization (login/device-verification.ts): no redirect and no
+   * code; Allow or Deny decides this device authorization request, then a page tells the person
+   * to go back to their device.
+   */
+  readonly deviceAuthorizationId?: string;
 }
 
 export interface AuthorizationRequestStore {

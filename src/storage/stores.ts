@@ -21,6 +21,7 @@ import type { StatusListStore } from './status-lists.js';
 import type { UsedJtiStore } from './used-jtis.js';
 import type { LogoutDeliveryStore, SessionClientStore } from './backchannel-logout.js';
 import type { RecoveryCodeStore, TotpFactorStore } from './second-factors.js';
+import type { DeviceAuthorizationStore } from './device-authorizations.js';
 
 export interface Stores {
   readonly clients: ClientStore;
@@ -55,6 +56,8 @@ export interface Stores {
   readonly totpFactors: TotpFactorStore;
   /** Recovery codes, keyed hashes, single-use. */
   readonly recoveryCodes: RecoveryCodeStore;
+  /** RFC 8628 device authorization requests, their codes hashed. */
+  readonly deviceAuthorizations: DeviceAuthorizationStore;
   /** Change fan-out between processes (keys, revocations). */
   readonly changes: ChangeNotifier;
   /** Answers when the database is reachable (readiness). */

@@ -102,14 +102,14 @@ describe('clients', () => {
   });
 
   it.each<[JsonBody, string]>([
-    [{ name: 'svc', colour: 'red' }, 'unknown field "colour"; allowed: name, grant_types, redirect_uris, post_logout_redirect_uris, scope, resources, auth_method, jwks, jwks_uri, alg, skip_consent, require_dpop, require_dpop_nonce, allow_no_pkce, backchannel_logout_uri, backchannel_logout_session_required, logo_uri'],
+    [{ name: 'svc', colour: 'red' }, 'unknown field "colour"; allowed: name, grant_types, redirect_uris, post_logout_redirect_uris, scope, resources, auth_method, jwks, jwks_uri, alg, skip_consent, require_dpop, require_dpop_nonce, allow_no_pkce, backchannel_logout_uri, backchannel_logout_session_required, logo_uri, federated_issuer, federated_subject, federated_jwks_uri, federated_audience, federated_claims'],
     [{}, 'name is required'],
     [{ name: '' }, 'name is required'],
     [{ name: 5 }, 'name must be a string'],
     [{ name: 'svc', grant_types: 'client_credentials' }, 'grant_types must be an array of strings'],
     [{ name: 'svc', redirect_uris: [1] }, 'redirect_uris must be an array of strings'],
     [{ name: 'svc', skip_consent: 'yes' }, 'skip_consent must be true or false'],
-    [{ name: 'svc', grant_types: ['implicit'] }, 'unsupported grant type "implicit"; supported: client_credentials, authorization_code, refresh_token'],
+    [{ name: 'svc', grant_types: ['implicit'] }, 'unsupported grant type "implicit"; supported: client_credentials, authorization_code, refresh_token, urn:ietf:params:oauth:grant-type:token-exchange, urn:ietf:params:oauth:grant-type:device_code'],
     [{ name: 'svc', grant_types: ['authorization_code'] }, 'the authorization_code grant needs at least one --redirect-uris'],
     [{ name: 'svc', alg: 'ES384' }, '--alg must be one of RS256, EdDSA, ES256'],
   ])('refuses %j with 400 invalid_request, registering nothing', async (body, description) => {

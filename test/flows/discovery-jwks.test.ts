@@ -92,7 +92,7 @@ describe('discovery lists only what works', () => {
   });
 
   it('lists the grants, scopes, algorithms and claims Inkan has', async () => {
-    expect([...(document.grant_types_supported as string[])].sort()).toEqual(['authorization_code', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:token-exchange']);
+    expect([...(document.grant_types_supported as string[])].sort()).toEqual(['authorization_code', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:token-exchange']);
     expect(document.scopes_supported).toEqual(['openid', 'profile', 'email', 'offline_access', 'revocations:read', 'ssf']);
     const jwks = (await getJson<{ keys: JWK[] }>(document.jwks_uri)).body;
     expect([...(document.id_token_signing_alg_values_supported as string[])].sort()).toEqual([...new Set(jwks.keys.map((key) => key.alg))].sort());

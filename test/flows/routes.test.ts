@@ -110,7 +110,8 @@ describe('every row of the route table, on a real server', () => {
     expect(allow).toMatchObject({ '/token': 'POST', '/jwks': 'GET, HEAD', '/userinfo': 'GET, HEAD, POST', '/revoke': 'POST', '/admin/v1/clients/:clientId': 'DELETE' });
     const open = rows.filter((row) => row.cors === 'open').map((row) => row.path);
     expect(open).toEqual([
-      '/token', '/jwks', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server', '/userinfo', '/revoke', '/.well-known/ssf-configuration',
+      '/token', '/jwks', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server', '/userinfo', '/revoke', '/device/authorization',
+      '/.well-known/ssf-configuration',
     ]);
   });
 

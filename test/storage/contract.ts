@@ -24,6 +24,7 @@ import { statusListStoreContract } from './status-lists-contract.js';
 import { usedJtiStoreContract } from './used-jtis-contract.js';
 import { backchannelLogoutStoresContract } from './backchannel-logout-contract.js';
 import { secondFactorStoresContract } from './second-factors-contract.js';
+import { deviceAuthorizationStoreContract } from './device-authorizations-contract.js';
 
 /** A new, empty database of one engine. */
 export interface ContractDatabase {
@@ -99,5 +100,6 @@ export function runStorageContract(name: string, newDatabase: () => Promise<Cont
     describe('SessionClientStore, LogoutDeliveryStore', () => backchannelLogoutStoresContract(stores));
     describe('PasskeyStore, WebAuthnChallengeStore', () => passkeyStoresContract(stores));
     describe('TotpFactorStore, RecoveryCodeStore', () => secondFactorStoresContract(stores));
+    describe('DeviceAuthorizationStore', () => deviceAuthorizationStoreContract(stores));
   });
 }

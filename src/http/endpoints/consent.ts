@@ -50,6 +50,7 @@ export function consentEndpoints(deps: ConsentEndpointDeps): ConsentEndpoints {
           clientLogoUri,
           scopeDescriptions: result.request.scopes.map((scope) => describeScope(scope, t)),
           userEmail: result.userEmail,
+          forDevice: result.request.deviceAuthorizationId !== undefined,
         }),
         formTargets: interactionFormTargets(result),
         ...(clientLogoUri === undefined ? {} : { images: [clientLogoUri] }),

@@ -1,5 +1,6 @@
 /**
- * Inkan's server-rendered pages: sign-in (password, then a code), consent, sign-out and errors
+ * Inkan's server-rendered pages: sign-in (password, then a code), consent, sign-out, errors, and
+ * the device verification pages (RFC 8628: the user code, then the done page)
  * (the account page is account-page.ts). Plain HTML forms that work
  * without JavaScript, real `<label for>`s, autocomplete hints for password managers, and one
  * inline stylesheet allowed by the page's CSP nonce. Every text comes from the page's message
@@ -8,6 +9,7 @@
 import type { BrandConfig } from '../../config.js';
 import type { Locale } from '../../i18n/locales.js';
 import { format, type Messages } from '../../i18n/messages.js';
+import { refusalText } from '../../i18n/refusals.js';
 import { fill, html, Markup } from './markup.js';
 import { accentStyle, STYLESHEET } from './style.js';
 import { passkeyForm, type PasskeyFormModel } from './passkeys.js';
@@ -126,12 +128,15 @@ export interface ConsentPageModel {
   readonly clientLogoUri: string | undefined;
   readonly scopeDescriptions: readonly string[];
   readonly userEmail: string | null;
+  /** The request came from a device's user code (RFC 8628 §5.4: warn of remote phishing). */
+  readonly forDevice?: boolean;
 }
 
 export function consentPage(model: ConsentPageModel): Markup {
   const { t } = model;
   return html`${model.clientLogoUri === undefined ? '' : html`<img class="client-logo" src="${model.clientLogoUri}" alt="${format(t.consent.clientLogo, { client: model.clientName })}" data-client-logo>`}
 <h1>${t.consent.heading}</h1>
+${model.forDevice === true ? html`<p class="notice" id="notice">${t.consent.deviceNotice}</p>` : ''}
 <p class="lead">${fill(t.consent.lead, { client: html`<strong data-client-name>${model.clientName}</strong>` })}</p>
 <ul class="scopes">${model.scopeDescriptions.map((text) => html`<li>${text}</li>`)}</ul>
 ${model.userEmail === null ? '' : html`<p class="account">${fill(t.consent.signedInAs, { email: strong(model.userEmail) })}</p>`}
@@ -175,4 +180,52 @@ export function errorPage(t: Messages, heading: string, message: string): Markup
   return html`<h1>${heading}</h1>
 <p class="alert" role="alert">${message}</p>
 <p class="lead">${t.error.lead}</p>`;
+}
+
+export interface DeviceCodePageModel {
+  readonly t: Messages;
+  readonly action: string;
+  readonly csrfToken: string;
+  /** Prefilled from `verification_uri_complete`, or what was typed. */
+  readonly userCode: string;
+  /** Why the code was refused (login/device-verification.ts). */
+  readonly refusal?: { readonly reason: 'wrong_code' } | { readonly reason: 'throttled'; readonly retryAfterSeconds: number };
+}
+
+/** RFC 8628 §3.3: where the person types the code their device shows. */
+export function deviceCodePage(model: DeviceCodePageModel): Markup {
+  const { t, refusal } = model;
+  const error =
+    refusal === undefined
+      ? undefined
+      : refusal.reason === 'throttled'
+        ? refusalText(t, { key: 'deviceCodeThrottled', waitSeconds: refusal.retryAfterSeconds })
+        : refusalText(t, { key: 'deviceCodeWrong' });
+  const described = error === undefined ? 'code-hint' : 'code-hint form-error';
+  return html`<h1>${t.device.heading}</h1>
+<p class="lead">${t.device.lead}</p>
+${alert(error)}
+<form method="post" action="${model.action}" novalidate>
+<input type="hidden" name="csrf" value="${model.csrfToken}">
+<div class="field">
+<label for="code">${t.device.label}</label>
+<input id="code" name="user_code" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="32" required autofocus value="${model.userCode}" aria-describedby="${described}">
+<p class="hint" id="code-hint">${t.device.hint}</p>
+</div>
+<button type="submit">${t.device.submit}</button>
+</form>`;
+}
+
+/** The title of a device page, by page. */
+export function devicePageTitle(t: Messages, page: 'code' | 'approved' | 'denied'): string {
+  return page === 'code' ? t.device.title : page === 'approved' ? t.device.approvedTitle : t.device.deniedTitle;
+}
+
+/** After Allow or Deny: the person goes back to the device. */
+export function deviceDonePage(t: Messages, result: 'approved' | 'denied'): Markup {
+  return result === 'approved'
+    ? html`<h1>${t.device.approvedTitle}</h1>
+<p class="lead">${t.device.approvedLead}</p>`
+    : html`<h1>${t.device.deniedTitle}</h1>
+<p class="lead">${t.device.deniedLead}</p>`;
 }

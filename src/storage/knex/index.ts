@@ -28,6 +28,7 @@ import { knexUsedJtiStore } from './used-jti-store.js';
 import { knexLogoutDeliveryStore, knexSessionClientStore } from './backchannel-logout-store.js';
 import { knexPasskeyStore, knexWebAuthnChallengeStore } from './passkey-store.js';
 import { knexRecoveryCodeStore, knexTotpFactorStore } from './second-factor-store.js';
+import { knexDeviceAuthorizationStore } from './device-authorization-store.js';
 import { migrateToLatest, openDatabase, waitForDatabase } from './connection.js';
 import { postgresChangeNotifier, sqliteChangeNotifier, type ChangeFeedLog } from './change-feed.js';
 
@@ -84,6 +85,7 @@ export async function createKnexStores(database: DatabaseConfig, options: KnexSt
     webAuthnChallenges: knexWebAuthnChallengeStore(db),
     totpFactors: knexTotpFactorStore(db),
     recoveryCodes: knexRecoveryCodeStore(db),
+    deviceAuthorizations: knexDeviceAuthorizationStore(db),
     changes,
     async ping() {
       let timer: NodeJS.Timeout | undefined;

@@ -21,6 +21,7 @@ import * as secondFactors from '../../../migrations/0017_second_factors.js';
 import * as passkeys from '../../../migrations/0018_passkeys.js';
 import * as federatedClients from '../../../migrations/0020_federated_clients.js';
 import * as clientLogo from '../../../migrations/0023_client_logo.js';
+import * as deviceAuthorizations from '../../../migrations/0021_device_authorizations.js';
 
 interface Migration {
   readonly name: string;
@@ -46,6 +47,7 @@ const migrations: readonly Migration[] = [
   { name: '0018_passkeys', ...passkeys },
   { name: '0020_federated_clients', ...federatedClients },
   { name: '0023_client_logo', ...clientLogo },
+  { name: '0021_device_authorizations', ...deviceAuthorizations },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {
