@@ -12,6 +12,7 @@
 const LAYERS = [
   'file-modes', // owner-only file modes (a leaf: node:fs only)
   'clock', // injected time
+  'tracing', // OpenTelemetry: the spans (the API's no-op until sdk.ts starts the SDK) and their settings
   'storage', // store interfaces and their knex implementation
   'config', // the only reader of process.env
   'log', // pino, chunked stdout

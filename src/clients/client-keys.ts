@@ -21,6 +21,7 @@ import type { JWK } from 'jose';
 import type { Clock } from '../clock.js';
 import type { ClientKeySource } from '../oauth/client-assertion.js';
 import type { ClientRecord } from '../storage/clients.js';
+import { tracedFetch } from '../tracing/spans.js';
 
 export const FETCH_TIMEOUT_MS = 5000;
 export const MAX_JWKS_BYTES = 64 * 1024;
@@ -93,7 +94,8 @@ async function readLimited(response: Response): Promise<string> {
 }
 
 export function clientKeySource(deps: ClientKeySourceDeps): ClientKeySource & { fetchCount(): number } {
-  const doFetch = deps.fetch ?? globalThis.fetch.bind(globalThis);
+  // Each fetch is a `GET jwks_uri` span of the request that needed the keys (tracing/spans.ts).
+  const doFetch = tracedFetch('jwks_uri', deps.fetch);
   const timeoutMs = deps.fetchTimeoutMs ?? FETCH_TIMEOUT_MS;
   const cache = new Map<string, CachedSet>();
   const inFlight = new Map<string, Promise<CachedSet>>();

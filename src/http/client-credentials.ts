@@ -20,6 +20,7 @@ import { oneMethodOnly, type ClientAuthenticator, type PresentedCredentials } fr
 import { assertedClientId, CLIENT_ASSERTION_TYPE } from '../oauth/client-assertion.js';
 import type { ClientRecord } from '../storage/clients.js';
 import type { ParsedForm } from './form.js';
+import { annotateRequest } from '../tracing/spans.js';
 
 const CHALLENGE: Readonly<Record<string, string>> = Object.freeze({ 'WWW-Authenticate': 'Basic realm="inkan", charset="UTF-8"' });
 // "Basic" 1*SP token68, the token68 being base64 (RFC 4648 §4) in whole padded quanta.
@@ -75,14 +76,17 @@ function assertionCredentials(form: ParsedForm): PresentedCredentials {
 
 /**
  * Authenticates the client of a token, revocation or introspection request, adding the challenge
- * to a refusal as the header comment says.
+ * to a refusal as the header comment says; the client's id goes on the request's trace span.
  */
 export async function authenticateClient(req: IncomingMessage, form: ParsedForm, authenticator: ClientAuthenticator): Promise<ClientRecord> {
   let nothingPresented = false;
   try {
     const presented = presentedCredentials(authorizationHeader(req), form);
     nothingPresented = presented === undefined;
-    return await authenticator.authenticate(presented);
+    const client = await authenticator.authenticate(presented);
+    // Only an authenticated client's id: what a caller merely claims is not recorded.
+    annotateRequest({ 'inkan.client_id': client.clientId });
+    return client;
   } catch (error) {
     const challenged = req.headers.authorization !== undefined || nothingPresented;
     if (challenged && error instanceof OAuthError && error.status === 401) throw error.withHeaders(CHALLENGE);
