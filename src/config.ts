@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { DEFAULT_DATABASE_TUNING, type DatabaseConfig, type DatabaseTuning } from './storage/database.js';
-import { SAMPLER_NAMES, TRACING_OFF, type OtlpExport, type SamplerName, type SpanExport, type TracingConfig } from './tracing/settings.js';
+import { SAMPLER_NAMES, TRACING_OFF, type BatchSettings, type OtlpExport, type SamplerName, type SpanExport, type TracingConfig } from './tracing/settings.js';
 
 export interface Config {
   readonly port: number;
@@ -299,6 +299,20 @@ function tracing(env: Env): TracingConfig {
     resourceAttributes: keyValuePairs(set('OTEL_RESOURCE_ATTRIBUTES'), 'OTEL_RESOURCE_ATTRIBUTES'),
     sampler: sampler as SamplerName,
     samplerRatio,
+    batch: batchSettings(env),
+  });
+}
+
+function batchSettings(env: Env): BatchSettings {
+  const defaults = TRACING_OFF.batch;
+  const maxQueueSize = wholeNumber(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 'spans', defaults.maxQueueSize, 1, 1_000_000);
+  const maxExportBatchSize = wholeNumber(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 'spans', Math.min(defaults.maxExportBatchSize, maxQueueSize), 1, 1_000_000);
+  if (maxExportBatchSize > maxQueueSize) throw new ConfigError(`OTEL_BSP_MAX_EXPORT_BATCH_SIZE (${maxExportBatchSize}) must not be larger than OTEL_BSP_MAX_QUEUE_SIZE (${maxQueueSize})`);
+  return Object.freeze({
+    scheduledDelayMillis: wholeNumber(env, 'OTEL_BSP_SCHEDULE_DELAY', 'milliseconds', defaults.scheduledDelayMillis, 1, 3_600_000),
+    exportTimeoutMillis: wholeNumber(env, 'OTEL_BSP_EXPORT_TIMEOUT', 'milliseconds', defaults.exportTimeoutMillis, 1, 3_600_000),
+    maxQueueSize,
+    maxExportBatchSize,
   });
 }
 

@@ -8,8 +8,8 @@
  *   the resource `service.name` (OTEL_SERVICE_NAME, default `inkan`) plus OTEL_RESOURCE_ATTRIBUTES;
  *   this package reads no environment variable itself, so what config.ts parsed is what runs.
  * - Per exporter: OTLP/HTTP (protobuf or JSON, by OTEL_EXPORTER_OTLP_PROTOCOL) behind a batch
- *   processor (spans leave in batches, off the request path; the SDK's defaults: every 5 s or 512
- *   spans, a queue of 2048 that drops beyond), or the console exporter behind a simple processor.
+ *   processor (spans leave in batches, off the request path; OTEL_BSP_*, by default every 5 s or
+ *   512 spans, a queue of 2048 that drops beyond), or the console exporter behind a simple processor.
  *   The OTLP exporters also read OTEL_EXPORTER_OTLP_* themselves, as a fallback under what they are
  *   given: every value they would find there is passed explicitly (parsed by config.ts), so the
  *   fallback never decides anything.
@@ -38,7 +38,7 @@ import {
   type Sampler,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import type { OtlpExport, SpanExport, TracingConfig } from './settings.js';
+import type { BatchSettings, OtlpExport, SpanExport, TracingConfig } from './settings.js';
 
 export interface Tracing {
   /** Exports what is still queued, then stops the SDK and unregisters it. */
@@ -66,9 +66,6 @@ function samplerOf(config: TracingConfig): Sampler {
   }
 }
 
-/** The specification's defaults for the batch processor (OTEL_BSP_*), written out so nothing reads them. */
-const BATCH = Object.freeze({ scheduledDelayMillis: 5000, maxQueueSize: 2048, maxExportBatchSize: 512, exportTimeoutMillis: 30_000 });
-
 function otlpExporter(settings: OtlpExport): OtlpJsonExporter | OtlpProtobufExporter {
   const options = {
     url: settings.url,
@@ -79,16 +76,16 @@ function otlpExporter(settings: OtlpExport): OtlpJsonExporter | OtlpProtobufExpo
   return settings.protocol === 'http/json' ? new OtlpJsonExporter(options) : new OtlpProtobufExporter(options);
 }
 
-function processorOf(exporter: SpanExport): SpanProcessor {
+function processorOf(exporter: SpanExport, batch: BatchSettings): SpanProcessor {
   if (exporter.kind === 'console') return new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() });
-  return new BatchSpanProcessor({ exporter: otlpExporter(exporter), ...BATCH });
+  return new BatchSpanProcessor({ exporter: otlpExporter(exporter), ...batch });
 }
 
 export function startTracing(config: TracingConfig, report: (message: string) => void): Tracing {
   const provider = new TracerProvider({
     resource: defaultResource().merge(resourceFromAttributes({ ...config.resourceAttributes, 'service.name': config.serviceName })),
     sampler: samplerOf(config),
-    spanProcessors: config.exporters.map(processorOf),
+    spanProcessors: config.exporters.map((exporter) => processorOf(exporter, config.batch)),
   });
   const forward = (message: string, ...args: unknown[]) => report([message, ...args.map((arg) => (arg instanceof Error ? arg.message : String(arg)))].join(' '));
   const logger: DiagLogger = { error: forward, warn: forward, info: () => undefined, debug: () => undefined, verbose: () => undefined };

@@ -27,6 +27,18 @@ export interface OtlpExport {
 /** `console`: every span printed to standard output when it ends (for trying things out). */
 export type SpanExport = OtlpExport | { readonly kind: 'console' };
 
+/** The batch span processor in front of each OTLP exporter (OTEL_BSP_*, the specification's defaults). */
+export interface BatchSettings {
+  /** OTEL_BSP_SCHEDULE_DELAY (default 5000 ms): how long a span may wait for its batch. */
+  readonly scheduledDelayMillis: number;
+  /** OTEL_BSP_EXPORT_TIMEOUT (default 30000 ms). */
+  readonly exportTimeoutMillis: number;
+  /** OTEL_BSP_MAX_QUEUE_SIZE (default 2048): spans waiting beyond this are dropped, never the request. */
+  readonly maxQueueSize: number;
+  /** OTEL_BSP_MAX_EXPORT_BATCH_SIZE (default 512, at most the queue size). */
+  readonly maxExportBatchSize: number;
+}
+
 export interface TracingConfig {
   /** Where finished spans go; empty means tracing is off and the SDK is never loaded. */
   readonly exporters: readonly SpanExport[];
@@ -37,6 +49,7 @@ export interface TracingConfig {
   readonly sampler: SamplerName;
   /** OTEL_TRACES_SAMPLER_ARG: the ratio of the traceidratio samplers (default 1). */
   readonly samplerRatio: number;
+  readonly batch: BatchSettings;
 }
 
 export const TRACING_OFF: TracingConfig = Object.freeze({
@@ -45,4 +58,5 @@ export const TRACING_OFF: TracingConfig = Object.freeze({
   resourceAttributes: Object.freeze({}),
   sampler: 'parentbased_always_on',
   samplerRatio: 1,
+  batch: Object.freeze({ scheduledDelayMillis: 5000, exportTimeoutMillis: 30_000, maxQueueSize: 2048, maxExportBatchSize: 512 }),
 });
