@@ -6,6 +6,8 @@
  *   authenticated client's id, and its database statements and its signature are child spans in
  *   the same trace.
  * - An incoming W3C `traceparent` is continued: same trace id, the caller's span as parent.
+ * - A private_key_jwt client's jwks_uri is fetched in a CLIENT span of the token request, and the
+ *   fetch carries that span's `traceparent`.
  * - A sign-in has a `password verify` span under `HTTP POST /login`.
  * - No span holds the client secret, the password, the token or the session cookie.
  * - The access line of a traced request carries its `trace_id` and `span_id`.
@@ -16,11 +18,14 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startInkan, testEnv } from '../../helpers/inkan.js';
 import { freePort } from '../../helpers/postgres-server.js';
 import { basicAuth, registerClient, type RegisteredClient } from '../../helpers/clients.js';
+import { assertion, ASSERTION_TYPE, keyPair, postForm } from '../../helpers/asymmetric.js';
 import { authorizeUrl, createUser, HttpBrowser, PKCE_CHALLENGE, signIn } from '../../helpers/people.js';
 import { recordSecrets } from '../../helpers/secrets.js';
 import { eventually } from '../../helpers/eventually.js';
@@ -160,6 +165,45 @@ describe('with an OTLP/HTTP exporter (http/json)', () => {
     expect(root.attributes['inkan.client_id']).toBe(client.client_id);
     const line = await accessLine(server, (each) => each.trace_id === traceId);
     expect(line).toMatchObject({ path: '/token', trace_id: traceId, span_id: root.spanId });
+  });
+
+  it('fetches a private_key_jwt client\'s jwks_uri in a client span of the token request, sending its traceparent', async () => {
+    const key = await keyPair('ES256');
+    const received: (string | undefined)[] = [];
+    const keys = http.createServer((req, res) => {
+      received.push(req.headers.traceparent as string | undefined);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ keys: [key.publicJwk] }));
+    });
+    await new Promise<void>((resolve) => keys.listen(0, '127.0.0.1', resolve));
+    try {
+      const jwksUri = `http://127.0.0.1:${(keys.address() as AddressInfo).port}/jwks.json`;
+      const keyClient = await registerClient(server, ['--name', 'traced keys', '--auth-method', 'private_key_jwt', '--jwks-uri', jwksUri, '--scope', 'api']);
+      const traceId = crypto.randomBytes(16).toString('hex');
+      const answer = await postForm(
+        `${server.issuer}/token`,
+        { grant_type: 'client_credentials', scope: 'api', client_assertion_type: ASSERTION_TYPE, client_assertion: await assertion(key, keyClient.client_id, server.issuer) },
+        { traceparent: `00-${traceId}-${crypto.randomBytes(8).toString('hex')}-01` },
+      );
+      expect(answer.status).toBe(200);
+      recordSecrets(answer.body.access_token as string);
+      const { root, spans } = await traceOf(traceId, 'HTTP POST /token', (found) => found.some((span) => span.name === 'GET jwks_uri'));
+      const fetched = spans.find((span) => span.name === 'GET jwks_uri')!;
+      expect(fetched).toMatchObject({ kind: CLIENT_KIND, parentSpanId: root.spanId, statusCode: 0 });
+      expect(fetched.attributes).toEqual({
+        'inkan.outbound.purpose': 'jwks_uri',
+        'http.request.method': 'GET',
+        'url.scheme': 'http',
+        'server.address': '127.0.0.1',
+        'server.port': Number(new URL(jwksUri).port),
+        'url.path': '/jwks.json',
+        'http.response.status_code': 200,
+      });
+      expect(received).toEqual([`00-${traceId}-${fetched.spanId}-01`]);
+    } finally {
+      keys.closeAllConnections();
+      await new Promise<void>((resolve) => keys.close(() => resolve()));
+    }
   });
 
   it('shows the password check of a sign-in as a span of the login request', async () => {
