@@ -18,7 +18,7 @@
  * query string; an error becomes the span's status with the error's name only, because messages
  * can carry data (knex puts a failed statement's bound values into its error message).
  */
-import { context, createContextKey, isSpanContextValid, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { context, createContextKey, INVALID_SPAN_CONTEXT, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 
 /** The one tracer: the API's no-op tracer until an SDK registers a provider. */
 const tracer = trace.getTracer('inkan');
@@ -175,12 +175,13 @@ const HEADER_GETTER = {
  * out (http/request-log.ts). Off, the API's no-op tracer answers and `handle` runs as it is.
  */
 export function inRequestSpan(headers: Readonly<Record<string, string | string[] | undefined>>, method: string, handle: () => void): void {
-  const parent = propagation.extract(ROOT_CONTEXT, headers, HEADER_GETTER);
+  // W3C Trace Context is the only propagator (tracing/sdk.ts): without `traceparent` there is nothing to extract.
+  const parent = headers.traceparent === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, headers, HEADER_GETTER);
   const span = tracer.startSpan(`HTTP ${method}`, { kind: SpanKind.SERVER }, parent);
   if (!span.isRecording()) {
     // Tracing off (the no-op tracer's invalid span): nothing to carry. Not sampled: the request
     // still runs in the span's context, so its outgoing calls propagate the unsampled trace.
-    if (parent === ROOT_CONTEXT && !isSpanContextValid(span.spanContext())) return handle();
+    if (parent === ROOT_CONTEXT && span.spanContext() === INVALID_SPAN_CONTEXT) return handle();
     return context.with(trace.setSpan(parent, span), handle);
   }
   span.setAttribute('http.request.method', method);
