@@ -13,6 +13,7 @@ const LAYERS = [
   'file-modes', // owner-only file modes (a leaf: node:fs only)
   'clock', // injected time
   'i18n', // the pages' message catalogues (en, ja, de) and the choice of language; imports nothing
+  'tracing', // OpenTelemetry: the spans (the API's no-op until sdk.ts starts the SDK) and their settings
   'storage', // store interfaces and their knex implementation
   'config', // the only reader of process.env
   'log', // pino, chunked stdout

@@ -19,6 +19,11 @@ const BOUNDARIES = [
   { modules: ['knex', 'better-sqlite3', 'pg'], allowedIn: 'src/storage/knex/**', why: 'database drivers belong to src/storage/knex/: the domain talks to store interfaces' },
   { modules: ['argon2'], allowedIn: 'src/accounts/passwords.ts', why: 'argon2 hashes people\'s passwords in src/accounts/passwords.ts, and nothing else' },
   { modules: ['@simplewebauthn/server'], allowedIn: 'src/passkeys/**', why: 'WebAuthn ceremonies belong to src/passkeys/: the rest of Inkan asks it for options and verdicts' },
+  {
+    modules: ['@opentelemetry/api', '@opentelemetry/sdk-trace', '@opentelemetry/context-async-hooks', '@opentelemetry/core', '@opentelemetry/resources', '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/exporter-trace-otlp-proto'],
+    allowedIn: 'src/tracing/**',
+    why: 'OpenTelemetry belongs to src/tracing/: the seams call tracing/spans.ts, and only tracing/sdk.ts starts the SDK',
+  },
 ];
 
 const restrict = (boundaries) => ({

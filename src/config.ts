@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { normalizeEmail } from './storage/people.js';
 import { DEFAULT_DATABASE_TUNING, type DatabaseConfig, type DatabaseTuning } from './storage/database.js';
+import { SAMPLER_NAMES, TRACING_OFF, type BatchSettings, type OtlpExport, type SamplerName, type SpanExport, type TracingConfig } from './tracing/settings.js';
 
 export interface Config {
   readonly port: number;
@@ -49,6 +50,8 @@ export interface Config {
   readonly backchannelLogout: BackchannelLogoutConfig;
   /** What every page shows of the organisation running Inkan (BRAND_NAME, BRAND_LOGO_URL, BRAND_ACCENT_COLOR). */
   readonly brand: BrandConfig;
+  /** OpenTelemetry tracing (tracing/): off unless an OTEL_* variable below asks for an exporter. */
+  readonly tracing: TracingConfig;
   /** TEST-ONLY (INKAN_FAULT_INJECTION): makes the process SIGKILL itself during a key change; see keys/fault-injection.ts. */
   readonly faultInjection: FaultInjection | undefined;
 }
@@ -326,6 +329,110 @@ function httpServer(env: Env, host: string, listenPort: number): HttpServerConfi
   });
 }
 
+/**
+ * The OpenTelemetry variables (OpenTelemetry specification: "Environment Variable Specification"
+ * and "OTLP Exporter Configuration"). Tracing starts only when asked for: OTEL_TRACES_EXPORTER
+ * names an exporter, or it is unset and an OTLP endpoint is set (the specification's default
+ * exporter is `otlp`, but an identity provider that posts to localhost:4318 on its own is a
+ * surprise). OTEL_SDK_DISABLED=true and OTEL_TRACES_EXPORTER=none turn it off. Header values and
+ * endpoints are never echoed in an error: they may carry a collector's API key.
+ */
+function tracing(env: Env): TracingConfig {
+  const set = (name: string): string | undefined => (env[name] === undefined || env[name] === '' ? undefined : env[name]!.trim());
+  if (set('OTEL_SDK_DISABLED')?.toLowerCase() === 'true') return TRACING_OFF;
+  const endpoint = set('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? set('OTEL_EXPORTER_OTLP_ENDPOINT');
+  const named = set('OTEL_TRACES_EXPORTER')?.split(',').map((each) => each.trim().toLowerCase()) ?? (endpoint === undefined ? [] : ['otlp']);
+  for (const each of named) {
+    if (each !== 'otlp' && each !== 'console' && each !== 'none') throw new ConfigError(`OTEL_TRACES_EXPORTER must be otlp, console or none (comma-separated), got ${JSON.stringify(each)}`);
+  }
+  if (named.includes('none') && named.length > 1) throw new ConfigError('OTEL_TRACES_EXPORTER=none cannot be combined with another exporter');
+  const exporters: SpanExport[] = [...new Set(named)].flatMap((each): SpanExport[] => (each === 'otlp' ? [otlpExport(env, set)] : each === 'console' ? [{ kind: 'console' }] : []));
+  const sampler = set('OTEL_TRACES_SAMPLER') ?? 'parentbased_always_on';
+  if (!(SAMPLER_NAMES as readonly string[]).includes(sampler)) throw new ConfigError(`OTEL_TRACES_SAMPLER must be one of ${SAMPLER_NAMES.join(', ')}, got ${JSON.stringify(sampler)}`);
+  // The argument means something to the ratio samplers only; the others ignore it (the specification).
+  const ratioText = sampler.endsWith('traceidratio') ? set('OTEL_TRACES_SAMPLER_ARG') : undefined;
+  const samplerRatio = ratioText === undefined ? 1 : Number(ratioText);
+  if (!/^[0-9]*\.?[0-9]+$/.test(ratioText ?? '1') || samplerRatio > 1) {
+    throw new ConfigError(`OTEL_TRACES_SAMPLER_ARG must be a ratio from 0 to 1, got ${JSON.stringify(ratioText)}`);
+  }
+  return Object.freeze({
+    exporters: Object.freeze(exporters),
+    serviceName: set('OTEL_SERVICE_NAME') ?? 'inkan',
+    resourceAttributes: keyValuePairs(set('OTEL_RESOURCE_ATTRIBUTES'), 'OTEL_RESOURCE_ATTRIBUTES'),
+    sampler: sampler as SamplerName,
+    samplerRatio,
+    batch: batchSettings(env),
+  });
+}
+
+function batchSettings(env: Env): BatchSettings {
+  const defaults = TRACING_OFF.batch;
+  const maxQueueSize = wholeNumber(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 'spans', defaults.maxQueueSize, 1, 1_000_000);
+  const maxExportBatchSize = wholeNumber(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 'spans', Math.min(defaults.maxExportBatchSize, maxQueueSize), 1, 1_000_000);
+  if (maxExportBatchSize > maxQueueSize) throw new ConfigError(`OTEL_BSP_MAX_EXPORT_BATCH_SIZE (${maxExportBatchSize}) must not be larger than OTEL_BSP_MAX_QUEUE_SIZE (${maxQueueSize})`);
+  return Object.freeze({
+    scheduledDelayMillis: wholeNumber(env, 'OTEL_BSP_SCHEDULE_DELAY', 'milliseconds', defaults.scheduledDelayMillis, 1, 3_600_000),
+    exportTimeoutMillis: wholeNumber(env, 'OTEL_BSP_EXPORT_TIMEOUT', 'milliseconds', defaults.exportTimeoutMillis, 1, 3_600_000),
+    maxQueueSize,
+    maxExportBatchSize,
+  });
+}
+
+/** The OTLP/HTTP exporter's settings; a TRACES_ variable wins over the general one (OTLP Exporter Configuration). */
+function otlpExport(env: Env, set: (name: string) => string | undefined): OtlpExport {
+  const either = (suffix: string) => {
+    const specific = `OTEL_EXPORTER_OTLP_TRACES_${suffix}`;
+    return set(specific) === undefined ? { name: `OTEL_EXPORTER_OTLP_${suffix}`, value: set(`OTEL_EXPORTER_OTLP_${suffix}`) } : { name: specific, value: set(specific) };
+  };
+  // The signal-specific endpoint is used as given; the general one is a base URL for every signal.
+  const tracesEndpoint = set('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const base = set('OTEL_EXPORTER_OTLP_ENDPOINT');
+  const url = tracesEndpoint ?? (base === undefined ? 'http://localhost:4318/v1/traces' : `${base}${base.endsWith('/') ? '' : '/'}v1/traces`);
+  const endpointName = tracesEndpoint === undefined ? 'OTEL_EXPORTER_OTLP_ENDPOINT' : 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT';
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) throw new ConfigError(`${endpointName} must be an absolute http(s) URL`);
+  const protocol = either('PROTOCOL');
+  const protocolValue = protocol.value ?? 'http/protobuf';
+  if (protocolValue === 'grpc') throw new ConfigError(`${protocol.name}=grpc is not supported: use http/protobuf (port 4318 of a collector) or http/json`);
+  if (protocolValue !== 'http/protobuf' && protocolValue !== 'http/json') throw new ConfigError(`${protocol.name} must be http/protobuf or http/json, got ${JSON.stringify(protocolValue)}`);
+  const timeout = either('TIMEOUT');
+  const compression = either('COMPRESSION');
+  const compressionValue = compression.value ?? 'none';
+  if (compressionValue !== 'gzip' && compressionValue !== 'none') throw new ConfigError(`${compression.name} must be gzip or none, got ${JSON.stringify(compressionValue)}`);
+  const headers = either('HEADERS');
+  return Object.freeze({
+    kind: 'otlp',
+    url,
+    protocol: protocolValue,
+    headers: keyValuePairs(headers.value, headers.name),
+    timeoutMs: wholeNumber({ [timeout.name]: timeout.value }, timeout.name, 'milliseconds', 10_000, 1, 600_000),
+    compression: compressionValue,
+  });
+}
+
+/** `key1=value1,key2=value2` with percent-encoded values (the W3C Baggage format the specification uses). */
+function keyValuePairs(raw: string | undefined, name: string): Readonly<Record<string, string>> {
+  const pairs: Record<string, string> = {};
+  if (raw === undefined) return Object.freeze(pairs);
+  for (const item of raw.split(',')) {
+    if (item.trim() === '') continue;
+    const equals = item.indexOf('=');
+    const key = equals <= 0 ? '' : item.slice(0, equals).trim();
+    if (key === '') throw new ConfigError(`${name} must be comma-separated key=value pairs`);
+    try {
+      pairs[key] = decodeURIComponent(item.slice(equals + 1).trim());
+    } catch {
+      throw new ConfigError(`${name} has a value that is not valid percent-encoding (key ${JSON.stringify(key)})`);
+    }
+  }
+  return Object.freeze(pairs);
+}
+
 function faultInjection(env: Env): FaultInjection | undefined {
   const raw = env.INKAN_FAULT_INJECTION;
   if (raw === undefined || raw === '') return undefined;
@@ -361,6 +468,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     pendingSignInsPerAddress: wholeNumber(env, 'PENDING_SIGNINS_PER_ADDRESS', 'requests', 100, 1, 1_000_000),
     backchannelLogout: backchannelLogout(env),
     brand: brand(env),
+    tracing: tracing(env),
     faultInjection: faultInjection(env),
   });
 }

@@ -4,6 +4,8 @@
  * management one when MANAGEMENT_PORT is set; http/listener.ts hardens both), key scheduler, and
  * a graceful stop that turns /readyz false, stops accepting, lets accepted requests finish
  * (bounded), then closes the database. main.ts uses it for `npm start`; tests use it to run real servers on ephemeral ports.
+ * With an OTEL_* exporter configured it also starts OpenTelemetry tracing (tracing/sdk.ts, loaded
+ * only then) before the listeners, and flushes it last in the stop.
  */
 import { ensureConsoleClient } from './admin/console.js';
 import type http from 'node:http';
@@ -17,6 +19,7 @@ import { startKeyScheduler } from './keys/scheduler.js';
 import { startHousekeeping } from './housekeeping/purge.js';
 import { keyFaultHook } from './keys/fault-injection.js';
 import { reloadKeysOnChange } from './keys/reload-on-change.js';
+import type { Tracing } from './tracing/sdk.js';
 
 export interface RunningServer {
   readonly deps: Deps;
@@ -48,6 +51,14 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   }
   // The server's own state, for /readyz (http/endpoints/health.ts): false once the graceful stop begins.
   const readiness = { accepting: true };
+  let tracing: Tracing | undefined;
+  try {
+    tracing = await startTracing(config, log);
+  } catch (error) {
+    await deps.statusLists.stop();
+    await deps.stores.close();
+    throw error;
+  }
   const handlers = buildRequestListeners(deps, readiness);
   // While draining, every answer says `Connection: close`, so keep-alive clients stop reusing
   // their connections (a reused one could meet the close mid-request) and open new ones elsewhere.
@@ -67,6 +78,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     server.close();
     deps.statusLists.stop();
     await deps.stores.close();
+    await tracing?.shutdown();
     throw error;
   }
   const servers = management === undefined ? [server] : [server, management];
@@ -135,6 +147,8 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       await keyReloaderStopped;
       await housekeeping.stop();
       await deps.stores.close();
+      // Last, so that the spans of the requests that finished during the grace period leave too.
+      await tracing?.shutdown().catch((error: unknown) => log.warn({ err: error, event: 'tracing.shutdown_failed' }, 'the last spans could not be exported'));
       log.info({ event: 'server.stopped' }, 'Inkan stopped');
     })();
     return stopping;
@@ -147,6 +161,19 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     managementPort,
     stop,
   };
+}
+
+/** OpenTelemetry tracing when configured: the SDK is imported only then (tracing/sdk.ts). */
+async function startTracing(config: Config, log: Logger): Promise<Tracing | undefined> {
+  const { exporters } = config.tracing;
+  if (exporters.length === 0) return undefined;
+  const { startTracing: start } = await import('./tracing/sdk.js');
+  const tracing = start(config.tracing, (message) => log.warn({ event: 'tracing.export_failed' }, message));
+  log.info(
+    { event: 'tracing.started', exporters: exporters.map((each) => (each.kind === 'otlp' ? `otlp ${each.protocol}` : each.kind)), sampler: config.tracing.sampler, serviceName: config.tracing.serviceName },
+    'OpenTelemetry tracing is on',
+  );
+  return tracing;
 }
 
 function urlOf(host: string, port: number): string {

@@ -254,3 +254,96 @@ describe('brand (BRAND_NAME, BRAND_LOGO_URL, BRAND_ACCENT_COLOR)', () => {
     expect(() => loadConfig(env, CWD)).toThrow(message);
   });
 });
+
+describe('OpenTelemetry tracing (OTEL_*)', () => {
+  const tracingOf = (env: Record<string, string>) => loadConfig(env, CWD).tracing;
+
+  it('is off without an exporter or an endpoint, with the specification defaults for the rest', () => {
+    expect(tracingOf({})).toEqual({
+      exporters: [],
+      serviceName: 'inkan',
+      resourceAttributes: {},
+      sampler: 'parentbased_always_on',
+      samplerRatio: 1,
+      batch: { scheduledDelayMillis: 5000, exportTimeoutMillis: 30_000, maxQueueSize: 2048, maxExportBatchSize: 512 },
+    });
+    expect(tracingOf({ OTEL_SERVICE_NAME: 'idp' }).exporters).toEqual([]);
+  });
+
+  it('starts OTLP (http/protobuf) when only an endpoint is set, at its /v1/traces', () => {
+    expect(tracingOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).exporters).toEqual([
+      { kind: 'otlp', url: 'http://collector:4318/v1/traces', protocol: 'http/protobuf', headers: {}, timeoutMs: 10_000, compression: 'none' },
+    ]);
+    expect(tracingOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector/otlp/' }).exporters[0]).toMatchObject({ url: 'https://collector/otlp/v1/traces' });
+  });
+
+  it('uses the traces endpoint as given, and the traces variables over the general ones', () => {
+    const [exporter] = tracingOf({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://general:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces:4318/custom/path',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-general=1',
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-api-key=a%20b%3Dc, x-team = idp',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '2000',
+      OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'gzip',
+    }).exporters;
+    expect(exporter).toEqual({ kind: 'otlp', url: 'http://traces:4318/custom/path', protocol: 'http/json', headers: { 'x-api-key': 'a b=c', 'x-team': 'idp' }, timeoutMs: 2000, compression: 'gzip' });
+  });
+
+  it('reads the exporter list, the service, the resource, the sampler and the batch settings', () => {
+    const tracing = tracingOf({
+      OTEL_TRACES_EXPORTER: 'console,otlp',
+      OTEL_SERVICE_NAME: 'idp-eu',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=prod,service.namespace=auth',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+      OTEL_BSP_MAX_QUEUE_SIZE: '100',
+    });
+    expect(tracing.exporters.map((each) => each.kind)).toEqual(['console', 'otlp']);
+    expect(tracing.exporters[1]).toMatchObject({ url: 'http://localhost:4318/v1/traces' });
+    expect(tracing).toMatchObject({
+      serviceName: 'idp-eu',
+      resourceAttributes: { 'deployment.environment.name': 'prod', 'service.namespace': 'auth' },
+      sampler: 'parentbased_traceidratio',
+      samplerRatio: 0.25,
+      batch: { scheduledDelayMillis: 200, maxQueueSize: 100, maxExportBatchSize: 100 },
+    });
+  });
+
+  it('is off with OTEL_TRACES_EXPORTER=none or OTEL_SDK_DISABLED=true, an endpoint notwithstanding', () => {
+    expect(tracingOf({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).exporters).toEqual([]);
+    expect(tracingOf({ OTEL_SDK_DISABLED: 'TRUE', OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).exporters).toEqual([]);
+    expect(tracingOf({ OTEL_SDK_DISABLED: 'false', OTEL_TRACES_EXPORTER: 'console' }).exporters).toEqual([{ kind: 'console' }]);
+  });
+
+  it('ignores the sampler argument for samplers without a ratio', () => {
+    expect(tracingOf({ OTEL_TRACES_SAMPLER: 'always_on', OTEL_TRACES_SAMPLER_ARG: 'anything' })).toMatchObject({ sampler: 'always_on', samplerRatio: 1 });
+  });
+
+  it.each([
+    [{ OTEL_TRACES_EXPORTER: 'zipkin' }, 'OTEL_TRACES_EXPORTER must be otlp, console or none (comma-separated), got "zipkin"'],
+    [{ OTEL_TRACES_EXPORTER: 'none,otlp' }, 'OTEL_TRACES_EXPORTER=none cannot be combined with another exporter'],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, 'OTEL_EXPORTER_OTLP_ENDPOINT must be an absolute http(s) URL'],
+    [{ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'ftp://collector/v1/traces' }, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an absolute http(s) URL'],
+    [{ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported: use http/protobuf (port 4318 of a collector) or http/json'],
+    [{ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http' }, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL must be http/protobuf or http/json, got "http"'],
+    [{ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd' }, 'OTEL_EXPORTER_OTLP_COMPRESSION must be gzip or none, got "zstd"'],
+    [{ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TIMEOUT: '0' }, 'OTEL_EXPORTER_OTLP_TIMEOUT must be an integer from 1 to 600000 (milliseconds), got "0"'],
+    [{ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_HEADERS: 'no-equals-sign' }, 'OTEL_EXPORTER_OTLP_HEADERS must be comma-separated key=value pairs'],
+    [{ OTEL_TRACES_SAMPLER: 'sometimes' }, 'OTEL_TRACES_SAMPLER must be one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio, got "sometimes"'],
+    [{ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '1.5' }, 'OTEL_TRACES_SAMPLER_ARG must be a ratio from 0 to 1, got "1.5"'],
+    [{ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: 'half' }, 'OTEL_TRACES_SAMPLER_ARG must be a ratio from 0 to 1, got "half"'],
+    [{ OTEL_BSP_MAX_QUEUE_SIZE: '10', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '20' }, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE (20) must not be larger than OTEL_BSP_MAX_QUEUE_SIZE (10)'],
+  ])('refuses %j with one line', (env, message) => {
+    expect(configError(env)).toBe(message);
+  });
+
+  it('never echoes a header value or an endpoint in an error message', () => {
+    expect(configError({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=%E0%A4%A' })).toBe(
+      'OTEL_EXPORTER_OTLP_HEADERS has a value that is not valid percent-encoding (key "x-api-key")',
+    );
+    expect(configError({ OTEL_EXPORTER_OTLP_ENDPOINT: 'secret-host-token:4318' })).not.toContain('secret-host-token');
+  });
+});

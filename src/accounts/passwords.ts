@@ -14,11 +14,15 @@
  * its core and token requests would queue behind a login storm. Limiting the hashes keeps a core's
  * worth of time for everything else; during a storm logins wait their turn instead (`npm run bench`
  * measures the token endpoint's p99 during one).
+ *
+ * In a traced request each hash and check is a span (`password hash`, `password verify`), its
+ * wait for a turn included: what a slow sign-in spent here is what an operator looks for.
  */
 import argon2 from 'argon2';
 import crypto from 'node:crypto';
 import os from 'node:os';
 import pLimit from 'p-limit';
+import { inChildSpan } from '../tracing/spans.js';
 
 const hashing = pLimit(Math.max(1, os.availableParallelism() - 1));
 
@@ -32,8 +36,11 @@ export const ARGON2_PARAMETERS = Object.freeze({
 /** Passwords longer than this are refused before hashing (argon2 cost should not be a DoS lever). */
 export const PASSWORD_MAX_BYTES = 1024;
 
+const HASH_SPAN = Object.freeze({ 'inkan.password.algorithm': 'argon2id', 'inkan.password.operation': 'hash' });
+const VERIFY_SPAN = Object.freeze({ 'inkan.password.algorithm': 'argon2id', 'inkan.password.operation': 'verify' });
+
 export function hashPassword(password: string): Promise<string> {
-  return hashing(() => argon2.hash(password, ARGON2_PARAMETERS));
+  return inChildSpan('password hash', HASH_SPAN, () => hashing(() => argon2.hash(password, ARGON2_PARAMETERS)));
 }
 
 let dummyHash: Promise<string> | undefined;
@@ -57,7 +64,7 @@ export async function checkPassword(password: string, storedHash: string | undef
   const hash = storedHash ?? (await dummy());
   let matches: boolean;
   try {
-    matches = Buffer.byteLength(password, 'utf8') <= PASSWORD_MAX_BYTES && (await hashing(() => argon2.verify(hash, password)));
+    matches = Buffer.byteLength(password, 'utf8') <= PASSWORD_MAX_BYTES && (await inChildSpan('password verify', VERIFY_SPAN, () => hashing(() => argon2.verify(hash, password))));
   } catch {
     matches = false;
   }

@@ -5,10 +5,11 @@
  * (never followed — the token goes only where the client registered), a network error, or no
  * complete answer within the timeout. The answer's body is read only to free the connection, and
  * at most MAX_RESPONSE_BYTES of it: a receiver that sends more is cut off (its status still
- * counts).
+ * counts). Each POST is a `POST backchannel_logout` span carrying `traceparent` (tracing/spans.ts).
  */
 import http from 'node:http';
 import https from 'node:https';
+import { outboundCall } from '../tracing/spans.js';
 
 export const MAX_RESPONSE_BYTES = 64 * 1024;
 
@@ -16,10 +17,14 @@ export type SendOutcome = { readonly ok: true; readonly status: number } | { rea
 
 export type LogoutSender = (uri: string, logoutToken: string, timeoutMs: number) => Promise<SendOutcome>;
 
-export const postLogoutToken: LogoutSender = (uri, logoutToken, timeoutMs) =>
-  new Promise<SendOutcome>((resolve) => {
+export const postLogoutToken: LogoutSender = async (uri, logoutToken, timeoutMs) => {
+  const url = new URL(uri);
+  return outboundCall('backchannel_logout', 'POST', url, (traceHeaders) => post(url, logoutToken, timeoutMs, traceHeaders), (outcome) => (outcome.ok ? { status: outcome.status } : { error: outcome.error }));
+};
+
+function post(url: URL, logoutToken: string, timeoutMs: number, traceHeaders: Readonly<Record<string, string>>): Promise<SendOutcome> {
+  return new Promise<SendOutcome>((resolve) => {
     const body = new URLSearchParams({ logout_token: logoutToken }).toString();
-    const url = new URL(uri);
     const transport = url.protocol === 'https:' ? https : http;
     let settled = false;
     const settle = (outcome: SendOutcome) => {
@@ -35,6 +40,7 @@ export const postLogoutToken: LogoutSender = (uri, logoutToken, timeoutMs) =>
         'content-length': Buffer.byteLength(body),
         'cache-control': 'no-store',
         'user-agent': 'Inkan back-channel logout',
+        ...traceHeaders,
       },
     });
     const timer = setTimeout(() => {
@@ -62,3 +68,4 @@ export const postLogoutToken: LogoutSender = (uri, logoutToken, timeoutMs) =>
     });
     request.end(body);
   });
+}

@@ -22,7 +22,7 @@ export function publicKeysOf(value: unknown): JWK[] {
 
 /** JWK Sets at URLs, fetched and cached by the rules of remote-documents.ts; `what` names the URL in messages. */
 export function remoteJwkSets(deps: RemoteDocumentsDeps, what = 'the jwks_uri'): RemoteDocuments<readonly JWK[]> {
-  return remoteDocuments(deps, { what, accept: 'application/jwk-set+json, application/json', parse: publicKeysOf });
+  return remoteDocuments(deps, { what, purpose: 'jwks_uri', accept: 'application/jwk-set+json, application/json', parse: publicKeysOf });
 }
 
 export function clientKeySource(deps: RemoteDocumentsDeps): ClientKeySource & { fetchCount(): number } {

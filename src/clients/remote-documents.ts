@@ -21,6 +21,7 @@
  *   FAILED_FETCH_COOLDOWN_SECONDS, so requests naming a broken URL (or one that hangs) cannot make
  *   Inkan fetch on every request.
  */
+import { tracedFetch, type OutboundPurpose } from '../tracing/spans.js';
 import type { Clock } from '../clock.js';
 
 export const FETCH_TIMEOUT_MS = 5000;
@@ -48,6 +49,8 @@ export interface RemoteDocumentKind<T> {
   readonly what: string;
   /** The Accept header. */
   readonly accept: string;
+  /** The name of its fetch's span (tracing/spans.ts). */
+  readonly purpose: OutboundPurpose;
   /** Validates the parsed JSON; throws RemoteDocumentError to refuse it. */
   parse(value: unknown): T;
 }
@@ -103,7 +106,8 @@ async function readLimited(response: Response, what: string): Promise<string> {
 }
 
 export function remoteDocuments<T>(deps: RemoteDocumentsDeps, kind: RemoteDocumentKind<T>): RemoteDocuments<T> {
-  const doFetch = deps.fetch ?? globalThis.fetch.bind(globalThis);
+  // Each fetch is a client span of the request that needed the document (tracing/spans.ts).
+  const doFetch = tracedFetch(kind.purpose, deps.fetch);
   const timeoutMs = deps.fetchTimeoutMs ?? FETCH_TIMEOUT_MS;
   const cache = new Map<string, Cached<T>>();
   const inFlight = new Map<string, Promise<Cached<T>>>();

@@ -47,7 +47,7 @@ export function discoveryUrl(issuer: string): string {
 }
 
 export function issuerKeySource(deps: RemoteDocumentsDeps): IssuerKeySource & { fetchCount(): number } {
-  const discovery = remoteDocuments(deps, { what: 'the discovery document', accept: 'application/json', parse: discoveredOf });
+  const discovery = remoteDocuments(deps, { what: 'the discovery document', purpose: 'openid_configuration', accept: 'application/json', parse: discoveredOf });
   const sets = remoteJwkSets(deps, "the issuer's JWK Set");
 
   async function jwksUriOf(federation: FederatedCredential): Promise<string> {

@@ -4,7 +4,8 @@
  * with the Koa application (koa-app.ts) of the rows Koa answers behind it. With MANAGEMENT_PORT
  * set, the rows marked `management` (/metrics, /healthz, /readyz) form a second listener of their
  * own and leave the public one, which then exposes no client ids (the metrics' labels) to whoever
- * reaches Inkan. None of them listens; server.ts does.
+ * reaches Inkan. Each listener opens a request's trace span first (request-trace.ts). None of
+ * them listens; server.ts does.
  */
 import type { RequestListener } from 'node:http';
 import type { Deps } from '../deps.js';
@@ -12,6 +13,7 @@ import type { Readiness } from './endpoints/health.js';
 import { frontDoor } from './front-door.js';
 import { koaApp } from './koa-app.js';
 import { createRequestLog, type RequestLog } from './request-log.js';
+import { tracedRequests } from './request-trace.js';
 import { isHotRoute, type KoaRoute, type Route } from './route.js';
 import { routeTable } from './routes.js';
 
@@ -35,5 +37,5 @@ export function buildRequestListeners(deps: Deps, readiness: Readiness): Request
 function listenerFor(routes: readonly Route[], deps: Deps, requestLog: RequestLog): RequestListener {
   const answering = { requestLog, log: deps.log, trustedProxyHops: deps.config.trustedProxyHops };
   const koaRoutes = routes.filter((route): route is KoaRoute => !isHotRoute(route));
-  return frontDoor(routes, answering, koaApp(koaRoutes, answering).callback());
+  return tracedRequests(frontDoor(routes, answering, koaApp(koaRoutes, answering).callback()));
 }

@@ -22,6 +22,7 @@ import { assertedClientId, CLIENT_ASSERTION_TYPE } from '../oauth/client-asserti
 import type { ClientRecord } from '../storage/clients.js';
 import type { RequestOrigin } from '../audit/audit-log.js';
 import type { ParsedForm } from './form.js';
+import { annotateRequest } from '../tracing/spans.js';
 
 const CHALLENGE: Readonly<Record<string, string>> = Object.freeze({ 'WWW-Authenticate': 'Basic realm="inkan", charset="UTF-8"' });
 // "Basic" 1*SP token68, the token68 being base64 (RFC 4648 §4) in whole padded quanta.
@@ -79,7 +80,7 @@ function assertionCredentials(form: ParsedForm): PresentedCredentials {
 
 /**
  * Authenticates the client of a token, revocation or introspection request, adding the challenge
- * to a refusal as the header comment says.
+ * to a refusal as the header comment says; the client's id goes on the request's trace span.
  */
 export async function authenticateClient(
   req: IncomingMessage,
@@ -91,7 +92,10 @@ export async function authenticateClient(
   try {
     const presented = presentedCredentials(authorizationHeader(req), form);
     nothingPresented = presented === undefined;
-    return await authenticator.authenticate(presented, origin);
+    const client = await authenticator.authenticate(presented, origin);
+    // Only an authenticated client's id: what a caller merely claims is not recorded.
+    annotateRequest({ 'inkan.client_id': client.clientId });
+    return client;
   } catch (error) {
     const challenged = req.headers.authorization !== undefined || nothingPresented;
     if (challenged && error instanceof OAuthError && error.status === 401) throw error.withHeaders(CHALLENGE);

@@ -2,13 +2,15 @@
  * Who asked, and one line when the answer went out. Every request gets an id (the caller's
  * `X-Request-Id` when it is a plain token, else a fresh UUID), echoed in `X-Request-Id`, and one
  * access-log line with method, path (never the query string, which can carry codes and tokens),
- * status and duration, plus the request metrics. The Koa middleware below and the hot path
+ * status and duration (and, when the request is traced, `trace_id` and `span_id`: its span is
+ * ended here, request-trace.ts), plus the request metrics. The Koa middleware below and the hot path
  * (hot-path.ts) both go through one `RequestLog`, so every endpoint logs and counts alike.
  */
 import crypto from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { plainLines } from '../log.js';
+import { finishRequestSpan } from '../tracing/spans.js';
 import { clientAddress } from './client-address.js';
 
 const ACCEPTABLE_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -40,7 +42,9 @@ export function createRequestLog(log: Logger, observe?: RequestObserver): Reques
     idFor: (offered) => (offered !== undefined && ACCEPTABLE_ID.test(offered) ? offered : crypto.randomUUID()),
     answered({ requestId, method, path, route, status, startedAt }) {
       const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
-      access.info({ reqId: requestId, method, path, status, ms: Math.round(ms * 100) / 100 }, 'request');
+      const trace = finishRequestSpan({ method, route, path, status, requestId });
+      const line = { reqId: requestId, method, path, status, ms: Math.round(ms * 100) / 100 };
+      access.info(trace === undefined ? line : { ...line, ...trace }, 'request');
       observe?.(route, method, status, ms / 1000);
     },
   };

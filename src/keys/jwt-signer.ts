@@ -14,10 +14,12 @@
  * very bytes OpenSSL would, in under half the time (`npm run bench`, docs/performance.md); its
  * copy of the key lives in guarded memory outside the V8 heap. The encoded protected header of
  * each token type is computed once per key. Every token is still checked by jose in the tests.
+ * In a traced request each signature is a span (`sign <typ>`, with the alg and kid: public values).
  */
 import crypto, { type KeyObject } from 'node:crypto';
 import sodium from 'sodium-native';
 import type { SigningAlg } from '../storage/keys.js';
+import { inChildSpan, type SpanAttributes } from '../tracing/spans.js';
 
 /** `typ` header values (RFC 9068, RFC 8417, the Token Status List draft, Back-Channel Logout 1.0 §2.4; ID tokens use JWT). */
 export type JwtType = 'at+jwt' | 'JWT' | 'secevent+jwt' | 'statuslist+jwt' | 'logout+jwt';
@@ -57,20 +59,30 @@ function ed25519(privateKey: KeyObject): SignBytes {
 
 const SIGN_BYTES: Readonly<Record<SigningAlg, (privateKey: KeyObject) => SignBytes>> = { RS256: rs256, EdDSA: ed25519, ES256: es256 };
 
+interface PreparedType {
+  /** The encoded protected header. */
+  readonly header: string;
+  readonly spanName: string;
+  readonly spanAttributes: SpanAttributes;
+}
+
 export function jwtSigner(kid: string, alg: SigningAlg, privateKey: KeyObject): JwtSigner {
-  const headers = new Map<JwtType, string>();
+  const types = new Map<JwtType, PreparedType>();
   const signBytes = SIGN_BYTES[alg](privateKey);
   return {
     kid,
     alg,
     sign(typ, payload) {
-      let header = headers.get(typ);
-      if (header === undefined) {
-        header = encode({ alg, kid, typ });
-        headers.set(typ, header);
+      let prepared = types.get(typ);
+      if (prepared === undefined) {
+        prepared = { header: encode({ alg, kid, typ }), spanName: `sign ${typ}`, spanAttributes: Object.freeze({ 'inkan.jwt.typ': typ, 'inkan.jwt.alg': alg, 'inkan.key.kid': kid }) };
+        types.set(typ, prepared);
       }
-      const signingInput = `${header}.${encode(payload)}`;
-      return `${signingInput}.${signBytes(Buffer.from(signingInput, 'utf8')).toString('base64url')}`;
+      const { header } = prepared;
+      return inChildSpan(prepared.spanName, prepared.spanAttributes, () => {
+        const signingInput = `${header}.${encode(payload)}`;
+        return `${signingInput}.${signBytes(Buffer.from(signingInput, 'utf8')).toString('base64url')}`;
+      });
     },
   };
 }

@@ -40,6 +40,10 @@ import { OAuthError } from '../oauth/errors.js';
 import type { QueuedSet, SecurityEventStore, StreamRecord, StreamStore } from '../storage/shared-signals.js';
 import { eventSet, type SetDraft } from './security-event-tokens.js';
 import { authorizationHeaderAad, eventsDelivered } from './streams.js';
+import { tracedFetch } from '../tracing/spans.js';
+
+/** RFC 8935 deliveries, each a `POST ssf_push` span (tracing/spans.ts). */
+const pushFetch = tracedFetch('ssf_push');
 
 export const PUSH_TICK_MS = 250;
 export const PUSH_LEASE_SECONDS = 30;
@@ -261,7 +265,7 @@ export class Transmitter {
   private async push(stream: StreamRecord, set: QueuedSet, authorization: string | undefined): Promise<'delivered' | 'refused' | 'retry'> {
     const log = this.deps.log;
     try {
-      const response = await fetch(stream.endpointUrl!, {
+      const response = await pushFetch(stream.endpointUrl!, {
         method: 'POST',
         headers: {
           'Content-Type': 'application/secevent+jwt',

@@ -27,6 +27,8 @@ describe('the layers of src/', () => {
     ['argon2', 'src/storage/knex/user-store.ts', "import argon2 from 'argon2';"],
     ['argon2', 'src/accounts/users.ts', "import * as argon2 from 'argon2';"],
     ['@simplewebauthn/server', 'src/login/authorizer.ts', "import { verifyAuthenticationResponse } from '@simplewebauthn/server';"],
+    ['@opentelemetry/api', 'src/storage/knex/statement-spans.ts', "import { trace } from '@opentelemetry/api';"],
+    ['@opentelemetry/sdk-trace', 'src/server.ts', "import { TracerProvider } from '@opentelemetry/sdk-trace';"],
   ])('refuses %s in %s', async (module, file, code) => {
     const found = await problems(file, code);
     expect(found).toHaveLength(1);
@@ -38,6 +40,7 @@ describe('the layers of src/', () => {
     ['src/storage/knex/user-store.ts', "import knex from 'knex';"],
     ['src/accounts/passwords.ts', "import argon2 from 'argon2';"],
     ['src/passkeys/ceremonies.ts', "import { verifyAuthenticationResponse } from '@simplewebauthn/server';"],
+    ['src/tracing/sdk.ts', "import { TracerProvider } from '@opentelemetry/sdk-trace';"],
   ])('allows it in its place: %s', async (file, code) => {
     expect(await problems(file, code)).toEqual([]);
   });

@@ -31,6 +31,7 @@ import { knexRecoveryCodeStore, knexTotpFactorStore } from './second-factor-stor
 import { knexDeviceAuthorizationStore } from './device-authorization-store.js';
 import { migrateToLatest, openDatabase, waitForDatabase } from './connection.js';
 import { postgresChangeNotifier, sqliteChangeNotifier, type ChangeFeedLog } from './change-feed.js';
+import { statementDescriber, traceKnexStatements } from './statement-spans.js';
 
 /** Readiness must answer quickly even when PostgreSQL hangs rather than refuses. */
 const PING_TIMEOUT_MS = 2000;
@@ -55,6 +56,8 @@ export async function createKnexStores(database: DatabaseConfig, options: KnexSt
     await db.destroy();
     throw error;
   }
+  // A span per statement of a traced request (nothing while tracing is off: statement-spans.ts).
+  traceKnexStatements(db, statementDescriber(database.engine === 'postgres' ? 'postgresql' : 'sqlite'));
   const changes = database.engine === 'postgres' ? postgresChangeNotifier(db, database.url, options.log) : sqliteChangeNotifier(sharedFile(database.filename), options.log);
   // Two-step key changes may hold one pooled connection for the lock while they work on another.
   const keyChangeLock = database.engine === 'postgres' && (options.tuning ?? DEFAULT_DATABASE_TUNING).poolMax >= 2;

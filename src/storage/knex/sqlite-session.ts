@@ -4,10 +4,12 @@
  * the statement itself, and a refresh grant runs eight of them (`npm run bench`). Here they run on
  * knex's one pooled connection, held through knex's pool (so no knex transaction interleaves with
  * them, nor they with it), each prepared once per connection. Stores use it for their hot methods
- * only; everything else stays knex.
+ * only; everything else stays knex. A traced request's statements here get their spans from
+ * statement-spans.ts, like knex's.
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { Knex } from 'knex';
+import { inStatementSpan, statementDescriber } from './statement-spans.js';
 
 /** Statements on a held connection; parameters are positional (`?`). */
 export interface SqliteSession {
@@ -33,6 +35,8 @@ export interface SqliteSessions {
 
 export function sqliteSessions(db: Knex): SqliteSessions {
   const prepared = new WeakMap<Database, Map<string, Statement>>();
+  // A traced request's statements get their spans here: knex's query events never see these.
+  const describe = statementDescriber('sqlite');
 
   const sessionOf = (connection: Database): SqliteSession => {
     let statements = prepared.get(connection);
@@ -49,8 +53,8 @@ export function sqliteSessions(db: Knex): SqliteSessions {
       return found;
     };
     return {
-      get: <Row>(sql: string, ...params: unknown[]) => statement(sql).get(...params) as Row | undefined,
-      run: (sql, ...params) => statement(sql).run(...params).changes,
+      get: <Row>(sql: string, ...params: unknown[]) => inStatementSpan(describe, sql, () => statement(sql).get(...params) as Row | undefined),
+      run: (sql, ...params) => inStatementSpan(describe, sql, () => statement(sql).run(...params).changes),
     };
   };
 
