@@ -92,3 +92,14 @@ it('hangs up on a peer that sends a line longer than any notification, deliverin
   expect(received).toEqual([]);
   await bus.close();
 });
+
+it('delivers one process’s lines to a peer in the order it sent them', async () => {
+  const file = databaseFile();
+  const { bus, received } = await listening(file);
+  const publisher = socketBus(file);
+  for (let version = 1; version <= 20; version += 1) publisher.send('keys', String(version));
+  await publisher.close();
+  await eventually(() => received.length === 20, 2000);
+  expect(received.map(([, payload]) => Number(payload))).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
+  await bus.close();
+});

@@ -53,6 +53,7 @@ export function socketBus(databaseFile: string, log?: SocketBusLog): SocketBus {
   const ownName = `${process.pid}-${crypto.randomBytes(6).toString('hex')}${SOCKET_SUFFIX}`;
   const ownPath = path.join(directory, ownName);
   const inFlight = new Set<Promise<void>>();
+  let previous: Promise<void> = Promise.resolve();
   let server: net.Server | undefined;
   let listening = false;
   let closed = false;
@@ -102,7 +103,10 @@ export function socketBus(databaseFile: string, log?: SocketBusLog): SocketBus {
 
     send(channel, payload) {
       const line = `${channel} ${payload ?? ''}\n`;
-      const sending = sendToPeers(directory, ownName, line).finally(() => inFlight.delete(sending));
+      // One after the other, so every peer hears this process's changes in the order it made them
+      // (as NOTIFY delivers them in commit order); a connection per send would race.
+      const sending = previous.then(() => sendToPeers(directory, ownName, line)).finally(() => inFlight.delete(sending));
+      previous = sending;
       inFlight.add(sending);
     },
 
