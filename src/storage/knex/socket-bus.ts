@@ -157,7 +157,8 @@ function sendOne(socketPath: string, line: string): Promise<void> {
     socket.on('error', (error: NodeJS.ErrnoException) => {
       // Nobody listens there: a process that died without removing its socket (judged by its pid,
       // since a live process refuses too in the instant between creating its socket and listening).
-      if (error.code === 'ECONNREFUSED' && !processAlive(Number.parseInt(path.basename(socketPath), 10))) fs.rm(socketPath, { force: true }, () => {});
+      // Removed before this send counts as done (rare, and a single unlink), so `close` leaves no stale socket behind.
+      if (error.code === 'ECONNREFUSED' && !processAlive(Number.parseInt(path.basename(socketPath), 10))) fs.rmSync(socketPath, { force: true });
     });
     socket.on('close', () => resolve());
     socket.end(line);
