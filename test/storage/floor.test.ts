@@ -2,6 +2,7 @@
  * Storage is the floor of src/, checked rather than promised: nothing under src/storage/ imports a
  * domain folder or config.ts (the domain imports its store types from storage/, never the other
  * way), and the verifier SDK's record types enter through one file only (storage/revocations.ts).
+ * The one leaf it may use is tracing/spans.ts, for the statement spans: it imports nothing of src/.
  * That only storage/knex/ imports the database drivers is `npm run lint`'s (eslint.config.js).
  */
 import fs from 'node:fs';
@@ -16,6 +17,8 @@ const ALLOWED_OUTSIDE: Readonly<Record<string, readonly string[]>> = {
   'storage/revocations.ts': ['@inkan/verifier/protocol'],
   // Owner-only modes for the SQLite files: a leaf module that imports only node:fs.
   'storage/knex/connection.ts': ['file-modes.ts'],
+  // A span per statement (tracing/ sits below storage in the layers and imports only the OpenTelemetry API).
+  'storage/knex/statement-spans.ts': ['tracing/spans.ts'],
 };
 
 function sourceFiles(dir: string): string[] {
