@@ -4,8 +4,8 @@
  * with the Koa application (koa-app.ts) of the rows Koa answers behind it. With MANAGEMENT_PORT
  * set, the rows marked `management` (/metrics, /healthz, /readyz) form a second listener of their
  * own and leave the public one, which then exposes no client ids (the metrics' labels) to whoever
- * reaches Inkan. Each listener opens a request's trace span first (request-trace.ts). None of
- * them listens; server.ts does.
+ * reaches Inkan. With tracing configured, each listener opens a request's trace span first
+ * (request-trace.ts). None of them listens; server.ts does.
  */
 import type { RequestListener } from 'node:http';
 import type { Deps } from '../deps.js';
@@ -37,5 +37,7 @@ export function buildRequestListeners(deps: Deps, readiness: Readiness): Request
 function listenerFor(routes: readonly Route[], deps: Deps, requestLog: RequestLog): RequestListener {
   const answering = { requestLog, log: deps.log, trustedProxyHops: deps.config.trustedProxyHops };
   const koaRoutes = routes.filter((route): route is KoaRoute => !isHotRoute(route));
-  return tracedRequests(frontDoor(routes, answering, koaApp(koaRoutes, answering).callback()));
+  const listener = frontDoor(routes, answering, koaApp(koaRoutes, answering).callback());
+  // Decided once, here: without an exporter no SDK runs (server.ts), so a request span could only be the no-op's.
+  return deps.config.tracing.exporters.length > 0 ? tracedRequests(listener) : listener;
 }
