@@ -39,6 +39,7 @@ const LAYERS = [
   'cli', // argv → command → domain call → JSON
   'http', // the only Koa code: routes, endpoints, pages
   'server', // listeners, schedulers, graceful stop
+  'cluster', // WORKERS: the primary, its workers, and one server's life from start to exit
   'main', // npm start
 ];
 

@@ -5,12 +5,18 @@
  * object that the rest of Inkan receives as an argument. A bad value becomes a `ConfigError` whose
  * message is one line naming the variable, so `main` can print it and exit without a stack trace.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { normalizeEmail } from './storage/people.js';
 import { DEFAULT_DATABASE_TUNING, type DatabaseConfig, type DatabaseTuning } from './storage/database.js';
 import { SAMPLER_NAMES, TRACING_OFF, type BatchSettings, type OtlpExport, type SamplerName, type SpanExport, type TracingConfig } from './tracing/settings.js';
 
 export interface Config {
+  /**
+   * WORKERS (default: the cores this process may use, `os.availableParallelism()`): how many worker
+   * processes `npm start` runs on the shared listener (cluster/primary.ts); 1 runs one process.
+   */
+  readonly workers: number;
   readonly port: number;
   readonly host: string;
   readonly issuer: string;
@@ -253,6 +259,17 @@ function wholeNumber(env: Env, name: string, unit: string, fallback: number, min
   return value;
 }
 
+/**
+ * An in-memory SQLite database lives inside one process, so it is served by one worker: the
+ * default becomes 1, and asking for more is an error rather than N servers with N databases.
+ */
+function workers(env: Env, database: DatabaseConfig): number {
+  const inMemory = database.engine === 'sqlite' && database.filename === ':memory:';
+  const count = wholeNumber(env, 'WORKERS', 'processes', inMemory ? 1 : os.availableParallelism(), 1, 256);
+  if (inMemory && count > 1) throw new ConfigError('WORKERS must be 1 with an in-memory database (sqlite::memory:): workers share the database');
+  return count;
+}
+
 function databaseTuning(env: Env): DatabaseTuning {
   return Object.freeze({
     poolMax: wholeNumber(env, 'DATABASE_POOL_MAX', 'connections', DEFAULT_DATABASE_TUNING.poolMax, 1, 1000),
@@ -445,11 +462,13 @@ function faultInjection(env: Env): FaultInjection | undefined {
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const listenPort = port(env) ?? 3000;
   const host = env.HOST === undefined || env.HOST === '' ? '127.0.0.1' : env.HOST;
+  const databaseConfig = database(env, cwd);
   return Object.freeze({
+    workers: workers(env, databaseConfig),
     port: listenPort,
     host,
     issuer: issuer(env, listenPort),
-    database: Object.freeze(database(env, cwd)),
+    database: Object.freeze(databaseConfig),
     databaseTuning: databaseTuning(env),
     keysDir: path.resolve(cwd, env.KEYS_DIR === undefined || env.KEYS_DIR === '' ? './keys' : env.KEYS_DIR),
     keyEncryptionKey: keyEncryptionKey(env),

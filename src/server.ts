@@ -20,6 +20,8 @@ import { startHousekeeping } from './housekeeping/purge.js';
 import { keyFaultHook } from './keys/fault-injection.js';
 import { reloadKeysOnChange } from './keys/reload-on-change.js';
 import type { Tracing } from './tracing/sdk.js';
+import type { MetricsSnapshot } from './metrics/cluster-metrics.js';
+import type { Exposition } from './metrics/metrics.js';
 
 export interface RunningServer {
   readonly deps: Deps;
@@ -39,6 +41,31 @@ export interface ServerOptions extends CoreOptions {
    */
   readonly keyPollIntervalMs?: number;
   readonly revocationPollIntervalMs?: number;
+  /** When this server is one worker of a cluster (WORKERS > 1, cluster/worker.ts). */
+  readonly cluster?: ClusterMembership;
+}
+
+/**
+ * What a worker's server shares with the rest of the machine through the primary
+ * (cluster/worker.ts implements it; a lone server has none).
+ */
+export interface ClusterMembership {
+  /**
+   * Whether this worker runs the machine's schedules: the key lifecycle (pre-publish, promote,
+   * drop) and the housekeeping purge. The other workers only follow the keys; every worker keeps
+   * its own caches, status-list lease and syncs.
+   */
+  readonly schedules: boolean;
+  /** What keeps the machine's other workers from serving, or undefined (health.ts `Readiness.workers`). */
+  workersNotReady(): string | undefined;
+  /** The metrics of every worker, gathered by the primary (metrics/cluster-metrics.ts). */
+  gatherMetrics(): Promise<Exposition>;
+  /** What this worker gives when the primary collects every worker's metrics. */
+  offerMetrics(snapshot: () => Promise<MetricsSnapshot>): void;
+  /** This worker serves (called once it listens). */
+  announceReady(): void;
+  /** This worker's graceful stop began. */
+  announceStopping(): void;
 }
 
 export async function startServer(config: Config, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
@@ -50,7 +77,12 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     log.warn({ event: 'admin_console.unavailable' }, 'the operator console needs an https issuer (or http on a loopback host): it stays closed');
   }
   // The server's own state, for /readyz (http/endpoints/health.ts): false once the graceful stop begins.
-  const readiness = { accepting: true };
+  const { cluster } = options;
+  const readiness = { accepting: true, ...(cluster === undefined ? {} : { workers: () => cluster.workersNotReady() }) };
+  if (cluster !== undefined) {
+    cluster.offerMetrics(() => deps.metrics.snapshot());
+    deps.metrics.gatherWith(() => cluster.gatherMetrics());
+  }
   let tracing: Tracing | undefined;
   try {
     tracing = await startTracing(config, log);
@@ -82,13 +114,14 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     throw error;
   }
   const servers = management === undefined ? [server] : [server, management];
-  const scheduler = startKeyScheduler(deps, options.keyPollIntervalMs);
+  const schedules = cluster?.schedules ?? true;
+  const scheduler = startKeyScheduler(deps, options.keyPollIntervalMs, { applyLifecycle: schedules });
   // Change fan-out: another instance's key change or revocation reaches this one at once.
   const keyReloader = reloadKeysOnChange({ changes: deps.stores.changes, keyring: deps.keyring, log });
   const revocationPush = deps.stores.changes.subscribe('revocations', () => {
     deps.revocations.sync().catch((error: unknown) => log.warn({ err: error, event: 'revocations.sync_failed' }, 'revocation sync after a notification failed'));
   });
-  const housekeeping = startHousekeeping(deps);
+  const housekeeping = schedules ? startHousekeeping(deps) : undefined;
   // Shared Signals push delivery (shared-signals/transmitter.ts): leases keep one process per stream.
   deps.transmitter.start();
   // Follows revocations written by other processes (the CLI) every 250 ms, for the push feed.
@@ -102,6 +135,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   const port = (server.address() as AddressInfo).port;
   const managementPort = management === undefined ? undefined : (management.address() as AddressInfo).port;
   log.info({ event: 'server.started', issuer: config.issuer, host: config.host, port, managementPort }, 'Inkan is listening');
+  cluster?.announceReady();
   if (!deps.passkeyAvailability.available) {
     log.warn({ event: 'passkeys.unavailable', issuer: config.issuer, reason: deps.passkeyAvailability.reason }, `passkeys are not offered: ${deps.passkeyAvailability.reason}`);
   }
@@ -117,6 +151,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
   const stop = (graceMs = config.operations.shutdownGraceSeconds * 1000): Promise<void> => {
     stopping ??= (async () => {
       readiness.accepting = false;
+      cluster?.announceStopping();
       draining = true;
       const closed = Promise.all(servers.map((each) => new Promise<void>((resolve) => each.close(() => resolve()))));
       // Open revocation-feed streams would hold close() for the whole grace period.
@@ -145,7 +180,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
       await deps.transmitter.stop();
       await schedulerStopped;
       await keyReloaderStopped;
-      await housekeeping.stop();
+      await housekeeping?.stop();
       await deps.stores.close();
       // Last, so that the spans of the requests that finished during the grace period leave too.
       await tracing?.shutdown().catch((error: unknown) => log.warn({ err: error, event: 'tracing.shutdown_failed' }, 'the last spans could not be exported'));

@@ -16,11 +16,16 @@ export interface KeyScheduler {
   stop(): Promise<void>;
 }
 
-export function startKeyScheduler(deps: { keyManager: KeyManager; keyring: Keyring; log: Logger }, intervalMs = 1000): KeyScheduler {
+/**
+ * `applyLifecycle: false` (the workers of a cluster but one, cluster/primary.ts): only reload the
+ * keyring; the machine's scheduling worker applies the lifecycle for all of them.
+ */
+export function startKeyScheduler(deps: { keyManager: KeyManager; keyring: Keyring; log: Logger }, intervalMs = 1000, options: { applyLifecycle?: boolean } = {}): KeyScheduler {
+  const applyLifecycle = options.applyLifecycle ?? true;
   let running: Promise<void> | undefined;
   const tick = async (): Promise<void> => {
     try {
-      if (await deps.keyManager.runSchedule('skip')) deps.log.info({ event: 'keys.scheduled_change' }, 'signing keys changed by the schedule');
+      if (applyLifecycle && (await deps.keyManager.runSchedule('skip'))) deps.log.info({ event: 'keys.scheduled_change' }, 'signing keys changed by the schedule');
       if (await deps.keyring.refresh()) deps.log.info({ event: 'keys.reloaded', version: deps.keyring.version }, 'signing keys reloaded');
     } catch (error) {
       deps.log.error({ err: error }, 'key scheduler tick failed');

@@ -17,6 +17,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { PasskeyCeremony, PasskeyOutcome } from '../audit/passkeys.js';
 import type { Clock } from '../clock.js';
 import type { KeySet } from '../storage/keys.js';
+import type { MetricsSnapshot } from './cluster-metrics.js';
 import { RequestMetrics } from './request-metrics.js';
 
 export type LoginOutcome = 'success' | 'failure' | 'throttled';
@@ -57,6 +58,12 @@ export interface KeyWatch {
   readonly rotationIntervalSeconds: number;
 }
 
+/** A Prometheus scrape's answer. */
+export interface Exposition {
+  readonly contentType: string;
+  readonly body: string;
+}
+
 export interface MetricsOptions {
   readonly clock: Clock;
   /** prom-client's process and event-loop metrics (default true). */
@@ -83,6 +90,7 @@ export class Metrics {
   private readonly feedLastLag: Gauge;
   private readonly includeProcessMetrics: boolean;
   private keyWatch: KeyWatch | undefined;
+  private gather: (() => Promise<Exposition>) | undefined;
   private feedSubscribers: (() => number) | undefined;
   /** Both key gauges of one scrape share one read of the keys. */
   private keyRead: { readonly atMs: number; readonly keys: Promise<KeySet> } | undefined;
@@ -172,6 +180,8 @@ export class Metrics {
       help: 'Seconds since the active signing key of each alg became active',
       labelNames: ['alg'],
       registers,
+      // Read from the database: every worker of a cluster sees the same value (cluster-metrics.ts).
+      aggregator: 'first',
       async collect() {
         await self.collectKeys(this, 'age');
       },
@@ -181,13 +191,14 @@ export class Metrics {
       help: 'Seconds until the scheduled rotation of each alg\'s active key (0 when due)',
       labelNames: ['alg'],
       registers,
+      aggregator: 'first',
       async collect() {
         await self.collectKeys(this, 'next');
       },
     });
     new Gauge({
       name: 'inkan_revocation_feed_subscribers',
-      help: 'Open revocation feed (SSE) streams on this process',
+      help: 'Open revocation feed (SSE) streams (of every worker, with WORKERS > 1)',
       registers,
       collect() {
         this.set(self.feedSubscribers?.() ?? 0);
@@ -197,6 +208,7 @@ export class Metrics {
       name: 'inkan_backchannel_logout_queue_depth',
       help: 'Back-channel logout deliveries waiting in the database (every process\'s)',
       registers,
+      aggregator: 'first',
       async collect() {
         const depth = self.logoutQueueDepth;
         if (depth === undefined) return;
@@ -217,6 +229,7 @@ export class Metrics {
       name: 'inkan_revocation_feed_event_lag_seconds',
       help: 'now - created_at of the newest revocation record delivered to a live feed subscriber, at its delivery',
       registers,
+      aggregator: 'max',
     });
     this.includeProcessMetrics = options.defaultMetrics !== false;
   }
@@ -296,8 +309,26 @@ export class Metrics {
     this.feedLastLag.set(lagSeconds);
   }
 
-  /** The exposition text and its content type. */
-  async render(): Promise<{ contentType: string; body: string }> {
+  /**
+   * In a worker of a cluster (WORKERS > 1): a scrape answers the metrics of every worker, which the
+   * primary gathers from each one's `snapshot()` and merges (cluster/worker.ts, cluster-metrics.ts).
+   */
+  gatherWith(gather: () => Promise<Exposition>): void {
+    this.gather = gather;
+  }
+
+  /** What this process contributes to a cluster's scrape: its metrics and the process metrics, as prom-client's JSON. */
+  async snapshot(): Promise<MetricsSnapshot> {
+    const registries = this.includeProcessMetrics ? [this.registry, processRegistry()] : [this.registry];
+    return (await Promise.all(registries.map((registry) => registry.getMetricsAsJSON()))).flat();
+  }
+
+  /** The exposition text and its content type: this process's, or the whole cluster's (`gatherWith`). */
+  render(): Promise<Exposition> {
+    return this.gather === undefined ? this.renderOwn() : this.gather();
+  }
+
+  private async renderOwn(): Promise<Exposition> {
     const own = await this.registry.metrics();
     return { contentType: this.registry.contentType, body: this.includeProcessMetrics ? `${own}\n${await processRegistry().metrics()}` : own };
   }

@@ -1,6 +1,7 @@
 /**
  * GET /healthz (the process answers) and GET /readyz (the server accepts requests, the database
- * answers and every alg has an active key). The server (server.ts) owns the readiness it reads.
+ * answers and every alg has an active key, and in a cluster every worker is ready). The server
+ * (server.ts) owns the readiness it reads.
  */
 import type { Keyring } from '../../keys/keyring.js';
 import { SIGNING_ALGS } from '../../storage/keys.js';
@@ -11,6 +12,12 @@ import type { KoaHandler } from '../route.js';
 export interface Readiness {
   /** False once shutdown has begun, so load balancers stop sending traffic first. */
   readonly accepting: boolean;
+  /**
+   * In a worker of a cluster (WORKERS > 1): what keeps the machine's other workers from serving
+   * ("1 of 2 workers ready"), or undefined when they all are. /readyz speaks for the machine,
+   * whichever worker the load balancer's probe lands on.
+   */
+  readonly workers?: () => string | undefined;
 }
 
 export interface HealthEndpointDeps {
@@ -29,6 +36,8 @@ export function readyEndpoint(deps: HealthEndpointDeps): KoaHandler {
     ctx.set('Cache-Control', 'no-store');
     const problems: string[] = [];
     if (!deps.readiness.accepting) problems.push('shutting down');
+    const workers = deps.readiness.workers?.();
+    if (workers !== undefined) problems.push(workers);
     try {
       await deps.stores.ping();
     } catch {
