@@ -118,3 +118,8 @@ function bufferedStdout(): DestinationStream {
   setInterval(() => stream.flush(), 1000).unref();
   return stream;
 }
+
+/** Writes what the buffered log holds, then exits: the last lines of a stopping process are not lost. */
+export function exitAfterLog(log: Logger, code: number): void {
+  log.flush(() => process.exit(code));
+}

@@ -25,7 +25,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { MetricsGathering } from './metrics-gathering.js';
 import { isWorkerMessage, type PrimaryMessage } from './protocol.js';
-import { exitAfterLog } from './serve.js';
+import { exitAfterLog } from '../log.js';
 
 /** A worker that ran at least this long before it died is restarted at once. */
 const HEALTHY_RUN_MS = 10_000;

@@ -11,12 +11,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
 import { KeyEncryptionError } from '../keys/encryption.js';
+import { exitAfterLog } from '../log.js';
 import { startServer, type ClusterMembership } from '../server.js';
-
-/** Writes what the buffered log holds (log.ts), then exits. */
-export function exitAfterLog(log: Logger, code: number): void {
-  log.flush(() => process.exit(code));
-}
 
 export async function serve(config: Config, log: Logger, cluster?: ClusterMembership): Promise<void> {
   let server;
