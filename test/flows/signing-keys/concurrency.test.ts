@@ -119,7 +119,9 @@ describe.each(['kill-before-key-commit', 'kill-during-key-commit'] as const)('a 
   it('a server killed while creating the first keys on an empty database starts cleanly next time', { timeout: 45_000 }, async () => {
     const env = testEnv(NO_SCHEDULED_ROTATION);
     const port = await freePort();
-    const killed = await runNode(SERVER_ENTRY, [], { ...env.env, PORT: String(port), LOG_LEVEL: 'silent', INKAN_FAULT_INJECTION: fault }, env.dir);
+    // One process (WORKERS=1): the fault kills the process that creates the keys, and the test
+    // reads that from its exit. (In a cluster the primary would report its worker's death as exit 1.)
+    const killed = await runNode(SERVER_ENTRY, [], { ...env.env, PORT: String(port), LOG_LEVEL: 'silent', WORKERS: '1', INKAN_FAULT_INJECTION: fault }, env.dir);
     expect(killed.signal).toBe('SIGKILL');
     const server = await startInkan({ testEnv: env });
     try {
