@@ -1,7 +1,7 @@
 /** What the key tests share: tokens by client_credentials, the JWKS as a relying party sees it, polling. */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWK } from 'jose';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWK } from 'jose';
 import { ROOT, type TestServer } from '../../helpers/inkan.js';
 import { basicAuth, type RegisteredClient } from '../../helpers/clients.js';
 
@@ -108,9 +108,15 @@ export class JwksWatcher {
   }
 }
 
-/** Verifies with a brand-new remote JWKS (no cached keys): what a relying party sees after a refetch. */
+/**
+ * Verifies with a brand-new remote JWKS (no cached keys): what a relying party sees after a refetch.
+ * What these tests judge is the signature against the published keys; the claims are judged at the
+ * token's issuance (`currentDate` = iat), so the short-lived test tokens cannot expire on a loaded
+ * machine while a CLI command runs.
+ */
 export async function verifyFresh(issuer: string, token: string) {
-  return jwtVerify(token, createRemoteJWKSet(new URL(await jwksUri(issuer))), { issuer, typ: 'at+jwt' });
+  const { iat } = decodeJwt(token);
+  return jwtVerify(token, createRemoteJWKSet(new URL(await jwksUri(issuer))), { issuer, typ: 'at+jwt', ...(iat === undefined ? {} : { currentDate: new Date(iat * 1000) }) });
 }
 
 export async function listKeys(server: Pick<TestServer, 'cli'>): Promise<KeyListEntry[]> {
