@@ -48,7 +48,10 @@ const postgresMissing = postgresUrl === '' && process.env.CI !== 'true';
 describe.each(engines)('two CLIs rotating at once while the scheduler runs (%s)', (engine, databaseEnv) => {
   it.skipIf(engine === 'PostgreSQL' && postgresMissing)('leaves one active and one next key per alg and loses no key, round after round', { timeout: 90_000 }, async () => {
     if (engine === 'PostgreSQL' && postgresUrl === '') throw new Error('PostgreSQL did not start (global setup), and CI requires it');
-    const server = await startInkan({ env: { ...FAST, ...(await databaseEnv()) } });
+    // Retired keys stay published ACCESS_TOKEN_TTL + CLOCK_SKEW: 31 s here, longer than a round takes
+    // on a loaded machine, so a key a CLI made active is still there to find even after the
+    // scheduler (every 4 s) has rotated past it.
+    const server = await startInkan({ env: { ...FAST, ACCESS_TOKEN_TTL: '30', ...(await databaseEnv()) } });
     try {
       for (let round = 0; round < 3; round += 1) {
         const version = await server.deps.stores.keys.version();
