@@ -7,11 +7,13 @@
  * line included, carries `worker: <slot>`, so a request sent with its own X-Request-Id tells which
  * worker answered it.
  */
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { expect } from 'vitest';
-import { runCli, testEnv } from '../../helpers/inkan.js';
+import { LOG_CAPTURE_DIR, ROOT, runCli, testEnv } from '../../helpers/inkan.js';
 import { freePort } from '../../helpers/postgres-server.js';
 import { basicAuth, type RegisteredClient } from '../../helpers/clients.js';
 import { recordTokenResponse } from '../../helpers/secrets.js';
@@ -169,6 +171,10 @@ export interface FeedSubscriber {
   readonly events: FeedEvent[];
   /** The status the feed answered with (once the headers came). */
   readonly status: Promise<number>;
+  /** The stream as received so far. */
+  raw(): string;
+  /** Resolves when the server has ended the stream. */
+  readonly ended: Promise<void>;
   close(): void;
 }
 
@@ -177,16 +183,49 @@ export function subscribeFeed(issuer: string, bearer: string): FeedSubscriber {
   const id = requestId();
   const events: FeedEvent[] = [];
   const parser = new SseParser();
+  let raw = '';
   let request: http.ClientRequest;
+  let ended: () => void;
+  const end = new Promise<void>((resolve) => (ended = resolve));
   const status = new Promise<number>((resolve, reject) => {
     request = http.get(`${issuer}/revocations/feed`, { headers: { authorization: `Bearer ${bearer}`, 'x-request-id': id }, agent: false }, (response) => {
       resolve(response.statusCode!);
       response.setEncoding('utf8');
-      response.on('data', (chunk: string) => events.push(...parser.push(chunk)));
+      response.on('data', (chunk: string) => {
+        raw += chunk;
+        events.push(...parser.push(chunk));
+      });
+      response.on('end', () => ended());
       response.on('error', () => {});
     });
     request.on('error', reject);
   });
   status.catch(() => {});
-  return { requestId: id, events, status, close: () => request.destroy() };
+  return { requestId: id, events, status, raw: () => raw, ended: end, close: () => request.destroy() };
+}
+
+export interface Exit {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** `node dist/src/main.js` run to its exit (a start that fails); SIGKILLed after `timeoutMs`. */
+export function runToExit(dir: string, env: Record<string, string>, timeoutMs = 60_000): Promise<Exit> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], { cwd: dir, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      // Its log joins the run's capture, which the secret scan reads (test/helpers/secrets.ts).
+      fs.mkdirSync(LOG_CAPTURE_DIR, { recursive: true });
+      fs.appendFileSync(path.join(LOG_CAPTURE_DIR, `spawned-${process.pid}-${child.pid}.log`), stdout);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
