@@ -3,7 +3,10 @@
  * beside the SQLite file (src/storage/knex/socket-bus.ts), like the CLI's: an RFC 7009 revocation
  * answered by one worker is pushed to feed subscribers on both (and to the verifier SDK), and
  * introspection on either answers `active: false` as soon as the revocation's 200 came; `tokens
- * revoke --email` and `users disable` by the CLI reach both workers' subscribers. And one schedule
+ * revoke --email` and `users disable` by the CLI reach both workers' subscribers. (Each worker's
+ * 250 ms revocation poll would also deliver within the bound, which a server process offers no way
+ * to lengthen: these prove the delivery to every worker, not its path; sqlite-processes.test.ts
+ * proves the socket with the polls lengthened.) And one schedule
  * per machine: the scheduled key rotations are made by slot 0 alone, once each, and both workers
  * then sign with the new key, which the JWKS publishes.
  */
