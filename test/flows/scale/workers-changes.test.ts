@@ -8,7 +8,8 @@
  * to lengthen: these prove the delivery to every worker, not its path; sqlite-processes.test.ts
  * proves the socket with the polls lengthened.) And one schedule
  * per machine: the scheduled key rotations are made by slot 0 alone, once each, and both workers
- * then sign with the new key, which the JWKS publishes.
+ * then sign with the new key, which the JWKS publishes; when slot 0's process dies, its
+ * replacement takes the schedule over.
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +21,7 @@ import { eventually } from '../../helpers/eventually.js';
 import { createUser, HttpBrowser, openidCodeFlow } from '../../helpers/people.js';
 import { recordTokenResponse } from '../../helpers/secrets.js';
 import { killServerProcesses } from '../../helpers/server-process.js';
-import { answeredBy, createClient, freshRequest, freshToken, linesOf, requestId, startWorkers, subscribeFeed, type FeedSubscriber, type Workers } from './workers.js';
+import { answeredBy, childPids, createClient, freshRequest, freshToken, linesOf, requestId, startWorkers, subscribeFeed, type FeedSubscriber, type Workers } from './workers.js';
 
 afterAll(() => killServerProcesses());
 
@@ -139,6 +140,7 @@ describe('one schedule per machine', () => {
 
   beforeAll(async () => {
     workers = await startWorkers({ KEY_ROTATION_INTERVAL: String(INTERVAL), JWKS_MAX_AGE: '1' });
+    await eventually(() => linesOf(workers.server, 'cluster.started').length === 1, 10_000, 100);
     client = await createClient(workers, ['--name', 'ed-client', '--alg', 'EdDSA']);
   }, 90_000);
 
@@ -186,5 +188,28 @@ describe('one schedule per machine', () => {
     expect(new Set(kids).size).toBe(kids.length);
     // The other worker only follows: it reloads the keys.
     expect(linesOf(workers.server, 'keys.reloaded').some((line) => line.worker === 1)).toBe(true);
+  });
+
+  it('hands the schedule to the replacement of slot 0 when that worker dies', { timeout: 180_000 }, async () => {
+    // Kill a worker at a time until the one of slot 0 has died (the log names the slot of each death).
+    for (;;) {
+      const deaths = linesOf(workers.server, 'cluster.worker_exited').length;
+      const victim = childPids(workers.server.pid)[0]!;
+      process.kill(victim, 'SIGKILL');
+      // No request before the primary has reaped it (see workers.test.ts: node:cluster's round-robin).
+      await eventually(() => !childPids(workers.server.pid).includes(victim), 20_000, 5);
+      await eventually(async () => (await freshRequest(`${workers.server.issuer}/readyz`)).status === 200, 60_000, 50);
+      await eventually(() => linesOf(workers.server, 'cluster.worker_exited').length > deaths, 10_000, 100);
+      if (linesOf(workers.server, 'cluster.worker_exited').at(-1)!.slot === 0) break;
+    }
+    await eventually(() => linesOf(workers.server, 'cluster.worker_restarted').some((line) => line.slot === 0), 10_000, 100);
+    const replacedAt = linesOf(workers.server, 'cluster.worker_restarted').filter((line) => line.slot === 0).at(-1)!.time as number;
+    // The rotations go on, made by slot 0's new process.
+    await eventually(() => scheduledRotations('EdDSA').some((line) => (line.time as number) > replacedAt), INTERVAL * 1000 * 3, 100);
+    const rotations = linesOf(workers.server, 'key.rotated').filter((line) => line.actor === 'system');
+    expect(new Set(rotations.map((line) => line.worker))).toEqual(new Set([0]));
+    expect(new Set(linesOf(workers.server, 'keys.scheduled_change').map((line) => line.worker))).toEqual(new Set([0]));
+    const kids = rotations.map((line) => line.kid);
+    expect(new Set(kids).size).toBe(kids.length);
   });
 });
