@@ -107,8 +107,9 @@ export function runPrimary(config: Config, log: Logger): void {
     if (slot.worker !== worker) return;
     slot.worker = undefined;
     slot.ready = false;
-    if (code !== 0) exitCode = 1;
     if (stopping) {
+      // Only how the workers stop counts: a crash recovered from earlier is no failure of the stop.
+      if (code !== 0) exitCode = 1;
       log.info({ event: 'cluster.worker_stopped', slot: slot.index, pid: worker.process.pid, exitCode: code, signal }, 'worker stopped');
       if (live().length === 0) finish();
       return;

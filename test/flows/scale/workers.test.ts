@@ -4,7 +4,8 @@
  * access line of each request names its worker); a scrape of /metrics on either worker counts every
  * worker's requests; a worker killed with SIGKILL makes /readyz say "1 of 2 workers ready" until its
  * replacement (a new process) serves, while every token request sent meanwhile is answered by the
- * live worker; a worker that dies young again is restarted after a longer delay.
+ * live worker; a worker that dies young again is restarted after a longer delay; and a cluster that
+ * recovered from such crashes still exits 0 on SIGTERM when every worker stops cleanly.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RegisteredClient } from '../../helpers/clients.js';
@@ -137,5 +138,17 @@ describe('a worker killed with SIGKILL', () => {
     await eventually(async () => (await readyz()).status === 200, 60_000, 50);
     expect(childPids(workers.server.pid)).toHaveLength(2);
     expect(childPids(workers.server.pid)).not.toContain(young);
+  });
+});
+
+describe('after recovering from crashes', () => {
+  it('still stops with exit 0 on SIGTERM: the workers that crashed earlier were replaced, and every worker stopped cleanly', { timeout: 60_000 }, async () => {
+    expect(linesOf(workers.server, 'cluster.worker_exited').length).toBeGreaterThan(0);
+    await eventually(async () => (await readyz()).status === 200, 60_000, 50);
+    const pids = childPids(workers.server.pid);
+    await workers.server.kill('SIGTERM');
+    expect(await workers.server.exited).toBe(0);
+    for (const pid of pids) expect(isRunning(pid)).toBe(false);
+    expect(linesOf(workers.server, 'cluster.worker_stopped').map((line) => [line.slot, line.exitCode]).sort()).toEqual([[0, 0], [1, 0]]);
   });
 });
