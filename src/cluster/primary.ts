@@ -78,8 +78,9 @@ export function runPrimary(config: Config, log: Logger): void {
         case 'ready':
           slot.ready = true;
           broadcast();
-          // Slot 0 has migrated the database and made the keys: the others may start.
-          if (!started && slot.index === 0) for (const other of slots) if (other.worker === undefined) fork(other);
+          // Slot 0 has migrated the database and made the keys: the others may start (unless a
+          // signal came meanwhile: nobody would stop a worker forked now, and the stop would wait for it).
+          if (!started && !stopping && slot.index === 0) for (const other of slots) if (other.worker === undefined) fork(other);
           return;
         case 'stopping':
           slot.ready = false;
