@@ -54,7 +54,8 @@ export function plainLines(log: Logger, options: { bindings?: Readonly<Record<st
   const level = options.level ?? (log.level as LevelWithSilent);
   if (level === 'silent' || pino.levels.values[level]! > INFO) return { info: () => undefined };
   const now = options.now ?? Date.now;
-  const bindings = JSON.stringify({ ...BASE, ...options.bindings }).slice(1, -1);
+  // `log.bindings()` holds its child bindings (a cluster worker's `worker`), as pino writes them on its own lines.
+  const bindings = JSON.stringify({ ...BASE, ...log.bindings(), ...options.bindings }).slice(1, -1);
   return {
     info(fields, msg) {
       const record = JSON.stringify(fields);

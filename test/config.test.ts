@@ -3,6 +3,7 @@
  * line that names the variable (main prints it and exits, no stack trace). Then the operability
  * variables: METRICS_TOKEN, SHUTDOWN_GRACE_SECONDS, ADMIN_API, ADMIN_OPERATORS, CLI_AUDIT_LOG.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
@@ -221,6 +222,30 @@ describe('operability settings', () => {
 
   it('never puts the metrics token in an error message', () => {
     expect(() => loadConfig({ METRICS_TOKEN: 'tiny-secret' }, CWD)).toThrow(/^(?!.*tiny-secret)/);
+  });
+});
+
+describe('WORKERS (the processes `npm start` runs, src/cluster/primary.ts)', () => {
+  it('defaults to the cores this process may use, and to 1 on an in-memory database', () => {
+    expect(loadConfig({}, CWD).workers).toBe(os.availableParallelism());
+    expect(loadConfig({ DATABASE_URL: 'postgres://inkan@db.example.com/inkan' }, CWD).workers).toBe(os.availableParallelism());
+    expect(loadConfig({ DATABASE_URL: 'sqlite::memory:' }, CWD).workers).toBe(1);
+    expect(loadConfig({ WORKERS: '' }, CWD).workers).toBe(os.availableParallelism());
+  });
+
+  it('reads 1 to 256, 1 also in memory', () => {
+    expect(loadConfig({ WORKERS: '1' }, CWD).workers).toBe(1);
+    expect(loadConfig({ WORKERS: '256' }, CWD).workers).toBe(256);
+    expect(loadConfig({ WORKERS: '4', DATABASE_URL: 'sqlite:data/inkan.sqlite' }, CWD).workers).toBe(4);
+    expect(loadConfig({ WORKERS: '1', DATABASE_URL: 'sqlite::memory:' }, CWD).workers).toBe(1);
+  });
+
+  it.each(['0', '257', 'x', '-1', '1.5', ' 2', '2e0'])('refuses WORKERS=%j with one line', (value) => {
+    expect(configError({ WORKERS: value })).toBe(`WORKERS must be an integer from 1 to 256 (processes), got ${JSON.stringify(value)}`);
+  });
+
+  it('refuses more than one worker on an in-memory database, which each process would have its own of', () => {
+    expect(configError({ WORKERS: '2', DATABASE_URL: 'sqlite::memory:' })).toBe('WORKERS must be 1 with an in-memory database (sqlite::memory:): workers share the database');
   });
 });
 

@@ -76,6 +76,17 @@ describe('plainLines', () => {
     expect(ourLines('info', {}, RECORDS).map((line) => JSON.parse(line))[2]).not.toHaveProperty('reqId');
   });
 
+  it('keeps the bindings of a child logger (a cluster worker\'s `worker`), as pino does', () => {
+    const out = capture();
+    const lines = plainLines(createLogger('info', out).child({ worker: 1 }), { bindings: { audit: true }, now: () => TIME });
+    for (const [fields, msg] of RECORDS) lines.info(fields, msg);
+    const expected = capture();
+    const log = pino({ level: 'info', base: { service: 'inkan' }, timestamp: () => `,"time":${TIME}` }, expected).child({ worker: 1 }).child({ audit: true });
+    for (const [fields, msg] of RECORDS) log.info(fields, msg);
+    expect(out.lines).toEqual(expected.lines);
+    expect(JSON.parse(out.lines[0]!)).toMatchObject({ worker: 1, audit: true });
+  });
+
   it('writes nothing above info, and follows a level given for the lines themselves', () => {
     expect(ourLines('warn', {}, RECORDS)).toEqual([]);
     expect(ourLines('silent', {}, RECORDS)).toEqual([]);

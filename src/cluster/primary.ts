@@ -78,8 +78,9 @@ export function runPrimary(config: Config, log: Logger): void {
         case 'ready':
           slot.ready = true;
           broadcast();
-          // Slot 0 has migrated the database and made the keys: the others may start.
-          if (!started && slot.index === 0) for (const other of slots) if (other.worker === undefined) fork(other);
+          // Slot 0 has migrated the database and made the keys: the others may start (unless a
+          // signal came meanwhile: nobody would stop a worker forked now, and the stop would wait for it).
+          if (!started && !stopping && slot.index === 0) for (const other of slots) if (other.worker === undefined) fork(other);
           return;
         case 'stopping':
           slot.ready = false;
@@ -107,8 +108,9 @@ export function runPrimary(config: Config, log: Logger): void {
     if (slot.worker !== worker) return;
     slot.worker = undefined;
     slot.ready = false;
-    if (code !== 0) exitCode = 1;
     if (stopping) {
+      // Only how the workers stop counts: a crash recovered from earlier is no failure of the stop.
+      if (code !== 0) exitCode = 1;
       log.info({ event: 'cluster.worker_stopped', slot: slot.index, pid: worker.process.pid, exitCode: code, signal }, 'worker stopped');
       if (live().length === 0) finish();
       return;

@@ -10,11 +10,15 @@ import { LOG_CAPTURE_DIR, ROOT, runCli, type CliResult } from './inkan.js';
 
 export interface ServerProcess {
   readonly issuer: string;
+  /** Its process id (with WORKERS > 1, the cluster's primary). */
+  readonly pid: number;
   readonly env: Record<string, string>;
   /** Where its standard output (the log) goes. */
   readonly logFile: string;
   /** Its exit code once it exits (null when a signal ended it). */
   readonly exited: Promise<number | null>;
+  /** What it has written to its standard error so far. */
+  stderr(): string;
   cli(args: readonly string[], stdin?: string): Promise<CliResult>;
   /** Sends the signal and resolves once the process is gone. */
   kill(signal: NodeJS.Signals): Promise<void>;
@@ -48,9 +52,11 @@ export async function startServerProcess(dir: string, env: Record<string, string
   }
   return {
     issuer,
+    pid: child.pid!,
     env,
     logFile,
     exited,
+    stderr: () => stderr,
     cli: (args, stdin) => runCli(args, { env, cwd: dir, stdin }),
     async kill(signal) {
       child.kill(signal);
