@@ -81,10 +81,32 @@ async function waitForUrl(url: string, timeoutMs = 20_000): Promise<void> {
   throw new Error(`${url} did not become ready`);
 }
 
-/** `stdout: 'pipe'` only for processes that announce readiness and then stay quiet. */
+/** `stdout: 'pipe'` for processes that announce readiness, or whose output is drained. */
 function startProcess(script: string, args: string[], options: { env?: Record<string, string>; cwd?: string; stdout: 'pipe' | 'ignore'; nodeFlags?: string[] }): ChildProcess {
   const [command, argv] = pinned(SERVER_CORE, process.execPath, [...(options.nodeFlags ?? []), path.join(ROOT, script), ...args]);
   return spawn(command, argv, { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', options.stdout, 'inherit'] });
+}
+
+/**
+ * What `npm start` runs, from package.json's `start` script: `NAME=${NAME:-default} …` assignments,
+ * then `node`, its flags and the entry point. Any other shape throws, so that a change to the
+ * script is carried over here rather than silently benchmarking something else.
+ */
+function npmStart(): { env: Record<string, string>; nodeFlags: string[]; script: string } {
+  const { scripts } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const words = scripts.start!.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  let word = words.shift();
+  for (; word !== undefined && word !== 'node'; word = words.shift()) {
+    const assignment = /^([A-Z_][A-Z0-9_]*)=(?:\$\{\1:-([^}]*)\}|([^$]*))$/.exec(word);
+    if (assignment === null) throw new Error(`package.json start: cannot read "${word}"`);
+    env[assignment[1]!] = process.env[assignment[1]!] !== undefined && assignment[2] !== undefined ? process.env[assignment[1]!]! : (assignment[2] ?? assignment[3]!);
+  }
+  const script = words.pop();
+  if (word !== 'node' || script === undefined || !script.endsWith('.js') || words.some((flag) => !flag.startsWith('--'))) {
+    throw new Error(`package.json start: expected "[NAME=value …] node [--flag …] entry.js", found "${scripts.start}"`);
+  }
+  return { env, nodeFlags: words, script };
 }
 
 function rssMb(pid: number | undefined): number {
@@ -274,11 +296,14 @@ async function main(): Promise<void> {
     RS256: cli(env, dir, ['clients', 'create', '--name', 'bench-rs256', '--alg', 'RS256', '--scope', 'api']),
     ES256: cli(env, dir, ['clients', 'create', '--name', 'bench-es256', '--alg', 'ES256', '--scope', 'api']),
   };
-  // Inkan logs a line per request, as in production; the log goes to /dev/null here (a pipe
-  // nobody reads would fill up and stall the server).
-  // As `npm start` runs it (package.json, docs/performance.md): one malloc arena, so argon2id's
-  // 19 MiB per hash is reused instead of kept once per thread-pool thread, and 4 MiB semi-spaces.
-  const inkan = startProcess('dist/src/main.js', [], { env: { ...env, MALLOC_ARENA_MAX: '1' }, nodeFlags: ['--max-semi-space-size=4'], cwd: dir, stdout: 'ignore' });
+  // Inkan logs a line per request, as in production, into a pipe that this process drains and
+  // discards, as a log collector would read it: the server pays for writing to a pipe and waking
+  // its reader, which /dev/null would spare it (the peer logs nothing per request).
+  // As `npm start` runs it, read from package.json so the two cannot drift apart (its environment
+  // and node flags: docs/performance.md, "Memory").
+  const start = npmStart();
+  const inkan = startProcess(start.script, [], { env: { ...env, ...start.env }, nodeFlags: start.nodeFlags, cwd: dir, stdout: 'pipe' });
+  inkan.stdout!.resume();
   const peerPort = 4300 + Math.floor(Math.random() * 500);
   const peerUrl = `http://127.0.0.1:${peerPort}`;
   const peer = startProcess('dist/bench/peer.js', [String(peerPort)], { env: { NODE_ENV: 'production' }, stdout: 'pipe' });
