@@ -52,6 +52,8 @@ export interface Row {
   readonly note?: string;
   /** A paired measurement's rate in each round (paired.ts). */
   readonly rounds?: readonly number[];
+  /** A paired measurement's median server CPU time per answer (paired.ts). */
+  readonly cpuMicrosPerAnswer?: number;
 }
 
 const pinned = (core: string, command: string, args: string[]): [string, string[]] =>
@@ -72,7 +74,8 @@ async function waitForUrl(url: string, timeoutMs = 20_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     try {
-      if ((await fetch(url)).ok) return;
+      // Bounded: a connection accepted but never answered (a server still starting) is retried.
+      if ((await fetch(url, { signal: AbortSignal.timeout(2000) })).ok) return;
     } catch {
       // not yet listening
     }
@@ -198,8 +201,32 @@ async function startRounds(script: string, mode: string, options: string): Promi
   };
 }
 
-function wrkContender(row: string, request: LoadRequest): Contender {
-  return { row, measure: (seconds) => measureLoad(request, seconds, CLIENT_CORE, hasTaskset) };
+/** `server`: the process answering, whose CPU time per answer is measured too (paired.ts). */
+function wrkContender(row: string, request: LoadRequest, server?: ChildProcess): Contender {
+  return {
+    row,
+    measure: async (seconds) => {
+      const before = cpuSeconds(server?.pid);
+      const result = await measureLoad(request, seconds, CLIENT_CORE, hasTaskset);
+      const used = cpuSeconds(server?.pid) - before;
+      return Number.isFinite(used) && result.requests !== undefined ? { ...result, cpuMicrosPerRequest: (used * 1e6) / result.requests } : result;
+    },
+  };
+}
+
+const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/** The user + system CPU time of a process and all its threads so far (proc(5): utime, stime); NaN without one. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command name, which is in parentheses and may hold spaces: state is field 3.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[14 - 3]) + Number(fields[15 - 3])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
 }
 
 function driverContender(row: string, driver: RoundsProcess, note: string): Contender {
@@ -324,18 +351,18 @@ async function main(): Promise<void> {
           wrkContender(`inkan_client_credentials_${alg}`, {
             url: `${issuer}/token`, method: 'POST', body: 'grant_type=client_credentials&scope=api',
             headers: { ...form, authorization: basic(client.client_id, client.client_secret) },
-          }),
+          }, inkan),
           wrkContender(`peer_client_credentials_${alg}`, {
             url: `${peerUrl}/token`, method: 'POST', body: `grant_type=client_credentials&scope=api&resource=${encodeURIComponent(PEER_RESOURCES[alg])}`,
             headers: { ...form, authorization: basic(PEER_CLIENT.client_id, PEER_CLIENT.client_secret) },
-          }),
+          }, peer),
           PAIR_TIMING,
         ),
       )),
     );
   }
   if (runs('jwks')) {
-    rows.push(...(await guarded('jwks', () => measurePaired(wrkContender('inkan_jwks', { url: `${issuer}/jwks`, method: 'GET' }), wrkContender('peer_jwks', { url: `${peerUrl}/jwks`, method: 'GET' }), PAIR_TIMING))));
+    rows.push(...(await guarded('jwks', () => measurePaired(wrkContender('inkan_jwks', { url: `${issuer}/jwks`, method: 'GET' }, inkan), wrkContender('peer_jwks', { url: `${peerUrl}/jwks`, method: 'GET' }, peer), PAIR_TIMING))));
   }
   if (runs('refresh')) rows.push(...(await guarded('refresh', () => measureRefreshPair(context, peerUrl))));
 
@@ -409,6 +436,13 @@ function ratios(rows: readonly Row[]): Ratio[] {
     ratio('refresh EdDSA: inkan (SQLite) / peer (in memory)', 'inkan_refresh_EdDSA', 'peer_refresh_EdDSA', 1.5),
     ratio('verifier SDK / jose verify, cached key, same process (EdDSA)', 'verifier_sdk_verify_EdDSA', 'jose_verify_cached_EdDSA_same_process', 0.9),
   ];
+  // The same comparisons by the servers' CPU time per answer (paired.ts): no target of their own,
+  // the steadier reading of the rate ratios above on a machine that other work shares.
+  const cpu = (name: string) => rows.find((row) => row.name === name)?.cpuMicrosPerAnswer ?? NaN;
+  for (const [name, part] of [['client_credentials EdDSA', 'client_credentials_EdDSA'], ['JWKS', 'jwks']] as const) {
+    const value = cpu(`peer_${part}`) / cpu(`inkan_${part}`);
+    if (Number.isFinite(value)) list.push({ name: `${name}: peer / inkan server CPU per answer`, value, target: '', met: undefined });
+  }
   const rss = get('inkan_rss_after_run');
   list.push({ name: 'inkan RSS after run (MB)', value: rss, target: '< 150', met: Number.isFinite(rss) ? rss < 150 : undefined });
   return list;

@@ -39,15 +39,21 @@ export interface RequestLog {
   answered(request: AnsweredRequest): void;
 }
 
-export function createRequestLog(log: Logger, observe?: RequestObserver): RequestLog {
+/**
+ * `traced`: whether requests may have a span to end (tracing configured, app.ts); without, the
+ * line skips the look-up of a span that cannot be there.
+ */
+export function createRequestLog(log: Logger, observe?: RequestObserver, traced = true): RequestLog {
   // Only the fixed fields below are logged here: no redaction needed (see log.ts).
   const access = plainLines(log);
   const methods = new Map<string, string>();
+  /** The route table's paths, serialised once: most requests' path is their route's. */
+  const routes = new Map<string, string>();
   return {
     idFor: (offered) => (offered !== undefined && ACCEPTABLE_ID.test(offered) ? offered : crypto.randomUUID()),
     answered({ requestId, method, path, route, status, startedAt }) {
       const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
-      const trace = finishRequestSpan({ method, route, path, status, requestId });
+      const trace = traced ? finishRequestSpan({ method, route, path, status, requestId }) : undefined;
       // The line's members, in the order pino would write { reqId, method, path, status, ms,
       // trace_id, span_id } (test/http/request-log.test.ts compares the bytes). The request id
       // needs no escaping (ACCEPTABLE_ID or a UUID), nor do the status, the duration (finite
@@ -58,7 +64,12 @@ export function createRequestLog(log: Logger, observe?: RequestObserver): Reques
         methodJson = JSON.stringify(method);
         if (methods.size < MAX_CACHED_METHODS) methods.set(method, methodJson);
       }
-      const members = `"reqId":"${requestId}","method":${methodJson},"path":${JSON.stringify(path)},"status":${status},"ms":${Math.round(ms * 100) / 100}`;
+      let pathJson = path === route ? routes.get(route) : undefined;
+      if (pathJson === undefined) {
+        pathJson = JSON.stringify(path);
+        if (path === route) routes.set(route, pathJson);
+      }
+      const members = `"reqId":"${requestId}","method":${methodJson},"path":${pathJson},"status":${status},"ms":${Math.round(ms * 100) / 100}`;
       access.infoMembers(trace === undefined ? members : `${members},"trace_id":"${trace.trace_id}","span_id":"${trace.span_id}"`, REQUEST_MSG);
       observe?.(route, method, status, ms / 1000);
     },

@@ -31,6 +31,7 @@ const ANSWERS = [
   { method: 'M-SEARCH', path: '/nowhere', route: undefined, status: 404 },
   { method: 'GET', path: '/a "quoted" \\ path\twith\ncontrol\u0001 ✓ 印鑑', route: undefined, status: 404 },
   { method: 'DELETE', path: '/admin/clients/%22x%22', route: '/admin/clients/:id', status: 500 },
+  { method: 'GET', path: '/jwks', route: '/jwks', status: 200 },
 ] as const;
 
 describe('createRequestLog', () => {
