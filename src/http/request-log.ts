@@ -57,8 +57,8 @@ export function createRequestLog(log: Logger, observe?: RequestObserver, traced 
       // The line's members, in the order pino would write { reqId, method, path, status, ms,
       // trace_id, span_id } (test/http/request-log.test.ts compares the bytes). The request id
       // needs no escaping (ACCEPTABLE_ID or a UUID), nor do the status, the duration (finite
-      // numbers) or the trace's hex ids; the few methods are serialised once each; the path, which
-      // a client chooses, always.
+      // numbers) or the trace's hex ids; the few methods and the route table's paths are
+      // serialised once each; any other path, which a client chooses, every time.
       let methodJson = methods.get(method);
       if (methodJson === undefined) {
         methodJson = JSON.stringify(method);
