@@ -21,6 +21,10 @@ export interface LoadResult {
   readonly p99Ms: number;
   /** Responses that were not 2xx/3xx, plus socket errors. */
   readonly errors: number;
+  /** Responses received in the measurement (wrk and autocannon report it). */
+  readonly requests?: number;
+  /** The server's CPU time (user + system, all its threads) per response, when the caller measured it (run.ts). */
+  readonly cpuMicrosPerRequest?: number;
 }
 
 const CONNECTIONS = 32;
@@ -59,6 +63,7 @@ async function withWrk(request: LoadRequest, seconds: number, core: string, pin:
   const errors = non2xx + (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0);
   return {
     requestsPerSecond: rps,
+    requests: Number(/(\d+) requests in/.exec(out)?.[1]),
     p50Ms: wrkMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ''),
     p99Ms: wrkMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ''),
     errors,
@@ -71,8 +76,8 @@ async function withAutocannon(request: LoadRequest, seconds: number, core: strin
   for (const [name, value] of Object.entries(request.headers ?? {})) args.push('-H', `${name}=${value}`);
   if (request.body !== undefined) args.push('-b', request.body);
   args.push(request.url);
-  const json = JSON.parse(await generator(process.execPath, args, core, pin)) as { requests: { average: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number };
-  return { requestsPerSecond: json.requests.average, p50Ms: json.latency.p50, p99Ms: json.latency.p99, errors: json.non2xx + json.errors };
+  const json = JSON.parse(await generator(process.execPath, args, core, pin)) as { requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number };
+  return { requestsPerSecond: json.requests.average, requests: json.requests.total, p50Ms: json.latency.p50, p99Ms: json.latency.p99, errors: json.non2xx + json.errors };
 }
 
 export async function measureLoad(request: LoadRequest, seconds: number, core: string, pin: boolean): Promise<LoadResult> {

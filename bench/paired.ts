@@ -15,6 +15,11 @@
  * a mean. p50 and p99 are the medians of the rounds' percentiles, errors the sum. Every round's
  * rate stays in the row (`rounds`, and the note), and the ratio table prints the range of the
  * per-round ratios, so a noisy comparison shows as one.
+ *
+ * Where the contender knows the server's process, each round also measures the server's CPU time
+ * per answer (its median goes in the row): on a shared machine another process's bursts take time
+ * from whichever side is measured at that moment and move the rates, while the CPU an answer
+ * costs moves much less, so the ratio of the two sides' CPU per answer is the steadier figure.
  */
 import type { LoadResult } from './load.js';
 import type { Row } from './run.js';
@@ -41,7 +46,9 @@ const median = (values: readonly number[]) => {
 
 function pairedRow(side: Contender, results: readonly LoadResult[]): Row {
   const rates = results.map((result) => result.requestsPerSecond);
-  const roundsNote = `rounds ${rates.map((rate) => rate.toFixed(0)).join(' / ')}`;
+  const cpu = results.map((result) => result.cpuMicrosPerRequest).filter((micros): micros is number => micros !== undefined && Number.isFinite(micros));
+  const cpuMicrosPerAnswer = cpu.length === results.length ? median(cpu) : undefined;
+  const roundsNote = `rounds ${rates.map((rate) => rate.toFixed(0)).join(' / ')}${cpuMicrosPerAnswer === undefined ? '' : `; server CPU ${cpuMicrosPerAnswer.toFixed(1)} µs/answer`}`;
   return {
     name: side.row,
     value: median(rates),
@@ -50,6 +57,7 @@ function pairedRow(side: Contender, results: readonly LoadResult[]): Row {
     p99Ms: median(results.map((result) => result.p99Ms)),
     errors: results.reduce((sum, result) => sum + result.errors, 0),
     rounds: rates,
+    ...(cpuMicrosPerAnswer === undefined ? {} : { cpuMicrosPerAnswer }),
     note: side.note === undefined ? roundsNote : `${side.note}; ${roundsNote}`,
   };
 }

@@ -52,6 +52,8 @@ export interface Row {
   readonly note?: string;
   /** A paired measurement's rate in each round (paired.ts). */
   readonly rounds?: readonly number[];
+  /** A paired measurement's median server CPU time per answer (paired.ts). */
+  readonly cpuMicrosPerAnswer?: number;
 }
 
 const pinned = (core: string, command: string, args: string[]): [string, string[]] =>
@@ -72,7 +74,8 @@ async function waitForUrl(url: string, timeoutMs = 20_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     try {
-      if ((await fetch(url)).ok) return;
+      // Bounded: a connection accepted but never answered (a server still starting) is retried.
+      if ((await fetch(url, { signal: AbortSignal.timeout(2000) })).ok) return;
     } catch {
       // not yet listening
     }
@@ -81,10 +84,32 @@ async function waitForUrl(url: string, timeoutMs = 20_000): Promise<void> {
   throw new Error(`${url} did not become ready`);
 }
 
-/** `stdout: 'pipe'` only for processes that announce readiness and then stay quiet. */
+/** `stdout: 'pipe'` for processes that announce readiness, or whose output is drained. */
 function startProcess(script: string, args: string[], options: { env?: Record<string, string>; cwd?: string; stdout: 'pipe' | 'ignore'; nodeFlags?: string[] }): ChildProcess {
   const [command, argv] = pinned(SERVER_CORE, process.execPath, [...(options.nodeFlags ?? []), path.join(ROOT, script), ...args]);
   return spawn(command, argv, { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', options.stdout, 'inherit'] });
+}
+
+/**
+ * What `npm start` runs, from package.json's `start` script: `NAME=${NAME:-default} …` assignments,
+ * then `node`, its flags and the entry point. Any other shape throws, so that a change to the
+ * script is carried over here rather than silently benchmarking something else.
+ */
+function npmStart(): { env: Record<string, string>; nodeFlags: string[]; script: string } {
+  const { scripts } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const words = scripts.start!.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  let word = words.shift();
+  for (; word !== undefined && word !== 'node'; word = words.shift()) {
+    const assignment = /^([A-Z_][A-Z0-9_]*)=(?:\$\{\1:-([^}]*)\}|([^$]*))$/.exec(word);
+    if (assignment === null) throw new Error(`package.json start: cannot read "${word}"`);
+    env[assignment[1]!] = process.env[assignment[1]!] !== undefined && assignment[2] !== undefined ? process.env[assignment[1]!]! : (assignment[2] ?? assignment[3]!);
+  }
+  const script = words.pop();
+  if (word !== 'node' || script === undefined || !script.endsWith('.js') || words.some((flag) => !flag.startsWith('--'))) {
+    throw new Error(`package.json start: expected "[NAME=value …] node [--flag …] entry.js", found "${scripts.start}"`);
+  }
+  return { env, nodeFlags: words, script };
 }
 
 function rssMb(pid: number | undefined): number {
@@ -176,8 +201,32 @@ async function startRounds(script: string, mode: string, options: string): Promi
   };
 }
 
-function wrkContender(row: string, request: LoadRequest): Contender {
-  return { row, measure: (seconds) => measureLoad(request, seconds, CLIENT_CORE, hasTaskset) };
+/** `server`: the process answering, whose CPU time per answer is measured too (paired.ts). */
+function wrkContender(row: string, request: LoadRequest, server?: ChildProcess): Contender {
+  return {
+    row,
+    measure: async (seconds) => {
+      const before = cpuSeconds(server?.pid);
+      const result = await measureLoad(request, seconds, CLIENT_CORE, hasTaskset);
+      const used = cpuSeconds(server?.pid) - before;
+      return Number.isFinite(used) && result.requests !== undefined ? { ...result, cpuMicrosPerRequest: (used * 1e6) / result.requests } : result;
+    },
+  };
+}
+
+const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/** The user + system CPU time of a process and all its threads so far (proc(5): utime, stime); NaN without one. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command name, which is in parentheses and may hold spaces: state is field 3.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[14 - 3]) + Number(fields[15 - 3])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
 }
 
 function driverContender(row: string, driver: RoundsProcess, note: string): Contender {
@@ -274,11 +323,14 @@ async function main(): Promise<void> {
     RS256: cli(env, dir, ['clients', 'create', '--name', 'bench-rs256', '--alg', 'RS256', '--scope', 'api']),
     ES256: cli(env, dir, ['clients', 'create', '--name', 'bench-es256', '--alg', 'ES256', '--scope', 'api']),
   };
-  // Inkan logs a line per request, as in production; the log goes to /dev/null here (a pipe
-  // nobody reads would fill up and stall the server).
-  // As `npm start` runs it (package.json, docs/performance.md): one malloc arena, so argon2id's
-  // 19 MiB per hash is reused instead of kept once per thread-pool thread, and 4 MiB semi-spaces.
-  const inkan = startProcess('dist/src/main.js', [], { env: { ...env, MALLOC_ARENA_MAX: '1' }, nodeFlags: ['--max-semi-space-size=4'], cwd: dir, stdout: 'ignore' });
+  // Inkan logs a line per request, as in production, into a pipe that this process drains and
+  // discards, as a log collector would read it: the server pays for writing to a pipe and waking
+  // its reader, which /dev/null would spare it (the peer logs nothing per request).
+  // As `npm start` runs it, read from package.json so the two cannot drift apart (its environment
+  // and node flags: docs/performance.md, "Memory").
+  const start = npmStart();
+  const inkan = startProcess(start.script, [], { env: { ...env, ...start.env }, nodeFlags: start.nodeFlags, cwd: dir, stdout: 'pipe' });
+  inkan.stdout!.resume();
   const peerPort = 4300 + Math.floor(Math.random() * 500);
   const peerUrl = `http://127.0.0.1:${peerPort}`;
   const peer = startProcess('dist/bench/peer.js', [String(peerPort)], { env: { NODE_ENV: 'production' }, stdout: 'pipe' });
@@ -299,18 +351,18 @@ async function main(): Promise<void> {
           wrkContender(`inkan_client_credentials_${alg}`, {
             url: `${issuer}/token`, method: 'POST', body: 'grant_type=client_credentials&scope=api',
             headers: { ...form, authorization: basic(client.client_id, client.client_secret) },
-          }),
+          }, inkan),
           wrkContender(`peer_client_credentials_${alg}`, {
             url: `${peerUrl}/token`, method: 'POST', body: `grant_type=client_credentials&scope=api&resource=${encodeURIComponent(PEER_RESOURCES[alg])}`,
             headers: { ...form, authorization: basic(PEER_CLIENT.client_id, PEER_CLIENT.client_secret) },
-          }),
+          }, peer),
           PAIR_TIMING,
         ),
       )),
     );
   }
   if (runs('jwks')) {
-    rows.push(...(await guarded('jwks', () => measurePaired(wrkContender('inkan_jwks', { url: `${issuer}/jwks`, method: 'GET' }), wrkContender('peer_jwks', { url: `${peerUrl}/jwks`, method: 'GET' }), PAIR_TIMING))));
+    rows.push(...(await guarded('jwks', () => measurePaired(wrkContender('inkan_jwks', { url: `${issuer}/jwks`, method: 'GET' }, inkan), wrkContender('peer_jwks', { url: `${peerUrl}/jwks`, method: 'GET' }, peer), PAIR_TIMING))));
   }
   if (runs('refresh')) rows.push(...(await guarded('refresh', () => measureRefreshPair(context, peerUrl))));
 
@@ -384,6 +436,13 @@ function ratios(rows: readonly Row[]): Ratio[] {
     ratio('refresh EdDSA: inkan (SQLite) / peer (in memory)', 'inkan_refresh_EdDSA', 'peer_refresh_EdDSA', 1.5),
     ratio('verifier SDK / jose verify, cached key, same process (EdDSA)', 'verifier_sdk_verify_EdDSA', 'jose_verify_cached_EdDSA_same_process', 0.9),
   ];
+  // The same comparisons by the servers' CPU time per answer (paired.ts): no target of their own,
+  // the steadier reading of the rate ratios above on a machine that other work shares.
+  const cpu = (name: string) => rows.find((row) => row.name === name)?.cpuMicrosPerAnswer ?? NaN;
+  for (const [name, part] of [['client_credentials EdDSA', 'client_credentials_EdDSA'], ['JWKS', 'jwks']] as const) {
+    const value = cpu(`peer_${part}`) / cpu(`inkan_${part}`);
+    if (Number.isFinite(value)) list.push({ name: `${name}: peer / inkan server CPU per answer`, value, target: '', met: undefined });
+  }
   const rss = get('inkan_rss_after_run');
   list.push({ name: 'inkan RSS after run (MB)', value: rss, target: '< 150', met: Number.isFinite(rss) ? rss < 150 : undefined });
   return list;

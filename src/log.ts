@@ -36,6 +36,13 @@ export const REDACT_PATHS = [
 export interface PlainLines {
   /** One line at `info`: the fields (a flat record; undefined ones are left out) and the message. */
   info(fields: object, msg: string): void;
+  /**
+   * The same line from fields the caller serialised: `members` is the inside of a JSON object
+   * (`"a":1,"b":"x"`, never empty), `msgJson` the message as a JSON string. For the access line
+   * of every request (http/request-log.ts), which builds its members from parts known to need no
+   * escaping instead of running JSON.stringify over a fresh object each time.
+   */
+  infoMembers(members: string, msgJson: string): void;
 }
 
 const BASE = { service: 'inkan' };
@@ -52,7 +59,7 @@ const INFO = 30;
 export function plainLines(log: Logger, options: { bindings?: Readonly<Record<string, unknown>>; level?: LevelWithSilent; now?: () => number } = {}): PlainLines {
   const stream = (log as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!;
   const level = options.level ?? (log.level as LevelWithSilent);
-  if (level === 'silent' || pino.levels.values[level]! > INFO) return { info: () => undefined };
+  if (level === 'silent' || pino.levels.values[level]! > INFO) return { info: () => undefined, infoMembers: () => undefined };
   const now = options.now ?? Date.now;
   // `log.bindings()` holds its child bindings (a cluster worker's `worker`), as pino writes them on its own lines.
   const bindings = JSON.stringify({ ...BASE, ...log.bindings(), ...options.bindings }).slice(1, -1);
@@ -61,6 +68,9 @@ export function plainLines(log: Logger, options: { bindings?: Readonly<Record<st
       const record = JSON.stringify(fields);
       const separator = record.length > 2 ? ',' : '';
       stream.write(`{"level":${INFO},"time":${now()},${bindings}${separator}${record.slice(1, -1)},"msg":${JSON.stringify(msg)}}\n`);
+    },
+    infoMembers(members, msgJson) {
+      stream.write(`{"level":${INFO},"time":${now()},${bindings},${members},"msg":${msgJson}}\n`);
     },
   };
 }

@@ -24,7 +24,8 @@ export interface RequestListeners {
 }
 
 export function buildRequestListeners(deps: Deps, readiness: Readiness): RequestListeners {
-  const requestLog = createRequestLog(deps.log, (route, method, status, seconds) => deps.metrics.httpRequest(route, method, status, seconds));
+  const traced = deps.config.tracing.exporters.length > 0;
+  const requestLog = createRequestLog(deps.log, (route, method, status, seconds) => deps.metrics.httpRequest(route, method, status, seconds), traced);
   const routes = routeTable(deps, readiness);
   const separate = deps.config.http.managementPort !== undefined;
   const listenerOf = (rows: readonly Route[]) => listenerFor(rows, deps, requestLog);

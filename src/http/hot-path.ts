@@ -37,6 +37,28 @@ export interface Answer {
   /** …or one sent as it is, with its `contentType`. */
   readonly body?: string | Buffer;
   readonly contentType?: string;
+  /** Set by `prepareAnswer` only: what `write` would derive from the fields above, derived once. */
+  readonly prepared?: PreparedParts;
+}
+
+interface PreparedParts {
+  /** The answer's headers with Content-Type and Content-Length, as name/value pairs. */
+  readonly headers: readonly string[];
+  readonly body: string | undefined;
+}
+
+/**
+ * An answer that goes out unchanged many times (the JWKS of one key set), with its headers, body
+ * and Content-Length derived once instead of on every request. A Buffer body becomes a string
+ * (its utf8): node joins a string body to the head and hands the socket one chunk, where a Buffer
+ * is a chunk of its own beside the head; measured cheaper per answer (docs/performance.md).
+ */
+export function prepareAnswer(answer: Answer): Answer {
+  const headers: string[] = [];
+  if (answer.headers !== undefined) setHeaders(headers, answer.headers);
+  const body = answer.json !== undefined ? JSON.stringify(answer.json) : typeof answer.body === 'string' ? answer.body : answer.body?.toString('utf8');
+  if (body !== undefined) headers.push(...contentHeaders(answer, body));
+  return Object.freeze({ ...answer, prepared: Object.freeze({ headers: Object.freeze(headers), body }) });
 }
 
 export type HotHandler = (request: HotRequest) => Answer | Promise<Answer>;
@@ -62,46 +84,80 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function hotPath(deps: HotPathDeps): HotServe {
   return (target, path, handler, req, res) => {
-    serve(target, path, handler, req, res, deps).catch((error: unknown) => {
-      // Only a failure after the answer started can land here: nothing left to say but to hang up.
-      deps.log.error({ err: error }, 'unexpected error while answering');
-      res.destroy();
-    });
+    const startedAt = process.hrtime.bigint();
+    const offered = req.headers['x-request-id'];
+    const requestId = deps.requestLog.idFor(typeof offered === 'string' ? offered : undefined);
+    // Headers collect here as name/value pairs and go out in one writeHead: node's setHeader
+    // validates and indexes each one, which the profile showed on every answer.
+    const headers: string[] = ['X-Request-Id', requestId, NO_SNIFF_NAME, NO_SNIFF_VALUE];
+    for (let i = 0; i < target.headers.length; i += 1) headers.push(target.headers[i]!);
+    const answering: Answering = { target, path, req, res, requestId, startedAt, headers, requestHeaders: headers.length };
+    let answered: Answer | Promise<Answer>;
+    try {
+      answered = handler({
+        req,
+        requestId,
+        clientAddress: clientAddress(req, deps.trustedProxyHops),
+        setHeader: (name, value) => setHeader(headers, name, value),
+      });
+    } catch (caught) {
+      return finishWithError(answering, caught, deps);
+    }
+    // A synchronous answer (the JWKS) goes out in this tick, without a promise.
+    if (!(answered instanceof Promise)) return finish(answering, answered, deps);
+    answered.then(
+      (answer) => finish(answering, answer, deps),
+      (caught: unknown) => finishWithError(answering, caught, deps),
+    );
   };
 }
 
-async function serve(target: HotTarget, path: string, handler: HotHandler, req: IncomingMessage, res: ServerResponse, deps: HotPathDeps): Promise<void> {
-  const startedAt = process.hrtime.bigint();
-  const offered = req.headers['x-request-id'];
-  const requestId = deps.requestLog.idFor(typeof offered === 'string' ? offered : undefined);
-  const method = req.method ?? 'GET';
-  // Headers collect here as name/value pairs and go out in one writeHead: node's setHeader
-  // validates and indexes each one, which the profile showed on every answer.
-  const headers: string[] = ['X-Request-Id', requestId, NO_SNIFF_NAME, NO_SNIFF_VALUE];
-  for (let i = 0; i < target.headers.length; i += 1) headers.push(target.headers[i]!);
-  const requestHeaders = headers.length;
+/** The handler threw or rejected: its error's answer, which keeps a DPoP-Nonce the handler set. */
+function finishWithError(answering: Answering, caught: unknown, deps: HotPathDeps): void {
   let answer: Answer;
   try {
-    const answered = handler({
-      req,
-      requestId,
-      clientAddress: clientAddress(req, deps.trustedProxyHops),
-      setHeader: (name, value) => setHeader(headers, name, value),
-    });
-    // A synchronous answer (the JWKS) goes out in this tick, without a promise's round trip.
-    answer = answered instanceof Promise ? await answered : answered;
-  } catch (caught) {
-    answer = errorAnswer(errorFor(caught, deps.log, requestId)); // keeps a DPoP-Nonce the handler set
+    answer = errorAnswer(errorFor(caught, deps.log, answering.requestId));
+  } catch (error) {
+    return hangUp(answering.res, error, deps);
   }
-  let status: number;
+  finish(answering, answer, deps);
+}
+
+/** Nothing left to say (the answer started, or rendering the error failed): log and close. */
+function hangUp(res: ServerResponse, error: unknown, deps: HotPathDeps): void {
+  deps.log.error({ err: error }, 'unexpected error while answering');
+  res.destroy();
+}
+
+/** One request on its way: what `finish` needs once the handler has answered. */
+interface Answering {
+  readonly target: HotTarget;
+  readonly path: string;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly requestId: string;
+  readonly startedAt: bigint;
+  readonly headers: string[];
+  /** How many of `headers` the request itself set (the request id, nosniff, the route's). */
+  readonly requestHeaders: number;
+}
+
+function finish(answering: Answering, answer: Answer, deps: HotPathDeps): void {
+  const { res, headers, requestId } = answering;
   try {
-    status = write(res, headers, answer);
-  } catch (caught) {
-    // Node refused a header (a bug, never the client's doing): a bare 500 instead.
-    headers.length = requestHeaders;
-    status = write(res, headers, errorAnswer(errorFor(caught, deps.log, requestId)));
+    let status: number;
+    try {
+      status = write(res, headers, answer);
+    } catch (caught) {
+      // Node refused a header (a bug, never the client's doing): a bare 500 instead.
+      headers.length = answering.requestHeaders;
+      status = write(res, headers, errorAnswer(errorFor(caught, deps.log, requestId)));
+    }
+    deps.requestLog.answered({ requestId, method: answering.req.method ?? 'GET', path: answering.path, route: answering.target.route, status, startedAt: answering.startedAt });
+  } catch (error) {
+    // Only a failure after the answer started can land here: nothing left to say but to hang up.
+    hangUp(res, error, deps);
   }
-  deps.requestLog.answered({ requestId, method, path, route: target.route, status, startedAt });
 }
 
 /** RFC 6749 §5.2 JSON; error answers are never cached. */
@@ -111,17 +167,26 @@ function errorAnswer(error: OAuthError): Answer {
 
 /** Writes the answer in one writeHead and end (node leaves the body out for HEAD); returns its status. */
 function write(res: ServerResponse, headers: string[], answer: Answer): number {
-  if (answer.headers !== undefined) setHeaders(headers, answer.headers);
-  const body = answer.json !== undefined ? JSON.stringify(answer.json) : answer.body;
-  if (body !== undefined) {
-    headers.push(
-      'Content-Type', answer.json !== undefined ? JSON_TYPE : (answer.contentType ?? 'application/octet-stream'),
-      'Content-Length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.length),
-    );
+  const prepared = answer.prepared;
+  let body: string | Buffer | undefined;
+  if (prepared !== undefined) {
+    for (let i = 0; i < prepared.headers.length; i += 2) setHeader(headers, prepared.headers[i]!, prepared.headers[i + 1]!);
+    body = prepared.body;
+  } else {
+    if (answer.headers !== undefined) setHeaders(headers, answer.headers);
+    body = answer.json !== undefined ? JSON.stringify(answer.json) : answer.body;
+    if (body !== undefined) headers.push(...contentHeaders(answer, body));
   }
   res.writeHead(answer.status, headers);
   res.end(body);
   return answer.status;
+}
+
+function contentHeaders(answer: Answer, body: string | Buffer): [string, string, string, string] {
+  return [
+    'Content-Type', answer.json !== undefined ? JSON_TYPE : (answer.contentType ?? 'application/octet-stream'),
+    'Content-Length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.length),
+  ];
 }
 
 /** Sets each header of `add`, replacing one of the same name set before (a fresher DPoP-Nonce). */
@@ -130,9 +195,13 @@ function setHeaders(headers: string[], add: Readonly<Record<string, string>>): v
 }
 
 function setHeader(headers: string[], name: string, value: string): void {
-  const lower = name.toLowerCase();
+  let lower: string | undefined;
   for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i]!.toLowerCase() === lower) {
+    const existing = headers[i]!;
+    // Names of another length cannot match: most comparisons end here, without lowercasing.
+    if (existing.length !== name.length) continue;
+    lower ??= name.toLowerCase();
+    if (existing.toLowerCase() === lower) {
       headers[i + 1] = value;
       return;
     }

@@ -2,13 +2,15 @@
  * What a relying party reads before it trusts a token: the two discovery documents (the same
  * document under both names, listing what works) and the JWKS (public members only, the active and
  * the next key of each alg, kid = RFC 7638 thumbprint, cacheable with an ETag). Plus the health
- * endpoints.
+ * endpoints. Last, the JWKS answer whole (its exact headers on GET, HEAD and 304), and a key change
+ * served at once: the hot path prepares that answer once per key set.
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { startInkan, type TestServer } from '../helpers/inkan.js';
 import { registerClient, type RegisteredClient } from '../helpers/clients.js';
+import { eventually } from '../helpers/eventually.js';
 
 const JWKS_MAX_AGE_SECONDS = 123;
 let server: TestServer;
@@ -193,6 +195,51 @@ describe('JWKS', () => {
     const stale = await fetch(url, { headers: { 'if-none-match': '"something-else"' } });
     expect(stale.status).toBe(200);
     expect(((await stale.json()) as { keys: unknown[] }).keys).toHaveLength(6);
+  });
+});
+
+describe('the JWKS answer, prepared once per key set', () => {
+  const PER_REQUEST = new Set(['x-request-id', 'date', 'connection', 'keep-alive']);
+  /** Everything but the headers that change per request (X-Request-Id, Date) and node's connection management. */
+  async function jwksAnswer(init?: RequestInit): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+    const response = await fetch(`${server.url}/jwks`, init);
+    const headers = Object.fromEntries([...response.headers].filter(([name]) => !PER_REQUEST.has(name)));
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    return { status: response.status, headers, body: await response.text() };
+  }
+
+  it('carries exactly its headers, for GET, HEAD and a 304, and a key change serves the new set at once with its own ETag', async () => {
+    const before = await jwksAnswer();
+    const expected = (body: string, etag: string) => ({
+      'access-control-allow-origin': '*',
+      'access-control-expose-headers': 'WWW-Authenticate, DPoP-Nonce, Retry-After',
+      'cache-control': `public, max-age=${JWKS_MAX_AGE_SECONDS}`,
+      'content-length': String(Buffer.byteLength(body)),
+      'content-type': 'application/jwk-set+json',
+      etag,
+      'x-content-type-options': 'nosniff',
+    });
+    const etag = before.headers.etag!;
+    expect(before).toEqual({ status: 200, headers: expected(before.body, etag), body: before.body });
+    expect(await jwksAnswer({ method: 'HEAD' })).toEqual({ status: 200, headers: expected(before.body, etag), body: '' });
+    const notModifiedHeaders = Object.fromEntries(Object.entries(expected(before.body, etag)).filter(([name]) => !name.startsWith('content-')));
+    expect(await jwksAnswer({ headers: { 'if-none-match': etag } })).toEqual({ status: 304, headers: notModifiedHeaders, body: '' });
+
+    // A key published now (--unpublished: no waiting for JWKS_MAX_AGE) is in the very next answers
+    // once the server has seen the change (its key poll, 1 s).
+    const rotated = await server.cli(['keys', 'rotate', '--alg', 'EdDSA', '--unpublished']);
+    expect(rotated.code).toBe(0);
+    const kid = rotated.json<{ active: Array<{ kid: string }> }>().active[0]!.kid;
+    let after = before;
+    await eventually(async () => {
+      after = await jwksAnswer();
+      return after.body.includes(kid);
+    }, 10_000, 50);
+    expect(after.headers.etag).not.toBe(etag);
+    expect(after).toEqual({ status: 200, headers: expected(after.body, after.headers.etag!), body: after.body });
+    expect((JSON.parse(after.body) as { keys: JWK[] }).keys).toHaveLength(7);
+    expect((await jwksAnswer({ headers: { 'if-none-match': etag } })).status).toBe(200);
+    expect((await jwksAnswer({ headers: { 'if-none-match': after.headers.etag! } })).status).toBe(304);
   });
 });
 
