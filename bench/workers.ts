@@ -109,24 +109,30 @@ function serverPids(server: Server): number[] {
 /** Average cores used over a contender's measurements: by the server, by the load generator, by the machine. */
 interface CpuShare {
   seconds: number;
+  /** The whole server (the primary included) and, within it, each process (the primary first). */
   server: number;
+  byProcess: Map<number, number>;
   generator: number;
   machine: number;
 }
 
 /** Wraps a measurement so the CPU that the server, the generator and the machine spent during it is added up. */
 function withCpu(contender: Contender, server: Server, generatorCpuSeconds: () => number): { contender: Contender; share: CpuShare } {
-  const share: CpuShare = { seconds: 0, server: 0, generator: 0, machine: 0 };
-  const serverCpu = () => serverPids(server).reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const share: CpuShare = { seconds: 0, server: 0, byProcess: new Map(), generator: 0, machine: 0 };
+  const processCpu = () => new Map(serverPids(server).map((pid) => [pid, cpuSeconds(pid)]));
   return {
     share,
     contender: {
       ...contender,
       measure: async (seconds) => {
-        const before = { at: performance.now(), server: serverCpu(), generator: generatorCpuSeconds(), machine: machineBusyCpuSeconds() };
+        const before = { at: performance.now(), processes: processCpu(), generator: generatorCpuSeconds(), machine: machineBusyCpuSeconds() };
         const result = await contender.measure(seconds);
         share.seconds += (performance.now() - before.at) / 1000;
-        share.server += serverCpu() - before.server;
+        for (const [pid, cpu] of processCpu()) {
+          const used = cpu - (before.processes.get(pid) ?? cpu);
+          share.server += used;
+          share.byProcess.set(pid, (share.byProcess.get(pid) ?? 0) + used);
+        }
         share.generator += generatorCpuSeconds() - before.generator;
         share.machine += machineBusyCpuSeconds() - before.machine;
         return result;
@@ -135,9 +141,20 @@ function withCpu(contender: Contender, server: Server, generatorCpuSeconds: () =
   };
 }
 
-function withCpuNote(row: Row, share: CpuShare, generator: string): Row {
+/**
+ * The row's note gains the cores used, and the requests per CPU-second of the server (the row's
+ * rate over the server's cores): what one core buys whatever share of the machine the server got.
+ */
+function withCpuNote(row: Row, share: CpuShare, generator: string, workers: number): Row {
   const cores = (cpu: number) => (cpu / share.seconds).toFixed(2);
-  return { ...row, note: `${row.note}; cores used: server ${cores(share.server)}, ${generator} ${cores(share.generator)}, whole machine ${cores(share.machine)} of ${os.availableParallelism()}` };
+  // For a cluster: the primary's share, then each worker's (how evenly the connections were dealt).
+  const [primaryCpu, ...workerCpu] = [...share.byProcess.values()];
+  const split = workers > 1 ? ` (primary ${cores(primaryCpu ?? NaN)}, workers ${workerCpu.map(cores).join(' + ')})` : '';
+  const perCore = row.value / (share.server / share.seconds);
+  return {
+    ...row,
+    note: `${row.note}; cores used: server ${cores(share.server)}${split}, ${generator} ${cores(share.generator)}, whole machine ${cores(share.machine)} of ${os.cpus().length}; ${perCore.toFixed(0)} req per server CPU-second`,
+  };
 }
 
 async function compare(
@@ -149,7 +166,7 @@ async function compare(
 ): Promise<Row[]> {
   const [one, two] = servers.map((server) => withCpu(contender(server), server, generatorCpuSeconds(server)));
   const rows = await measurePaired(one!.contender, two!.contender, timing);
-  return [withCpuNote(rows[0], one!.share, generator), withCpuNote(rows[1], two!.share, generator)];
+  return [withCpuNote(rows[0], one!.share, generator, servers[0].workers), withCpuNote(rows[1], two!.share, generator, servers[1].workers)];
 }
 
 export async function measureWorkers(context: WorkersContext): Promise<Row[]> {
