@@ -14,6 +14,7 @@
  *
  * - client_credentials EdDSA: `wrk` with two threads (one per core) and 32 connections, which
  *   node:cluster deals out to the workers in turn.
+ * - JWKS, the same way: a path that writes nothing, for comparison (every token answer commits).
  * - refresh EdDSA: the refresh driver (driver.ts, 32 chains on as many connections), one process
  *   per server.
  * - CPU: each row's note says how many cores the server (primary and workers), the load
@@ -190,6 +191,21 @@ export async function measureWorkers(context: WorkersContext): Promise<Row[]> {
           row: `workers${server.workers}_client_credentials_EdDSA`,
           note: `WORKERS=${server.workers}, nothing pinned, wrk -t${WRK_THREADS} -c32; ${policy}`,
           measure: (seconds) => measureLoad(tokenRequest(server), seconds, '', false, WRK_THREADS),
+        }),
+        () => reapedChildrenCpuSeconds,
+        'wrk',
+        context.pairTiming,
+      )),
+    );
+
+    // No database write on this path: what the cluster gives where the shared SQLite file costs nothing.
+    rows.push(
+      ...(await compare(
+        pair,
+        (server) => ({
+          row: `workers${server.workers}_jwks`,
+          note: `WORKERS=${server.workers}, nothing pinned, wrk -t${WRK_THREADS} -c32, no database write; ${policy}`,
+          measure: (seconds) => measureLoad({ url: `${server.issuer}/jwks`, method: 'GET' }, seconds, '', false, WRK_THREADS),
         }),
         () => reapedChildrenCpuSeconds,
         'wrk',
