@@ -48,13 +48,13 @@ function wrkMs(text: string): number {
   return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
 }
 
-async function withWrk(request: LoadRequest, seconds: number, core: string, pin: boolean): Promise<LoadResult> {
+async function withWrk(request: LoadRequest, seconds: number, core: string, pin: boolean, threads: number): Promise<LoadResult> {
   const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'inkan-wrk-')), 'request.lua');
   const lines = [`wrk.method = ${luaString(request.method)}`];
   if (request.body !== undefined) lines.push(`wrk.body = ${luaString(request.body)}`);
   for (const [name, value] of Object.entries(request.headers ?? {})) lines.push(`wrk.headers[${luaString(name)}] = ${luaString(value)}`);
   fs.writeFileSync(script, `${lines.join('\n')}\n`);
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, request.url];
+  const args = [`-t${threads}`, `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, request.url];
   const out = await generator('wrk', args, core, pin);
   fs.rmSync(path.dirname(script), { recursive: true, force: true });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
@@ -80,6 +80,7 @@ async function withAutocannon(request: LoadRequest, seconds: number, core: strin
   return { requestsPerSecond: json.requests.average, requests: json.requests.total, p50Ms: json.latency.p50, p99Ms: json.latency.p99, errors: json.non2xx + json.errors };
 }
 
-export async function measureLoad(request: LoadRequest, seconds: number, core: string, pin: boolean): Promise<LoadResult> {
-  return hasWrk ? withWrk(request, seconds, core, pin) : withAutocannon(request, seconds, core, pin);
+/** `threads`: wrk's threads (one unless a part loads several server cores); autocannon has one. */
+export async function measureLoad(request: LoadRequest, seconds: number, core: string, pin: boolean, threads = 1): Promise<LoadResult> {
+  return hasWrk ? withWrk(request, seconds, core, pin, threads) : withAutocannon(request, seconds, core, pin);
 }

@@ -13,7 +13,12 @@
  *   BENCH_SECONDS=5 npm run bench       shorter measurements
  *   BENCH_ONLY=client_credentials,jwks npm run bench
  *                                       only those parts (of BENCH_PARTS: limits, koa,
- *                                       client_credentials, jwks, refresh, inkan_alone, scale_out)
+ *                                       client_credentials, jwks, refresh, inkan_alone, scale_out,
+ *                                       workers)
+ *
+ * The `workers` part (workers.ts) is the exception to the pinning: WORKERS=2 against WORKERS=1 with
+ * the servers and the load generator sharing both cores unpinned, as `npm start` runs on a small
+ * machine, and the revocation feed's latency across the workers.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -25,13 +30,14 @@ import { measurePaired, type Contender, type PairTiming } from './paired.js';
 import { PEER_CLIENT, PEER_RESOURCES, PEER_WEB_CLIENT } from './peer-config.js';
 import { REFRESH_CONCURRENCY, refreshDriverOptions, scenariosAfterFoundation, type ExtraScenarioContext } from './scenarios.js';
 import { measureScaleOut } from './scale.js';
+import { measureWorkers } from './workers.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARM_SECONDS = Math.min(3, SECONDS);
 /** Four rounds (A B, B A, A B, B A) of a quarter of SECONDS each, rounded up: wrk takes whole seconds. */
 const PAIR_TIMING: PairTiming = { warmSeconds: WARM_SECONDS, rounds: 4, roundSeconds: Math.ceil(SECONDS / 4) };
-const BENCH_PARTS = ['limits', 'koa', 'client_credentials', 'jwks', 'refresh', 'inkan_alone', 'scale_out'] as const;
+const BENCH_PARTS = ['limits', 'koa', 'client_credentials', 'jwks', 'refresh', 'inkan_alone', 'scale_out', 'workers'] as const;
 type BenchPart = (typeof BENCH_PARTS)[number];
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((part) => part.trim()).filter((part) => part !== '');
 for (const part of ONLY) {
@@ -148,12 +154,15 @@ function loadRow(name: string, result: LoadResult): Row {
   return { name, value: result.requestsPerSecond, unit: 'req/s', p50Ms: result.p50Ms, p99Ms: result.p99Ms, errors: result.errors };
 }
 
+/** A node command line pinned to the load core, or (`pin` false: the workers part) left to the scheduler. */
+const nodeOnLoadCore = (pin: boolean, args: string[]): [string, string[]] => (pin ? pinned(CLIENT_CORE, process.execPath, args) : [process.execPath, args]);
+
 /**
  * Runs a bench script (pinned-script.ts) as its own process on the load core: the mode in argv,
  * the options, secrets included, on stdin; parses its one JSON line.
  */
-function runPinned(script: string, mode: string, options: string): any {
-  const [command, argv] = pinned(CLIENT_CORE, process.execPath, ['--expose-gc', path.join(ROOT, script), mode]);
+function runPinned(script: string, mode: string, options: string, pin = true): any {
+  const [command, argv] = nodeOnLoadCore(pin, ['--expose-gc', path.join(ROOT, script), mode]);
   const result = spawnSync(command, argv, { encoding: 'utf8', input: options, stdio: ['pipe', 'pipe', 'inherit'] });
   if (result.status !== 0) throw new Error(`${script} ${mode} failed (exit ${result.status})`);
   return JSON.parse(result.stdout);
@@ -173,13 +182,14 @@ async function measureDuring(request: LoadRequest, background: { script: string;
 }
 
 /** A helper process measured in rounds (pinned-script.ts): prepared once, then asked once per round. */
-interface RoundsProcess {
+export interface RoundsProcess {
+  readonly pid: number;
   measure(seconds: number): Promise<any>;
   close(): Promise<void>;
 }
 
-async function startRounds(script: string, mode: string, options: string): Promise<RoundsProcess> {
-  const [command, argv] = pinned(CLIENT_CORE, process.execPath, [path.join(ROOT, script), mode]);
+async function startRounds(script: string, mode: string, options: string, pin = true): Promise<RoundsProcess> {
+  const [command, argv] = nodeOnLoadCore(pin, [path.join(ROOT, script), mode]);
   const child = spawn(command, argv, { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   // A write after the process died fails; the missing answer below reports it.
@@ -193,6 +203,8 @@ async function startRounds(script: string, mode: string, options: string): Promi
   };
   await ask(options);
   return {
+    // taskset execs node in place, so the pid is node's.
+    pid: child.pid!,
     measure: (seconds) => ask(JSON.stringify({ seconds })),
     close: async () => {
       child.stdin!.end();
@@ -399,6 +411,17 @@ async function main(): Promise<void> {
     )),
   );
 
+  // 7. WORKERS=2 against WORKERS=1, nothing pinned (workers.ts).
+  if (runs('workers')) rows.push(
+    ...(await guarded('workers', () =>
+      measureWorkers({
+        root: ROOT, seconds: SECONDS, pairTiming: PAIR_TIMING, waitForUrl, cli,
+        startRounds: (script, mode, options) => startRounds(script, mode, options, false),
+        runScript: (script, mode, options) => runPinned(script, mode, options, false),
+      }),
+    )),
+  );
+
   const report = { started: started.toISOString(), seconds: SECONDS, node: process.version, cpus: os.cpus()[0]?.model, rows, ratios: ratios(rows) };
   fs.mkdirSync(path.join(ROOT, 'bench-output'), { recursive: true });
   fs.writeFileSync(path.join(ROOT, 'bench-output', 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -445,6 +468,15 @@ function ratios(rows: readonly Row[]): Ratio[] {
   }
   const rss = get('inkan_rss_after_run');
   list.push({ name: 'inkan RSS after run (MB)', value: rss, target: '< 150', met: Number.isFinite(rss) ? rss < 150 : undefined });
+  // The workers part (workers.ts): 2 cores shared by the servers and the load generator.
+  list.push(
+    ratio('client_credentials EdDSA: WORKERS=2 / WORKERS=1', 'workers2_client_credentials_EdDSA', 'workers1_client_credentials_EdDSA', 1.5),
+    ratio('refresh EdDSA (SQLite): WORKERS=2 / WORKERS=1', 'workers2_refresh_EdDSA', 'workers1_refresh_EdDSA', 1.5),
+  );
+  const workerRss = Math.max(...rows.filter((row) => /^workers2_worker\d+_rss_after_load$/.test(row.name)).map((row) => row.value));
+  list.push({ name: 'WORKERS=2: largest worker RSS after load (MB)', value: workerRss, target: '< 150', met: Number.isFinite(workerRss) ? workerRss < 150 : undefined });
+  const crossWorkerP99 = rows.find((row) => row.name === 'workers2_revocation_other_worker')?.p99Ms ?? NaN;
+  list.push({ name: 'revocation p99 (ms), feed held by the other worker', value: crossWorkerP99, target: '≤ 100', met: Number.isFinite(crossWorkerP99) ? crossWorkerP99 <= 100 : undefined });
   return list;
 }
 

@@ -35,22 +35,27 @@ interface People {
 
 const PEOPLE = 32;
 
-let people: People | undefined;
+/** By server (its base URL): the workers part of the bench prepares servers of its own. */
+const peopleByServer = new Map<string, People>();
 
-/** People and a first-party web client (EdDSA, no consent page), made once. */
-function person(context: ExtraScenarioContext): People {
-  if (people !== undefined) return people;
+type ServerContext = Pick<ExtraScenarioContext, 'baseUrl' | 'cli' | 'seconds'>;
+
+/** People and a first-party web client (EdDSA, no consent page), made once per server. */
+function person(context: ServerContext): People {
+  const made = peopleByServer.get(context.baseUrl);
+  if (made !== undefined) return made;
   const users = Array.from({ length: PEOPLE }, (_, i) => ({ email: `person-${i}@bench.example`, password: `correct horse battery staple ${i}` }));
   for (const { email, password } of users) context.cli(['users', 'create', '--email', email, '--password-stdin'], `${password}\n`);
   const web = context.cli([
     'clients', 'create', '--name', 'bench-web', '--alg', 'EdDSA', '--grant-types', 'authorization_code,refresh_token',
     '--redirect-uris', REDIRECT_URI, '--scope', 'openid profile email offline_access', '--skip-consent',
   ]);
-  people = { web, users };
+  const people = { web, users };
+  peopleByServer.set(context.baseUrl, people);
   return people;
 }
 
-function driverOptions(context: ExtraScenarioContext, concurrency: number, seconds = context.seconds) {
+function driverOptions(context: ServerContext, concurrency: number, seconds = context.seconds) {
   const { web, users } = person(context);
   return JSON.stringify({
     baseUrl: context.baseUrl, clientId: web.client_id, clientSecret: web.client_secret, redirectUri: REDIRECT_URI,
@@ -86,7 +91,7 @@ const codeExchange: Scenario = async (context) => [
 export const REFRESH_CONCURRENCY = 32;
 
 /** The options of Inkan's refresh driver (driver.ts `refresh`), people and web client made on first use. */
-export function refreshDriverOptions(context: ExtraScenarioContext): string {
+export function refreshDriverOptions(context: ServerContext): string {
   return driverOptions(context, REFRESH_CONCURRENCY);
 }
 
