@@ -96,7 +96,7 @@ export function knexConfig(database: DatabaseConfig, tuning: DatabaseTuning = DE
         connection.pragma('journal_mode = WAL');
         connection.pragma('synchronous = NORMAL');
         connection.pragma('foreign_keys = ON');
-        connection.pragma('busy_timeout = 5000');
+        connection.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
         // Checkpoints run from a timer (sqlite-session.ts `checkpointEvery`), not inside a commit.
         connection.pragma('wal_autocheckpoint = 0');
         done(null, connection);
@@ -105,6 +105,9 @@ export function knexConfig(database: DatabaseConfig, tuning: DatabaseTuning = DE
     migrations,
   };
 }
+
+/** How long a statement waits in SQLite for a lock another connection holds (the hot writes yield first: sqlite-session.ts). */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 export function openDatabase(database: DatabaseConfig, tuning: DatabaseTuning = DEFAULT_DATABASE_TUNING): Knex {
   if (database.engine === 'sqlite' && database.filename !== ':memory:') {

@@ -9,6 +9,8 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { Knex } from 'knex';
+import { performance } from 'node:perf_hooks';
+import { SQLITE_BUSY_TIMEOUT_MS } from './connection.js';
 import { inStatementSpan, statementDescriber } from './statement-spans.js';
 
 /** Statements on a held connection; parameters are positional (`?`). */
@@ -83,18 +85,75 @@ export function sqliteSessions(db: Knex): SqliteSessions {
       timer.unref();
       return () => clearInterval(timer);
     },
-    transaction: (work) =>
-      withConnection(async (connection) => {
-        const session = sessionOf(connection);
-        session.run('BEGIN IMMEDIATE');
-        try {
-          const result = await work(session);
-          session.run('COMMIT');
-          return result;
-        } catch (error) {
-          if (connection.inTransaction) session.run('ROLLBACK');
-          throw error;
-        }
-      }),
+    transaction: async (work) => {
+      // Tries the write lock without waiting while `beginWithoutWaiting` says busy, giving the
+      // connection back between tries (see BEGIN_YIELD_MS); then waits in SQLite as before.
+      const yieldUntil = performance.now() + BEGIN_YIELD_MS;
+      for (let attempt = 0; performance.now() < yieldUntil; attempt += 1) {
+        const outcome = await withConnection(async (connection) => {
+          if (!beginWithoutWaiting(connection, sessionOf(connection))) return BUSY;
+          return { result: await committed(connection, work) };
+        });
+        if (outcome !== BUSY) return outcome.result;
+        await (attempt < 3 ? new Promise((resolve) => setImmediate(resolve)) : new Promise((resolve) => setTimeout(resolve, 1)));
+      }
+      return withConnection((connection) => {
+        sessionOf(connection).run('BEGIN IMMEDIATE');
+        return committed(connection, work);
+      });
+    },
   };
+
+  /** Runs `work` in the transaction begun on `connection`: COMMIT, or ROLLBACK when it throws. */
+  async function committed<T>(connection: Database, work: (session: SqliteSession) => T | Promise<T>): Promise<T> {
+    const session = sessionOf(connection);
+    try {
+      const result = await work(session);
+      session.run('COMMIT');
+      return result;
+    } catch (error) {
+      if (connection.inTransaction) session.run('ROLLBACK');
+      throw error;
+    }
+  }
+}
+
+const BUSY = Symbol('busy');
+
+/**
+ * How long a transaction waits for the write lock another process holds (a second worker of
+ * WORKERS > 1, the CLI) by yielding to the event loop rather than in SQLite's busy handler. That
+ * handler sleeps inside the call (1, 2, 5, 10 ms…), and a sleeping call stops the whole process:
+ * every request it was serving waits too. Yielding, the process serves other requests while the
+ * other writer finishes (its transactions take tens of microseconds). After this, the busy handler
+ * waits as before (busy_timeout, connection.ts).
+ */
+const BEGIN_YIELD_MS = 1000;
+
+interface LockStatements {
+  readonly noWait: Statement;
+  readonly wait: Statement;
+}
+const lockStatements = new WeakMap<Database, LockStatements>();
+
+/**
+ * `BEGIN IMMEDIATE` with busy_timeout 0 for this statement only: false when another connection
+ * holds the write lock. (The pragmas run outside statement spans: they are not the request's work.)
+ */
+function beginWithoutWaiting(connection: Database, session: SqliteSession): boolean {
+  let pragmas = lockStatements.get(connection);
+  if (pragmas === undefined) {
+    pragmas = { noWait: connection.prepare('PRAGMA busy_timeout = 0'), wait: connection.prepare(`PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`) };
+    lockStatements.set(connection, pragmas);
+  }
+  pragmas.noWait.run();
+  try {
+    session.run('BEGIN IMMEDIATE');
+    return true;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'SQLITE_BUSY') return false;
+    throw error;
+  } finally {
+    pragmas.wait.run();
+  }
 }
