@@ -21,7 +21,7 @@ import { eventually } from '../../helpers/eventually.js';
 import { createUser, HttpBrowser, openidCodeFlow } from '../../helpers/people.js';
 import { recordTokenResponse } from '../../helpers/secrets.js';
 import { killServerProcesses } from '../../helpers/server-process.js';
-import { answeredBy, childPids, createClient, freshRequest, freshToken, linesOf, requestId, startWorkers, subscribeFeed, type FeedSubscriber, type Workers } from './workers.js';
+import { answeredBy, childPids, createClient, freshRequest, freshToken, linesOf, requestId, startWorkers, subscribeOnEveryWorker, type FeedSubscriber, type Workers } from './workers.js';
 
 afterAll(() => killServerProcesses());
 
@@ -43,18 +43,8 @@ describe('revocations across two workers', () => {
     app = await createClient(workers, ['--name', 'app', '--grant-types', 'authorization_code,refresh_token', '--redirect-uris', 'https://app.example.com/cb', '--scope', 'openid email api']);
     verifier = createVerifier({ issuer: workers.server.issuer, audience: workers.server.issuer, clientId: reader.client_id, clientSecret: reader.client_secret!, logger: { warn: () => {} } });
     await verifier.ready();
-    const feedTokens = [];
-    for (let i = 0; i < 4; i += 1) feedTokens.push((await freshToken(workers.server.issuer, reader, 'revocations:read')).accessToken!);
-    // Subscribers opened one after the other on fresh connections: node:cluster deals them to the workers in turn.
-    for (const token of feedTokens) {
-      const subscriber = subscribeFeed(workers.server.issuer, token);
-      expect(await subscriber.status).toBe(200);
-      await eventually(() => subscriber.events.some((event) => event.type === 'ready'), 10_000);
-      subscribers.push(subscriber);
-    }
-    // Each worker has subscribers: the access lines of the feed requests name both.
-    const slots = await answeredBy(workers.server, subscribers.map((subscriber) => subscriber.requestId));
-    expect(new Set(slots.values())).toEqual(new Set([0, 1]));
+    // One after the other on fresh connections: node:cluster deals them to the workers in turn.
+    subscribers.push(...(await subscribeOnEveryWorker(workers, reader, 4)));
   }, 120_000);
   afterAll(async () => {
     for (const subscriber of subscribers) subscriber.close();

@@ -13,7 +13,7 @@ import { basicAuth, type RegisteredClient } from '../../helpers/clients.js';
 import { eventually } from '../../helpers/eventually.js';
 import { createDatabase } from '../../helpers/postgres-server.js';
 import { killServerProcesses } from '../../helpers/server-process.js';
-import { answeredBy, createClient, freshRequest, freshToken, requestId, startWorkers, subscribeFeed, type FeedSubscriber, type Workers } from './workers.js';
+import { answeredBy, createClient, freshRequest, freshToken, requestId, startWorkers, subscribeOnEveryWorker, type FeedSubscriber, type Workers } from './workers.js';
 
 const serverUrl = inject('postgresUrl');
 const unavailable = serverUrl === '' && process.env.CI !== 'true';
@@ -31,17 +31,8 @@ describe.skipIf(unavailable)('two workers on PostgreSQL', () => {
     workers = await startWorkers({ DATABASE_URL: url });
     reader = await createClient(workers, ['--name', 'resource-server', '--scope', 'revocations:read']);
     service = await createClient(workers, ['--name', 'service']);
-    const feedTokens = [];
-    for (let i = 0; i < 2; i += 1) feedTokens.push((await freshToken(workers.server.issuer, reader, 'revocations:read')).accessToken!);
-    // One after the other on fresh connections: one subscriber on each worker.
-    for (const token of feedTokens) {
-      const subscriber = subscribeFeed(workers.server.issuer, token);
-      expect(await subscriber.status).toBe(200);
-      await eventually(() => subscriber.events.some((event) => event.type === 'ready'), 10_000);
-      subscribers.push(subscriber);
-    }
-    const slots = await answeredBy(workers.server, subscribers.map((subscriber) => subscriber.requestId));
-    expect(new Set(slots.values())).toEqual(new Set([0, 1]));
+    // One after the other on fresh connections: node:cluster deals them to the workers in turn.
+    subscribers.push(...(await subscribeOnEveryWorker(workers, reader, 2)));
   }, 120_000);
   afterAll(() => {
     for (const subscriber of subscribers) subscriber.close();

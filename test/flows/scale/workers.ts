@@ -19,6 +19,7 @@ import { basicAuth, type RegisteredClient } from '../../helpers/clients.js';
 import { recordTokenResponse } from '../../helpers/secrets.js';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
 import { SseParser, type FeedEvent } from '../../../packages/verifier/src/feed-client.js';
+import { eventually } from '../../helpers/eventually.js';
 
 export interface Workers {
   readonly server: ServerProcess;
@@ -228,4 +229,24 @@ export function runToExit(dir: string, env: Record<string, string>, timeoutMs = 
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * `count` revocation-feed subscribers (a `revocations:read` token each), opened one after the other
+ * on fresh connections, which node:cluster deals to the workers in turn; checks that every worker
+ * holds one (by the `worker` of their access lines) before returning them.
+ */
+export async function subscribeOnEveryWorker(workers: Workers, reader: RegisteredClient, count: number): Promise<FeedSubscriber[]> {
+  const tokens: string[] = [];
+  for (let i = 0; i < count; i += 1) tokens.push((await freshToken(workers.server.issuer, reader, 'revocations:read')).accessToken!);
+  const subscribers: FeedSubscriber[] = [];
+  for (const token of tokens) {
+    const subscriber = subscribeFeed(workers.server.issuer, token);
+    subscribers.push(subscriber);
+    expect(await subscriber.status).toBe(200);
+    await eventually(() => subscriber.events.some((event) => event.type === 'ready'), 10_000);
+  }
+  const slots = await answeredBy(workers.server, subscribers.map((subscriber) => subscriber.requestId));
+  expect(new Set(slots.values())).toEqual(new Set([0, 1]));
+  return subscribers;
 }
