@@ -122,6 +122,7 @@ export async function startServer(config: Config, log: Logger, options: ServerOp
     deps.revocations.sync().catch((error: unknown) => log.warn({ err: error, event: 'revocations.sync_failed' }, 'revocation sync after a notification failed'));
   });
   const housekeeping = schedules ? startHousekeeping(deps) : undefined;
+  if (schedules) deps.stores.startUpkeep((error) => log.warn({ err: error, event: 'database.checkpoint_failed' }, 'the SQLite WAL checkpoint failed; the next one retries'));
   // Shared Signals push delivery (shared-signals/transmitter.ts): leases keep one process per stream.
   deps.transmitter.start();
   // Follows revocations written by other processes (the CLI) every 250 ms, for the push feed.

@@ -62,5 +62,11 @@ export interface Stores {
   readonly changes: ChangeNotifier;
   /** Answers when the database is reachable (readiness). */
   ping(): Promise<void>;
+  /**
+   * Starts the database's upkeep, which one process of the machine runs (the server that runs the
+   * schedules, server.ts): on SQLite the WAL checkpoints (knex/wal-checkpoints.ts); nothing on
+   * PostgreSQL, which keeps itself. `close` stops it. Failures go to `onError`; the next try follows.
+   */
+  startUpkeep(onError: (error: Error) => void): void;
   close(): Promise<void>;
 }

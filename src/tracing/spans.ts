@@ -40,6 +40,15 @@ export function inChildSpan<T>(name: string, attributes: Attributes | (() => Att
   return tracer.startActiveSpan(name, { attributes: typeof attributes === 'function' ? attributes() : attributes }, (span) => endWhenDone(span, work));
 }
 
+/**
+ * `work` bound to the active context when a span records there, else `work` itself: for work that
+ * runs later on behalf of the caller (a group commit runs every waiting request's statements), so
+ * its child spans still land in the caller's trace.
+ */
+export function inActiveSpanLater<A extends unknown[], R>(work: (...args: A) => R): (...args: A) => R {
+  return recordingParent() ? context.bind(context.active(), work) : work;
+}
+
 /** A child span whose end is reported by events (knex's query events): undefined when not traced. */
 export interface OpenSpan {
   end(error?: unknown): void;

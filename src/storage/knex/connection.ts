@@ -97,7 +97,7 @@ export function knexConfig(database: DatabaseConfig, tuning: DatabaseTuning = DE
         connection.pragma('synchronous = NORMAL');
         connection.pragma('foreign_keys = ON');
         connection.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-        // Checkpoints run from a timer (sqlite-session.ts `checkpointEvery`), not inside a commit.
+        // Checkpoints run in a thread of their own (wal-checkpoints.ts), not inside a commit.
         connection.pragma('wal_autocheckpoint = 0');
         done(null, connection);
       },

@@ -32,11 +32,10 @@ import { knexDeviceAuthorizationStore } from './device-authorization-store.js';
 import { migrateToLatest, openDatabase, waitForDatabase } from './connection.js';
 import { postgresChangeNotifier, sqliteChangeNotifier, type ChangeFeedLog } from './change-feed.js';
 import { statementDescriber, traceKnexStatements } from './statement-spans.js';
+import { startWalCheckpoints, type WalCheckpoints } from './wal-checkpoints.js';
 
 /** Readiness must answer quickly even when PostgreSQL hangs rather than refuses. */
 const PING_TIMEOUT_MS = 2000;
-/** SQLite: how often the WAL is folded into the database (see sqlite-session.ts `checkpointEvery`). */
-const WAL_CHECKPOINT_INTERVAL_MS = 200;
 
 export interface KnexStoresOptions {
   /** Apply pending migrations before returning (the server and CLI do; a migration-only run does too). */
@@ -64,9 +63,7 @@ export async function createKnexStores(database: DatabaseConfig, options: KnexSt
   // On SQLite the statements of every refresh grant and of the status lists' group commit skip
   // knex's per-statement cost (sqlite-session.ts).
   const sqlite = database.engine === 'sqlite' ? sqliteSessions(db) : undefined;
-  const stopCheckpoints = sqlite?.checkpointEvery(WAL_CHECKPOINT_INTERVAL_MS, (error) =>
-    options.log?.warn({ err: error, event: 'database.checkpoint_failed' }, 'the SQLite WAL checkpoint failed; the next one retries'),
-  );
+  let checkpoints: WalCheckpoints | undefined;
   return {
     clients: knexClientStore(db, changes),
     keys: knexKeyStore(db, changes, { advisoryLock: keyChangeLock }),
@@ -101,8 +98,12 @@ export async function createKnexStores(database: DatabaseConfig, options: KnexSt
         clearTimeout(timer);
       }
     },
+    startUpkeep(onError) {
+      const file = database.engine === 'sqlite' ? sharedFile(database.filename) : undefined;
+      if (file !== undefined) checkpoints ??= startWalCheckpoints(file, onError);
+    },
     async close() {
-      stopCheckpoints?.();
+      await checkpoints?.stop();
       await changes.close();
       await db.destroy();
     },

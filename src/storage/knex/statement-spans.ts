@@ -8,7 +8,7 @@
  * Transaction control (BEGIN, COMMIT) carries no query id in knex's events and is not traced.
  */
 import type { Knex } from 'knex';
-import { inChildSpan, recordingParent, startChildSpan, type OpenSpan, type SpanAttributes } from '../../tracing/spans.js';
+import { inActiveSpanLater, inChildSpan, recordingParent, startChildSpan, type OpenSpan, type SpanAttributes } from '../../tracing/spans.js';
 
 export type DatabaseSystem = 'sqlite' | 'postgresql';
 
@@ -79,3 +79,9 @@ export function inStatementSpan<T>(describe: (sql: string) => StatementSpan, sql
   const { name, attributes } = describe(sql);
   return inChildSpan(name, attributes, work);
 }
+
+/**
+ * `work` bound to the caller's span, for statements that run later on its behalf (the group
+ * commit of sqlite-session.ts runs every waiting caller's work in one transaction).
+ */
+export const statementsLater = inActiveSpanLater;

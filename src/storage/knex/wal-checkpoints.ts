@@ -1,0 +1,74 @@
+/**
+ * SQLite's WAL checkpoints, in a thread of their own. Commits only append to the WAL
+ * (`wal_autocheckpoint = 0`, connection.ts); a PASSIVE checkpoint every 200 ms copies what was
+ * appended into the database file and lets the WAL start over. On the event loop that copy and
+ * its fsyncs stopped the process for 4.5–7.7 ms every 200 ms under refresh load, of which about
+ * 1.2 ms was CPU (`npm run bench`, refresh): every request waited for the disk. In a thread, with
+ * its own connection, the server keeps answering meanwhile; a PASSIVE checkpoint never waits for
+ * the writers nor makes them wait.
+ *
+ * One process per machine runs it (the server, or the cluster's slot 0: server.ts): several would
+ * only fsync the same pages. The last connection to close checkpoints what is left.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/** How often the WAL is folded into the database: short intervals keep each checkpoint short. */
+export const WAL_CHECKPOINT_INTERVAL_MS = 200;
+
+/**
+ * The thread's code, evaluated as a script: a file beside this one would not exist where the
+ * sources run untranspiled (the tests), and the thread needs nothing but the SQLite driver.
+ */
+const THREAD_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const failed = (error) => parentPort.postMessage({ failed: String(error && error.message) });
+try {
+  const Database = require(workerData.driver);
+  const db = new Database(workerData.filename, { fileMustExist: true, timeout: 5000 });
+  db.pragma('wal_autocheckpoint = 0');
+  const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+  const timer = setInterval(() => {
+    try {
+      checkpoint.get();
+    } catch (error) {
+      failed(error);
+    }
+  }, workerData.intervalMs);
+  parentPort.on('message', () => {
+    clearInterval(timer);
+    db.close();
+    parentPort.close();
+  });
+} catch (error) {
+  // Cannot open the database: say why and end the thread.
+  failed(error);
+  parentPort.close();
+}
+`;
+
+/** The checkpoints' thread; `stop` ends it and resolves once it has closed its connection. */
+export interface WalCheckpoints {
+  stop(): Promise<void>;
+}
+
+export function startWalCheckpoints(filename: string, onError: (error: Error) => void, intervalMs = WAL_CHECKPOINT_INTERVAL_MS): WalCheckpoints {
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const thread = new Worker(THREAD_SOURCE, {
+    eval: true,
+    workerData: { driver, filename, intervalMs },
+    // The thread holds one prepared statement: a small heap is plenty.
+    resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 },
+  });
+  // Never what keeps a process alive: close() stops it, and an exit without close loses nothing.
+  thread.unref();
+  thread.on('message', (message: { failed: string }) => onError(new Error(`WAL checkpoint failed: ${message.failed}`)));
+  thread.on('error', onError);
+  const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
+  return {
+    async stop() {
+      thread.postMessage('stop');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * The WAL checkpoints' thread (src/storage/knex/wal-checkpoints.ts) on a real database file: it
+ * copies what the server's connection appended to the WAL into the database file while that
+ * connection keeps writing, reports a database it cannot open, and stops when asked.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/storage/knex/connection.js';
+import { startWalCheckpoints } from '../../src/storage/knex/wal-checkpoints.js';
+
+let dir: string;
+let filename: string;
+let db: Knex;
+
+beforeEach(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inkan-wal-checkpoints-'));
+  filename = path.join(dir, 'inkan.sqlite');
+  db = openDatabase({ engine: 'sqlite', filename });
+  await db.schema.createTable('notes', (t) => {
+    t.integer('id').primary();
+    t.text('text').notNullable();
+  });
+  await db.raw('PRAGMA wal_checkpoint(TRUNCATE)');
+});
+
+afterEach(async () => {
+  await db.destroy();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const until = async (condition: () => boolean, timeoutMs = 5000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
+describe('WAL checkpoints in a thread', () => {
+  it('copies the WAL into the database file while the server keeps writing', async () => {
+    const errors: Error[] = [];
+    const databaseBytes = () => fs.statSync(filename).size;
+    const before = databaseBytes();
+    // Without checkpoints (wal_autocheckpoint = 0), these stay in the WAL.
+    for (let batch = 0; batch < 20; batch += 1) {
+      await db('notes').insert(Array.from({ length: 50 }, (_, i) => ({ id: batch * 50 + i, text: 'x'.repeat(200) })));
+    }
+    expect(databaseBytes()).toBe(before);
+    const checkpoints = startWalCheckpoints(filename, (error) => errors.push(error), 20);
+    try {
+      await until(() => databaseBytes() > before + 200_000);
+      await db('notes').insert({ id: 5000, text: 'written while the thread runs' });
+      expect((await db('notes').count({ n: '*' }))[0]).toEqual({ n: 1001 });
+    } finally {
+      await checkpoints.stop();
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it('reports a database it cannot open, and still stops', async () => {
+    const errors: Error[] = [];
+    const checkpoints = startWalCheckpoints(path.join(dir, 'absent.sqlite'), (error) => errors.push(error), 20);
+    await until(() => errors.length > 0);
+    await checkpoints.stop();
+    expect(errors[0]!.message).toContain('unable to open database file');
+  });
+
+  it('stops: after stop() nothing is copied any more', async () => {
+    const checkpoints = startWalCheckpoints(filename, () => undefined, 20);
+    await checkpoints.stop();
+    const before = fs.statSync(filename).size;
+    await db('notes').insert(Array.from({ length: 50 }, (_, id) => ({ id, text: 'x'.repeat(4000) })));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(fs.statSync(filename).size).toBe(before);
+    expect(fs.statSync(`${filename}-wal`).size).toBeGreaterThan(200_000);
+  });
+});
