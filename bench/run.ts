@@ -291,35 +291,10 @@ async function measure(request: LoadRequest): Promise<LoadResult> {
   return measureLoad(request, SECONDS, CLIENT_CORE, hasTaskset);
 }
 
-async function main(): Promise<void> {
+/** Parts 3–5: Inkan and the peer, each started once, both pinned to the server core. */
+async function measureBesideThePeer(): Promise<Row[]> {
   const rows: Row[] = [];
-  const started = new Date();
-  process.stderr.write(`bench: ${SECONDS}s per scenario, servers on core ${SERVER_CORE}, load on core ${CLIENT_CORE}${hasTaskset ? '' : ' (taskset missing: not pinned)'}\n`);
-
-  // 1. The limit: jose on one core.
-  if (runs('limits')) {
-    const [command, argv] = pinned(SERVER_CORE, process.execPath, [path.join(ROOT, 'dist/bench/crypto-limits.js'), String(Math.min(SECONDS, 5))]);
-    const out = spawnSync(command, argv, { encoding: 'utf8' });
-    const limits = JSON.parse(out.stdout) as Record<string, number>;
-    for (const [name, value] of Object.entries(limits)) rows.push({ name, value, unit: 'op/s' });
-  }
-
-  // 2. The framework ceiling.
-  if (runs('koa')) {
-    const port = 3200 + Math.floor(Math.random() * 500);
-    const koa = startProcess('dist/bench/bare-koa.js', [String(port)], { stdout: 'pipe' });
-    await waitForLine(koa, 'ready');
-    rows.push(loadRow('bare_koa_get', await measure({ url: `http://127.0.0.1:${port}/`, method: 'GET' })));
-    rows.push(
-      loadRow(
-        'bare_koa_post',
-        await measure({ url: `http://127.0.0.1:${port}/token`, method: 'POST', body: 'grant_type=client_credentials&scope=api', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('a', 'b') } }),
-      ),
-    );
-    await stopProcess(koa);
-  }
-
-  // 3. Inkan and the peer, each started once, both pinned to the server core.
+  // 3. Start both.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inkan-bench-'));
   const port = 3700 + Math.floor(Math.random() * 500);
   const issuer = `http://127.0.0.1:${port}`;
@@ -394,6 +369,40 @@ async function main(): Promise<void> {
   rows.push({ name: 'peer_rss_after_run', value: rssMb(peer.pid), unit: 'MB' });
   await Promise.all([stopProcess(inkan), stopProcess(peer)]);
   fs.rmSync(dir, { recursive: true, force: true });
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  const started = new Date();
+  process.stderr.write(`bench: ${SECONDS}s per scenario, servers on core ${SERVER_CORE}, load on core ${CLIENT_CORE}${hasTaskset ? '' : ' (taskset missing: not pinned)'}\n`);
+
+  // 1. The limit: jose on one core.
+  if (runs('limits')) {
+    const [command, argv] = pinned(SERVER_CORE, process.execPath, [path.join(ROOT, 'dist/bench/crypto-limits.js'), String(Math.min(SECONDS, 5))]);
+    const out = spawnSync(command, argv, { encoding: 'utf8' });
+    const limits = JSON.parse(out.stdout) as Record<string, number>;
+    for (const [name, value] of Object.entries(limits)) rows.push({ name, value, unit: 'op/s' });
+  }
+
+  // 2. The framework ceiling.
+  if (runs('koa')) {
+    const port = 3200 + Math.floor(Math.random() * 500);
+    const koa = startProcess('dist/bench/bare-koa.js', [String(port)], { stdout: 'pipe' });
+    await waitForLine(koa, 'ready');
+    rows.push(loadRow('bare_koa_get', await measure({ url: `http://127.0.0.1:${port}/`, method: 'GET' })));
+    rows.push(
+      loadRow(
+        'bare_koa_post',
+        await measure({ url: `http://127.0.0.1:${port}/token`, method: 'POST', body: 'grant_type=client_credentials&scope=api', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic('a', 'b') } }),
+      ),
+    );
+    await stopProcess(koa);
+  }
+
+  // 3–5. Inkan against the peer, then Inkan alone (only when a part needs them).
+  if ((['client_credentials', 'jwks', 'refresh', 'inkan_alone'] as const).some(runs)) rows.push(...(await measureBesideThePeer()));
+
 
   // 6. One instance against two on PostgreSQL.
   if (runs('scale_out')) rows.push(
