@@ -60,12 +60,30 @@ describe('WAL checkpoints in a thread', () => {
     expect(errors).toEqual([]);
   });
 
-  it('reports a database it cannot open, and still stops', async () => {
+  it('reports a database it cannot open once, and checkpoints it once it can', async () => {
     const errors: Error[] = [];
-    const checkpoints = startWalCheckpoints(path.join(dir, 'absent.sqlite'), (error) => errors.push(error), 20);
-    await until(() => errors.length > 0);
-    await checkpoints.stop();
-    expect(errors[0]!.message).toContain('unable to open database file');
+    const later = path.join(dir, 'later.sqlite');
+    const checkpoints = startWalCheckpoints(later, (error) => errors.push(error), 20);
+    try {
+      await until(() => errors.length > 0);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(errors.map((error) => error.message)).toEqual(['WAL checkpoint failed: unable to open database file']);
+      const other = openDatabase({ engine: 'sqlite', filename: later });
+      try {
+        await other.schema.createTable('notes', (t) => {
+          t.integer('id').primary();
+          t.text('text').notNullable();
+        });
+        const before = fs.statSync(later).size;
+        await other('notes').insert(Array.from({ length: 50 }, (_, id) => ({ id, text: 'x'.repeat(4000) })));
+        await until(() => fs.statSync(later).size > before + 100_000);
+      } finally {
+        await other.destroy();
+      }
+    } finally {
+      await checkpoints.stop();
+    }
+    expect(errors).toHaveLength(1);
   });
 
   it('stops: after stop() nothing is copied any more', async () => {

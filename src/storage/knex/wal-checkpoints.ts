@@ -22,29 +22,31 @@ export const WAL_CHECKPOINT_INTERVAL_MS = 200;
  */
 const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const failed = (error) => parentPort.postMessage({ failed: String(error && error.message) });
-try {
-  const Database = require(workerData.driver);
-  const db = new Database(workerData.filename, { fileMustExist: true, timeout: 5000 });
-  db.pragma('wal_autocheckpoint = 0');
-  const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
-  const timer = setInterval(() => {
-    try {
-      checkpoint.get();
-    } catch (error) {
-      failed(error);
+const Database = require(workerData.driver);
+let db;
+let checkpoint;
+let failing = false;
+const timer = setInterval(() => {
+  try {
+    if (db === undefined) {
+      const opened = new Database(workerData.filename, { fileMustExist: true, timeout: 5000 });
+      opened.pragma('wal_autocheckpoint = 0');
+      checkpoint = opened.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+      db = opened;
     }
-  }, workerData.intervalMs);
-  parentPort.on('message', () => {
-    clearInterval(timer);
-    db.close();
-    parentPort.close();
-  });
-} catch (error) {
-  // Cannot open the database: say why and end the thread.
-  failed(error);
+    checkpoint.get();
+    failing = false;
+  } catch (error) {
+    // Told once per run of failures, not every interval; the next interval tries again.
+    if (!failing) parentPort.postMessage({ failed: String(error && error.message) });
+    failing = true;
+  }
+}, workerData.intervalMs);
+parentPort.on('message', () => {
+  clearInterval(timer);
+  if (db !== undefined) db.close();
   parentPort.close();
-}
+});
 `;
 
 /** The checkpoints' thread; `stop` ends it and resolves once it has closed its connection. */
