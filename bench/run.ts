@@ -28,6 +28,7 @@ import readline from 'node:readline';
 import { measureLoad, type LoadRequest, type LoadResult } from './load.js';
 import { measurePaired, type Contender, type PairTiming } from './paired.js';
 import { PEER_CLIENT, PEER_RESOURCES, PEER_WEB_CLIENT } from './peer-config.js';
+import { npmStart } from './npm-start.js';
 import { REFRESH_CONCURRENCY, refreshDriverOptions, scenariosAfterFoundation, type ExtraScenarioContext } from './scenarios.js';
 import { measureScaleOut } from './scale.js';
 import { measureWorkers } from './workers.js';
@@ -94,28 +95,6 @@ async function waitForUrl(url: string, timeoutMs = 20_000): Promise<void> {
 function startProcess(script: string, args: string[], options: { env?: Record<string, string>; cwd?: string; stdout: 'pipe' | 'ignore'; nodeFlags?: string[] }): ChildProcess {
   const [command, argv] = pinned(SERVER_CORE, process.execPath, [...(options.nodeFlags ?? []), path.join(ROOT, script), ...args]);
   return spawn(command, argv, { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', options.stdout, 'inherit'] });
-}
-
-/**
- * What `npm start` runs, from package.json's `start` script: `NAME=${NAME:-default} …` assignments,
- * then `node`, its flags and the entry point. Any other shape throws, so that a change to the
- * script is carried over here rather than silently benchmarking something else.
- */
-function npmStart(): { env: Record<string, string>; nodeFlags: string[]; script: string } {
-  const { scripts } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const words = scripts.start!.trim().split(/\s+/);
-  const env: Record<string, string> = {};
-  let word = words.shift();
-  for (; word !== undefined && word !== 'node'; word = words.shift()) {
-    const assignment = /^([A-Z_][A-Z0-9_]*)=(?:\$\{\1:-([^}]*)\}|([^$]*))$/.exec(word);
-    if (assignment === null) throw new Error(`package.json start: cannot read "${word}"`);
-    env[assignment[1]!] = process.env[assignment[1]!] !== undefined && assignment[2] !== undefined ? process.env[assignment[1]!]! : (assignment[2] ?? assignment[3]!);
-  }
-  const script = words.pop();
-  if (word !== 'node' || script === undefined || !script.endsWith('.js') || words.some((flag) => !flag.startsWith('--'))) {
-    throw new Error(`package.json start: expected "[NAME=value …] node [--flag …] entry.js", found "${scripts.start}"`);
-  }
-  return { env, nodeFlags: words, script };
 }
 
 function rssMb(pid: number | undefined): number {
@@ -315,7 +294,7 @@ async function measureBesideThePeer(): Promise<Row[]> {
   // its reader, which /dev/null would spare it (the peer logs nothing per request).
   // As `npm start` runs it, read from package.json so the two cannot drift apart (its environment
   // and node flags: docs/performance.md, "Memory").
-  const start = npmStart();
+  const start = npmStart(ROOT);
   const inkan = startProcess(start.script, [], { env: { ...env, ...start.env }, nodeFlags: start.nodeFlags, cwd: dir, stdout: 'pipe' });
   inkan.stdout!.resume();
   const peerPort = 4300 + Math.floor(Math.random() * 500);

@@ -5,7 +5,7 @@
  *
  * Setup. Two servers, each on a fresh SQLite directory prepared by the same CLI steps (an EdDSA
  * client, a `revocations:read` client, the refresh driver's people and web client), started the
- * same way (`MALLOC_ARENA_MAX=1 node --max-semi-space-size=4`), one with WORKERS=1 and one with
+ * same way (as package.json's `start` script says: npm-start.ts), one with WORKERS=1 and one with
  * WORKERS=2 (a node:cluster primary and two workers sharing the listener). Nothing is pinned:
  * the servers, the load generator and whatever else runs on the machine share both cores, which is
  * the deployment the issue asks about. The two servers run side by side, idle but for the one
@@ -35,6 +35,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../test/helpers/postgres-server.js';
 import { measureLoad, type LoadRequest } from './load.js';
+import { npmStart } from './npm-start.js';
 import { measurePaired, type Contender, type PairTiming } from './paired.js';
 import { childPids, cpuSeconds, machineBusyCpuSeconds, reapedChildrenCpuSeconds, rssMb } from './processes.js';
 import type { RoundsProcess, Row } from './run.js';
@@ -83,10 +84,12 @@ async function startServer(context: WorkersContext, workers: number): Promise<Se
   const tokenClient = cli(['clients', 'create', '--name', 'bench-workers-eddsa', '--alg', 'EdDSA', '--scope', 'api']) as Credentials;
   const feedClient = cli(['clients', 'create', '--name', 'bench-workers-rs', '--scope', 'revocations:read']) as Credentials;
   const refreshOptions = refreshDriverOptions({ baseUrl: issuer, cli, seconds: context.seconds });
-  // As `npm start` runs it; the access log goes to /dev/null (run.ts says why).
-  const child = spawn(process.execPath, ['--max-semi-space-size=4', path.join(context.root, 'dist/src/main.js')], {
+  // As `npm start` runs it. The access log goes to /dev/null here, unlike in run.ts's pinned parts:
+  // a pipe drained by this process would take CPU from the two cores the servers share unpinned.
+  const start = npmStart(context.root);
+  const child = spawn(process.execPath, [...start.nodeFlags, path.join(context.root, start.script)], {
     cwd: dir,
-    env: { ...process.env, ...env, MALLOC_ARENA_MAX: '1', WORKERS: String(workers) },
+    env: { ...process.env, ...env, ...start.env, WORKERS: String(workers) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return { workers, issuer, port, dir, tokenClient, feedClient, refreshOptions, process: child };
