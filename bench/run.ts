@@ -382,7 +382,6 @@ async function main(): Promise<void> {
   // 3–5. Inkan against the peer, then Inkan alone (only when a part needs them).
   if ((['client_credentials', 'jwks', 'refresh', 'inkan_alone'] as const).some(runs)) rows.push(...(await measureBesideThePeer()));
 
-
   // 6. One instance against two on PostgreSQL.
   if (runs('scale_out')) rows.push(
     ...(await guarded('scale_out', () =>
