@@ -12,6 +12,7 @@ import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { DEFAULT_DATABASE_TUNING, type DatabaseConfig, type DatabaseTuning } from '../database.js';
 import { migrationSource } from './migrations.js';
+import { sqliteClient } from './sqlite-client.js';
 import { restrictMode } from '../../file-modes.js';
 
 // PostgreSQL returns int8 as a string to protect values above 2^53; Inkan's int8 columns hold Unix
@@ -82,7 +83,8 @@ export function knexConfig(database: DatabaseConfig, tuning: DatabaseTuning = DE
     };
   }
   return {
-    client: 'better-sqlite3',
+    // better-sqlite3, with write transactions that take the write lock when they begin (sqlite-client.ts).
+    client: sqliteClient,
     log: knexLog,
     connection: { filename: database.filename },
     useNullAsDefault: true,

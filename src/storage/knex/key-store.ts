@@ -71,7 +71,7 @@ export function knexKeyStore(db: Knex, changes: KnexChangeNotifier, options: Kne
   // transactions are serialisable already; PostgreSQL's default (read committed) lets an apply
   // commit between the two, pairing an old version with new keys, so ask for one snapshot.
   const snapshotOptions: Knex.TransactionConfig =
-    (db.client as { dialect?: string }).dialect === 'postgresql' ? { isolationLevel: 'repeatable read', readOnly: true } : {};
+    (db.client as { dialect?: string }).dialect === 'postgresql' ? { isolationLevel: 'repeatable read', readOnly: true } : { readOnly: true };
 
   return {
     version: () => readVersion(db),
