@@ -5,38 +5,26 @@
  * the WAL once rather than once per transaction.
  */
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Knex } from 'knex';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/storage/knex/connection.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { sqliteFilePerTest } from './sqlite-file.js';
 import { sqliteSessions, type SqliteSessions } from '../../src/storage/knex/sqlite-session.js';
 
-let dir: string;
-let filename: string;
-let db: Knex;
-let sessions: SqliteSessions;
-
-beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inkan-group-commit-'));
-  filename = path.join(dir, 'inkan.sqlite');
-  db = openDatabase({ engine: 'sqlite', filename });
+const sqlite = sqliteFilePerTest('inkan-group-commit-', async (db) => {
   await db.schema.createTable('notes', (t) => {
     t.integer('id').primary();
     t.string('text', 64).notNullable();
   });
   await db.raw('PRAGMA wal_checkpoint(TRUNCATE)');
-  sessions = sqliteSessions(db);
 });
+let sessions: SqliteSessions;
 
-afterEach(async () => {
-  await db.destroy();
-  fs.rmSync(dir, { recursive: true, force: true });
+beforeEach(() => {
+  sessions = sqliteSessions(sqlite.db);
 });
 
 const insert = (id: number) => (sql: Parameters<Parameters<SqliteSessions['transaction']>[0]>[0]) => sql.run('INSERT INTO notes (id, text) VALUES (?, ?)', id, `note ${id}`);
-const storedIds = async () => (await db('notes').select('id').orderBy('id')).map((row: { id: number }) => row.id);
-const walBytes = () => fs.statSync(`${filename}-wal`).size;
+const storedIds = async () => (await sqlite.db('notes').select('id').orderBy('id')).map((row: { id: number }) => row.id);
+const walBytes = () => fs.statSync(`${sqlite.filename}-wal`).size;
 
 describe('SQLite group commit', () => {
   it('gives each of many concurrent transactions its own result, all committed', async () => {

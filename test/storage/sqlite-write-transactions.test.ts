@@ -5,24 +5,13 @@
  * wrote meanwhile: CI saw `tokens revoke --email` fail so beside two servers. Checked against a
  * second connection on another thread, as another process would hold it.
  */
-import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { Knex } from 'knex';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/storage/knex/connection.js';
+import { describe, expect, it } from 'vitest';
+import { sqliteFilePerTest } from './sqlite-file.js';
 
-let dir: string;
-let filename: string;
-let db: Knex;
-
-beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inkan-write-transactions-'));
-  filename = path.join(dir, 'inkan.sqlite');
-  db = openDatabase({ engine: 'sqlite', filename });
+const sqlite = sqliteFilePerTest('inkan-write-transactions-', async (db) => {
   await db.schema.createTable('counters', (t) => {
     t.integer('id').primary();
     t.integer('value').notNullable();
@@ -33,14 +22,9 @@ beforeEach(async () => {
   ]);
 });
 
-afterEach(async () => {
-  await db.destroy();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
 /** Whether another connection could take the write lock right now, without waiting. */
 function anotherWriterCould(): boolean {
-  const other = new Database(filename, { timeout: 0 });
+  const other = new Database(sqlite.filename, { timeout: 0 });
   try {
     other.exec('BEGIN IMMEDIATE');
     other.exec('ROLLBACK');
@@ -72,7 +56,7 @@ burst();
 
 describe('knex transactions on SQLite', () => {
   it('hold the write lock from BEGIN, before their first write', async () => {
-    const seen = await db.transaction(async (trx) => {
+    const seen = await sqlite.db.transaction(async (trx) => {
       await trx('counters').where({ id: 1 }).first();
       return anotherWriterCould();
     });
@@ -81,7 +65,7 @@ describe('knex transactions on SQLite', () => {
   });
 
   it('leave the lock alone when opened read-only', async () => {
-    const seen = await db.transaction(async (trx) => {
+    const seen = await sqlite.db.transaction(async (trx) => {
       await trx('counters').where({ id: 1 }).first();
       return anotherWriterCould();
     }, { readOnly: true });
@@ -90,12 +74,12 @@ describe('knex transactions on SQLite', () => {
 
   it('read then write without failing while another process keeps writing', { timeout: 30_000 }, async () => {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    const writer = new Worker(WRITER_SOURCE, { eval: true, workerData: { driver, filename } });
+    const writer = new Worker(WRITER_SOURCE, { eval: true, workerData: { driver, filename: sqlite.filename } });
     const writes = new Promise<number>((resolve) => writer.once('message', resolve));
     try {
       // Read, let the other writer commit, then write: the pattern knex's deferred BEGIN fails.
       for (let round = 0; round < 200; round += 1) {
-        await db.transaction(async (trx) => {
+        await sqlite.db.transaction(async (trx) => {
           const row = await trx('counters').where({ id: 1 }).first<{ value: number }>();
           await new Promise((resolve) => setImmediate(resolve));
           await trx('counters').where({ id: 1 }).update({ value: row!.value + 1 });
@@ -105,6 +89,6 @@ describe('knex transactions on SQLite', () => {
       writer.postMessage('stop');
     }
     expect(await writes).toBeGreaterThan(0);
-    expect(await db('counters').where({ id: 1 }).first()).toEqual({ id: 1, value: 200 });
+    expect(await sqlite.db('counters').where({ id: 1 }).first()).toEqual({ id: 1, value: 200 });
   });
 });

@@ -4,31 +4,18 @@
  * connection keeps writing, reports a database it cannot open, and stops when asked.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import type { Knex } from 'knex';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { sqliteFilePerTest } from './sqlite-file.js';
 import { openDatabase } from '../../src/storage/knex/connection.js';
 import { startWalCheckpoints } from '../../src/storage/knex/wal-checkpoints.js';
 
-let dir: string;
-let filename: string;
-let db: Knex;
-
-beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'inkan-wal-checkpoints-'));
-  filename = path.join(dir, 'inkan.sqlite');
-  db = openDatabase({ engine: 'sqlite', filename });
+const sqlite = sqliteFilePerTest('inkan-wal-checkpoints-', async (db) => {
   await db.schema.createTable('notes', (t) => {
     t.integer('id').primary();
     t.text('text').notNullable();
   });
   await db.raw('PRAGMA wal_checkpoint(TRUNCATE)');
-});
-
-afterEach(async () => {
-  await db.destroy();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 const until = async (condition: () => boolean, timeoutMs = 5000): Promise<void> => {
@@ -42,18 +29,18 @@ const until = async (condition: () => boolean, timeoutMs = 5000): Promise<void> 
 describe('WAL checkpoints in a thread', () => {
   it('copies the WAL into the database file while the server keeps writing', async () => {
     const errors: Error[] = [];
-    const databaseBytes = () => fs.statSync(filename).size;
+    const databaseBytes = () => fs.statSync(sqlite.filename).size;
     const before = databaseBytes();
     // Without checkpoints (wal_autocheckpoint = 0), these stay in the WAL.
     for (let batch = 0; batch < 20; batch += 1) {
-      await db('notes').insert(Array.from({ length: 50 }, (_, i) => ({ id: batch * 50 + i, text: 'x'.repeat(200) })));
+      await sqlite.db('notes').insert(Array.from({ length: 50 }, (_, i) => ({ id: batch * 50 + i, text: 'x'.repeat(200) })));
     }
     expect(databaseBytes()).toBe(before);
-    const checkpoints = startWalCheckpoints(filename, (error) => errors.push(error), 20);
+    const checkpoints = startWalCheckpoints(sqlite.filename, (error) => errors.push(error), 20);
     try {
       await until(() => databaseBytes() > before + 200_000);
-      await db('notes').insert({ id: 5000, text: 'written while the thread runs' });
-      expect((await db('notes').count({ n: '*' }))[0]).toEqual({ n: 1001 });
+      await sqlite.db('notes').insert({ id: 5000, text: 'written while the thread runs' });
+      expect((await sqlite.db('notes').count({ n: '*' }))[0]).toEqual({ n: 1001 });
     } finally {
       await checkpoints.stop();
     }
@@ -62,7 +49,7 @@ describe('WAL checkpoints in a thread', () => {
 
   it('reports a database it cannot open once, and checkpoints it once it can', async () => {
     const errors: Error[] = [];
-    const later = path.join(dir, 'later.sqlite');
+    const later = path.join(sqlite.dir, 'later.sqlite');
     const checkpoints = startWalCheckpoints(later, (error) => errors.push(error), 20);
     try {
       await until(() => errors.length > 0);
@@ -87,12 +74,12 @@ describe('WAL checkpoints in a thread', () => {
   });
 
   it('stops: after stop() nothing is copied any more', async () => {
-    const checkpoints = startWalCheckpoints(filename, () => undefined, 20);
+    const checkpoints = startWalCheckpoints(sqlite.filename, () => undefined, 20);
     await checkpoints.stop();
-    const before = fs.statSync(filename).size;
-    await db('notes').insert(Array.from({ length: 50 }, (_, id) => ({ id, text: 'x'.repeat(4000) })));
+    const before = fs.statSync(sqlite.filename).size;
+    await sqlite.db('notes').insert(Array.from({ length: 50 }, (_, id) => ({ id, text: 'x'.repeat(4000) })));
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(fs.statSync(filename).size).toBe(before);
-    expect(fs.statSync(`${filename}-wal`).size).toBeGreaterThan(200_000);
+    expect(fs.statSync(sqlite.filename).size).toBe(before);
+    expect(fs.statSync(`${sqlite.filename}-wal`).size).toBeGreaterThan(200_000);
   });
 });

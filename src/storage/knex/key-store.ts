@@ -68,8 +68,9 @@ export function knexKeyStore(db: Knex, changes: KnexChangeNotifier, options: Kne
   };
 
   // The version and the keys are read by two statements, which must see the same commit. SQLite
-  // transactions are serialisable already; PostgreSQL's default (read committed) lets an apply
-  // commit between the two, pairing an old version with new keys, so ask for one snapshot.
+  // transactions are serialisable already (read-only: a deferred BEGIN, no write lock, see
+  // sqlite-client.ts); PostgreSQL's default (read committed) lets an apply commit between the two,
+  // pairing an old version with new keys, so ask for one snapshot.
   const snapshotOptions: Knex.TransactionConfig =
     (db.client as { dialect?: string }).dialect === 'postgresql' ? { isolationLevel: 'repeatable read', readOnly: true } : { readOnly: true };
 
