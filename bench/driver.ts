@@ -5,7 +5,9 @@
  * up, measure and answer once; refresh (Inkan) and peer-refresh (oidc-provider) obtain their chains
  * once and then measure in rounds, so run.ts can alternate the two (paired.ts).
  *
- *   node dist/bench/driver.js <code-exchange|login-storm|refresh|peer-refresh> < options.json
+ * refresh-chains only mints chains, a set per round, for wrk to rotate (refresh-chains.lua).
+ *
+ *   node dist/bench/driver.js <code-exchange|login-storm|refresh|peer-refresh|refresh-chains> < options.json
  */
 import crypto from 'node:crypto';
 import { Agent, request } from 'undici';
@@ -204,13 +206,20 @@ async function exchangeForRefreshToken(options: RefreshOptions, grant: { code: s
 
 /** Inkan: one person signs in once; each chain is a code (prompt=none) exchanged for a refresh token. */
 async function inkanChains(options: RefreshOptions): Promise<string[]> {
+  return (await inkanChainSource(options))();
+}
+
+/** Signs the person in once; each call then gives `concurrency` new chains from that session. */
+async function inkanChainSource(options: RefreshOptions): Promise<() => Promise<string[]>> {
   const session = new Session(options);
   const user = options.users?.[0];
   if (user === undefined) throw new Error('the refresh driver needs a person to sign in');
   await session.signIn(user, 'openid offline_access');
-  const chains: string[] = [];
-  for (let i = 0; i < options.concurrency; i += 1) chains.push(await exchangeForRefreshToken(options, await session.code('openid offline_access')));
-  return chains;
+  return async () => {
+    const chains: string[] = [];
+    for (let i = 0; i < options.concurrency; i += 1) chains.push(await exchangeForRefreshToken(options, await session.code('openid offline_access')));
+    return chains;
+  };
 }
 
 /**
@@ -247,4 +256,12 @@ runPinnedScript('driver.js', {
   'login-storm': loginStorm,
   refresh: { prepare: async (options: RefreshOptions) => refreshRounds(options, await inkanChains(options)) },
   'peer-refresh': { prepare: async (options: RefreshOptions) => refreshRounds(options, await peerChains(options)) },
+  // For wrk's refresh script (refresh-chains.lua), which leaves its chains mid-rotation: each
+  // round's request is answered with fresh chains ({ chains }) instead of a measurement.
+  'refresh-chains': {
+    prepare: async (options: RefreshOptions) => {
+      const next = await inkanChainSource(options);
+      return async () => ({ chains: await next() });
+    },
+  },
 });

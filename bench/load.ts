@@ -28,7 +28,8 @@ export interface LoadResult {
 }
 
 const CONNECTIONS = 32;
-const hasWrk = spawnSync('wrk', ['--version']).error === undefined;
+/** Whether Debian's `wrk` is installed (else autocannon loads fixed requests, and scripted loads fall back to node drivers). */
+export const hasWrk = spawnSync('wrk', ['--version']).error === undefined;
 const run = promisify(execFile);
 
 /** Runs a load generator (pinned when asked) without blocking, so two can run side by side. */
@@ -54,13 +55,27 @@ async function withWrk(request: LoadRequest, seconds: number, core: string, pin:
   if (request.body !== undefined) lines.push(`wrk.body = ${luaString(request.body)}`);
   for (const [name, value] of Object.entries(request.headers ?? {})) lines.push(`wrk.headers[${luaString(name)}] = ${luaString(value)}`);
   fs.writeFileSync(script, `${lines.join('\n')}\n`);
-  const args = [`-t${threads}`, `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, request.url];
+  try {
+    return await runWrk(request.url, { path: script, args: [] }, seconds, core, pin, threads);
+  } finally {
+    fs.rmSync(path.dirname(script), { recursive: true, force: true });
+  }
+}
+
+/** A Lua script for wrk (`-s`) with its arguments (after `--`); it may print `Script errors: <n>` from done(). */
+export interface WrkScript {
+  readonly path: string;
+  readonly args: readonly string[];
+}
+
+async function runWrk(url: string, script: WrkScript, seconds: number, core: string, pin: boolean, threads: number): Promise<LoadResult> {
+  const args = [`-t${threads}`, `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script.path, url, ...(script.args.length > 0 ? ['--', ...script.args] : [])];
   const out = await generator('wrk', args, core, pin);
-  fs.rmSync(path.dirname(script), { recursive: true, force: true });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const scriptErrors = Number(/Script errors:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  const errors = non2xx + (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0);
+  const errors = non2xx + scriptErrors + (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0);
   return {
     requestsPerSecond: rps,
     requests: Number(/(\d+) requests in/.exec(out)?.[1]),
@@ -78,6 +93,11 @@ async function withAutocannon(request: LoadRequest, seconds: number, core: strin
   args.push(request.url);
   const json = JSON.parse(await generator(process.execPath, args, core, pin)) as { requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number };
   return { requestsPerSecond: json.requests.average, requests: json.requests.total, p50Ms: json.latency.p50, p99Ms: json.latency.p99, errors: json.non2xx + json.errors };
+}
+
+/** Load from a script of wrk's own, unpinned (wrk only: check `hasWrk`). */
+export async function measureWrkScript(url: string, script: WrkScript, seconds: number, threads: number): Promise<LoadResult> {
+  return runWrk(url, script, seconds, '', false, threads);
 }
 
 /** `threads`: wrk's threads (one unless a part loads several server cores); autocannon has one. */

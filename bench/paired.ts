@@ -30,6 +30,13 @@ export interface Contender {
   /** What the measurement is, for the row's note. */
   readonly note?: string;
   measure(seconds: number): Promise<LoadResult>;
+  /** Readies the next measurement (fresh single-use tokens), outside its timing and its CPU count. */
+  beforeRound?(): Promise<void>;
+}
+
+async function measureOnce(contender: Contender, seconds: number): Promise<LoadResult> {
+  await contender.beforeRound?.();
+  return contender.measure(seconds);
 }
 
 export interface PairTiming {
@@ -64,15 +71,15 @@ function pairedRow(side: Contender, results: readonly LoadResult[]): Row {
 
 export async function measurePaired(inkan: Contender, peer: Contender, timing: PairTiming): Promise<[Row, Row]> {
   process.stderr.write(`  ${inkan.row} / ${peer.row}: warm-up, then ${timing.rounds} × ${timing.roundSeconds} s alternating\n`);
-  await inkan.measure(timing.warmSeconds);
-  await peer.measure(timing.warmSeconds);
+  await measureOnce(inkan, timing.warmSeconds);
+  await measureOnce(peer, timing.warmSeconds);
   const inkanResults: LoadResult[] = [];
   const peerResults: LoadResult[] = [];
   for (let round = 0; round < timing.rounds; round += 1) {
     const inkanFirst = round % 2 === 0;
-    if (inkanFirst) inkanResults.push(await inkan.measure(timing.roundSeconds));
-    peerResults.push(await peer.measure(timing.roundSeconds));
-    if (!inkanFirst) inkanResults.push(await inkan.measure(timing.roundSeconds));
+    if (inkanFirst) inkanResults.push(await measureOnce(inkan, timing.roundSeconds));
+    peerResults.push(await measureOnce(peer, timing.roundSeconds));
+    if (!inkanFirst) inkanResults.push(await measureOnce(inkan, timing.roundSeconds));
   }
   return [pairedRow(inkan, inkanResults), pairedRow(peer, peerResults)];
 }

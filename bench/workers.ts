@@ -15,8 +15,8 @@
  * - client_credentials EdDSA: `wrk` with two threads (one per core) and 32 connections, which
  *   node:cluster deals out to the workers in turn.
  * - JWKS, the same way: a path that writes nothing, for comparison (every token answer commits).
- * - refresh EdDSA: the refresh driver (driver.ts, 32 chains on as many connections), one process
- *   per server.
+ * - refresh EdDSA: 32 chains on as many connections, rotated by `wrk` (refresh-chains.lua, with
+ *   fresh chains from driver.ts each round), or by the node driver when wrk is missing.
  * - CPU: each row's note says how many cores the server (primary and workers), the load
  *   generator and the whole machine used on average during its measurements (processes.ts, from
  *   /proc), so a ratio short of 2 can be told apart from a generator or a neighbour that took the
@@ -34,7 +34,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../test/helpers/postgres-server.js';
-import { measureLoad, type LoadRequest } from './load.js';
+import { hasWrk, measureLoad, measureWrkScript, type LoadRequest } from './load.js';
 import { npmStart } from './npm-start.js';
 import { measurePaired, type Contender, type PairTiming } from './paired.js';
 import { childPids, cpuSeconds, machineBusyCpuSeconds, reapedChildrenCpuSeconds, rssMb } from './processes.js';
@@ -173,6 +173,56 @@ async function compare(
   return [withCpuNote(rows[0], one!.share, generator, servers[0].workers), withCpuNote(rows[1], two!.share, generator, servers[1].workers)];
 }
 
+/**
+ * Refresh grants, each connection rotating a chain. With wrk, its Lua script rotates them
+ * (refresh-chains.lua) and driver.ts only mints fresh chains before each round: the node driver
+ * costs 0.12–0.15 ms of CPU per grant, a third of a core at one worker's rate, taken from the two
+ * cores the servers share; wrk costs a small part of that. Without wrk, the node driver loads.
+ * `drivers` collects the helper processes for the caller to close.
+ */
+async function compareRefresh(context: WorkersContext, pair: readonly [Server, Server], drivers: RoundsProcess[], policy: string): Promise<Row[]> {
+  if (!hasWrk) {
+    for (const server of pair) drivers.push(await context.startRounds('dist/bench/driver.js', 'refresh', server.refreshOptions));
+    return compare(
+      pair,
+      (server) => ({
+        row: `workers${server.workers}_refresh_EdDSA`,
+        note: `WORKERS=${server.workers}, nothing pinned, driver.ts 32 chains; ${policy}`,
+        measure: async (seconds) => {
+          const result = (await drivers[server.workers - 1]!.measure(seconds)) as { iterationsPerSecond: number; p50Ms: number; p99Ms: number; errors: number };
+          return { requestsPerSecond: result.iterationsPerSecond, p50Ms: result.p50Ms, p99Ms: result.p99Ms, errors: result.errors };
+        },
+      }),
+      (server) => () => cpuSeconds(drivers[server.workers - 1]!.pid),
+      'driver',
+      context.pairTiming,
+    );
+  }
+  const script = path.join(context.root, 'bench', 'refresh-chains.lua');
+  for (const server of pair) drivers.push(await context.startRounds('dist/bench/driver.js', 'refresh-chains', server.refreshOptions));
+  return compare(
+    pair,
+    (server) => {
+      const minter = drivers[server.workers - 1]!;
+      const client = JSON.parse(server.refreshOptions) as { clientId: string; clientSecret: string };
+      // The client secret goes to wrk in this file (mode 0600), never in its argv.
+      const chainsFile = path.join(server.dir, 'refresh-chains.txt');
+      return {
+        row: `workers${server.workers}_refresh_EdDSA`,
+        note: `WORKERS=${server.workers}, nothing pinned, wrk -t${WRK_THREADS} -c32 rotating 32 chains (refresh-chains.lua); ${policy}`,
+        beforeRound: async () => {
+          const { chains } = (await minter.measure(0)) as { chains: string[] };
+          fs.writeFileSync(chainsFile, `${[basic({ client_id: client.clientId, client_secret: client.clientSecret }), ...chains].join('\n')}\n`, { mode: 0o600 });
+        },
+        measure: (seconds) => measureWrkScript(`${server.issuer}/token`, { path: script, args: [chainsFile, String(WRK_THREADS)] }, seconds, WRK_THREADS),
+      };
+    },
+    () => reapedChildrenCpuSeconds,
+    'wrk',
+    context.pairTiming,
+  );
+}
+
 export async function measureWorkers(context: WorkersContext): Promise<Row[]> {
   const servers: Server[] = [];
   const drivers: RoundsProcess[] = [];
@@ -216,23 +266,7 @@ export async function measureWorkers(context: WorkersContext): Promise<Row[]> {
       )),
     );
 
-    for (const server of pair) drivers.push(await context.startRounds('dist/bench/driver.js', 'refresh', server.refreshOptions));
-    rows.push(
-      ...(await compare(
-        pair,
-        (server) => ({
-          row: `workers${server.workers}_refresh_EdDSA`,
-          note: `WORKERS=${server.workers}, nothing pinned, driver.ts 32 chains; ${policy}`,
-          measure: async (seconds) => {
-            const result = (await drivers[server.workers - 1]!.measure(seconds)) as { iterationsPerSecond: number; p50Ms: number; p99Ms: number; errors: number };
-            return { requestsPerSecond: result.iterationsPerSecond, p50Ms: result.p50Ms, p99Ms: result.p99Ms, errors: result.errors };
-          },
-        }),
-        (server) => () => cpuSeconds(drivers[server.workers - 1]!.pid),
-        'driver',
-        context.pairTiming,
-      )),
-    );
+    rows.push(...(await compareRefresh(context, pair, drivers, policy)));
 
     // Memory after both loads, before anything else runs.
     const [single, cluster] = pair;
