@@ -1,7 +1,8 @@
 /**
  * The WAL checkpoints' thread (src/storage/knex/wal-checkpoints.ts) on a real database file: it
  * copies what the server's connection appended to the WAL into the database file while that
- * connection keeps writing, reports a database it cannot open, and stops when asked.
+ * connection keeps writing, reports a database it cannot open, starts again when its thread ends
+ * unasked, and stops when asked.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,7 +37,7 @@ describe('WAL checkpoints in a thread', () => {
       await sqlite.db('notes').insert(Array.from({ length: 50 }, (_, i) => ({ id: batch * 50 + i, text: 'x'.repeat(200) })));
     }
     expect(databaseBytes()).toBe(before);
-    const checkpoints = startWalCheckpoints(sqlite.filename, (error) => errors.push(error), 20);
+    const checkpoints = startWalCheckpoints(sqlite.filename, (error) => errors.push(error), { intervalMs: 20 });
     try {
       await until(() => databaseBytes() > before + 200_000);
       await sqlite.db('notes').insert({ id: 5000, text: 'written while the thread runs' });
@@ -50,7 +51,7 @@ describe('WAL checkpoints in a thread', () => {
   it('reports a database it cannot open once, and checkpoints it once it can', async () => {
     const errors: Error[] = [];
     const later = path.join(sqlite.dir, 'later.sqlite');
-    const checkpoints = startWalCheckpoints(later, (error) => errors.push(error), 20);
+    const checkpoints = startWalCheckpoints(later, (error) => errors.push(error), { intervalMs: 20 });
     try {
       await until(() => errors.length > 0);
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -73,8 +74,27 @@ describe('WAL checkpoints in a thread', () => {
     expect(errors).toHaveLength(1);
   });
 
+  it('starts another thread when the running one ends unasked, which checkpoints again', async () => {
+    const errors: Error[] = [];
+    const checkpoints = startWalCheckpoints(sqlite.filename, (error) => errors.push(error), { intervalMs: 20, restartDelayMs: 50 });
+    try {
+      const first = checkpoints.thread!;
+      // As a thread that reached its heap limit would end.
+      const code = await first.terminate();
+      expect(errors.map((error) => error.message)).toEqual([`the WAL checkpoint thread ended (exit code ${code}); starting another in 50 ms`]);
+      await until(() => checkpoints.thread !== undefined);
+      expect(checkpoints.thread).not.toBe(first);
+      const before = fs.statSync(sqlite.filename).size;
+      await sqlite.db('notes').insert(Array.from({ length: 50 }, (_, id) => ({ id, text: 'x'.repeat(4000) })));
+      await until(() => fs.statSync(sqlite.filename).size > before + 100_000);
+    } finally {
+      await checkpoints.stop();
+    }
+    expect(errors).toHaveLength(1);
+  });
+
   it('stops: after stop() nothing is copied any more', async () => {
-    const checkpoints = startWalCheckpoints(sqlite.filename, () => undefined, 20);
+    const checkpoints = startWalCheckpoints(sqlite.filename, () => undefined, { intervalMs: 20 });
     await checkpoints.stop();
     const before = fs.statSync(sqlite.filename).size;
     await sqlite.db('notes').insert(Array.from({ length: 50 }, (_, id) => ({ id, text: 'x'.repeat(4000) })));

@@ -52,25 +52,58 @@ parentPort.on('message', () => {
 /** The checkpoints' thread; `stop` ends it and resolves once it has closed its connection. */
 export interface WalCheckpoints {
   stop(): Promise<void>;
+  /** The running thread (none while a replacement is due): for diagnostics and the tests. */
+  readonly thread: Worker | undefined;
 }
 
-export function startWalCheckpoints(filename: string, onError: (error: Error) => void, intervalMs = WAL_CHECKPOINT_INTERVAL_MS): WalCheckpoints {
+/**
+ * A thread that ends without being asked to (its heap limit reached, a fault in the driver) is
+ * reported and started again after `restartDelayMs`: commits never checkpoint on their own
+ * (`wal_autocheckpoint = 0`), so without the thread the WAL would grow until the process restarts.
+ * The delay keeps a thread that fails at once from restarting in a busy loop.
+ */
+export function startWalCheckpoints(filename: string, onError: (error: Error) => void, options: { intervalMs?: number; restartDelayMs?: number } = {}): WalCheckpoints {
+  const intervalMs = options.intervalMs ?? WAL_CHECKPOINT_INTERVAL_MS;
+  const restartDelayMs = options.restartDelayMs ?? 1000;
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const thread = new Worker(THREAD_SOURCE, {
-    eval: true,
-    workerData: { driver, filename, intervalMs },
-    // The thread holds one prepared statement: a small heap is plenty.
-    resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 },
-  });
-  // Never what keeps a process alive: close() stops it, and an exit without close loses nothing.
-  thread.unref();
-  thread.on('message', (message: { failed: string }) => onError(new Error(`WAL checkpoint failed: ${message.failed}`)));
-  thread.on('error', onError);
-  const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
+  let stopping = false;
+  let restart: NodeJS.Timeout | undefined;
+  let current: { thread: Worker; exited: Promise<void> } | undefined;
+
+  const start = (): void => {
+    const thread = new Worker(THREAD_SOURCE, {
+      eval: true,
+      workerData: { driver, filename, intervalMs },
+      // The thread holds one prepared statement: a small heap is plenty.
+      resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 },
+    });
+    // Never what keeps a process alive: stop() ends it, and an exit without stop() loses nothing.
+    thread.unref();
+    thread.on('message', (message: { failed: string }) => onError(new Error(`WAL checkpoint failed: ${message.failed}`)));
+    thread.on('error', onError);
+    const exited = new Promise<void>((resolve) =>
+      thread.once('exit', (code) => {
+        resolve();
+        if (stopping) return;
+        current = undefined;
+        onError(new Error(`the WAL checkpoint thread ended (exit code ${code}); starting another in ${restartDelayMs} ms`));
+        restart = setTimeout(start, restartDelayMs).unref();
+      }),
+    );
+    current = { thread, exited };
+  };
+  start();
+
   return {
+    get thread() {
+      return current?.thread;
+    },
     async stop() {
-      thread.postMessage('stop');
-      await exited;
+      stopping = true;
+      clearTimeout(restart);
+      if (current === undefined) return;
+      current.thread.postMessage('stop');
+      await current.exited;
     },
   };
 }
