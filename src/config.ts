@@ -43,7 +43,8 @@ export interface Config {
   readonly trustedProxyHops: number;
   /**
    * FEED_MAX_STREAMS_PER_CLIENT (default 16): how many revocation-feed streams one client may hold
-   * open at once (each instance of a resource server holds one); one more is refused with 429.
+   * open at once on the server, every worker's together (each instance of a resource server holds
+   * one); one more is refused with 429.
    */
   readonly feedMaxStreamsPerClient: number;
   /** Operability (see src/metrics, src/audit, src/http/endpoints/admin.ts). */

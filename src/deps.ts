@@ -56,6 +56,7 @@ import { AccountPasskeys } from './login/account-passkeys.js';
 import { DeviceAuthorizations } from './login/device-authorization.js';
 import { DeviceVerification } from './login/device-verification.js';
 import { deriveUserCodeKey } from './oauth/device-codes.js';
+import { localFeedSlots, type FeedSlots } from './revocation/feed-slots.js';
 import { deviceAuthorizationRecorder } from './audit/device-authorizations.js';
 
 export interface CoreOptions {
@@ -68,6 +69,11 @@ export interface CoreOptions {
   readonly audit?: AuditLog;
   /** The server's metrics (createDeps makes them; tests may pass their own). */
   readonly metrics?: Metrics;
+}
+
+export interface DepsOptions extends CoreOptions {
+  /** Who counts revocation-feed streams (a worker's primary, cluster/worker.ts); default: this process. */
+  readonly feedSlots?: FeedSlots;
 }
 
 export interface Core {
@@ -198,7 +204,7 @@ export interface Deps extends Core {
   readonly deviceVerification: DeviceVerification;
 }
 
-export async function createDeps(config: Config, log: Logger, options: CoreOptions = {}): Promise<Deps> {
+export async function createDeps(config: Config, log: Logger, options: DepsOptions = {}): Promise<Deps> {
   const metrics = options.metrics ?? new Metrics({ clock: options.clock ?? systemClock });
   const core = await openCore(config, { ...options, log, metrics });
   try {
@@ -242,7 +248,7 @@ export async function createDeps(config: Config, log: Logger, options: CoreOptio
       issuer: config.issuer,
       log,
       metrics,
-      maxStreamsPerClient: config.feedMaxStreamsPerClient,
+      slots: options.feedSlots ?? localFeedSlots(config.feedMaxStreamsPerClient),
     });
     metrics.watchFeed(() => revocationFeed.subscribers);
     metrics.watchKeys({ keys: () => core.keyManager.list(), rotationIntervalSeconds: config.keyRotationIntervalSeconds });

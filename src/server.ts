@@ -22,6 +22,7 @@ import { reloadKeysOnChange } from './keys/reload-on-change.js';
 import type { Tracing } from './tracing/sdk.js';
 import type { MetricsSnapshot } from './metrics/cluster-metrics.js';
 import type { Exposition } from './metrics/metrics.js';
+import type { FeedSlots } from './revocation/feed-slots.js';
 
 export interface RunningServer {
   readonly deps: Deps;
@@ -66,12 +67,14 @@ export interface ClusterMembership {
   announceReady(): void;
   /** This worker's graceful stop began. */
   announceStopping(): void;
+  /** The machine's revocation-feed slots, counted by the primary for every worker. */
+  readonly feedSlots: FeedSlots;
 }
 
 export async function startServer(config: Config, log: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   // INKAN_FAULT_INJECTION (test-only) arms the key crash hook unless the caller passed its own.
   const beforeKeyApply = options.beforeKeyApply ?? keyFaultHook(config.faultInjection);
-  const deps = await createDeps(config, log, beforeKeyApply === undefined ? options : { ...options, beforeKeyApply });
+  const deps = await createDeps(config, log, { ...options, ...(beforeKeyApply === undefined ? {} : { beforeKeyApply }), ...(options.cluster === undefined ? {} : { feedSlots: options.cluster.feedSlots }) });
   // The operator console's own client (admin/console.ts), registered before the first request.
   if (config.operations.adminApi && !(await ensureConsoleClient(deps, config.issuer))) {
     log.warn({ event: 'admin_console.unavailable' }, 'the operator console needs an https issuer (or http on a loopback host): it stays closed');

@@ -14,6 +14,8 @@
  *   how many are ready, so /readyz, whichever worker answers it, means every worker is ready.
  * - Metrics: a scrape that lands on a worker is answered with every worker's metrics, gathered here
  *   (metrics/cluster-metrics.ts).
+ * - Revocation-feed streams: counted here for every worker (revocation/feed-slots.ts), so that a
+ *   client holds at most FEED_MAX_STREAMS_PER_CLIENT on the server; a dead worker's are given back.
  * - A worker that dies is logged and restarted; one that keeps dying young is restarted after a
  *   growing delay, so a crash loop does not spin the machine.
  * - SIGTERM/SIGINT: relayed to every worker, each of which stops gracefully (server.ts); the primary
@@ -24,6 +26,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { MetricsGathering } from './metrics-gathering.js';
+import { FeedSlotCounts } from '../revocation/feed-slots.js';
 import { isWorkerMessage, type PrimaryMessage } from './protocol.js';
 import { exitAfterLog } from '../log.js';
 
@@ -54,6 +57,8 @@ export function runPrimary(config: Config, log: Logger): void {
     if (worker.isConnected()) worker.send(message);
   };
   const metrics = new MetricsGathering((worker, id) => send(worker, { inkan: 'collect', id }));
+  /** Every worker's revocation-feed streams, so that FEED_MAX_STREAMS_PER_CLIENT holds for the machine. */
+  const feedSlots = new FeedSlotCounts<Worker>(config.feedMaxStreamsPerClient);
   const live = () => slots.flatMap((slot) => (slot.worker === undefined ? [] : [slot.worker]));
   const broadcast = () => {
     const ready = slots.filter((slot) => slot.ready).length;
@@ -89,6 +94,12 @@ export function runPrimary(config: Config, log: Logger): void {
         case 'collected':
           metrics.collected(worker, message.id, message.snapshot);
           return;
+        case 'feed-reserve':
+          send(worker, { inkan: 'feed-reserved', id: message.id, clientId: message.clientId, granted: feedSlots.take(message.clientId, worker) });
+          return;
+        case 'feed-release':
+          feedSlots.give(message.clientId, worker);
+          return;
         case 'metrics':
           metrics.gather(slots.flatMap((each) => (each.ready && each.worker !== undefined ? [each.worker] : []))).then(
             (exposition) => send(worker, { inkan: 'metrics', id: message.id, ...exposition }),
@@ -105,6 +116,8 @@ export function runPrimary(config: Config, log: Logger): void {
 
   const exited = (slot: Slot, worker: Worker, code: number | null, signal: string | null) => {
     metrics.gone(worker);
+    // Its streams ended with it.
+    feedSlots.forget(worker);
     if (slot.worker !== worker) return;
     slot.worker = undefined;
     slot.ready = false;

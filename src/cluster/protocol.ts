@@ -30,6 +30,14 @@ export interface MetricsAnswerMessage {
   readonly failed?: true;
 }
 
+/** Primary → worker: the answer to a `feed-reserve` (the client's id too, for an answer that came too late). */
+export interface FeedReservedMessage {
+  readonly inkan: 'feed-reserved';
+  readonly id: number;
+  readonly clientId: string;
+  readonly granted: boolean;
+}
+
 /** Worker → primary. */
 export type WorkerMessage =
   /** The worker listens for the primary's messages (sent before this could be lost). */
@@ -41,7 +49,11 @@ export type WorkerMessage =
   /** A scrape of /metrics reached this worker: the primary gathers every worker's. */
   | { readonly inkan: 'metrics'; readonly id: number }
   /** The answer to a `collect`: this worker's metrics (metrics/cluster-metrics.ts). */
-  | { readonly inkan: 'collected'; readonly id: number; readonly snapshot: MetricsSnapshot };
+  | { readonly inkan: 'collected'; readonly id: number; readonly snapshot: MetricsSnapshot }
+  /** A revocation-feed stream is about to open for this client: may it (FEED_MAX_STREAMS_PER_CLIENT, machine-wide)? */
+  | { readonly inkan: 'feed-reserve'; readonly id: number; readonly clientId: string }
+  /** A stream that `feed-reserve` granted is over. */
+  | { readonly inkan: 'feed-release'; readonly clientId: string };
 
 /** Primary → worker: send your metrics snapshot (for a scrape that another worker, or this one, took). */
 export interface CollectMessage {
@@ -49,14 +61,30 @@ export interface CollectMessage {
   readonly id: number;
 }
 
-export type PrimaryMessage = StartMessage | ClusterStateMessage | MetricsAnswerMessage | CollectMessage;
+export type PrimaryMessage = StartMessage | ClusterStateMessage | MetricsAnswerMessage | CollectMessage | FeedReservedMessage;
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
 export function isPrimaryMessage(value: unknown): value is PrimaryMessage {
-  return isRecord(value) && (value.inkan === 'start' || value.inkan === 'cluster' || value.inkan === 'metrics' || value.inkan === 'collect');
+  return isRecord(value) && (value.inkan === 'start' || value.inkan === 'cluster' || value.inkan === 'metrics' || value.inkan === 'collect' || value.inkan === 'feed-reserved');
 }
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
-  return isRecord(value) && (value.inkan === 'hello' || value.inkan === 'ready' || value.inkan === 'stopping' || (value.inkan === 'metrics' && typeof value.id === 'number') || (value.inkan === 'collected' && typeof value.id === 'number' && Array.isArray(value.snapshot)));
+  if (!isRecord(value)) return false;
+  switch (value.inkan) {
+    case 'hello':
+    case 'ready':
+    case 'stopping':
+      return true;
+    case 'metrics':
+      return typeof value.id === 'number';
+    case 'collected':
+      return typeof value.id === 'number' && Array.isArray(value.snapshot);
+    case 'feed-reserve':
+      return typeof value.id === 'number' && typeof value.clientId === 'string';
+    case 'feed-release':
+      return typeof value.clientId === 'string';
+    default:
+      return false;
+  }
 }

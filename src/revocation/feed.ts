@@ -14,7 +14,8 @@
  * (its jti revoked, its client deleted: the record is sent, then the stream closes, so revoked
  * credentials never keep a stream), or when the server stops (its last lines are then a `retry:`
  * hint and a comment). Each client may hold at most FEED_MAX_STREAMS_PER_CLIENT streams at once
- * (`reserve`): one token cannot open streams without bound.
+ * on the server, all its workers together (`reserve`, feed-slots.ts): one token cannot open streams
+ * without bound.
  *
  * Each record is signed once (with the active key of ISSUER_TOKEN_ALG, EdDSA: keys/keyring.ts)
  * and the SET reused for every subscriber; a cached SET whose key is no longer the active one is
@@ -26,6 +27,7 @@ import { ISSUER_TOKEN_ALG, type Keyring } from '../keys/keyring.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { securityEventClaims } from '@inkan/verifier/protocol';
 import type { RevocationRecord } from '../storage/revocations.js';
+import type { FeedSlots, ReleaseSlot } from './feed-slots.js';
 import { isCoveredBy, type RevocableClaims } from './revocations.js';
 import type { RevocationService } from './service.js';
 
@@ -46,8 +48,8 @@ export interface RevocationFeedDeps {
   readonly nowMs?: () => number;
   /** Told of each record delivered live (after `ready`), for the feed's lag metrics. */
   readonly metrics?: Pick<Metrics, 'feedDelivered'>;
-  /** How many streams one client may hold open at once. */
-  readonly maxStreamsPerClient: number;
+  /** Who counts a client's open streams against FEED_MAX_STREAMS_PER_CLIENT (feed-slots.ts). */
+  readonly slots: FeedSlots;
 }
 
 
@@ -70,7 +72,6 @@ export function parseCursor(value: string | undefined): number | undefined {
 export class RevocationFeed {
   private readonly signed = new Map<number, SignedEvent>();
   private readonly streams = new Set<() => void>();
-  private readonly streamsPerClient = new Map<string, number>();
   private closed = false;
   private readonly heartbeatIntervalMs: number;
   private readonly nowMs: () => number;
@@ -94,18 +95,8 @@ export class RevocationFeed {
    * Takes one of the client's stream slots: the release function, to call once its stream is over,
    * or undefined when the client holds every slot already.
    */
-  reserve(clientId: string): (() => void) | undefined {
-    const open = this.streamsPerClient.get(clientId) ?? 0;
-    if (open >= this.deps.maxStreamsPerClient) return undefined;
-    this.streamsPerClient.set(clientId, open + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.streamsPerClient.get(clientId) ?? 1) - 1;
-      if (left === 0) this.streamsPerClient.delete(clientId);
-      else this.streamsPerClient.set(clientId, left);
-    };
+  reserve(clientId: string): Promise<ReleaseSlot | undefined> {
+    return this.deps.slots.reserve(clientId);
   }
 
   /**

@@ -3,7 +3,8 @@
  * chosen exactly (the process-level tests are test/flows/scale/workers*.test.ts): slot 0 starts
  * alone and alone schedules; a signal that comes while slot 0 starts stops the machine without
  * starting slot 1; a crash recovered from does not fail the later stop; young deaths are restarted
- * after a doubling delay; a failed start stops the rest and exits 1.
+ * after a doubling delay; a failed start stops the rest and exits 1; every worker's revocation-feed
+ * streams count against one limit.
  */
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -66,12 +67,12 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function start(workers = 2): Run {
+function start(workers = 2, feedMaxStreamsPerClient = 16): Run {
   const lines: Record<string, unknown>[] = [];
   const record = (fields: Record<string, unknown>) => void lines.push(fields);
   // exitAfterLog: flush, then process.exit (stubbed above).
   const log = { info: record, warn: record, error: record, fatal: record, flush: (done: () => void) => done() } as unknown as Logger;
-  runPrimary({ workers, operations: { shutdownGraceSeconds: 10 } } as unknown as Config, log);
+  runPrimary({ workers, feedMaxStreamsPerClient, operations: { shutdownGraceSeconds: 10 } } as unknown as Config, log);
   return { lines, exitCode: () => exitCode, signal: (name) => void process.emit(name, name) };
 }
 
@@ -107,6 +108,30 @@ describe('runPrimary', () => {
     forked[2]!.say({ inkan: 'ready' });
     expect(events(run, 'cluster.started')).toHaveLength(1);
     for (const worker of forked) expect(worker.sent.at(-1)).toEqual({ inkan: 'cluster', ready: 3, workers: 3 });
+  });
+
+  it('counts every worker\'s revocation-feed streams against one limit, and gives back a dead worker\'s', () => {
+    const run = start(2, 2);
+    const [first, second] = startAll(run);
+    const reserve = (worker: FakeWorker, id: number, clientId = 'rs') => {
+      worker.say({ inkan: 'feed-reserve', id, clientId });
+      return (worker.sent.at(-1) as { granted: boolean }).granted;
+    };
+    expect(reserve(first!, 1)).toBe(true);
+    expect(first!.sent.at(-1)).toEqual({ inkan: 'feed-reserved', id: 1, clientId: 'rs', granted: true });
+    expect(reserve(second!, 1)).toBe(true);
+    expect(reserve(first!, 2)).toBe(false);
+    expect(reserve(second!, 2)).toBe(false);
+    expect(reserve(second!, 3, 'other')).toBe(true);
+    second!.say({ inkan: 'feed-release', clientId: 'rs' });
+    expect(reserve(first!, 3)).toBe(true);
+    expect(reserve(second!, 4)).toBe(false);
+    // The first worker held both of rs's slots: they end with it.
+    vi.advanceTimersByTime(60_000);
+    first!.die(null, 'SIGKILL');
+    expect(reserve(second!, 5)).toBe(true);
+    expect(reserve(second!, 6)).toBe(true);
+    expect(reserve(second!, 7)).toBe(false);
   });
 
   it('stops without starting slot 1 when the signal comes while slot 0 starts, and exits 0', () => {

@@ -1,12 +1,13 @@
 /**
  * RevocationFeed without HTTP: heartbeats while idle, the end of the stream at the subscriber's
- * token expiry, at shutdown and at a record covering the subscriber's own token, the per-client
- * stream cap, and the resume/snapshot decision for each kind of cursor.
+ * token expiry, at shutdown and at a record covering the subscriber's own token, and the
+ * resume/snapshot decision for each kind of cursor (the per-client stream cap: feed-slots.test.ts).
  */
 import crypto from 'node:crypto';
 import { expect, it } from 'vitest';
 import { pino } from 'pino';
 import { parseCursor, RevocationFeed } from '../../src/revocation/feed.js';
+import { localFeedSlots } from '../../src/revocation/feed-slots.js';
 import { jwtSigner } from '../../src/keys/jwt-signer.js';
 import type { RevocationRecord } from '../../src/storage/revocations.js';
 import { freshPrivateKey } from '../../src/keys/material.js';
@@ -30,7 +31,7 @@ function fakeFeed(records: RevocationRecord[], heartbeatIntervalMs = 40) {
     issuer: 'https://issuer.example',
     log: pino({ level: 'silent' }),
     heartbeatIntervalMs,
-    maxStreamsPerClient: 2,
+    slots: localFeedSlots(2),
   });
   const push = (record: RevocationRecord) => {
     records.push(record);
@@ -103,20 +104,6 @@ it('ends a stream after sending the record that covers its own token, live or in
   });
   expect(backlog.flatMap((chunk) => /^id: (\d+)/.exec(chunk)?.[1] ?? []).map(Number)).toEqual([1, 2, 3, 4]);
   expect(backlog.some((chunk) => chunk.startsWith('event: ready'))).toBe(false);
-});
-
-it('lets one client hold at most maxStreamsPerClient stream slots', () => {
-  const { feed } = fakeFeed([]);
-  const first = feed.reserve('rs');
-  const second = feed.reserve('rs');
-  expect(first).toBeTypeOf('function');
-  expect(second).toBeTypeOf('function');
-  expect(feed.reserve('rs')).toBeUndefined();
-  expect(feed.reserve('other')).toBeTypeOf('function');
-  first!();
-  first!();
-  expect(feed.reserve('rs')).toBeTypeOf('function');
-  expect(feed.reserve('rs')).toBeUndefined();
 });
 
 it('parses Last-Event-ID strictly', () => {

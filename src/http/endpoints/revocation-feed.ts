@@ -31,7 +31,7 @@ export function revocationFeedEndpoint(deps: RevocationFeedEndpointDeps): KoaHan
     const claims = await verifiedBearer(deps, bearerFromHeader(ctx), FEED_SCOPE);
     // Bearer only: a DPoP-bound token (RFC 9449) is useless without its proof, here as anywhere.
     refuseBoundAsBearer(claims);
-    const release = deps.feed.reserve(claims.client_id);
+    const release = await deps.feed.reserve(claims.client_id);
     if (release === undefined) {
       throw new OAuthError('temporarily_unavailable', 'this client already holds every revocation-feed stream it may open', {
         status: 429,
@@ -39,6 +39,8 @@ export function revocationFeedEndpoint(deps: RevocationFeedEndpointDeps): KoaHan
       });
     }
     const socket = ctx.req.socket;
+    // The client may have gone while its slot was reserved (a worker asks its primary): nothing to stream.
+    if (socket.destroyed) return release();
     socket.setTimeout(0);
     socket.setNoDelay(true);
     socket.setKeepAlive(true);
