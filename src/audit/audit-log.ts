@@ -113,7 +113,6 @@ export type AuditEvent =
   | { readonly event: 'mfa.succeeded'; readonly sub: string; readonly method: 'totp' | 'recovery'; readonly client_id: string; readonly recovery_codes_left?: number }
   | { readonly event: 'mfa.failed'; readonly sub: string; readonly reason: 'wrong_code' | 'replayed_code'; readonly client_id: string }
   | { readonly event: 'mfa.throttled'; readonly sub: string; readonly client_id: string; readonly retry_after_seconds: number }
-  | { readonly event: 'tokens.revoked'; readonly sub: string; readonly email_sha256: string; readonly sessions_and_families_ended: number }
   // Passkeys (audit/passkeys.ts): a credential by the first 16 hex digits of its id's SHA-256.
   | { readonly event: 'passkey.added'; readonly sub: string; readonly credential_sha256: string; readonly backup_eligible: boolean }
   | { readonly event: 'passkey.renamed'; readonly sub: string; readonly credential_sha256: string }
