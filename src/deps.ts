@@ -294,6 +294,7 @@ export async function createDeps(config: Config, log: Logger, options: DepsOptio
       verifyAccessToken,
       idTokens: idTokenDeps,
       clock: core.clock,
+      revocations: core.revocations,
       stores: core.stores,
       revoker: core.revoker,
       refreshTokens,

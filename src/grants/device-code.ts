@@ -10,9 +10,17 @@
  *  - `access_denied` once the person pressed Deny; `expired_token` once the code expired.
  * An approved code gives the person's tokens through the one issuance of person-tokens.ts, with
  * the approving login's session (so ending the session or the person revokes the device's
- * tokens and refresh family) and its own grant id; it is single-use (a conditional update), and
- * a used or unknown code is `invalid_grant`. The audience is the resources named at the device
- * endpoint; the token request may narrow them to some of those.
+ * tokens and refresh family) and its own grant id; it is single-use (a conditional update, which
+ * also records the grant id), and an unknown code is `invalid_grant`. The audience is the
+ * resources named at the device endpoint; the token request may narrow them to some of those.
+ *
+ * A used code presented again is `invalid_grant` and ends the grant it started, as a replayed
+ * authorization code does (RFC 6749 §4.1.2; node-oidc-provider treats device codes so too): the
+ * refresh family and every access token carrying the grant id (revocation/revoker.ts `endGrant`).
+ * A replay can land between the consuming update and the family's insert, when ending the family
+ * finds nothing; `endGrant` writes the grant's revocation record before it ends the family, and
+ * the exchange, once its family exists, looks for that record (a fresh read): either the replay
+ * ends the family or the exchange sees the record and ends the grant itself.
  */
 import type { Clock } from '../clock.js';
 import type { Stores } from '../storage/stores.js';
@@ -21,6 +29,8 @@ import { OAuthError } from '../oauth/errors.js';
 import { audienceFor } from '../oauth/resources.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../oauth/device-codes.js';
 import { hashSecret } from '../tokens/secrets.js';
+import type { Revoker } from '../revocation/revoker.js';
+import type { RevocationService } from '../revocation/service.js';
 import type { Grant, TokenResponse } from './grant.js';
 import { issueApprovedLogin, type ApprovedLoginDeps } from './person-tokens.js';
 
@@ -30,6 +40,10 @@ export const SLOW_DOWN_SECONDS = 5;
 export interface DeviceCodeGrantDeps extends ApprovedLoginDeps {
   readonly clock: Clock;
   readonly stores: ApprovedLoginDeps['stores'] & Pick<Stores, 'deviceAuthorizations'>;
+  /** Ends the grant of a replayed code. */
+  readonly revoker: Pick<Revoker, 'endGrant'>;
+  /** Whether a replay ended the grant while its exchange started the refresh family. */
+  readonly revocations: Pick<RevocationService, 'grantEnded'>;
 }
 
 const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
@@ -48,6 +62,12 @@ export function deviceCodeGrant(deps: DeviceCodeGrantDeps): Grant {
     throw new OAuthError('authorization_pending', 'the person has not yet approved this device');
   }
 
+  /** A used code, presented again: end the grant it started. */
+  async function replayed(grantId: string | null): Promise<never> {
+    if (grantId !== null) await deps.revoker.endGrant(grantId);
+    throw invalidGrant('the device_code was already used; the tokens issued for it are revoked');
+  }
+
   return {
     grantType: DEVICE_CODE_GRANT_TYPE,
     async handle(request): Promise<TokenResponse> {
@@ -57,7 +77,7 @@ export function deviceCodeGrant(deps: DeviceCodeGrantDeps): Grant {
       const record = deviceCode.length <= 200 ? await store.findByDeviceCode(hashSecret(deviceCode)) : undefined;
       if (record === undefined) throw invalidGrant('the device_code is invalid');
       if (record.clientId !== client.clientId) throw invalidGrant('the device_code was issued to another client');
-      if (record.consumedAt !== null) throw invalidGrant('the device_code was already used');
+      if (record.consumedAt !== null) return replayed(record.grantId);
       const now = deps.clock.nowSeconds();
       if (now >= record.expiresAt) throw new OAuthError('expired_token', 'the device_code has expired; start a new device authorization');
       if (record.status === 'denied') throw new OAuthError('access_denied', 'the person denied the request');
@@ -68,8 +88,14 @@ export function deviceCodeGrant(deps: DeviceCodeGrantDeps): Grant {
         request,
         approved: { ...record.approval, scopes: record.scopes },
         audience: audienceFor(narrowed, record.resources, deps.tokens.issuer),
+        // The winner of this update is the only exchange; a loser is a replay like any other.
         consume: async (grantId) => {
-          if (!(await store.consume(record.id, now, grantId))) throw invalidGrant('the device_code was already used');
+          if (!(await store.consume(record.id, now, grantId))) await replayed((await store.find(record.id))?.grantId ?? null);
+        },
+        familyStarted: async (grantId) => {
+          if (!(await deps.revocations.grantEnded(grantId))) return;
+          await deps.revoker.endGrant(grantId);
+          throw invalidGrant('the device_code was presented again during its exchange; the tokens issued for it are revoked');
         },
       });
     },

@@ -130,6 +130,12 @@ export class RevocationService {
     return false;
   }
 
+  /** Whether a live record ends the grant, from a read that starts after this call. */
+  async grantEnded(grantId: string): Promise<boolean> {
+    await this.sync();
+    return this.recordsFor(targetKey({ kind: 'grant', grantId })).length > 0;
+  }
+
   /** The live records filed under `key` (revocations.ts `targetKey`). */
   recordsFor(key: string): StoredRevocation[] {
     const now = this.deps.clock.nowSeconds();

@@ -22,7 +22,7 @@ import type { ClientRecord } from '../../src/storage/clients.js';
 import { hashSecret, randomSecret } from '../../src/tokens/secrets.js';
 import { keyPair, thumbprint } from '../helpers/asymmetric.js';
 import { createTestDeps, TEST_ISSUER, type Closable } from '../helpers/deps.js';
-import { exchange, expectOAuthError, fullPersonAnswer, registeredClient, tokenRequest, verifiedToken } from '../helpers/grants.js';
+import { exchange, expectOAuthError, fullPersonAnswer, personGrantDeps, registeredClient, tokenRequest, verifiedToken } from '../helpers/grants.js';
 import { movableClock } from '../helpers/people.js';
 import { createPerson, createSession, type Person } from '../helpers/refresh.js';
 import { recordSecrets } from '../helpers/secrets.js';
@@ -286,11 +286,7 @@ describe('a replay', () => {
     let started: { familyId: string | undefined; refreshToken: string } | undefined;
     // The grant as deps.ts builds it, but for a refresh domain that lets the replay in just before the family's insert.
     const grant = authorizationCodeGrant({
-      tokens: { keyring: deps.keyring, clock, issuer: deps.config.issuer, accessTokenTtlSeconds: deps.config.accessTokenTtlSeconds, statusList: deps.statusLists },
-      idTokens: { keyring: deps.keyring, clock, issuer: deps.config.issuer, idTokenTtlSeconds: deps.config.idTokenTtlSeconds },
-      clock,
-      stores: deps.stores,
-      revoker: deps.revoker,
+      ...personGrantDeps(deps, clock),
       refreshTokens: {
         async startFamily(family) {
           replay = grant.handle(redeeming(issued));

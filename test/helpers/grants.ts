@@ -2,14 +2,16 @@
  * For the tests that call a grant directly (test/grants/): a client registered through the
  * registry (clients/registry.ts, what `clients create` calls), a `TokenRequest` as the token
  * endpoint hands it to a grant once the client is authenticated, the grant's answer (its tokens
- * recorded for the secret scan), the exact OAuthError of a refusal, and a token's claims once its
- * signature is checked against the keyring's published keys.
+ * recorded for the secret scan), the exact OAuthError of a refusal, a token's claims once its
+ * signature is checked against the keyring's published keys, and the dependencies of a person's
+ * grant as deps.ts gives them, for a test that builds the grant around a refresh domain of its own.
  */
 import { jwtVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
 import { expect } from 'vitest';
 import { createClient, type NewClient } from '../../src/clients/registry.js';
 import type { Deps } from '../../src/deps.js';
 import type { TokenRequest, TokenResponse } from '../../src/grants/grant.js';
+import type { Clock } from '../../src/clock.js';
 import { OAuthError, type OAuthErrorCode } from '../../src/oauth/errors.js';
 import type { ClientRecord } from '../../src/storage/clients.js';
 import { refusal } from './deps.js';
@@ -73,4 +75,16 @@ export async function verifiedToken(deps: Pick<Deps, 'keyring' | 'clock' | 'conf
     currentDate: new Date(deps.clock.nowSeconds() * 1000),
   });
   return { header: protectedHeader, payload };
+}
+
+/** What the code and device grants get from deps.ts, but the refresh domain, which the caller adds. */
+export function personGrantDeps(deps: Deps, clock: Clock) {
+  return {
+    tokens: { keyring: deps.keyring, clock, issuer: deps.config.issuer, accessTokenTtlSeconds: deps.config.accessTokenTtlSeconds, statusList: deps.statusLists },
+    idTokens: { keyring: deps.keyring, clock, issuer: deps.config.issuer, idTokenTtlSeconds: deps.config.idTokenTtlSeconds },
+    clock,
+    stores: deps.stores,
+    revoker: deps.revoker,
+    revocations: deps.revocations,
+  };
 }

@@ -4,8 +4,8 @@
  * invalid_client), the verification page (wrong codes, codes typed loosely, verification_uri_complete,
  * the throttle on guesses), and every answer of the token endpoint's polling: authorization_pending,
  * slow_down with the interval grown by 5 s each time, access_denied, expired_token, invalid_grant
- * for an unknown, foreign or used device_code, and the tokens once the person allowed it, checked
- * like a relying party checks them.
+ * for an unknown, foreign or used device_code (a used one also revokes the tokens it gave), and the
+ * tokens once the person allowed it, checked like a relying party checks them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
@@ -15,7 +15,7 @@ import { createUser, HttpBrowser, movableClock } from '../../helpers/people.js';
 import { clientToken, LogLines, sample, scrape } from '../../helpers/operations.js';
 import { recordSecrets } from '../../helpers/secrets.js';
 import { purgeOnce } from '../../../src/housekeeping/purge.js';
-import { decide, DEVICE_GRANT, deviceAuthorization, discovery, poll, typeCode } from './support.js';
+import { decide, DEVICE_GRANT, deviceAuthorization, discovery, introspectOnDevice, poll, refreshOnDevice, typeCode } from './support.js';
 
 const clock = movableClock();
 const logs = new LogLines();
@@ -135,11 +135,16 @@ describe('polling (RFC 8628 §3.4/§3.5)', () => {
     const id = await jwtVerify(tokens.body.id_token, jwks, { issuer: server.issuer, audience: device.client_id, currentDate: new Date(clock.nowSeconds() * 1000) });
     expect(id.payload).toMatchObject({ sub, name: 'Grace Hopper', amr: ['pwd'], sid: access.payload.sid });
 
-    // Single use: the same device_code again is invalid_grant.
+    // Single use: the same device_code again is invalid_grant, and ends the grant it started
+    // (RFC 6749 §4.1.2, as for a code): the access token is inactive, the refresh token revoked.
     clock.advance(25);
     const again = await poll(server, device, started.device_code);
     expect(again.status).toBe(400);
-    expect(again.body).toEqual({ error: 'invalid_grant', error_description: 'the device_code was already used' });
+    expect(again.body).toEqual({ error: 'invalid_grant', error_description: 'the device_code was already used; the tokens issued for it are revoked' });
+    expect((await introspectOnDevice(server, device, tokens.body.access_token)).body).toEqual({ active: false });
+    const refreshed = await refreshOnDevice(server, device, tokens.body.refresh_token);
+    expect(refreshed.status).toBe(400);
+    expect(refreshed.body).toEqual({ error: 'invalid_grant', error_description: 'the refresh token was revoked' });
     const metrics = await scrape(server);
     expect(sample(metrics, 'inkan_device_authorizations_total', { outcome: 'approved' })).toBe(1);
     expect(sample(metrics, 'inkan_tokens_issued_total', { grant_type: DEVICE_GRANT, alg: 'RS256', client_id: device.client_id })).toBe(1);

@@ -42,6 +42,16 @@ export async function poll(server: TestServer, client: RegisteredClient, deviceC
   return post((await discovery(server)).token_endpoint, client, { grant_type: DEVICE_GRANT, device_code: deviceCode, ...extra });
 }
 
+/** A refresh-token grant by the device (RFC 6749 §6). */
+export async function refreshOnDevice(server: TestServer, client: RegisteredClient, refreshToken: string): Promise<JsonAnswer> {
+  return post((await discovery(server)).token_endpoint, client, { grant_type: 'refresh_token', refresh_token: refreshToken });
+}
+
+/** RFC 7662 introspection by the device's own client. */
+export async function introspectOnDevice(server: TestServer, client: RegisteredClient, token: string): Promise<JsonAnswer> {
+  return post((await discovery(server)).introspection_endpoint, client, { token });
+}
+
 /** Types `userCode` on the verification page; returns the answer to the form's POST. */
 export async function typeCode(browser: HttpBrowser, verificationUri: string, userCode: string) {
   const page = await browser.request(verificationUri);
