@@ -9,10 +9,9 @@
  *    "revoke all tokens previously issued based on that authorization code") always finds the
  *    grant and ends it through revocation/revoker.ts: the family, and every access token carrying
  *    the grant id, those refreshed since included.
- *  - A replay can land between the consuming update and the family's insert, when ending the
- *    family finds nothing. So a replay also marks the code (`replayed_at`), and the exchange, once
- *    its family exists, reads the mark: if it is there, the exchange ends the grant itself and
- *    answers invalid_grant. Either the replay's end sees the family or the exchange sees the mark.
+ *    A replay is also marked on the code (`replayed_at`). One that lands between the consuming
+ *    update and the family's insert, when ending the family finds nothing, is caught by the
+ *    exchange once its family exists (person-tokens.ts): it ends the grant and answers invalid_grant.
  * The access token carries `sid`, `auth_time`, `acr`, `amr` and `grant_id`; the ID token (scope
  * openid) carries nonce, at_hash, sid, auth_time, amr, acr and the claims of the granted scopes.
  * `amr` and `acr` are the code's: decided when the login met the request (login/authorizer.ts). A refresh token is issued
@@ -26,25 +25,13 @@ import type { Stores } from '../storage/stores.js';
 import { OAuthError } from '../oauth/errors.js';
 import { checkCodeVerifier } from '../oauth/pkce.js';
 import { audienceFor } from '../oauth/resources.js';
-import type { AccessTokenDeps } from '../tokens/access-token.js';
-import type { IdTokenDeps } from '../tokens/id-token.js';
 import { hashSecret } from '../tokens/secrets.js';
-import type { RefreshTokenIssuer } from '../refresh/refresh-tokens.js';
-import type { Revoker } from '../revocation/revoker.js';
-import type { IssuanceObserver } from '../audit/token-issuance.js';
 import type { Grant, TokenResponse } from './grant.js';
-import { issueApprovedLogin } from './person-tokens.js';
+import { issueApprovedLogin, type ApprovedLoginDeps } from './person-tokens.js';
 
-export interface AuthorizationCodeGrantDeps {
-  readonly tokens: AccessTokenDeps;
-  readonly idTokens: IdTokenDeps;
+export interface AuthorizationCodeGrantDeps extends ApprovedLoginDeps {
   readonly clock: Clock;
-  readonly stores: Pick<Stores, 'authorizationCodes' | 'users' | 'sessions'>;
-  /** Ends the grant of a replayed code. */
-  readonly revoker: Pick<Revoker, 'endGrant'>;
-  /** The refresh-token domain; without it no refresh token is issued. */
-  readonly refreshTokens?: RefreshTokenIssuer;
-  readonly observer?: IssuanceObserver;
+  readonly stores: ApprovedLoginDeps['stores'] & Pick<Stores, 'authorizationCodes'>;
 }
 
 const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
@@ -55,14 +42,6 @@ export function authorizationCodeGrant(deps: AuthorizationCodeGrantDeps): Grant 
     const code = await deps.stores.authorizationCodes.markReplayed(codeHash, deps.clock.nowSeconds());
     if (code?.grantId != null) await deps.revoker.endGrant(code.grantId);
     throw invalidGrant('the authorization code was already used; the tokens issued for it are revoked');
-  }
-
-  /** After the family exists: a replay that came in meanwhile could not end it, so end it here. */
-  async function endGrantIfReplayed(codeHash: string, grantId: string): Promise<void> {
-    const code = await deps.stores.authorizationCodes.find(codeHash);
-    if (code === undefined || code.replayedAt === null) return;
-    await deps.revoker.endGrant(grantId);
-    throw invalidGrant('the authorization code was presented again during its exchange; the tokens issued for it are revoked');
   }
 
   return {
@@ -91,7 +70,7 @@ export function authorizationCodeGrant(deps: AuthorizationCodeGrantDeps): Grant 
         consume: async (grantId) => {
           if (!(await deps.stores.authorizationCodes.consume(codeHash, now, grantId))) await replayed(codeHash);
         },
-        familyStarted: (grantId) => endGrantIfReplayed(codeHash, grantId),
+        presented: 'the authorization code',
       });
     },
   };

@@ -16,11 +16,8 @@
  *
  * A used code presented again is `invalid_grant` and ends the grant it started, as a replayed
  * authorization code does (RFC 6749 §4.1.2; node-oidc-provider treats device codes so too): the
- * refresh family and every access token carrying the grant id (revocation/revoker.ts `endGrant`).
- * A replay can land between the consuming update and the family's insert, when ending the family
- * finds nothing; `endGrant` writes the grant's revocation record before it ends the family, and
- * the exchange, once its family exists, looks for that record (a fresh read): either the replay
- * ends the family or the exchange sees the record and ends the grant itself.
+ * refresh family and every access token carrying the grant id (revocation/revoker.ts `endGrant`),
+ * also when the replay lands while the exchange creates the family (person-tokens.ts).
  */
 import type { Clock } from '../clock.js';
 import type { Stores } from '../storage/stores.js';
@@ -29,8 +26,6 @@ import { OAuthError } from '../oauth/errors.js';
 import { audienceFor } from '../oauth/resources.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../oauth/device-codes.js';
 import { hashSecret } from '../tokens/secrets.js';
-import type { Revoker } from '../revocation/revoker.js';
-import type { RevocationService } from '../revocation/service.js';
 import type { Grant, TokenResponse } from './grant.js';
 import { issueApprovedLogin, type ApprovedLoginDeps } from './person-tokens.js';
 
@@ -40,10 +35,6 @@ export const SLOW_DOWN_SECONDS = 5;
 export interface DeviceCodeGrantDeps extends ApprovedLoginDeps {
   readonly clock: Clock;
   readonly stores: ApprovedLoginDeps['stores'] & Pick<Stores, 'deviceAuthorizations'>;
-  /** Ends the grant of a replayed code. */
-  readonly revoker: Pick<Revoker, 'endGrant'>;
-  /** Whether a replay ended the grant while its exchange started the refresh family. */
-  readonly revocations: Pick<RevocationService, 'grantEnded'>;
 }
 
 const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
@@ -92,11 +83,7 @@ export function deviceCodeGrant(deps: DeviceCodeGrantDeps): Grant {
         consume: async (grantId) => {
           if (!(await store.consume(record.id, now, grantId))) await replayed((await store.find(record.id))?.grantId ?? null);
         },
-        familyStarted: async (grantId) => {
-          if (!(await deps.revocations.grantEnded(grantId))) return;
-          await deps.revoker.endGrant(grantId);
-          throw invalidGrant('the device_code was presented again during its exchange; the tokens issued for it are revoked');
-        },
+        presented: 'the device_code',
       });
     },
   };

@@ -15,6 +15,8 @@ import type { UserRecord } from '../storage/people.js';
 import type { Stores } from '../storage/stores.js';
 import type { IssuanceObserver } from '../audit/token-issuance.js';
 import type { RefreshTokenIssuer } from '../refresh/refresh-tokens.js';
+import type { Revoker } from '../revocation/revoker.js';
+import type { RevocationService } from '../revocation/service.js';
 import { OAuthError } from '../oauth/errors.js';
 import { acrClaim, parseMethods } from '../oauth/authentication-context.js';
 import { userClaims } from '../oauth/claims.js';
@@ -113,6 +115,10 @@ export interface ApprovedLoginDeps {
   /** The refresh-token domain; without it no refresh token is issued. */
   readonly refreshTokens?: RefreshTokenIssuer;
   readonly observer?: IssuanceObserver;
+  /** Ends a grant whose code was replayed while its exchange started the refresh family. */
+  readonly revoker: Pick<Revoker, 'endGrant'>;
+  /** Whether such a replay ended the grant (its `grant` record, read afresh). */
+  readonly revocations: Pick<RevocationService, 'grantEnded'>;
 }
 
 export interface ApprovedLoginIssue {
@@ -124,12 +130,12 @@ export interface ApprovedLoginIssue {
    * token is signed and before anything else leaves. It throws to refuse (a lost race, a replay).
    */
   readonly consume: (grantId: string) => Promise<void>;
-  /** Called once the refresh family exists (the code grant's check for a replay meanwhile). */
-  readonly familyStarted?: (grantId: string) => Promise<void>;
+  /** What the client presented, for the refusal of a replay during the exchange: `the device_code`. */
+  readonly presented: string;
 }
 
 /** The tokens of a login a person approved: one path for the code and device grants. */
-export async function issueApprovedLogin(deps: ApprovedLoginDeps, { request, approved, audience, consume, familyStarted }: ApprovedLoginIssue): Promise<TokenResponse> {
+export async function issueApprovedLogin(deps: ApprovedLoginDeps, { request, approved, audience, consume, presented }: ApprovedLoginIssue): Promise<TokenResponse> {
   const { client, dpop } = request;
   const user = await deps.stores.users.find(approved.userId);
   if (user === undefined || user.disabledAt !== null) throw new OAuthError('invalid_grant', 'the user is no longer active');
@@ -168,7 +174,13 @@ export async function issueApprovedLogin(deps: ApprovedLoginDeps, { request, app
       acr,
       ...(dpop !== undefined && client.authMethod === 'none' ? { dpopJkt: dpop.jkt } : {}),
     });
-    await familyStarted?.(grantId);
+    // A replay of what `consume` used can land before the family existed, when ending the grant
+    // found no family. revoker.endGrant writes the grant's revocation record before it ends the
+    // family, so looking for that record now, either the replay ended this family or this sees it.
+    if (await deps.revocations.grantEnded(grantId)) {
+      await deps.revoker.endGrant(grantId);
+      throw new OAuthError('invalid_grant', `${presented} was presented again during its exchange; the tokens issued for it are revoked`);
+    }
   }
   deps.observer?.tokenIssued({ grantType: request.grantType, client, sub: user.id, jti: access.jti, requestId: request.requestId, clientAddress: request.clientAddress });
   return personTokenResponse(login, access, { idToken, refreshToken });

@@ -110,9 +110,9 @@ export function createRevoker(deps: RevokerDeps): Revoker {
     },
 
     async endGrant(grantId) {
-      // The record before the family: a device-code exchange starting this grant's family at this
-      // moment looks for the record once its family exists (grants/device-code.ts), so either it
-      // sees the record or this sees its family.
+      // The record before the family: a code or device-code exchange starting this grant's family
+      // at this moment looks for the record once its family exists (grants/person-tokens.ts), so
+      // either it sees the record or this sees its family.
       await revocations.revoke({ kind: 'grant', grantId });
       const ended = await stores.refreshTokens.revokeFamily(grantId, clock.nowSeconds());
       if (ended) await logoutNotices.grantEnded(grantId);

@@ -15,6 +15,8 @@ import { Worker } from 'node:worker_threads';
 
 /** How often the WAL is folded into the database: short intervals keep each checkpoint short. */
 export const WAL_CHECKPOINT_INTERVAL_MS = 200;
+/** How long after a thread ended unasked another starts. */
+const THREAD_RESTART_DELAY_MS = 1000;
 
 /**
  * The thread's code, evaluated as a script: a file beside this one would not exist where the
@@ -64,7 +66,7 @@ export interface WalCheckpoints {
  */
 export function startWalCheckpoints(filename: string, onError: (error: Error) => void, options: { intervalMs?: number; restartDelayMs?: number } = {}): WalCheckpoints {
   const intervalMs = options.intervalMs ?? WAL_CHECKPOINT_INTERVAL_MS;
-  const restartDelayMs = options.restartDelayMs ?? 1000;
+  const restartDelayMs = options.restartDelayMs ?? THREAD_RESTART_DELAY_MS;
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   let stopping = false;
   let restart: NodeJS.Timeout | undefined;
